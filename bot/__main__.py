@@ -1,0 +1,41 @@
+"""Command line: ``python -m bot`` runs the bot; ``packs check`` validates packs; ``try`` plays offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.config import DEFAULT_PACKS_DIR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Myth or Fact, a Discord trivia bot.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord and serve commands (the default)")
+    packs = sub.add_parser("packs", help="work with fact packs")
+    packs_sub = packs.add_subparsers(dest="packs_command", required=True)
+    check = packs_sub.add_parser("check", help="validate packs; exit 1 if any is malformed")
+    check.add_argument("directory", nargs="?", default=str(DEFAULT_PACKS_DIR), help="folder of .toml packs")
+    sub.add_parser("try", help="play with the bot in this terminal, against a simulated Discord (no token)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command named on the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command == "packs":
+        from bot.cli import check_packs
+
+        return check_packs(args.directory)
+    if args.command == "try":
+        from bot.tryout import run_tryout
+
+        return run_tryout()
+    from bot.launcher import launch
+
+    return launch()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

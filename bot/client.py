@@ -1,0 +1,70 @@
+"""The discord.py bot class: wires the store into the cogs and keeps Discord-wide settings in one place."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.config import Config
+from bot.store import FactStore
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.errors", "cogs.facts", "cogs.meta", "cogs.owner")
+
+
+def point_at_endpoints(config: Config) -> None:
+    """Send REST and gateway traffic to the configured hosts (a proxy or a test server) instead of Discord.
+
+    Must run before login; discord.py reads these class attributes when it opens connections.
+    """
+    if config.api_base_url:
+        base = config.api_base_url
+        if not re.search(r"/api/v\d+$", base):
+            base = f"{base}/api/v10"
+        discord.http.Route.BASE = base
+        log.info("REST API base set to %s", base)
+    if config.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+        log.info("Gateway set to %s", config.gateway_url)
+
+
+def default_intents() -> discord.Intents:
+    """Return the gateway intents the bot needs: guild messages with content (for prefix commands), and DMs."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = True
+    return intents
+
+
+class MythOrFactBot(commands.Bot):
+    """Myth or Fact: hybrid commands over a fact store; never pings anyone."""
+
+    def __init__(self, config: Config, store: FactStore, *, intents: discord.Intents | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned_or(config.command_prefix),
+            intents=intents or default_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            owner_ids=set(config.owner_ids) or None,
+            case_insensitive=True,
+            strip_after_prefix=True,
+        )
+        self.config = config
+        self.store = store
+
+    async def setup_hook(self) -> None:
+        """Load the cogs; slash commands are synced on demand by ``!sync``, not here."""
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+
+    async def on_ready(self) -> None:
+        """Log once the gateway session is ready."""
+        assert self.user is not None
+        log.info("Ready as %s (id %s) in %d servers", self.user, self.user.id, len(self.guilds))

@@ -1,0 +1,363 @@
+"""Fact packs: TOML files of sourced myths and facts, parsed and validated without Discord.
+
+See ``docs/pack-format.md`` for the format. Every problem is reported as a :class:`PackProblem` naming
+the file, the item and the field, so a pack author can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Kind = Literal["myth", "fact"]
+KINDS: tuple[Kind, ...] = ("myth", "fact")
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_PACK_BYTES = 2_000_000
+_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a reader can check an item: a title plus a URL or a citation."""
+
+    title: str
+    url: str | None = None
+    citation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One myth or fact, as written in a pack."""
+
+    id: str
+    kind: Kind
+    claim: str
+    truth: str
+    topic: str
+    difficulty: int
+    source: Source
+    tags: tuple[str, ...] = ()
+    question: str | None = None
+    answers: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """A validated pack: metadata and items."""
+
+    id: str
+    name: str
+    description: str
+    author: str
+    license: str
+    version: str
+    items: tuple[Item, ...]
+    path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PackProblem:
+    """One validation problem, located by file, item and field."""
+
+    file: str
+    message: str
+    item: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        """Render as ``file: item 'x', field 'y': message``."""
+        where = [self.file]
+        if self.item is not None:
+            where.append(f"item {self.item}")
+        if self.field is not None:
+            where.append(f"field '{self.field}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class PackError(Exception):
+    """A pack could not be loaded; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[PackProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(slots=True)
+class _Checker:
+    """Collects problems for one item (or the pack table) while reading its fields."""
+
+    file: str
+    item: str | None
+    table: dict[str, Any]
+    problems: list[PackProblem] = field(default_factory=list)
+
+    def fail(self, field_name: str | None, message: str) -> None:
+        self.problems.append(PackProblem(self.file, message, self.item, field_name))
+
+    def text(self, name: str, lo: int, hi: int, *, required: bool = True, plain: bool = True) -> str | None:
+        value = self.table.get(name)
+        if value is None:
+            if required:
+                self.fail(name, "is missing")
+            return None
+        if not isinstance(value, str):
+            self.fail(name, f"must be text, not {_type_name(value)}")
+            return None
+        value = value.strip()
+        if not lo <= len(value) <= hi:
+            self.fail(name, f"must be {lo}-{hi} characters long (it is {len(value)})")
+            return None
+        if plain and _MENTION.search(value):
+            self.fail(name, "must not contain mentions such as @everyone or <@id>")
+            return None
+        return value
+
+    def slug(self, name: str, hi: int) -> str | None:
+        value = self.text(name, 1, hi)
+        if value is not None and not SLUG.match(value):
+            self.fail(name, f"{value!r} must use only lowercase letters, digits and dashes")
+            return None
+        return value
+
+    def text_list(self, name: str, lo: int, hi: int, item_max: int, *, required: bool = False) -> tuple[str, ...]:
+        value = self.table.get(name)
+        if value is None:
+            if required:
+                self.fail(name, "is missing")
+            return ()
+        if not isinstance(value, list):
+            self.fail(name, f"must be a list of text, not {_type_name(value)}")
+            return ()
+        if not lo <= len(value) <= hi:
+            self.fail(name, f"must have {lo}-{hi} entries (it has {len(value)})")
+            return ()
+        out: list[str] = []
+        for index, entry in enumerate(value, start=1):
+            if not isinstance(entry, str) or not entry.strip():
+                self.fail(name, f"entry {index} must be non-empty text")
+                return ()
+            if len(entry.strip()) > item_max:
+                self.fail(name, f"entry {index} is longer than {item_max} characters")
+                return ()
+            if _MENTION.search(entry):
+                self.fail(name, f"entry {index} must not contain mentions")
+                return ()
+            out.append(entry.strip())
+        return tuple(out)
+
+    def unknown_keys(self, allowed: Iterable[str]) -> None:
+        for key in sorted(set(self.table) - set(allowed)):
+            self.fail(key, "is not a known field (check the spelling against docs/pack-format.md)")
+
+
+_PACK_FIELDS = ("id", "name", "description", "author", "license", "version")
+_ITEM_FIELDS = (
+    "id",
+    "kind",
+    "claim",
+    "truth",
+    "topic",
+    "tags",
+    "difficulty",
+    "source",
+    "question",
+    "answers",
+    "choices",
+)
+
+
+def _type_name(value: object) -> str:
+    return {
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _parse_source(check: _Checker) -> Source | None:
+    raw = check.table.get("source")
+    if raw is None:
+        check.fail("source", "is missing: every item needs a source a reader can check")
+        return None
+    if not isinstance(raw, dict):
+        check.fail("source", 'must be a table like { title = "...", url = "https://..." }')
+        return None
+    sub = _Checker(check.file, check.item, raw)
+    title = sub.text("title", 1, 200)
+    url = sub.text("url", 8, 500, required=False)
+    citation = sub.text("citation", 1, 300, required=False)
+    sub.unknown_keys(("title", "url", "citation"))
+    if url is not None and not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
+        sub.fail("url", f"{url!r} must be an http(s) address")
+        url = None
+    if url is None and citation is None and "url" not in raw and "citation" not in raw:
+        sub.fail(None, "needs a url or a citation")
+    for problem in sub.problems:
+        check.problems.append(
+            PackProblem(
+                problem.file,
+                problem.message,
+                problem.item,
+                f"source.{problem.field}" if problem.field else "source",
+            )
+        )
+    if sub.problems or title is None:
+        return None
+    return Source(title=title, url=url, citation=citation)
+
+
+def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[PackProblem]]:
+    label = f"#{index}"
+    if not isinstance(raw, dict):
+        return None, [PackProblem(file, "must be a table ([[items]])", label)]
+    raw_id = raw.get("id")
+    if isinstance(raw_id, str) and raw_id.strip():
+        label = f"#{index} ({raw_id.strip()})"
+    check = _Checker(file, label, raw)
+    item_id = check.slug("id", 48)
+    kind = raw.get("kind")
+    if kind is None:
+        check.fail("kind", 'is missing (use "myth" or "fact")')
+    elif kind not in KINDS:
+        check.fail("kind", f'{kind!r} must be "myth" or "fact"')
+    claim = check.text("claim", 10, 300)
+    truth = check.text("truth", 10, 1000)
+    topic = check.slug("topic", 32)
+    tags = check.text_list("tags", 0, 10, 32)
+    difficulty = raw.get("difficulty")
+    if difficulty is None:
+        check.fail("difficulty", "is missing (1 easy, 2 medium, 3 hard)")
+    elif isinstance(difficulty, bool) or difficulty not in (1, 2, 3):
+        check.fail("difficulty", f"{difficulty!r} must be 1, 2 or 3")
+    source = _parse_source(check)
+    question = check.text("question", 10, 300, required=False)
+    answers = check.text_list("answers", 1, 10, 100, required="question" in raw)
+    choices = check.text_list("choices", 2, 4, 80)
+    if "answers" in raw and "question" not in raw:
+        check.fail("answers", "needs a question")
+    if choices:
+        if not answers:
+            check.fail("choices", "need a question and answers")
+        elif answers[0] not in choices:
+            check.fail("choices", f"must contain the first answer {answers[0]!r}")
+        if len({c.casefold() for c in choices}) != len(choices):
+            check.fail("choices", "must all be different")
+    check.unknown_keys(_ITEM_FIELDS)
+    if check.problems:
+        return None, check.problems
+    assert item_id and claim and truth and topic and source  # guaranteed when no problems were found
+    return (
+        Item(
+            id=item_id,
+            kind=kind,
+            claim=claim,
+            truth=truth,
+            topic=topic,
+            difficulty=difficulty,
+            source=source,
+            tags=tags,
+            question=question,
+            answers=answers,
+            choices=choices,
+        ),
+        [],
+    )
+
+
+def parse_pack(data: dict[str, Any], file: str, path: Path | None = None) -> Pack:
+    """Validate already-decoded TOML ``data``; raise :class:`PackError` listing every problem."""
+    problems: list[PackProblem] = []
+    meta = data.get("pack")
+    if not isinstance(meta, dict):
+        raise PackError([PackProblem(file, "has no [pack] table with id, name, description, author, license, version")])
+    check = _Checker(file, None, meta)
+    pack_id = check.slug("id", 32)
+    name = check.text("name", 1, 80)
+    description = check.text("description", 1, 300)
+    author = check.text("author", 1, 100)
+    license_ = check.text("license", 1, 64)
+    version = check.text("version", 1, 32)
+    check.unknown_keys(_PACK_FIELDS)
+    problems.extend(PackProblem(p.file, p.message, "[pack]", p.field) for p in check.problems)
+
+    for key in sorted(set(data) - {"pack", "items"}):
+        problems.append(PackProblem(file, f"unknown top-level key {key!r}; items go in [[items]] tables"))
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        problems.append(PackProblem(file, "has no [[items]]"))
+        raw_items = []
+
+    items: list[Item] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_items, start=1):
+        item, item_problems = _parse_item(file, index, raw)
+        problems.extend(item_problems)
+        if item is None:
+            continue
+        if item.id in seen:
+            problems.append(
+                PackProblem(file, f"duplicate id {item.id!r} (first used by item #{seen[item.id]})", f"#{index}", "id")
+            )
+            continue
+        seen[item.id] = index
+        items.append(item)
+
+    if problems:
+        raise PackError(problems)
+    assert pack_id and name and description and author and license_ and version
+    return Pack(pack_id, name, description, author, license_, version, tuple(items), path)
+
+
+def read_pack(path: Path) -> Pack:
+    """Read and validate one pack file; raise :class:`PackError` with file/item/field problems."""
+    file = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_PACK_BYTES:
+            raise PackError([PackProblem(file, f"is {size:,} bytes; packs may be at most {MAX_PACK_BYTES:,} bytes")])
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise PackError([PackProblem(file, f"cannot be read: {exc.strerror or exc}")]) from exc
+    except UnicodeDecodeError as exc:
+        raise PackError([PackProblem(file, "is not valid UTF-8 text")]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError([PackProblem(file, f"is not valid TOML: {exc}")]) from exc
+    return parse_pack(data, file, path)
+
+
+@dataclass(slots=True)
+class PackScan:
+    """The result of reading a folder of packs: the good ones, and the problems of the bad ones."""
+
+    packs: list[Pack] = field(default_factory=list)
+    problems: list[PackProblem] = field(default_factory=list)
+
+
+def scan_packs(directory: Path) -> PackScan:
+    """Read every ``*.toml`` pack in ``directory``; a bad pack is reported and the others still load."""
+    scan = PackScan()
+    owners: dict[str, str] = {}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            pack = read_pack(path)
+        except PackError as exc:
+            scan.problems.extend(exc.problems)
+            continue
+        if pack.id in owners:
+            scan.problems.append(
+                PackProblem(path.name, f"pack id {pack.id!r} is already used by {owners[pack.id]}", "[pack]", "id")
+            )
+            continue
+        owners[pack.id] = path.name
+        scan.packs.append(pack)
+    return scan

@@ -1,0 +1,350 @@
+"""The SQLite implementation of :class:`bot.store.FactStore`, over one aiosqlite connection."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import hashlib
+import json
+import logging
+import random
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+from bot import migrate
+from bot.errors import AmbiguousItem, BadSearch, NoItems, StoreError, UnknownItem, UnknownTopic
+from bot.packs import Item, Kind, Pack, Source
+from bot.store import PackSummary, StoredItem, SyncReport, TopicSummary
+from bot.text import normalize_topic
+
+log = logging.getLogger(__name__)
+
+_ITEM_COLUMNS = (
+    "pk, pack_id, item_id, kind, claim, truth, topic, difficulty, source_title, source_url, "
+    "source_citation, tags, question, answers, choices"
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _content_hash(item: Item) -> str:
+    payload = json.dumps(
+        [
+            item.kind,
+            item.claim,
+            item.truth,
+            item.topic,
+            item.difficulty,
+            item.source.title,
+            item.source.url,
+            item.source.citation,
+            item.tags,
+            item.question,
+            item.answers,
+            item.choices,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _row_to_item(row: aiosqlite.Row) -> StoredItem:
+    return StoredItem(
+        pk=row["pk"],
+        pack_id=row["pack_id"],
+        item_id=row["item_id"],
+        kind=row["kind"],
+        claim=row["claim"],
+        truth=row["truth"],
+        topic=row["topic"],
+        difficulty=row["difficulty"],
+        source=Source(row["source_title"], row["source_url"], row["source_citation"]),
+        tags=tuple(json.loads(row["tags"])),
+        question=row["question"],
+        answers=tuple(json.loads(row["answers"])),
+        choices=tuple(json.loads(row["choices"])),
+    )
+
+
+class SqliteStore:
+    """Fact store on SQLite: WAL mode, foreign keys on, writes serialized in explicit transactions."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | None) -> SqliteStore:
+        """Open (creating if needed) the database at ``path`` (``None``: in memory) and migrate it."""
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the data directory {path.parent}: {exc.strerror}") from exc
+        try:
+            conn = await aiosqlite.connect(":memory:" if path is None else str(path), isolation_level=None)
+        except Exception as exc:  # aiosqlite wraps the sqlite3 error
+            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        conn.row_factory = aiosqlite.Row
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await migrate.migrate(conn)
+        except Exception as exc:
+            await conn.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"cannot use the database {path}: {exc}") from exc
+        return cls(conn)
+
+    async def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        async with self._write_lock:
+            await self._conn.close()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a block as one write transaction; other writers wait their turn."""
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def schema_version(self) -> int:
+        """Return the schema version recorded in the database."""
+        return await migrate.schema_version(self._conn)
+
+    # -- loading packs -------------------------------------------------------------------------
+
+    async def sync_packs(self, packs: list[Pack], failed_files: set[str] = frozenset()) -> SyncReport:
+        """Load packs idempotently (see :meth:`bot.store.FactStore.sync_packs`)."""
+        added = updated = unchanged = retired = packs_retired = 0
+        now = _now()
+        async with self._transaction() as conn:
+            for pack in packs:
+                await conn.execute(
+                    """
+                    INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+                    ON CONFLICT (id) DO UPDATE SET
+                        name = excluded.name, description = excluded.description, author = excluded.author,
+                        license = excluded.license, version = excluded.version, file = excluded.file,
+                        active = 1, loaded_at = excluded.loaded_at
+                    """,
+                    (
+                        pack.id,
+                        pack.name,
+                        pack.description,
+                        pack.author,
+                        pack.license,
+                        pack.version,
+                        pack.path.name if pack.path else pack.id,
+                        now,
+                    ),
+                )
+                existing = {
+                    row["item_id"]: (row["content_hash"], row["retired"])
+                    for row in await self._fetchall(
+                        "SELECT item_id, content_hash, retired FROM items WHERE pack_id = ?", (pack.id,)
+                    )
+                }
+                for item in pack.items:
+                    digest = _content_hash(item)
+                    previous = existing.pop(item.id, None)
+                    if previous == (digest, 0):
+                        unchanged += 1
+                        continue
+                    await conn.execute(
+                        """
+                        INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty,
+                            source_title, source_url, source_citation, question, answers, choices, content_hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (pack_id, item_id) DO UPDATE SET
+                            kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
+                            topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
+                            source_title = excluded.source_title, source_url = excluded.source_url,
+                            source_citation = excluded.source_citation, question = excluded.question,
+                            answers = excluded.answers, choices = excluded.choices,
+                            content_hash = excluded.content_hash, retired = 0
+                        """,
+                        (
+                            pack.id,
+                            item.id,
+                            item.kind,
+                            item.claim,
+                            item.truth,
+                            item.topic,
+                            json.dumps(item.tags),
+                            item.difficulty,
+                            item.source.title,
+                            item.source.url,
+                            item.source.citation,
+                            item.question,
+                            json.dumps(item.answers),
+                            json.dumps(item.choices),
+                            digest,
+                        ),
+                    )
+                    if previous is None:
+                        added += 1
+                    else:
+                        updated += 1
+                gone = [item_id for item_id, (_, was_retired) in existing.items() if not was_retired]
+                if gone:
+                    await conn.executemany(
+                        "UPDATE items SET retired = 1 WHERE pack_id = ? AND item_id = ?",
+                        [(pack.id, item_id) for item_id in gone],
+                    )
+                    retired += len(gone)
+
+            # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
+            loaded = {pack.id for pack in packs}
+            for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1"):
+                if row["id"] in loaded or row["file"] in failed_files:
+                    continue
+                cursor = await conn.execute(
+                    "UPDATE items SET retired = 1 WHERE pack_id = ? AND retired = 0", (row["id"],)
+                )
+                retired += cursor.rowcount
+                await conn.execute("UPDATE packs SET active = 0 WHERE id = ?", (row["id"],))
+                packs_retired += 1
+        return SyncReport(added, updated, unchanged, retired, packs_retired)
+
+    # -- serving items -------------------------------------------------------------------------
+
+    async def _require_topic(self, topic: str) -> None:
+        if await self._fetchone("SELECT 1 FROM items WHERE topic = ? AND retired = 0 LIMIT 1", (topic,)):
+            return
+        known = [row["topic"] for row in await self._fetchall("SELECT DISTINCT topic FROM items WHERE retired = 0")]
+        suggestions = difflib.get_close_matches(topic, known, n=3, cutoff=0.5)
+        suggestions += [t for t in known if topic in t and t not in suggestions]
+        raise UnknownTopic(topic, suggestions[:3])
+
+    async def pick_item(
+        self, guild_id: int, kind: Kind, topic: str | None = None, rng: random.Random | None = None
+    ) -> StoredItem:
+        """Choose a random unseen item for the server's pool, restarting the cycle once all were seen."""
+        rng = rng or random.Random()
+        if topic is not None:
+            topic = normalize_topic(topic)
+            await self._require_topic(topic)
+        pool = f"{kind}:{topic or '*'}"
+        pool_sql = "SELECT pk FROM items WHERE retired = 0 AND kind = :kind AND (:topic IS NULL OR topic = :topic)"
+        params = {"kind": kind, "topic": topic, "guild": guild_id, "pool": pool}
+        async with self._transaction() as conn:
+            unseen = await self._fetchall(
+                f"""{pool_sql} AND pk NOT IN (
+                        SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool)
+                    ORDER BY pk""",
+                params,
+            )
+            if not unseen:
+                everything = await self._fetchall(f"{pool_sql} ORDER BY pk", params)
+                if not everything:
+                    raise NoItems(kind, topic)
+                last = await self._fetchone(
+                    "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool "
+                    "ORDER BY served_at DESC LIMIT 1",
+                    params,
+                )
+                await conn.execute("DELETE FROM served WHERE guild_id = :guild AND pool = :pool", params)
+                # A new cycle should not open with the item that closed the last one.
+                unseen = [row for row in everything if last is None or row["pk"] != last["item_pk"]] or everything
+            chosen = rng.choice(unseen)["pk"]
+            await conn.execute(
+                "INSERT INTO served (guild_id, pool, item_pk, served_at) VALUES (?, ?, ?, ?)",
+                (guild_id, pool, chosen, _now()),
+            )
+            await conn.execute(
+                """INSERT INTO item_stats (item_pk, times_served) VALUES (?, 1)
+                   ON CONFLICT (item_pk) DO UPDATE SET times_served = times_served + 1""",
+                (chosen,),
+            )
+        item = await self.get_item_by_pk(chosen)
+        assert item is not None
+        return item
+
+    async def get_item_by_pk(self, pk: int) -> StoredItem | None:
+        """Find a live item by its internal key."""
+        row = await self._fetchone(f"SELECT {_ITEM_COLUMNS} FROM items WHERE pk = ? AND retired = 0", (pk,))
+        return _row_to_item(row) if row else None
+
+    async def get_item(self, ref: str) -> StoredItem:
+        """Find a live item by ``pack/item`` or an unambiguous bare item id (case-insensitive)."""
+        ref = ref.strip().strip("`").lower()
+        pack_id, sep, item_id = ref.rpartition("/")
+        if sep:
+            rows = await self._fetchall(
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE pack_id = ? AND item_id = ? AND retired = 0",
+                (pack_id, item_id),
+            )
+        else:
+            rows = await self._fetchall(
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE item_id = ? AND retired = 0 ORDER BY pack_id",
+                (ref,),
+            )
+        if not rows:
+            raise UnknownItem(ref)
+        if len(rows) > 1:
+            raise AmbiguousItem(ref, [f"{row['pack_id']}/{row['item_id']}" for row in rows])
+        return _row_to_item(rows[0])
+
+    async def search(self, text: str, limit: int = 5) -> list[StoredItem]:
+        """Rank live items by BM25 over claim, truth and topic; more matching words rank higher."""
+        words = [w for w in _WORD.findall(text.lower()) if len(w) > 1][:12]
+        if not words:
+            raise BadSearch("Give me at least one word to search for, e.g. `search goldfish memory`.")
+        # Each word is quoted so FTS5 operators typed by users (AND, NEAR, *, ^) are taken literally.
+        match = " OR ".join(f'"{w}"*' for w in words)
+        rows = await self._fetchall(
+            f"""SELECT {", ".join(f"items.{c.strip()}" for c in _ITEM_COLUMNS.split(","))}
+                FROM items_fts JOIN items ON items.pk = items_fts.rowid
+                WHERE items_fts MATCH ? AND items.retired = 0
+                ORDER BY bm25(items_fts, 3.0, 1.0, 2.0) LIMIT ?""",
+            (match, limit),
+        )
+        return [_row_to_item(row) for row in rows]
+
+    async def topics(self) -> list[TopicSummary]:
+        """Return each live topic with its myth and fact counts."""
+        rows = await self._fetchall(
+            """SELECT topic, SUM(kind = 'myth') AS myths, SUM(kind = 'fact') AS facts
+               FROM items WHERE retired = 0 GROUP BY topic ORDER BY topic"""
+        )
+        return [TopicSummary(row["topic"], row["myths"], row["facts"]) for row in rows]
+
+    async def packs(self) -> list[PackSummary]:
+        """Return active packs with their live item counts."""
+        rows = await self._fetchall(
+            """SELECT packs.id, packs.name, packs.description, packs.version, COUNT(items.pk) AS n
+               FROM packs LEFT JOIN items ON items.pack_id = packs.id AND items.retired = 0
+               WHERE packs.active = 1 GROUP BY packs.id ORDER BY packs.name"""
+        )
+        return [PackSummary(row["id"], row["name"], row["description"], row["version"], row["n"]) for row in rows]
+
+    async def times_served(self, pk: int) -> int:
+        """Return how often an item has been served, across all servers."""
+        row = await self._fetchone("SELECT times_served FROM item_stats WHERE item_pk = ?", (pk,))
+        return int(row["times_served"]) if row else 0

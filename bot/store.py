@@ -1,0 +1,133 @@
+"""The fact store's interface and value types, independent of the database behind it.
+
+Cogs and the rest of the core talk to :class:`FactStore`; :func:`open_store` picks the backend from the
+configured database URL. Only SQLite exists today; a PostgreSQL backend implements the same protocol.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.config import DatabaseTarget
+from bot.packs import Kind, Pack, PackProblem, Source, scan_packs
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item as the store serves it: pack content plus its internal key."""
+
+    pk: int
+    pack_id: str
+    item_id: str
+    kind: Kind
+    claim: str
+    truth: str
+    topic: str
+    difficulty: int
+    source: Source
+    tags: tuple[str, ...] = ()
+    question: str | None = None
+    answers: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        """The public id users type, ``pack/item``."""
+        return f"{self.pack_id}/{self.item_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSummary:
+    """How many myths and facts a topic has."""
+
+    topic: str
+    myths: int
+    facts: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackSummary:
+    """A loaded pack and how many live items it has."""
+
+    id: str
+    name: str
+    description: str
+    version: str
+    items: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What loading the packs changed."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    packs_retired: int = 0
+
+
+class FactStore(Protocol):
+    """Everything the bot needs from its database."""
+
+    async def schema_version(self) -> int:
+        """Return the schema version recorded in the database."""
+        ...
+
+    async def sync_packs(self, packs: list[Pack], failed_files: set[str] = frozenset()) -> SyncReport:
+        """Load packs idempotently: add new items, update edited ones, retire removed ones.
+
+        Packs from ``failed_files`` (files that did not validate) keep their previous items.
+        """
+        ...
+
+    async def pick_item(
+        self, guild_id: int, kind: Kind, topic: str | None = None, rng: random.Random | None = None
+    ) -> StoredItem:
+        """Choose a random item of ``kind`` (and ``topic``) the server has not seen in this cycle."""
+        ...
+
+    async def get_item(self, ref: str) -> StoredItem:
+        """Find an item by ``pack/item`` or a bare item id that only one pack uses."""
+        ...
+
+    async def get_item_by_pk(self, pk: int) -> StoredItem | None:
+        """Find an item by its internal key (used by buttons); ``None`` when it is gone."""
+        ...
+
+    async def search(self, text: str, limit: int = 5) -> list[StoredItem]:
+        """Return the best full-text matches for ``text`` among live items."""
+        ...
+
+    async def topics(self) -> list[TopicSummary]:
+        """Return every topic with live items, with myth and fact counts."""
+        ...
+
+    async def packs(self) -> list[PackSummary]:
+        """Return the active packs with their live item counts."""
+        ...
+
+    async def times_served(self, pk: int) -> int:
+        """Return how often an item has been served, across all servers."""
+        ...
+
+    async def close(self) -> None:
+        """Close the database connection."""
+        ...
+
+
+async def open_store(target: DatabaseTarget) -> FactStore:
+    """Open and migrate the store described by ``target``."""
+    from bot.sqlite_store import SqliteStore
+
+    return await SqliteStore.open(target.path)
+
+
+async def load_pack_dir(store: FactStore, directory: Path) -> tuple[SyncReport, list[PackProblem]]:
+    """Validate every pack in ``directory`` and sync the good ones; bad packs keep their old items."""
+    scan = scan_packs(directory)
+    report = await store.sync_packs(scan.packs, {problem.file for problem in scan.problems})
+    return report, scan.problems

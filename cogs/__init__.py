@@ -1,0 +1,1 @@
+"""Thin discord.py cogs: parse a command, call the core in ``bot``, render the result."""

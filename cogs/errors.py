@@ -1,0 +1,128 @@
+"""One error handler for prefix and slash invocations.
+
+Order: unwrap discord.py's wrappers; domain errors (:class:`MythOrFactError`) and usage errors become a
+short friendly message (ephemeral on slash); anything else is logged with its traceback and the user
+gets a generic apology. No traceback ever reaches a user.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import MythOrFactBot
+from bot.errors import MythOrFactError
+from bot.text import clip
+
+log = logging.getLogger(__name__)
+
+_PERMISSION_NAMES = {
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+    "manage_guild": "Manage Server",
+    "manage_messages": "Manage Messages",
+    "send_messages_in_threads": "Send Messages in Threads",
+}
+
+
+def permission_names(missing: list[str]) -> str:
+    """Return permission flags as the names Discord's settings show, e.g. ``Embed Links``."""
+    return ", ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in missing)
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """Strip discord.py's wrapper exceptions to reach the one that matters."""
+    while True:
+        if isinstance(error, commands.HybridCommandError | commands.CommandInvokeError):
+            error = error.original
+        elif isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+            error = error.__cause__ or error
+            if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+                return error
+        else:
+            return error
+
+
+def friendly_message(error: BaseException, ctx: commands.Context | None = None) -> str | None:
+    """Return what to tell the user about ``error``, or ``None`` for an unexpected failure."""
+    prefix = ctx.clean_prefix if ctx else "!"
+    command = ctx.command.qualified_name if ctx and ctx.command else "help"
+    usage = f"`{prefix}{command} {ctx.command.signature}`" if ctx and ctx.command else ""
+    match error:
+        case MythOrFactError():
+            return str(error)
+        case commands.MissingRequiredArgument():
+            return f"`{error.param.name}` is missing. Usage: {usage}"
+        case commands.BadArgument() | commands.TooManyArguments() | commands.ArgumentParsingError():
+            return f"I couldn't understand that. Usage: {usage}"
+        case commands.CommandOnCooldown() | app_commands.CommandOnCooldown():
+            return f"Slow down a little: try again in {error.retry_after:.0f} s."
+        case commands.NotOwner():
+            return "Only the bot's owners can use this command."
+        case commands.MissingPermissions() | app_commands.MissingPermissions():
+            return f"You need the **{permission_names(error.missing_permissions)}** permission to do that."
+        case commands.BotMissingPermissions() | app_commands.BotMissingPermissions():
+            return f"I need the **{permission_names(error.missing_permissions)}** permission in this channel."
+        case commands.NoPrivateMessage() | app_commands.NoPrivateMessage():
+            return "This command only works in a server."
+        case commands.CheckFailure() | app_commands.CheckFailure():
+            return "You can't use this command here."
+        case discord.Forbidden():
+            return "Discord refused that because I am missing a permission here."
+    return None
+
+
+class Errors(commands.Cog):
+    """Turns command errors into friendly replies."""
+
+    def __init__(self, bot: MythOrFactBot) -> None:
+        self.bot = bot
+        bot.tree.on_error = self.on_app_command_error
+
+    async def cog_unload(self) -> None:
+        """Restore discord.py's default app command error handler."""
+        self.bot.tree.on_error = app_commands.CommandTree.on_error.__get__(self.bot.tree)
+
+    @commands.Cog.listener()
+    async def on_command_error(self, ctx: commands.Context[MythOrFactBot], error: commands.CommandError) -> None:
+        """Answer prefix and hybrid command errors."""
+        if isinstance(error, commands.CommandNotFound):
+            return  # Someone typed the prefix in conversation; stay quiet.
+        original = unwrap(error)
+        message = friendly_message(original, ctx)
+        if message is None:
+            log.error("Command %r failed", ctx.message.content[:200] if ctx.message else ctx.command, exc_info=original)
+            message = "Sorry, something went wrong on my side. Please try again in a moment."
+        await self._reply(ctx.interaction, ctx, message)
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Answer errors of pure slash commands (hybrid ones arrive at on_command_error)."""
+        original = unwrap(error)
+        message = friendly_message(original)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("Slash command /%s failed", command, exc_info=original)
+            message = "Sorry, something went wrong on my side. Please try again in a moment."
+        await self._reply(interaction, None, message)
+
+    async def _reply(self, interaction: discord.Interaction | None, ctx: commands.Context | None, message: str) -> None:
+        message = clip(message, 2000)
+        try:
+            if interaction is not None:
+                if interaction.response.is_done():
+                    await interaction.followup.send(message, ephemeral=True)
+                else:
+                    await interaction.response.send_message(message, ephemeral=True)
+            elif ctx is not None:
+                await ctx.send(message)
+        except discord.HTTPException as exc:
+            log.warning("Could not deliver an error message: %s", exc)
+
+
+async def setup(bot: MythOrFactBot) -> None:
+    """Add the cog (discord.py extension entry point)."""
+    await bot.add_cog(Errors(bot))
