@@ -85,6 +85,15 @@ class Facts(commands.Cog):
         """Stop handling Reveal buttons while unloaded."""
         self.bot.remove_dynamic_items(RevealButton)
 
+    async def cog_check(self, ctx: commands.Context[MythOrFactBot]) -> bool:
+        """Refuse early, with a clear message, where I cannot post embeds."""
+        if ctx.guild is not None and ctx.interaction is None:
+            granted = ctx.channel.permissions_for(ctx.me)  # type: ignore[arg-type]
+            missing = [name for name in ("send_messages", "embed_links") if not getattr(granted, name)]
+            if missing:
+                raise commands.BotMissingPermissions(missing)
+        return True
+
     async def refresh_topics(self) -> None:
         """Reload the topic list used by autocomplete."""
         self.topic_names = [t.topic for t in await self.bot.store.topics()]

@@ -1,0 +1,210 @@
+"""Unit tests for the SQLite fact store: migrations, pack loading, selection and search."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.errors import AmbiguousItem, BadSearch, NoItems, StoreError, UnknownItem, UnknownTopic
+from bot.migrate import Migration, load_migrations, migrate
+from bot.packs import read_pack
+from bot.sqlite_store import SqliteStore
+from tests.conftest import SAMPLE_PACKS
+
+SAMPLE = read_pack(SAMPLE_PACKS / "sample.toml")
+
+
+# -- migrations ----------------------------------------------------------------------------------
+
+
+async def test_new_database_reaches_the_latest_version(tmp_path: Path):
+    store = await SqliteStore.open(tmp_path / "sub" / "bot.db")
+    assert await store.schema_version() == len(load_migrations())
+    await store.close()
+    assert (tmp_path / "sub" / "bot.db").exists()
+
+
+async def test_second_start_applies_nothing(tmp_path: Path):
+    path = tmp_path / "bot.db"
+    await (await SqliteStore.open(path)).close()
+    store = await SqliteStore.open(path)
+    assert await migrate(store._conn) == []
+    await store.close()
+
+
+async def test_wal_and_foreign_keys_are_on(tmp_path: Path):
+    store = await SqliteStore.open(tmp_path / "bot.db")
+    assert (await store._fetchone("PRAGMA journal_mode"))[0] == "wal"
+    assert (await store._fetchone("PRAGMA foreign_keys"))[0] == 1
+    await store.close()
+
+
+async def test_newer_database_is_refused(tmp_path: Path):
+    path = tmp_path / "bot.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    with pytest.raises(StoreError, match="schema version 999"):
+        await SqliteStore.open(path)
+
+
+async def test_upgrade_from_each_older_version(tmp_path: Path):
+    migrations = load_migrations()
+    for reached in range(len(migrations) + 1):
+        path = tmp_path / f"v{reached}.db"
+        store = await SqliteStore.open(None)
+        await store.close()
+        import aiosqlite
+
+        async with aiosqlite.connect(path, isolation_level=None) as conn:
+            assert await migrate(conn, migrations[:reached]) == [m.name for m in migrations[:reached]]
+        upgraded = await SqliteStore.open(path)
+        assert await upgraded.schema_version() == len(migrations)
+        await upgraded.close()
+
+
+async def test_a_failing_migration_changes_nothing(tmp_path: Path):
+    import aiosqlite
+
+    broken = [*load_migrations(), Migration(99, "0099_broken", "CREATE TABLE extra (x); SELECT * FROM nowhere;")]
+    broken[-1] = dataclasses.replace(broken[-1], number=len(broken))
+    async with aiosqlite.connect(tmp_path / "bot.db", isolation_level=None) as conn:
+        with pytest.raises(sqlite3.OperationalError):
+            await migrate(conn, broken)
+        async with conn.execute("PRAGMA user_version") as cursor:
+            assert (await cursor.fetchone())[0] == len(broken) - 1
+        async with conn.execute("SELECT name FROM sqlite_master WHERE name = 'extra'") as cursor:
+            assert await cursor.fetchone() is None
+
+
+def test_migration_files_are_numbered_without_gaps():
+    assert [m.number for m in load_migrations()] == list(range(1, len(load_migrations()) + 1))
+
+
+# -- loading packs -------------------------------------------------------------------------------
+
+
+async def test_loading_twice_changes_nothing(store: SqliteStore):
+    report = await store.sync_packs([SAMPLE])
+    assert (report.added, report.updated, report.unchanged, report.retired) == (0, 0, 7, 0)
+    assert sum(t.myths + t.facts for t in await store.topics()) == 7
+
+
+async def test_edited_item_is_updated_and_keeps_its_stats(store: SqliteStore):
+    before = await store.get_item("sample/octopus-hearts")
+    await store.pick_item(1, "fact", "animals", random.Random(1))
+    await store.pick_item(1, "fact", "animals", random.Random(1))
+    assert await store.times_served(before.pk) == 1
+    edited_items = tuple(
+        dataclasses.replace(item, truth="Two branchial hearts serve the gills; the systemic heart serves the body.")
+        if item.id == "octopus-hearts"
+        else item
+        for item in SAMPLE.items
+    )
+    report = await store.sync_packs([dataclasses.replace(SAMPLE, items=edited_items)])
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 6)
+    after = await store.get_item("sample/octopus-hearts")
+    assert after.pk == before.pk
+    assert after.truth.startswith("Two branchial hearts")
+    assert await store.times_served(after.pk) == 1
+
+
+async def test_removed_item_is_retired_and_comes_back(store: SqliteStore):
+    fewer = dataclasses.replace(SAMPLE, items=tuple(i for i in SAMPLE.items if i.id != "bats-blind"))
+    report = await store.sync_packs([fewer])
+    assert report.retired == 1
+    with pytest.raises(UnknownItem):
+        await store.get_item("sample/bats-blind")
+    assert await store.search("echolocation") == []
+    report = await store.sync_packs([SAMPLE])
+    assert report.updated == 1
+    assert (await store.get_item("bats-blind")).item_id == "bats-blind"
+
+
+async def test_removed_pack_file_retires_its_items(store: SqliteStore):
+    report = await store.sync_packs([])
+    assert (report.retired, report.packs_retired) == (7, 1)
+    assert await store.packs() == []
+    with pytest.raises(NoItems):
+        await store.pick_item(1, "fact")
+
+
+async def test_pack_that_failed_validation_keeps_its_items(store: SqliteStore):
+    report = await store.sync_packs([], failed_files={"sample.toml"})
+    assert report.retired == 0
+    assert len(await store.topics()) == 2
+
+
+# -- selection -----------------------------------------------------------------------------------
+
+
+async def test_no_repeats_until_the_pool_is_exhausted_then_a_new_cycle(store: SqliteStore):
+    rng = random.Random(7)
+    first_cycle = [(await store.pick_item(42, "myth", rng=rng)).item_id for _ in range(4)]
+    assert sorted(first_cycle) == ["bats-blind", "dark-side-moon", "goldfish-memory", "great-wall-moon"]
+    second_cycle = [(await store.pick_item(42, "myth", rng=rng)).item_id for _ in range(4)]
+    assert sorted(second_cycle) == sorted(first_cycle)
+    assert second_cycle[0] != first_cycle[-1], "a new cycle does not open with the item that closed the last"
+
+
+async def test_rotation_is_per_server_and_per_topic(store: SqliteStore):
+    rng = random.Random(3)
+    a = {(await store.pick_item(1, "myth", "space", rng)).item_id for _ in range(2)}
+    b = {(await store.pick_item(2, "myth", "space", rng)).item_id for _ in range(2)}
+    assert a == b == {"great-wall-moon", "dark-side-moon"}
+
+
+async def test_choice_is_random_not_round_robin(store: SqliteStore):
+    openings = set()
+    for seed in range(30):
+        openings.add((await store.pick_item(1000 + seed, "myth", rng=random.Random(seed))).item_id)
+    assert len(openings) == 4
+
+
+async def test_unknown_topic_suggests(store: SqliteStore):
+    with pytest.raises(UnknownTopic) as info:
+        await store.pick_item(1, "fact", "spcae")
+    assert info.value.suggestions == ["space"]
+
+
+async def test_topic_with_no_items_of_that_kind(store: SqliteStore):
+    fewer = dataclasses.replace(SAMPLE, items=tuple(i for i in SAMPLE.items if i.id != "venus-hottest"))
+    await store.sync_packs([fewer])
+    with pytest.raises(NoItems, match="no facts about `space`"):
+        await store.pick_item(1, "fact", "space")
+
+
+# -- lookup and search ---------------------------------------------------------------------------
+
+
+async def test_get_item_forms(store: SqliteStore):
+    assert (await store.get_item("sample/wombat-cubes")).claim.startswith("Wombats")
+    assert (await store.get_item(" `Wombat-Cubes` ")).ref == "sample/wombat-cubes"
+    with pytest.raises(UnknownItem):
+        await store.get_item("other/wombat-cubes")
+
+
+async def test_bare_id_in_two_packs_is_ambiguous(store: SqliteStore):
+    await store.sync_packs([SAMPLE, dataclasses.replace(SAMPLE, id="copy", path=Path("copy.toml"))])
+    with pytest.raises(AmbiguousItem) as info:
+        await store.get_item("wombat-cubes")
+    assert "`copy/wombat-cubes`, `sample/wombat-cubes`" in str(info.value)
+
+
+async def test_search_ranks_the_best_match_first(store: SqliteStore):
+    results = await store.search("three hearts octopus")
+    assert results[0].item_id == "octopus-hearts"
+    assert [r.item_id for r in await store.search("Moon")] == ["great-wall-moon", "dark-side-moon"] or {
+        r.item_id for r in await store.search("Moon")
+    } == {"great-wall-moon", "dark-side-moon"}
+
+
+async def test_search_stems_and_ignores_operators(store: SqliteStore):
+    assert (await store.search("remembering"))[0].item_id == "goldfish-memory"
+    assert (await store.search('hearts" OR NEAR(*'))[0].item_id == "octopus-hearts"
+    assert await store.search("xylophone") == []
+    with pytest.raises(BadSearch):
+        await store.search("?! -")
