@@ -14,6 +14,10 @@ from bot.store import FactStore
 
 log = logging.getLogger(__name__)
 
+# The bot never joins voice, so discord.py's start-up warnings about voice libraries are noise.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
 EXTENSIONS = ("cogs.errors", "cogs.facts", "cogs.meta", "cogs.owner")
 
 

@@ -8,7 +8,7 @@ import signal
 import sys
 
 import discord
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.client import MythOrFactBot, point_at_endpoints
 from bot.config import Config, ConfigError, load_config, logging_level
@@ -35,8 +35,9 @@ def setup_logging(config: Config) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging_level(config))
-    # discord.py's per-request debug lines drown everything else; keep them at INFO unless asked.
-    logging.getLogger("discord.http").setLevel(max(logging_level(config), logging.INFO))
+    # Per-request and per-query debug lines drown everything else; keep those libraries at INFO.
+    for noisy in ("discord.http", "discord.gateway", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(max(logging_level(config), logging.INFO))
 
 
 async def serve(config: Config) -> int:
@@ -87,8 +88,8 @@ def _request_stop(bot: MythOrFactBot, signum: int) -> None:
 
 
 def launch() -> int:
-    """Entry point of ``python -m bot``: load ``.env``, validate settings, and serve."""
-    load_dotenv(override=False)
+    """Entry point of ``python -m bot``: load ``.env`` from the current folder, validate settings, and serve."""
+    load_dotenv(find_dotenv(usecwd=True), override=False)
     try:
         config = load_config()
     except ConfigError as exc:
@@ -98,3 +99,6 @@ def launch() -> int:
         return asyncio.run(serve(config))
     except KeyboardInterrupt:
         return EXIT_OK
+    except Exception:
+        log.critical("The bot stopped because of an unexpected error", exc_info=True)
+        return EXIT_FAILED
