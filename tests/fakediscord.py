@@ -117,14 +117,14 @@ class FakeDiscord:
             return _json(message)
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
-    async def wait_for_post(self, count: int, timeout: float = 15.0) -> list[Recorded]:
+    async def wait_for_post(self, count: int, seconds: float = 15.0) -> list[Recorded]:
         """Wait until the bot has posted ``count`` messages; return all message posts."""
 
         def posts() -> list[Recorded]:
             return [r for r in self.requests if r.method == "POST" and r.path.endswith("/messages")]
 
         async with self._posted:
-            await asyncio.wait_for(self._posted.wait_for(lambda: len(posts()) >= count), timeout)
+            await asyncio.wait_for(self._posted.wait_for(lambda: len(posts()) >= count), seconds)
         return posts()
 
     # -- gateway ---------------------------------------------------------------------------------
@@ -151,14 +151,16 @@ class FakeDiscord:
 
     def _ready_payload(self) -> dict[str, Any]:
         return {
-            "v": 10, "user": _user(BOT_ID, "MythOrFact", bot=True), "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+            "v": 10, "user": _user(BOT_ID, "MythOrFact", bot=True),
+            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
             "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
             "application": {"id": str(APPLICATION_ID), "flags": 0},
         }  # fmt: skip
 
     def _guild_payload(self) -> dict[str, Any]:
+        granted = discord.Permissions.text() | discord.Permissions(view_channel=True)
         everyone = {
-            "id": str(GUILD_ID), "name": "@everyone", "permissions": str((discord.Permissions.text() | discord.Permissions(view_channel=True)).value),
+            "id": str(GUILD_ID), "name": "@everyone", "permissions": str(granted.value),
             "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
         }  # fmt: skip
         return {

@@ -119,11 +119,11 @@ async def start_bot(tmp_path: Path, fake: FakeDiscord, **settings: str) -> async
     )  # fmt: skip
 
 
-async def read_log_until(process: asyncio.subprocess.Process, marker: str, timeout: float = 30) -> str:
+async def read_log_until(process: asyncio.subprocess.Process, marker: str, seconds: float = 30) -> str:
     """Read the process's log lines until one contains ``marker``; return what was read."""
     assert process.stderr is not None
     lines = []
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(seconds):
         while True:
             line = (await process.stderr.readline()).decode()
             if not line:
@@ -169,3 +169,36 @@ async def test_process_answers_fact_and_stops_cleanly_on_sigterm(tmp_path: Path)
     with sqlite3.connect(tmp_path / "bot.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT COUNT(*) FROM served").fetchone()[0] == 1
+
+
+# -- the offline try-out -------------------------------------------------------------------------
+
+
+def test_tryout_answers_prefix_slash_and_buttons(tmp_path: Path):
+    script = "!fact space\n/myth topic:space\nclick Reveal the truth\n/source id:nothing\n!topics\nquit\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "try"],
+        cwd=tmp_path,
+        env=bot_env(tmp_path, PYTHONPATH=str(PROJECT)),
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "== Fact ==" in out and "-- space ·" in out
+    assert "== Myth ==" in out and "[Reveal the truth]" in out
+    assert "bot (only you can see this):\n  == The truth ==" in out
+    assert "bot (only you can see this):\n  No item has the id `nothing`" in out
+    assert "== Topics and packs ==" in out and "`mask-1985`" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_slash_options():
+    from bot.tryout import parse_slash
+
+    assert parse_slash("/myth topic:space") == ("myth", {"topic": "space"})
+    assert parse_slash("/search words:goldfish memory") == ("search", {"words": "goldfish memory"})
+    assert parse_slash('/help command:"fact"') == ("help", {"command": "fact"})
+    assert parse_slash("/Topics") == ("topics", {})
