@@ -39,3 +39,12 @@ async def test_command_names_are_unique_and_fit_discord_limits(store):
         for parameter in getattr(command, "parameters", []):
             assert 1 <= len(parameter.description) <= 100, (command.name, parameter.name)
     await bot.close()
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (PROJECT / "README.md").read_text()
+    ci = (PROJECT / ".ci" / "run").read_text()
+    test_command = next(line for line in readme.splitlines() if '.[test]"' in line and "pytest" in line)
+    assert test_command in ci.splitlines()
+    run_command = next(line for line in readme.splitlines() if "pip install -q -e . &&" in line)
+    assert run_command.endswith("python -m bot")
