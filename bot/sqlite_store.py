@@ -60,7 +60,7 @@ def _row_to_item(row: aiosqlite.Row) -> StoredItem:
     return StoredItem(
         pk=row["pk"],
         pack_id=row["pack_id"],
-        item_id=row["item_id"],
+        id=row["item_id"],
         kind=row["kind"],
         claim=row["claim"],
         truth=row["truth"],

@@ -12,31 +12,21 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.config import DatabaseTarget
-from bot.packs import Kind, Pack, PackProblem, Source, scan_packs
+from bot.packs import Item, Kind, Pack, PackProblem, scan_packs
 
 
-@dataclass(frozen=True, slots=True)
-class StoredItem:
-    """An item as the store serves it: pack content plus its internal key."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredItem(Item):
+    """An item as the store serves it: the pack's item plus where it lives."""
 
     pk: int
+    """Internal key that stats and rotation point at; stable across pack edits."""
     pack_id: str
-    item_id: str
-    kind: Kind
-    claim: str
-    truth: str
-    topic: str
-    difficulty: int
-    source: Source
-    tags: tuple[str, ...] = ()
-    question: str | None = None
-    answers: tuple[str, ...] = ()
-    choices: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:
         """The public id users type, ``pack/item``."""
-        return f"{self.pack_id}/{self.item_id}"
+        return f"{self.pack_id}/{self.id}"
 
 
 @dataclass(frozen=True, slots=True)

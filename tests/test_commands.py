@@ -317,3 +317,13 @@ async def test_search_echo_cannot_break_formatting(simcord_env, synced):
     guild, channel, owner, member = synced
     await member.send(channel, "!search `zzz` @everyone")
     assert channel.last_message.content == "Nothing matches `'zzz' @everyone`. Try other words."
+
+
+async def test_reveal_of_a_retired_item_says_so(simcord_env, world, store):
+    guild, channel, owner, member = world
+    await member.send(channel, "!myth")
+    message = channel.last_message
+    await store.sync_packs([])  # every pack removed: all items retired
+    click = await member.click(message, label="Reveal the truth")
+    assert click.ephemeral
+    assert "retired" in click.response.content

@@ -121,7 +121,7 @@ async def test_removed_item_is_retired_and_comes_back(store: SqliteStore):
     assert await store.search("echolocation") == []
     report = await store.sync_packs([SAMPLE])
     assert report.updated == 1
-    assert (await store.get_item("bats-blind")).item_id == "bats-blind"
+    assert (await store.get_item("bats-blind")).id == "bats-blind"
 
 
 async def test_removed_pack_file_retires_its_items(store: SqliteStore):
@@ -143,24 +143,24 @@ async def test_pack_that_failed_validation_keeps_its_items(store: SqliteStore):
 
 async def test_no_repeats_until_the_pool_is_exhausted_then_a_new_cycle(store: SqliteStore):
     rng = random.Random(7)
-    first_cycle = [(await store.pick_item(42, "myth", rng=rng)).item_id for _ in range(4)]
+    first_cycle = [(await store.pick_item(42, "myth", rng=rng)).id for _ in range(4)]
     assert sorted(first_cycle) == ["bats-blind", "dark-side-moon", "goldfish-memory", "great-wall-moon"]
-    second_cycle = [(await store.pick_item(42, "myth", rng=rng)).item_id for _ in range(4)]
+    second_cycle = [(await store.pick_item(42, "myth", rng=rng)).id for _ in range(4)]
     assert sorted(second_cycle) == sorted(first_cycle)
     assert second_cycle[0] != first_cycle[-1], "a new cycle does not open with the item that closed the last"
 
 
 async def test_rotation_is_per_server_and_per_topic(store: SqliteStore):
     rng = random.Random(3)
-    a = {(await store.pick_item(1, "myth", "space", rng)).item_id for _ in range(2)}
-    b = {(await store.pick_item(2, "myth", "space", rng)).item_id for _ in range(2)}
+    a = {(await store.pick_item(1, "myth", "space", rng)).id for _ in range(2)}
+    b = {(await store.pick_item(2, "myth", "space", rng)).id for _ in range(2)}
     assert a == b == {"great-wall-moon", "dark-side-moon"}
 
 
 async def test_choice_is_random_not_round_robin(store: SqliteStore):
     openings = set()
     for seed in range(30):
-        openings.add((await store.pick_item(1000 + seed, "myth", rng=random.Random(seed))).item_id)
+        openings.add((await store.pick_item(1000 + seed, "myth", rng=random.Random(seed))).id)
     assert len(openings) == 4
 
 
@@ -196,15 +196,13 @@ async def test_bare_id_in_two_packs_is_ambiguous(store: SqliteStore):
 
 async def test_search_ranks_the_best_match_first(store: SqliteStore):
     results = await store.search("three hearts octopus")
-    assert results[0].item_id == "octopus-hearts"
-    assert [r.item_id for r in await store.search("Moon")] == ["great-wall-moon", "dark-side-moon"] or {
-        r.item_id for r in await store.search("Moon")
-    } == {"great-wall-moon", "dark-side-moon"}
+    assert results[0].id == "octopus-hearts"
+    assert {r.id for r in await store.search("Moon")} == {"great-wall-moon", "dark-side-moon"}
 
 
 async def test_search_stems_and_ignores_operators(store: SqliteStore):
-    assert (await store.search("remembering"))[0].item_id == "goldfish-memory"
-    assert (await store.search('hearts" OR NEAR(*'))[0].item_id == "octopus-hearts"
+    assert (await store.search("remembering"))[0].id == "goldfish-memory"
+    assert (await store.search('hearts" OR NEAR(*'))[0].id == "octopus-hearts"
     assert await store.search("xylophone") == []
     with pytest.raises(BadSearch):
         await store.search("?! -")
