@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 
+import aiohttp
 import discord
 from dotenv import find_dotenv, load_dotenv
 
@@ -71,6 +72,10 @@ async def serve(config: Config) -> int:
             return fail(
                 "Discord refused the token. Reset it on the Bot page of your application and update DISCORD_TOKEN."
             )
+        except (OSError, aiohttp.ClientError) as exc:
+            log.error("Cannot reach Discord at %s: %s", discord.http.Route.BASE, exc)
+            print(f"error: cannot reach Discord ({exc}). Check the network and DISCORD_API_BASE_URL.", file=sys.stderr)
+            return EXIT_FAILED
         except discord.PrivilegedIntentsRequired:
             return fail(
                 "Discord refused the Message Content intent. Enable it under Bot > Privileged Gateway Intents "

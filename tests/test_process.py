@@ -146,6 +146,18 @@ async def test_login_refused_is_a_clear_message(tmp_path: Path):
     assert "Traceback" not in stderr.decode()
 
 
+def test_unreachable_discord_is_a_clear_message(tmp_path: Path):
+    result = run_bot(
+        tmp_path,
+        DISCORD_TOKEN=FAKE_TOKEN,
+        DISCORD_API_BASE_URL="http://127.0.0.1:9",  # the discard port: nothing listens there
+        DISCORD_GATEWAY_URL="ws://127.0.0.1:9",
+    )
+    assert result.returncode == 1
+    assert "error: cannot reach Discord" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 async def test_process_answers_fact_and_stops_cleanly_on_sigterm(tmp_path: Path):
     fake = FakeDiscord(token=FAKE_TOKEN)
     await fake.start()
