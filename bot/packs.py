@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Kind = Literal["myth", "fact"]
-KINDS: tuple[Kind, ...] = ("myth", "fact")
+Kind = Literal["myth", "fact", "question"]
+KINDS: tuple[Kind, ...] = ("myth", "fact", "question")
+"""A myth's claim is false, a fact's claim is true; a question is a quiz-only item (question and answers)."""
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_PACK_BYTES = 2_000_000
@@ -226,11 +227,12 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
     item_id = check.slug("id", 48)
     kind = raw.get("kind")
     if kind is None:
-        check.fail("kind", 'is missing (use "myth" or "fact")')
+        check.fail("kind", 'is missing (use "myth", "fact" or "question")')
     elif kind not in KINDS:
-        check.fail("kind", f'{kind!r} must be "myth" or "fact"')
-    claim = check.text("claim", 10, 300)
-    truth = check.text("truth", 10, 1000)
+        check.fail("kind", f'{kind!r} must be "myth", "fact" or "question"')
+    is_question = kind == "question"
+    claim = check.text("claim", 10, 300, required=not is_question)
+    truth = check.text("truth", 10, 1000, required=not is_question)
     topic = check.slug("topic", 32)
     tags = check.text_list("tags", 0, 10, 32)
     difficulty = raw.get("difficulty")
@@ -240,7 +242,9 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
         check.fail("difficulty", f"{difficulty!r} must be 1, 2 or 3")
     source = _parse_source(check)
     question = check.text("question", 10, 300, required=False)
-    answers = check.text_list("answers", 1, 10, 100, required="question" in raw)
+    answers = check.text_list("answers", 1, 10, 100, required="question" in raw or is_question)
+    if is_question and "question" not in raw:
+        check.fail("question", "is missing: a question item needs a question and answers")
     choices = check.text_list("choices", 2, 4, 80)
     if "answers" in raw and "question" not in raw:
         check.fail("answers", "needs a question")
@@ -254,13 +258,13 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
     check.unknown_keys(_ITEM_FIELDS)
     if check.problems:
         return None, check.problems
-    assert item_id and claim and truth and topic and source  # guaranteed when no problems were found
+    assert item_id and topic and source  # guaranteed when no problems were found
     return (
         Item(
             id=item_id,
             kind=kind,
-            claim=claim,
-            truth=truth,
+            claim=claim or "",
+            truth=truth or "",
             topic=topic,
             difficulty=difficulty,
             source=source,

@@ -19,6 +19,7 @@ import aiosqlite
 from bot import migrate
 from bot.errors import AmbiguousItem, BadSearch, NoItems, StoreError, UnknownItem, UnknownTopic
 from bot.packs import Item, Kind, Pack, Source
+from bot.sqlite_scores import ScoreQueries
 from bot.store import PackSummary, StoredItem, SyncReport, TopicSummary
 from bot.text import normalize_topic
 
@@ -74,7 +75,7 @@ def _row_to_item(row: aiosqlite.Row) -> StoredItem:
     )
 
 
-class SqliteStore:
+class SqliteStore(ScoreQueries):
     """Fact store on SQLite: WAL mode, foreign keys on, writes serialized in explicit transactions."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -330,10 +331,11 @@ class SqliteStore:
     async def topics(self) -> list[TopicSummary]:
         """Return each live topic with its myth and fact counts."""
         rows = await self._fetchall(
-            """SELECT topic, SUM(kind = 'myth') AS myths, SUM(kind = 'fact') AS facts
+            """SELECT topic, SUM(kind = 'myth') AS myths, SUM(kind = 'fact') AS facts,
+                      SUM(kind = 'question') AS questions
                FROM items WHERE retired = 0 GROUP BY topic ORDER BY topic"""
         )
-        return [TopicSummary(row["topic"], row["myths"], row["facts"]) for row in rows]
+        return [TopicSummary(row["topic"], row["myths"], row["facts"], row["questions"]) for row in rows]
 
     async def packs(self) -> list[PackSummary]:
         """Return active packs with their live item counts."""

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from bot.config import DatabaseTarget
 from bot.packs import Item, Kind, Pack, PackProblem, scan_packs
+from bot.scores import ScoreStore
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,11 +32,12 @@ class StoredItem(Item):
 
 @dataclass(frozen=True, slots=True)
 class TopicSummary:
-    """How many myths and facts a topic has."""
+    """How many myths, facts and quiz-only questions a topic has."""
 
     topic: str
     myths: int
     facts: int
+    questions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ class SyncReport:
     packs_retired: int = 0
 
 
-class FactStore(Protocol):
+class FactStore(ScoreStore, Protocol):
     """Everything the bot needs from its database."""
 
     async def schema_version(self) -> int:

@@ -70,7 +70,10 @@ def truth_embed(item: StoredItem) -> discord.Embed:
 def topics_embed(topics: list[TopicSummary], packs: list[PackSummary]) -> discord.Embed:
     """Build the overview of topics and packs with their item counts."""
     embed = discord.Embed(title="Topics and packs", colour=INFO_COLOUR)
-    topic_lines = [f"`{t.topic}`: {t.myths} myths, {t.facts} facts" for t in topics]
+    topic_lines = [
+        f"`{t.topic}`: {t.myths} myths, {t.facts} facts" + (f", {t.questions} questions" if t.questions else "")
+        for t in topics
+    ]
     pack_lines = [
         f"**{discord.utils.escape_markdown(p.name)}** (`{p.id}` v{p.version}): {p.items} items" for p in packs
     ]

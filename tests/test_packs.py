@@ -70,7 +70,7 @@ def test_quiz_fields_parse():
     [
         ({"id": None}, "id", "is missing"),
         ({"id": "Bad Id"}, "id", "lowercase letters, digits and dashes"),
-        ({"kind": "rumour"}, "kind", '"myth" or "fact"'),
+        ({"kind": "rumour"}, "kind", '"myth", "fact" or "question"'),
         ({"kind": None}, "kind", "is missing"),
         ({"claim": "short"}, "claim", "10-300 characters"),
         ({"claim": "x" * 301}, "claim", "10-300 characters"),
@@ -114,7 +114,8 @@ def test_problem_text_reads_file_item_field():
     with pytest.raises(PackError) as info:
         parse_pack(with_item(kind="rumour"), "science.toml")
     assert (
-        str(info.value) == "science.toml, item #1 (venus-hottest), field 'kind': 'rumour' must be \"myth\" or \"fact\""
+        str(info.value)
+        == 'science.toml, item #1 (venus-hottest), field \'kind\': \'rumour\' must be "myth", "fact" or "question"'
     )
 
 
@@ -196,3 +197,22 @@ def test_shipped_pack_ids_match_file_names():
     for path in shipped_pack_files():
         with path.open("rb") as handle:
             assert tomllib.load(handle)["pack"]["id"] == path.stem
+
+
+def test_question_items_need_question_and_answers_but_no_claim():
+    question_only = {
+        "id": "capital-of-france",
+        "kind": "question",
+        "topic": "geography",
+        "difficulty": 1,
+        "question": "What is the capital of France?",
+        "answers": ["Paris"],
+        "source": {"title": "Paris", "url": "https://en.wikipedia.org/wiki/Paris"},
+    }
+    pack = parse_pack(dict(GOOD_PACK, items=[question_only]), "q.toml")
+    assert (pack.items[0].kind, pack.items[0].claim, pack.items[0].truth) == ("question", "", "")
+    problems = problems_for(dict(GOOD_PACK, items=[{k: v for k, v in question_only.items() if k != "question"}]))
+    assert ("#1 (capital-of-france)", "question", "is missing: a question item needs a question and answers") in (
+        problems
+    )
+    assert any(field == "answers" for _, field, _ in problems)

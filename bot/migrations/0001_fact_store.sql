@@ -18,7 +18,7 @@ CREATE TABLE items (
     pk              INTEGER PRIMARY KEY,
     pack_id         TEXT NOT NULL REFERENCES packs (id),
     item_id         TEXT NOT NULL,
-    kind            TEXT NOT NULL CHECK (kind IN ('myth', 'fact')),
+    kind            TEXT NOT NULL CHECK (kind IN ('myth', 'fact', 'question')),
     claim           TEXT NOT NULL,
     truth           TEXT NOT NULL,
     topic           TEXT NOT NULL,
