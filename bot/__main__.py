@@ -17,6 +17,18 @@ def build_parser() -> argparse.ArgumentParser:
     packs_sub = packs.add_subparsers(dest="packs_command", required=True)
     check = packs_sub.add_parser("check", help="validate packs; exit 1 if any is malformed")
     check.add_argument("directory", nargs="?", default=str(DEFAULT_PACKS_DIR), help="folder of .toml packs")
+    importer = packs_sub.add_parser(
+        "import", help="convert Red-DiscordBot trivia lists (.yaml) or Open Trivia DB JSON (.json) into packs"
+    )
+    importer.add_argument("files", nargs="+", metavar="FILE", help="trivia lists to convert, one pack per file")
+    importer.add_argument("--pack-id", metavar="ID", help="id (and topic) of the new pack; default: from the file name")
+    importer.add_argument(
+        "--out",
+        metavar="DIR",
+        default=str(DEFAULT_PACKS_DIR),
+        help="folder to write <pack-id>.toml into (default: data/packs)",
+    )
+    importer.add_argument("--force", action="store_true", help="replace a pack file that already exists")
     sub.add_parser("try", help="play with the bot in this terminal, against a simulated Discord (no token)")
     return parser
 
@@ -24,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command named on the command line; return the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "packs" and args.packs_command == "import":
+        from bot.cli import import_packs
+
+        return import_packs(args.files, args.out, pack_id=args.pack_id, force=args.force)
     if args.command == "packs":
         from bot.cli import check_packs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -10,6 +11,7 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Config
+from bot.quiz import QuizRegistry
 from bot.store import FactStore
 
 log = logging.getLogger(__name__)
@@ -18,7 +20,7 @@ log = logging.getLogger(__name__)
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
-EXTENSIONS = ("cogs.errors", "cogs.facts", "cogs.meta", "cogs.owner")
+EXTENSIONS = ("cogs.errors", "cogs.facts", "cogs.quiz", "cogs.leaderboard", "cogs.meta", "cogs.owner")
 
 
 def point_at_endpoints(config: Config) -> None:
@@ -62,11 +64,21 @@ class MythOrFactBot(commands.Bot):
         )
         self.config = config
         self.store = store
+        self.quizzes = QuizRegistry()
 
     async def setup_hook(self) -> None:
         """Load the cogs; slash commands are synced on demand by ``!sync``, not here."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+
+    async def close(self) -> None:
+        """End running quizzes with a message (scores so far are saved), then disconnect."""
+        running = [quiz.task for quiz in self.quizzes.all() if quiz.task and not quiz.task.done()]
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+        await super().close()
 
     async def on_ready(self) -> None:
         """Log once the gateway session is ready."""

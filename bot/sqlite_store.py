@@ -9,7 +9,7 @@ import json
 import logging
 import random
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,13 @@ _ITEM_COLUMNS = (
     "source_citation, tags, question, answers, choices"
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+# Which items can be asked in each quiz mode (see bot.quiz.supported_modes).
+_MODE_CONDITIONS = {
+    "myth-or-fact": "kind IN ('myth', 'fact')",
+    "choice": "(question IS NOT NULL AND choices != '[]')",
+    "typed": "(question IS NOT NULL AND answers != '[]')",
+}
 
 
 def _now() -> str:
@@ -247,37 +254,17 @@ class SqliteStore(ScoreQueries):
         self, guild_id: int, kind: Kind, topic: str | None = None, rng: random.Random | None = None
     ) -> StoredItem:
         """Choose a random unseen item for the server's pool, restarting the cycle once all were seen."""
-        rng = rng or random.Random()
         if topic is not None:
             topic = normalize_topic(topic)
             await self._require_topic(topic)
-        pool = f"{kind}:{topic or '*'}"
-        pool_sql = "SELECT pk FROM items WHERE retired = 0 AND kind = :kind AND (:topic IS NULL OR topic = :topic)"
-        params = {"kind": kind, "topic": topic, "guild": guild_id, "pool": pool}
+        condition = "kind = :kind AND (:topic IS NULL OR topic = :topic)"
+        params = {"kind": kind, "topic": topic}
         async with self._transaction() as conn:
-            unseen = await self._fetchall(
-                f"""{pool_sql} AND pk NOT IN (
-                        SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool)
-                    ORDER BY pk""",
-                params,
+            [chosen] = await self._draw(
+                guild_id, f"{kind}:{topic or '*'}", condition, params, 1, rng or random.Random()
             )
-            if not unseen:
-                everything = await self._fetchall(f"{pool_sql} ORDER BY pk", params)
-                if not everything:
-                    raise NoItems(kind, topic)
-                last = await self._fetchone(
-                    "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool "
-                    "ORDER BY served_at DESC LIMIT 1",
-                    params,
-                )
-                await conn.execute("DELETE FROM served WHERE guild_id = :guild AND pool = :pool", params)
-                # A new cycle should not open with the item that closed the last one.
-                unseen = [row for row in everything if last is None or row["pk"] != last["item_pk"]] or everything
-            chosen = rng.choice(unseen)["pk"]
-            await conn.execute(
-                "INSERT INTO served (guild_id, pool, item_pk, served_at) VALUES (?, ?, ?, ?)",
-                (guild_id, pool, chosen, _now()),
-            )
+            if chosen is None:
+                raise NoItems(kind, topic)
             await conn.execute(
                 """INSERT INTO item_stats (item_pk, times_served) VALUES (?, 1)
                    ON CONFLICT (item_pk) DO UPDATE SET times_served = times_served + 1""",
@@ -286,6 +273,58 @@ class SqliteStore(ScoreQueries):
         item = await self.get_item_by_pk(chosen)
         assert item is not None
         return item
+
+    async def pick_quiz_items(
+        self,
+        guild_id: int,
+        count: int,
+        modes: Sequence[str],
+        topic: str | None = None,
+        rng: random.Random | None = None,
+    ) -> list[StoredItem]:
+        """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`."""
+        if topic is not None:
+            topic = normalize_topic(topic)
+            await self._require_topic(topic)
+        askable = [_MODE_CONDITIONS[mode] for mode in sorted(set(modes))]
+        condition = f"({' OR '.join(askable)}) AND (:topic IS NULL OR topic = :topic)"
+        pool = f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}"
+        async with self._transaction():
+            chosen = await self._draw(guild_id, pool, condition, {"topic": topic}, count, rng or random.Random())
+        if chosen == [None]:
+            raise NoItems("quiz question", topic)
+        items = [await self.get_item_by_pk(pk) for pk in chosen if pk is not None]
+        return [item for item in items if item is not None]
+
+    async def _draw(
+        self, guild_id: int, pool: str, condition: str, params: dict, count: int, rng: random.Random
+    ) -> list[int | None]:
+        """Draw ``count`` random pks from the pool that the server has not seen this cycle, and mark them seen.
+
+        When the unseen part runs short, a new cycle starts (without reopening on the item that closed the last
+        one). Returns ``[None]`` when the pool is empty. Runs inside the caller's transaction.
+        """
+        params = {**params, "guild": guild_id, "pool": pool}
+        live = f"FROM items WHERE retired = 0 AND {condition}"
+        seen_sql = "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool"
+        unseen_sql = f"SELECT pk {live} AND pk NOT IN ({seen_sql}) ORDER BY pk"
+        unseen = [row["pk"] for row in await self._fetchall(unseen_sql, params)]
+        chosen = rng.sample(unseen, min(count, len(unseen)))
+        if len(chosen) < count:
+            everything = [row["pk"] for row in await self._fetchall(f"SELECT pk {live} ORDER BY pk", params)]
+            if not everything:
+                return [None]
+            last = await self._fetchone(f"{seen_sql} ORDER BY served_at DESC LIMIT 1", params)
+            await self._conn.execute("DELETE FROM served WHERE guild_id = :guild AND pool = :pool", params)
+            rest = [pk for pk in everything if pk not in chosen and (last is None or pk != last["item_pk"])]
+            rest = rest or [pk for pk in everything if pk not in chosen]
+            chosen += rng.sample(rest, min(count - len(chosen), len(rest)))
+        now = _now()
+        await self._conn.executemany(
+            "INSERT OR IGNORE INTO served (guild_id, pool, item_pk, served_at) VALUES (?, ?, ?, ?)",
+            [(guild_id, pool, pk, now) for pk in chosen],
+        )
+        return list(chosen)
 
     async def get_item_by_pk(self, pk: int) -> StoredItem | None:
         """Find a live item by its internal key."""

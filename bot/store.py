@@ -7,6 +7,7 @@ configured database URL. Only SQLite exists today; a PostgreSQL backend implemen
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -80,6 +81,17 @@ class FactStore(ScoreStore, Protocol):
         self, guild_id: int, kind: Kind, topic: str | None = None, rng: random.Random | None = None
     ) -> StoredItem:
         """Choose a random item of ``kind`` (and ``topic``) the server has not seen in this cycle."""
+        ...
+
+    async def pick_quiz_items(
+        self,
+        guild_id: int,
+        count: int,
+        modes: Sequence[str],
+        topic: str | None = None,
+        rng: random.Random | None = None,
+    ) -> list[StoredItem]:
+        """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`."""
         ...
 
     async def get_item(self, ref: str) -> StoredItem:

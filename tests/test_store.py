@@ -206,3 +206,32 @@ async def test_search_stems_and_ignores_operators(store: SqliteStore):
     assert await store.search("xylophone") == []
     with pytest.raises(BadSearch):
         await store.search("?! -")
+
+
+# -- quiz selection ------------------------------------------------------------------------------
+
+
+async def test_quiz_items_match_the_modes(store: SqliteStore):
+    rng = random.Random(5)
+    typed = await store.pick_quiz_items(1, 5, ["typed"], rng=rng)
+    assert [item.id for item in typed] == ["octopus-hearts"], "only one sample item has a question"
+    both = await store.pick_quiz_items(2, 10, ["myth-or-fact"], rng=rng)
+    assert len(both) == 7 and len({item.id for item in both}) == 7
+
+
+async def test_quiz_items_rotate_without_repeats_until_the_pool_is_used(store: SqliteStore):
+    rng = random.Random(11)
+    first = [item.id for item in await store.pick_quiz_items(3, 4, ["myth-or-fact"], rng=rng)]
+    second = [item.id for item in await store.pick_quiz_items(3, 3, ["myth-or-fact"], rng=rng)]
+    assert len(set(first + second)) == 7, "the second quiz gets the three items the first did not ask"
+    third = [item.id for item in await store.pick_quiz_items(3, 4, ["myth-or-fact"], rng=rng)]
+    assert len(set(third)) == 4, "a new cycle never repeats inside one quiz"
+
+
+async def test_quiz_items_by_topic_and_empty_pools(store: SqliteStore):
+    space = await store.pick_quiz_items(4, 10, ["myth-or-fact", "choice"], "Space", random.Random(1))
+    assert {item.topic for item in space} == {"space"} and len(space) == 3
+    with pytest.raises(NoItems):
+        await store.pick_quiz_items(4, 10, ["typed"], "space")
+    with pytest.raises(UnknownTopic):
+        await store.pick_quiz_items(4, 10, ["typed"], "cooking")

@@ -1,0 +1,194 @@
+"""Per-server leaderboards: the paginated leaderboard, a member's rank, and the server's quiz statistics."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import MythOrFactBot
+from bot.errors import MythOrFactError
+from bot.scores import ALL_TIME, ScoreRow, week_key
+from bot.text import clip
+from cogs import render
+
+PAGE_SIZE = 10
+PeriodChoice = Literal["all", "week"]
+
+
+def period_key(period: str, now: datetime | None = None) -> str:
+    """Turn the user's ``all``/``week`` into the store's period key (``all`` or this ISO week)."""
+    return ALL_TIME if period == "all" else week_key(now or datetime.now(UTC))
+
+
+def period_title(period: str) -> str:
+    """Return a heading for a period key."""
+    return "All time" if period == ALL_TIME else f"Week {period}"
+
+
+def accuracy(row: ScoreRow) -> str:
+    """Return the share of rounds a member got right, as a percentage."""
+    return f"{100 * row.correct / row.rounds:.0f}%" if row.rounds else "–"
+
+
+def score_line(row: ScoreRow) -> str:
+    """Render one leaderboard line."""
+    fastest = f", fastest {row.fastest_ms / 1000:.1f} s" if row.fastest_ms is not None else ""
+    return f"**{row.position}.** <@{row.user_id}>: {row.points} points ({row.correct} right{fastest})"
+
+
+async def leaderboard_page(
+    bot: MythOrFactBot, guild: discord.Guild, period: str, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """Build one page of a server's leaderboard and its Previous/Next buttons."""
+    players = await bot.store.count_players(guild.id, period)
+    pages = max(1, math.ceil(players / PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = await bot.store.top_scores(guild.id, period, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    embed = discord.Embed(
+        title=clip(f"Leaderboard · {guild.name} · {period_title(period)}", render.TITLE_MAX),
+        description="\n".join(score_line(row) for row in rows) or "No scores yet. Start a game with `quiz`!",
+        colour=render.INFO_COLOUR,
+    )
+    embed.set_footer(text=f"Page {page} of {pages} · {players} players")
+    if pages == 1:
+        return embed, None
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton(guild.id, period, page - 1, "◀ Previous", disabled=page <= 1))
+    view.add_item(PageButton(guild.id, period, page + 1, "Next ▶", disabled=page >= pages))
+    return embed, view
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"mof:lb:(?P<guild>\d+):(?P<period>all|\d{4}-W\d{2}):(?P<page>\d+)",
+):
+    """Turns a leaderboard page; the period and page live in the custom id, so it works after a restart."""
+
+    def __init__(self, guild_id: int, period: str, page: int, label: str = "Page", *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"mof:lb:{guild_id}:{period}:{max(page, 0)}",
+            )
+        )
+        self.guild_id = guild_id
+        self.period = period
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> PageButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["guild"]), match["period"], int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Show the requested page in place."""
+        if interaction.guild is None or interaction.guild.id != self.guild_id:
+            await interaction.response.send_message("This leaderboard belongs to another server.", ephemeral=True)
+            return
+        embed, view = await leaderboard_page(interaction.client, interaction.guild, self.period, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class Leaderboard(commands.Cog):
+    """Scores, ranks and statistics for each server."""
+
+    def __init__(self, bot: MythOrFactBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Register the page buttons so old leaderboards keep working after a restart."""
+        self.bot.add_dynamic_items(PageButton)
+
+    async def cog_unload(self) -> None:
+        """Stop handling page buttons while unloaded."""
+        self.bot.remove_dynamic_items(PageButton)
+
+    @commands.hybrid_command(aliases=["lb", "top"])
+    @commands.guild_only()
+    @app_commands.describe(period="all (default) or week", page="Which page, 10 players each")
+    async def leaderboard(
+        self, ctx: commands.Context[MythOrFactBot], period: PeriodChoice = "all", page: commands.Range[int, 1] = 1
+    ) -> None:
+        """Show the server's quiz leaderboard, all time or this week."""
+        assert ctx.guild is not None
+        embed, view = await leaderboard_page(self.bot, ctx.guild, period_key(period), page)
+        if view is None:
+            await ctx.send(embed=embed)
+        else:
+            await ctx.send(embed=embed, view=view)
+
+    @commands.hybrid_command()
+    @commands.guild_only()
+    @app_commands.describe(member="Whose rank to show (default: you)")
+    async def rank(self, ctx: commands.Context[MythOrFactBot], member: discord.Member | None = None) -> None:
+        """Show a member's position, points, accuracy and best streak."""
+        assert ctx.guild is not None
+        target = member or ctx.author
+        embed = discord.Embed(title=clip(f"Rank of {target.display_name}", render.TITLE_MAX), colour=render.INFO_COLOUR)
+        for period in (ALL_TIME, period_key("week")):
+            row = await self.bot.store.member_rank(ctx.guild.id, period, target.id)
+            if row is None:
+                value = "No games yet."
+            else:
+                players = await self.bot.store.count_players(ctx.guild.id, period)
+                value = (
+                    f"**#{row.position}** of {players} · {row.points} points\n"
+                    f"{row.correct}/{row.rounds} right ({accuracy(row)}) · best streak {row.best_streak}"
+                )
+            embed.add_field(name=period_title(period), value=value, inline=False)
+        await ctx.send(embed=embed)
+
+    @commands.hybrid_command()
+    @commands.guild_only()
+    async def stats(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Show the server's quiz totals, favourite topics, and the hardest and most disputed questions."""
+        assert ctx.guild is not None
+        totals = await self.bot.store.server_totals(ctx.guild.id)
+        if not totals.rounds:
+            raise MythOrFactError("No quiz has been played here yet. Start one with `quiz`!")
+        rate = f"{100 * totals.correct_answers / totals.answers:.0f}%" if totals.answers else "–"
+        embed = discord.Embed(
+            title=clip(f"Quiz statistics · {ctx.guild.name}", render.TITLE_MAX),
+            description=(
+                f"{totals.rounds} questions played by {totals.players} players; "
+                f"{totals.correct_answers} of {totals.answers} answers right ({rate})."
+            ),
+            colour=render.INFO_COLOUR,
+        )
+        topics = "\n".join(f"`{topic}`: {count} questions" for topic, count in totals.top_topics[:5])
+        embed.add_field(name="Most played topics", value=topics or "–", inline=False)
+        hardest = await self.bot.store.hardest_items(ctx.guild.id)
+        embed.add_field(
+            name="Hardest questions",
+            value=clip(
+                "\n".join(f"`{i.ref}`: {100 * i.correct_rate:.0f}% right of {i.times_asked} asked" for i in hardest)
+                or "Not enough games yet.",
+                render.FIELD_VALUE_MAX,
+            ),
+            inline=False,
+        )
+        disputed = await self.bot.store.most_disputed(ctx.guild.id)
+        embed.add_field(
+            name="Most disputed",
+            value=clip(
+                "\n".join(f"`{i.ref}`: {i.disputes} disputes" for i in disputed) or "No disputes.",
+                render.FIELD_VALUE_MAX,
+            ),
+            inline=False,
+        )
+        await ctx.send(embed=embed)
+
+
+async def setup(bot: MythOrFactBot) -> None:
+    """Add the cog (discord.py extension entry point)."""
+    await bot.add_cog(Leaderboard(bot))

@@ -1,0 +1,253 @@
+"""The quiz cog: start, skip and stop games, take typed answers, and drive each session's rounds."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import UTC, datetime
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import MythOrFactBot
+from bot.errors import MythOrFactError
+from bot.quiz import MIXED, Mode, QuizSession, QuizSettings, RunningQuiz, plan_rounds
+from bot.scores import week_key
+from cogs import quiz_ui
+from cogs.facts import Facts
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 50
+ModeChoice = Literal["mixed", "myth-or-fact", "choice", "typed"]
+
+
+class NotATopic(commands.Converter[str]):
+    """A topic name; refuses numbers and mode names so `!quiz 5 typed` reads as rounds and mode."""
+
+    async def convert(self, ctx: commands.Context, argument: str) -> str:
+        """Accept anything that is not a number or a mode name."""
+        if argument.isdigit() or argument.lower() in (MIXED, *Mode):
+            raise commands.BadArgument("not a topic")
+        return argument
+
+
+def jump_url(session: QuizSession) -> str:
+    """Return a link to the session's current question message (or its channel)."""
+    base = f"https://discord.com/channels/{session.guild_id}/{session.channel_id}"
+    return f"{base}/{session.message_id}" if session.message_id else base
+
+
+def may_control(member: discord.Member | discord.User, channel: discord.abc.GuildChannel, session: QuizSession) -> bool:
+    """Whether a member may skip or stop: the starter, or a moderator with Manage Messages."""
+    if member.id == session.starter_id:
+        return True
+    return isinstance(member, discord.Member) and channel.permissions_for(member).manage_messages
+
+
+class Quiz(commands.Cog):
+    """Quiz games played by a whole channel."""
+
+    def __init__(self, bot: MythOrFactBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Register the answer and dispute buttons so they respond even after a restart."""
+        self.bot.add_dynamic_items(quiz_ui.AnswerButton, quiz_ui.DisputeButton)
+
+    async def cog_unload(self) -> None:
+        """Stop listening for the buttons; running games keep going (they live on the bot)."""
+        self.bot.remove_dynamic_items(quiz_ui.AnswerButton, quiz_ui.DisputeButton)
+
+    async def topic_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Offer topics, like fact and myth do."""
+        facts = self.bot.get_cog("Facts")
+        return await facts.topic_autocomplete(interaction, current) if isinstance(facts, Facts) else []
+
+    # -- commands ------------------------------------------------------------------------------
+
+    @commands.hybrid_group(name="quiz", fallback="start", invoke_without_command=True)
+    @commands.guild_only()
+    @commands.cooldown(1, 10, commands.BucketType.channel)
+    @app_commands.describe(
+        topic="Only questions about this topic (see topics)",
+        rounds=f"How many questions (1-{MAX_ROUNDS}, default 10)",
+        mode="myth-or-fact, choice, typed, or mixed (default)",
+    )
+    @app_commands.autocomplete(topic=topic_autocomplete)
+    async def quiz(
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        topic: NotATopic | None = None,
+        rounds: commands.Range[int, 1, MAX_ROUNDS] | None = None,
+        mode: ModeChoice | None = None,
+    ) -> None:
+        """Start a quiz in this channel: myth-or-fact, choice and typed rounds, scored on the leaderboard."""
+        assert ctx.guild is not None
+        running = self.bot.quizzes.get(ctx.channel.id)
+        if running is not None:
+            raise MythOrFactError(f"A quiz is already running here: {jump_url(running.session)}")
+        settings = QuizSettings()
+        wanted = rounds or settings.rounds
+        modes = list(Mode) if mode in (None, MIXED) else [Mode(mode)]
+        rng = random.Random()
+        items = await self.bot.store.pick_quiz_items(ctx.guild.id, wanted, [m.value for m in modes], topic, rng)
+        session = QuizSession(
+            guild_id=ctx.guild.id,
+            channel_id=ctx.channel.id,
+            starter_id=ctx.author.id,
+            items=plan_rounds(items, modes, rng),
+            settings=settings,
+            rng=rng,
+        )
+        running = RunningQuiz(session)
+        self.bot.quizzes.add(running)
+        about = f" about `{topic}`" if topic else ""
+        short = f" (only {session.total_rounds} questions available)" if session.total_rounds < wanted else ""
+        await ctx.send(
+            f"**Quiz time!** {session.total_rounds} questions{about}{short}, started by {ctx.author.mention}. "
+            f"`{ctx.clean_prefix if ctx.interaction is None else '/'}quiz stop` ends it."
+        )
+        running.task = asyncio.create_task(run_quiz(self.bot, running), name=f"quiz-{session.id}")
+        running.task.add_done_callback(lambda task: _quiz_finished(self.bot, running, task))
+
+    @quiz.command(name="stop")
+    @commands.guild_only()
+    async def quiz_stop(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Stop the quiz in this channel (the starter, or a moderator with Manage Messages)."""
+        running = self._controllable(ctx)
+        running.session.stop()
+        running.skip_requested = True
+        wake(self.bot, running)
+        await ctx.send("Stopping the quiz after this question.", ephemeral=True)
+
+    @quiz.command(name="skip")
+    @commands.guild_only()
+    async def quiz_skip(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Skip the current question (the starter, or a moderator with Manage Messages)."""
+        running = self._controllable(ctx)
+        running.skip_requested = True
+        wake(self.bot, running)
+        await ctx.send("Skipping this question.", ephemeral=True)
+
+    def _controllable(self, ctx: commands.Context[MythOrFactBot]) -> RunningQuiz:
+        running = self.bot.quizzes.get(ctx.channel.id)
+        if running is None:
+            raise MythOrFactError("No quiz is running in this channel. Start one with `quiz`.")
+        if not may_control(ctx.author, ctx.channel, running.session):  # type: ignore[arg-type]
+            raise MythOrFactError(
+                "Only the member who started the quiz or a moderator with the **Manage Messages** permission can do that."
+            )
+        return running
+
+    # -- typed answers -------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Treat messages in a channel with a typed round as guesses."""
+        if message.author.bot or message.guild is None:
+            return
+        running = self.bot.quizzes.get(message.channel.id)
+        if running is None or running.session.question is None or running.session.question.mode is not Mode.TYPED:
+            return
+        if message.content.startswith(self.bot.config.command_prefix):
+            return
+        status = running.session.answer_typed(message.author.id, message.content, self.bot.loop.time())
+        if running.session.round_won:
+            log.debug("Typed round won in %s (%s)", message.channel.id, status.value)
+            wake(self.bot, running)
+
+
+WAKE_EVENT = "quiz_wake"
+
+
+def wake(bot: MythOrFactBot, running: RunningQuiz) -> None:
+    """Tell a quiz's driver to look at its session now (a typed winner, a skip, a stop)."""
+    bot.dispatch(WAKE_EVENT, running.session.id)
+
+
+async def nap(bot: MythOrFactBot, running: RunningQuiz, seconds: float) -> None:
+    """Sleep up to ``seconds``, waking early if the quiz is poked."""
+    try:
+        await bot.wait_for(WAKE_EVENT, check=lambda session_id: session_id == running.session.id, timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+def _quiz_finished(bot: MythOrFactBot, running: RunningQuiz, task: asyncio.Task[None]) -> None:
+    """Forget a finished quiz and log how it ended."""
+    bot.quizzes.remove(running)
+    if task.cancelled():
+        log.info("Quiz %s cancelled", running.session.id)
+    elif task.exception() is not None:
+        log.error("Quiz %s crashed", running.session.id, exc_info=task.exception())
+
+
+async def run_quiz(bot: MythOrFactBot, running: RunningQuiz) -> None:
+    """Drive one session: ask, wait (with hints), reveal and record each round, then show the standings."""
+    session = running.session
+    channel = bot.get_channel(session.channel_id)
+    assert isinstance(channel, discord.abc.Messageable)
+    loop = asyncio.get_running_loop()
+    reason = "That was the last question."
+    try:
+        while not session.finished:
+            question = session.start_round(loop.time())
+            running.skip_requested = False
+            message = await channel.send(
+                embed=quiz_ui.question_embed(session, question), view=quiz_ui.answer_view(session, question)
+            )
+            session.message_id = message.id
+            await _wait_for_round_end(bot, running, channel, loop)
+            result = session.close_round(skipped=running.skip_requested and not session.round_won)
+            now = datetime.now(UTC)
+            await bot.store.record_round(session.record(result, now), week_key(now))
+            closed = quiz_ui.closed_view(question)
+            if closed is not None:
+                await _quietly(message.edit(view=closed))
+            await channel.send(embed=quiz_ui.reveal_embed(result), view=quiz_ui.dispute_view(question.item.pk))
+            if not session.finished:
+                await nap(bot, running, session.settings.pause_seconds)
+        if session.ended_idle:
+            reason = f"Nobody answered {session.settings.idle_rounds_to_end} questions in a row, so the quiz ended."
+        elif session.stopped:
+            reason = "The quiz was stopped."
+    except asyncio.CancelledError:
+        reason = "The bot is restarting, so the quiz ended early. Scores so far are saved."
+        await _quietly(channel.send(embed=quiz_ui.standings_embed(session, session.standings(), reason)))
+        raise
+    await channel.send(embed=quiz_ui.standings_embed(session, session.standings(), reason))
+
+
+async def _wait_for_round_end(
+    bot: MythOrFactBot, running: RunningQuiz, channel: discord.abc.Messageable, loop: asyncio.AbstractEventLoop
+) -> None:
+    """Sleep until the time limit, a typed winner, or a skip; post hints when they fall due."""
+    session = running.session
+    while not session.round_won and not running.skip_requested:
+        now = loop.time()
+        if now >= session.deadline():
+            return
+        wake_at = min(session.deadline(), session.next_hint_at() or session.deadline())
+        await nap(bot, running, max(0.0, wake_at - now))
+        hint = session.due_hint(loop.time())
+        if hint:
+            await _quietly(channel.send(f"Hint: `{hint}`"))
+
+
+async def _quietly(awaitable: object) -> None:
+    """Run a best-effort Discord call (editing old buttons, a hint), logging instead of failing the quiz."""
+    try:
+        await awaitable  # type: ignore[misc]
+    except discord.HTTPException as exc:
+        log.warning("Quiz message failed: %s", exc)
+
+
+async def setup(bot: MythOrFactBot) -> None:
+    """Add the cog (discord.py extension entry point)."""
+    await bot.add_cog(Quiz(bot))
