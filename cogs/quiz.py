@@ -73,7 +73,6 @@ class Quiz(commands.Cog):
 
     @commands.hybrid_group(name="quiz", fallback="start", invoke_without_command=True)
     @commands.guild_only()
-    @commands.cooldown(1, 10, commands.BucketType.channel)
     @app_commands.describe(
         topic="Only questions about this topic (see topics)",
         rounds=f"How many questions (1-{MAX_ROUNDS}, default 10)",
@@ -84,7 +83,7 @@ class Quiz(commands.Cog):
         self,
         ctx: commands.Context[MythOrFactBot],
         topic: NotATopic | None = None,
-        rounds: commands.Range[int, 1, MAX_ROUNDS] | None = None,
+        rounds: int | None = None,
         mode: ModeChoice | None = None,
     ) -> None:
         """Start a quiz in this channel: myth-or-fact, choice and typed rounds, scored on the leaderboard."""
@@ -92,6 +91,8 @@ class Quiz(commands.Cog):
         running = self.bot.quizzes.get(ctx.channel.id)
         if running is not None:
             raise MythOrFactError(f"A quiz is already running here: {jump_url(running.session)}")
+        if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
+            raise MythOrFactError(f"A quiz has 1 to {MAX_ROUNDS} questions.")
         settings = QuizSettings()
         wanted = rounds or settings.rounds
         modes = list(Mode) if mode in (None, MIXED) else [Mode(mode)]

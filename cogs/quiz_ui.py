@@ -202,6 +202,7 @@ class DisputeModal(discord.ui.Modal, title="Dispute this question"):
 
     reason: discord.ui.TextInput = discord.ui.TextInput(
         label="What is wrong or ambiguous?",
+        custom_id="reason",
         style=discord.TextStyle.paragraph,
         min_length=5,
         max_length=300,

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import discord
 import pytest
+import pytest_asyncio
+from discord.ext import commands
 
 from bot.client import MythOrFactBot
 from bot.errors import MythOrFactError
-from tests.conftest import make_config
+from bot.packs import scan_packs
+from bot.sqlite_store import SqliteStore
+from tests.conftest import SAMPLE_PACKS, TESTS_DIR, make_config
 from tests.test_commands import expect_errors
+
+QUIZ_PACKS = TESTS_DIR / "data" / "quiz_packs"
+
+
+@pytest_asyncio.fixture
+async def store() -> AsyncIterator[SqliteStore]:
+    """The sample pack plus quiz-only geography questions."""
+    opened = await SqliteStore.open(None)
+    report = await opened.sync_packs(scan_packs(SAMPLE_PACKS).packs + scan_packs(QUIZ_PACKS).packs)
+    assert report.added == 10
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture
@@ -51,3 +69,224 @@ async def test_myth_or_fact_quiz_plays_to_the_end(simcord_env, world):
     final = bot_messages(channel)[-1].embeds[0]
     assert final.title == "Quiz over"
     assert simcord_env.bot.quizzes.get(channel.id) is None
+
+
+async def finish_round(env, channel) -> None:
+    """Advance the virtual clock past the open question's time limit, to its reveal."""
+    question = env.bot.quizzes.get(channel.id).session.question
+    await env.advance_time(question.time_limit + 0.5)
+
+
+async def next_question(env, channel) -> None:
+    """Advance past the pause between a reveal and the next question."""
+    await env.advance_time(env.bot.quizzes.get(channel.id).session.settings.pause_seconds + 0.5)
+
+
+def reveals(channel) -> list[discord.Embed]:
+    return [m.embeds[0] for m in bot_messages(channel) if m.embeds and m.embeds[0].title.startswith(("Answer", "Skip"))]
+
+
+async def test_typed_quiz_hints_and_first_correct_answer_wins(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz geography 1 typed")
+    question = last_question(channel)
+    assert question.embeds[0].title == "Question 1/1 · Type the answer"
+    assert not question.components, "typed rounds have no answer buttons"
+    await simcord_env.advance_time(11)
+    hints = [m.content for m in bot_messages(channel) if m.content.startswith("Hint:")]
+    assert len(hints) == 1 and hints[0].count("_") > 0
+    answer = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
+    await ben.send(channel, "no idea, london?")
+    await cat.send(channel, f"the answer is definitely not {answer}")
+    assert reveals(channel) == [], "wrong answers and negations do not end the round"
+    await ann.send(channel, f"I think it's {answer.lower()}")
+    reveal = reveals(channel)[-1]
+    assert reveal.title == f"Answer: {answer}"
+    winners = reveal.fields[0].value
+    assert winners.startswith(f"<@{ann.id}> +")
+    assert f"<@{ben.id}>" not in winners and f"<@{cat.id}>" not in winners
+    await simcord_env.advance_time(10)
+    assert bot_messages(channel)[-1].embeds[0].title == "Quiz over"
+
+
+async def test_multiple_choice_quiz(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz geography 1 choice")
+    question = last_question(channel)
+    assert question.embeds[0].title == "Question 1/1 · Multiple choice"
+    labels = sorted(child.label for child in question.components[0].children)
+    assert len(labels) == 4
+    correct = {"Paris", "Pacific"} & set(labels)
+    wrong = next(label for label in labels if label not in correct)
+    await ann.click(question, label=correct.pop())
+    await ben.click(question, label=wrong)
+    await simcord_env.advance_time(40)
+    winners = reveals(channel)[-1].fields[0].value
+    assert f"<@{ann.id}>" in winners and f"<@{ben.id}>" not in winners
+    closed = last_question(channel)
+    assert all(child.disabled for child in closed.components[0].children), "buttons are disabled at the reveal"
+
+
+async def test_answers_after_the_reveal_do_not_count(simcord_env, world, store):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz geography 1 typed")
+    question = last_question(channel)
+    await finish_round(simcord_env, channel)
+    assert reveals(channel)[-1].fields[0].value == "Nobody answered."
+    before = len(bot_messages(channel))
+    for guess in ("Paris", "Pacific", "Africa"):
+        await ben.send(channel, guess)
+    assert len(bot_messages(channel)) == before
+    assert await store.top_scores(guild.id, "all") == []
+    assert question.components == []
+
+
+async def test_one_quiz_per_channel_with_a_link(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 3")
+    await ben.send(channel, "!quiz")
+    content = bot_messages(channel)[-1].content
+    assert content.startswith("A quiz is already running here: https://discord.com/channels/")
+    assert str(last_question(channel).id) in content
+    expect_errors(simcord_env, MythOrFactError)
+
+
+async def test_quizzes_in_two_channels_and_two_servers_run_side_by_side(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    other_channel = guild.create_text_channel("quiz-2")
+    other_guild = simcord_env.create_guild(name="Elsewhere")
+    far_channel = other_guild.create_text_channel("games")
+    dan = other_guild.add_member(simcord_env.create_user("dan"))
+    await ann.send(channel, "!quiz 1 myth-or-fact")
+    await ben.send(other_channel, "!quiz 1 myth-or-fact")
+    await dan.send(far_channel, "!quiz 1 myth-or-fact")
+    assert len(simcord_env.bot.quizzes.all()) == 3
+    for player, where in ((ann, channel), (ben, other_channel), (dan, far_channel)):
+        await player.click(last_question(where), label="Myth")
+    await simcord_env.advance_time(60)
+    assert simcord_env.bot.quizzes.all() == []
+    for where in (channel, other_channel, far_channel):
+        assert bot_messages(where)[-1].embeds[0].title == "Quiz over"
+
+
+async def test_stop_by_starter_and_refusal_for_others(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 5 myth-or-fact")
+    await ben.send(channel, "!quiz stop")
+    assert "Manage Messages" in bot_messages(channel)[-1].content
+    expect_errors(simcord_env, MythOrFactError)
+    await ann.send(channel, "!quiz stop")
+    await simcord_env.advance_time(60)
+    final = bot_messages(channel)[-1].embeds[0]
+    assert final.title == "Quiz over"
+    assert final.description.startswith("The quiz was stopped.")
+    assert len(reveals(channel)) == 1
+
+
+async def test_moderator_with_manage_messages_can_skip(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_messages=True))
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
+    await ann.send(channel, "!quiz 2 myth-or-fact")
+    await ann.click(last_question(channel), label="Myth")
+    await mod.send(channel, "!quiz skip")
+    skipped = reveals(channel)[-1]
+    assert skipped.title == "Skipped"
+    assert "Nobody scores" in skipped.fields[0].value
+
+
+async def test_slash_quiz_start_and_stop(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await owner.send(channel, "!sync")
+    result = await ann.slash(channel, "quiz start", rounds=2, mode="myth-or-fact")
+    assert result.response.content.startswith("**Quiz time!** 2 questions")
+    stop = await ben.slash(channel, "quiz stop")
+    assert stop.ephemeral and "Manage Messages" in stop.response.content
+    stop = await ann.slash(channel, "quiz stop")
+    assert stop.ephemeral and stop.response.content.startswith("Stopping the quiz")
+    expect_errors(simcord_env, MythOrFactError)
+
+
+async def test_quiz_ends_itself_when_nobody_answers(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 10 myth-or-fact")
+    for _ in range(3):
+        await simcord_env.advance_time(60)
+    final = bot_messages(channel)[-1].embeds[0]
+    assert final.title == "Quiz over"
+    assert final.description.startswith("Nobody answered 3 questions in a row")
+    assert len(reveals(channel)) == 3
+
+
+async def test_quiz_needs_a_server(simcord_env):
+    user = simcord_env.create_user("loner")
+    await user.send_dm("!quiz")
+    assert user.dm_channel.last_message.content == "This command only works in a server."
+    expect_errors(simcord_env, commands.NoPrivateMessage)
+
+
+async def test_unknown_topic_and_mode_pool_empty(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz cooking")
+    assert bot_messages(channel)[-1].content.startswith("I don't know the topic `cooking`")
+    await simcord_env.advance_time(11)
+    await ann.send(channel, "!quiz space 3 typed")
+    assert bot_messages(channel)[-1].content.startswith("There are no quiz questions about `space`")
+    assert simcord_env.bot.quizzes.all() == []
+    assert len(simcord_env.errors) == 2
+
+
+async def test_a_restart_ends_the_quiz_with_a_message_and_old_buttons_answer_politely(simcord_env, world, store):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 3 myth-or-fact")
+    question = last_question(channel)
+    await ann.click(question, label="Myth")
+    await simcord_env.restart_bot(MythOrFactBot(make_config(), store))
+    final = bot_messages(channel)[-1].embeds[0]
+    assert final.title == "Quiz over"
+    assert final.description.startswith("The bot is restarting")
+    late = await ben.click(question, label="Fact")
+    assert late.response.content == "This question is closed."
+
+
+async def test_dispute_button_opens_a_modal_and_stores_the_reason(simcord_env, world, store):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 1 myth-or-fact")
+    await ann.click(last_question(channel), label="Myth")
+    await simcord_env.advance_time(40)
+    reveal = next(m for m in bot_messages(channel) if m.embeds and m.embeds[0].title.startswith("Answer"))
+    shown = await ben.click(reveal, label="Dispute")
+    assert shown.modal is not None
+    done = await ben.submit_modal(shown, {"reason": "The source disagrees with this."})
+    assert done.ephemeral and done.response.content.startswith("Thanks!")
+    disputed = await store.most_disputed(guild.id)
+    assert len(disputed) == 1 and disputed[0].disputes == 1
+
+
+async def test_leaderboard_and_rank_after_a_session(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 2 myth-or-fact")
+    for number in (1, 2):
+        question = last_question(channel)
+        right = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
+        await ann.click(question, label=right)
+        await ben.click(question, label="Fact" if right == "Myth" else "Myth")
+        await finish_round(simcord_env, channel)
+        if number == 1:
+            await next_question(simcord_env, channel)
+    assert simcord_env.bot.quizzes.get(channel.id) is None
+    await cat.send(channel, "!leaderboard")
+    board = bot_messages(channel)[-1].embeds[0]
+    lines = board.description.splitlines()
+    assert lines[0].startswith(f"**1.** <@{ann.id}>: ")
+    assert lines[1].startswith(f"**2.** <@{ben.id}>: 0 points")
+    assert board.footer.text == "Page 1 of 1 · 2 players"
+    await cat.send(channel, f"!rank {ann.id}")
+    rank = bot_messages(channel)[-1].embeds[0]
+    assert rank.fields[0].value.startswith("**#1** of 2")
+    assert "2/2 right (100%) · best streak 2" in rank.fields[0].value
+    await cat.send(channel, "!rank")
+    assert bot_messages(channel)[-1].embeds[0].fields[0].value == "No games yet."
+    await cat.send(channel, "!stats")
+    stats = bot_messages(channel)[-1].embeds[0]
+    assert stats.description.startswith("2 questions played by 2 players")
