@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from datetime import UTC, datetime
@@ -142,7 +143,8 @@ class Quiz(commands.Cog):
             raise MythOrFactError("No quiz is running in this channel. Start one with `quiz`.")
         if not may_control(ctx.author, ctx.channel, running.session):  # type: ignore[arg-type]
             raise MythOrFactError(
-                "Only the member who started the quiz or a moderator with the **Manage Messages** permission can do that."
+                "Only the member who started the quiz or a moderator with the **Manage Messages** permission "
+                "can do that."
             )
         return running
 
@@ -174,10 +176,8 @@ def wake(bot: MythOrFactBot, running: RunningQuiz) -> None:
 
 async def nap(bot: MythOrFactBot, running: RunningQuiz, seconds: float) -> None:
     """Sleep up to ``seconds``, waking early if the quiz is poked."""
-    try:
+    with contextlib.suppress(TimeoutError):
         await bot.wait_for(WAKE_EVENT, check=lambda session_id: session_id == running.session.id, timeout=seconds)
-    except TimeoutError:
-        pass
 
 
 def _quiz_finished(bot: MythOrFactBot, running: RunningQuiz, task: asyncio.Task[None]) -> None:

@@ -9,7 +9,10 @@ from bot.client import MythOrFactBot
 from tests.conftest import make_config
 
 PROJECT = Path(__file__).resolve().parent.parent
-CORE_MODULES = ["config", "errors", "migrate", "packs", "sqlite_store", "store", "text", "cli"]
+CORE_MODULES = [
+    "cli", "config", "errors", "importers", "matching", "migrate", "packs", "quiz", "scores", "sqlite_scores",
+    "sqlite_store", "store", "text",
+]  # fmt: skip
 
 
 def imported_roots(path: Path) -> set[str]:
