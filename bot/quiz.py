@@ -13,10 +13,13 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.matching import is_correct, is_near_miss
 from bot.scores import PlayerResult, RoundRecord
-from bot.store import StoredItem
+
+if TYPE_CHECKING:
+    from bot.store import StoredItem
 
 
 class Mode(enum.StrEnum):

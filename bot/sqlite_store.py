@@ -19,6 +19,7 @@ import aiosqlite
 from bot import migrate
 from bot.errors import AmbiguousItem, BadSearch, NoItems, StoreError, UnknownItem, UnknownTopic
 from bot.packs import Item, Kind, Pack, Source
+from bot.settings import ServerSettings, apply_changes, changed_values, from_stored
 from bot.sqlite_scores import ScoreQueries
 from bot.store import PackSummary, StoredItem, SyncReport, TopicSummary
 from bot.text import normalize_topic
@@ -88,6 +89,7 @@ class SqliteStore(ScoreQueries):
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()
+        self._settings_cache: dict[int, ServerSettings] = {}
 
     @classmethod
     async def open(cls, path: Path | None) -> SqliteStore:
@@ -384,6 +386,31 @@ class SqliteStore(ScoreQueries):
                WHERE packs.active = 1 GROUP BY packs.id ORDER BY packs.name"""
         )
         return [PackSummary(row["id"], row["name"], row["description"], row["version"], row["n"]) for row in rows]
+
+    # -- server settings -----------------------------------------------------------------------
+
+    async def server_settings(self, guild_id: int) -> ServerSettings:
+        """Return a server's settings; cached, so reading them costs no query after the first time."""
+        cached = self._settings_cache.get(guild_id)
+        if cached is not None:
+            return cached
+        row = await self._fetchone("SELECT settings FROM server_settings WHERE guild_id = ?", (guild_id,))
+        settings = from_stored(json.loads(row["settings"])) if row else ServerSettings()
+        self._settings_cache[guild_id] = settings
+        return settings
+
+    async def update_server_settings(self, guild_id: int, changes: dict[str, object]) -> ServerSettings:
+        """Validate and save changes to a server's settings; return the new settings."""
+        updated = apply_changes(await self.server_settings(guild_id), changes)
+        async with self._transaction() as conn:
+            await conn.execute(
+                """INSERT INTO server_settings (guild_id, settings, updated_at) VALUES (?, ?, ?)
+                   ON CONFLICT (guild_id) DO UPDATE
+                   SET settings = excluded.settings, updated_at = excluded.updated_at""",
+                (guild_id, json.dumps(changed_values(updated)), _now()),
+            )
+        self._settings_cache[guild_id] = updated
+        return updated
 
     async def times_served(self, pk: int) -> int:
         """Return how often an item has been served, across all servers."""

@@ -15,6 +15,7 @@ from typing import Protocol
 from bot.config import DatabaseTarget
 from bot.packs import Item, Kind, Pack, PackProblem, scan_packs
 from bot.scores import ScoreStore
+from bot.settings import ServerSettings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +113,14 @@ class FactStore(ScoreStore, Protocol):
 
     async def packs(self) -> list[PackSummary]:
         """Return the active packs with their live item counts."""
+        ...
+
+    async def server_settings(self, guild_id: int) -> ServerSettings:
+        """Return a server's settings (cached)."""
+        ...
+
+    async def update_server_settings(self, guild_id: int, changes: dict[str, object]) -> ServerSettings:
+        """Validate and save changes to a server's settings; raise a friendly error for a bad value."""
         ...
 
     async def times_served(self, pk: int) -> int:

@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.client import MythOrFactBot
 from bot.errors import MythOrFactError
-from bot.quiz import MIXED, Mode, QuizSession, QuizSettings, RunningQuiz, plan_rounds
+from bot.quiz import MIXED, Mode, QuizSession, RunningQuiz, plan_rounds
 from bot.scores import week_key
 from cogs import quiz_ui
 from cogs.facts import Facts
@@ -94,7 +94,7 @@ class Quiz(commands.Cog):
             raise MythOrFactError(f"A quiz is already running here: {jump_url(running.session)}")
         if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
             raise MythOrFactError(f"A quiz has 1 to {MAX_ROUNDS} questions.")
-        settings = QuizSettings()
+        settings = (await self.bot.store.server_settings(ctx.guild.id)).quiz()
         wanted = rounds or settings.rounds
         modes = list(Mode) if mode in (None, MIXED) else [Mode(mode)]
         rng = random.Random()
@@ -136,6 +136,46 @@ class Quiz(commands.Cog):
         running.skip_requested = True
         wake(self.bot, running)
         await ctx.send("Skipping this question.", ephemeral=True)
+
+    @quiz.command(name="settings")
+    @commands.guild_only()
+    @app_commands.describe(
+        rounds="Questions per quiz (1-50)",
+        seconds="Time for a myth-or-fact question (5-120); choice gets 5 s more, typed twice as long",
+        extra_time="Accessibility: extra time for every question, in percent (0-200)",
+        hints="Show letter hints in typed rounds",
+        idle_rounds="End a quiz after this many unanswered questions in a row (1-10)",
+    )
+    async def quiz_settings(
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        rounds: int | None = None,
+        seconds: int | None = None,
+        extra_time: int | None = None,
+        hints: bool | None = None,
+        idle_rounds: int | None = None,
+    ) -> None:
+        """Show this server's quiz settings; moderators (Manage Server) can change them."""
+        assert ctx.guild is not None
+        changes = {
+            name: value
+            for name, value in (
+                ("quiz_rounds", rounds),
+                ("quiz_seconds", seconds),
+                ("quiz_extra_time", extra_time),
+                ("quiz_hints", hints),
+                ("quiz_idle_rounds", idle_rounds),
+            )
+            if value is not None
+        }
+        if changes:
+            if not ctx.channel.permissions_for(ctx.author).manage_guild:  # type: ignore[arg-type]
+                raise commands.MissingPermissions(["manage_guild"])
+            current = await self.bot.store.update_server_settings(ctx.guild.id, changes)
+            log.info("Quiz settings of guild %s changed by %s: %s", ctx.guild.id, ctx.author.id, changes)
+        else:
+            current = await self.bot.store.server_settings(ctx.guild.id)
+        await ctx.send(embed=quiz_ui.settings_embed(current, changed=bool(changes)))
 
     def _controllable(self, ctx: commands.Context[MythOrFactBot]) -> RunningQuiz:
         running = self.bot.quizzes.get(ctx.channel.id)

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import discord
 
 from bot.client import MythOrFactBot
-from bot.quiz import MODE_NAMES, AnswerStatus, Mode, Question, QuizSession, RoundResult, Standing
+from bot.quiz import MODE_NAMES, AnswerStatus, Mode, Question, QuizSession, RoundResult, Standing, time_limit
+from bot.settings import ServerSettings
 from bot.text import clip
 from cogs import render
 
@@ -121,6 +122,25 @@ def standings_embed(session: QuizSession, standings: list[Standing], reason: str
         colour=QUESTION_COLOUR,
     )
     embed.set_footer(text="Scores count towards the server leaderboard: see leaderboard and rank.")
+    return embed
+
+
+def settings_embed(settings: ServerSettings, *, changed: bool) -> discord.Embed:
+    """Show the server's quiz settings."""
+    quiz = settings.quiz()
+    limits = ", ".join(f"{MODE_NAMES[mode].lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
+    embed = discord.Embed(
+        title="Quiz settings saved" if changed else "Quiz settings",
+        colour=render.INFO_COLOUR,
+        description=(
+            f"Questions per quiz: **{settings.quiz_rounds}**\n"
+            f"Time limits: {limits} (longer questions get extra reading time)\n"
+            f"Extra time for accessibility: **{settings.quiz_extra_time}%**\n"
+            f"Hints in typed rounds: **{'on' if settings.quiz_hints else 'off'}**\n"
+            f"A quiz ends after **{settings.quiz_idle_rounds}** unanswered questions in a row"
+        ),
+    )
+    embed.set_footer(text="Moderators change these with: quiz settings rounds:10 seconds:15 extra_time:50 hints:on")
     return embed
 
 

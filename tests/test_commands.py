@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import discord
 import pytest
 from discord.ext import commands
@@ -13,11 +15,17 @@ from tests.conftest import make_config
 ALL_FACT_REFS = {"sample/octopus-hearts", "sample/wombat-cubes", "sample/venus-hottest"}
 
 
+_checked_errors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def expect_errors(env, *expected: type[BaseException]) -> None:
     """Assert the command errors the bot handled since the last check, by type, and acknowledge them."""
     from cogs.errors import unwrap
 
-    assert [type(unwrap(error)) for error in env.errors] == list(expected)
+    errors = env.errors  # reading acknowledges them, so teardown does not re-raise
+    start = _checked_errors.get(env, 0)
+    _checked_errors[env] = len(errors)
+    assert [type(unwrap(error)) for error in errors[start:]] == list(expected)
 
 
 def footer_ref(embed: discord.Embed) -> str:

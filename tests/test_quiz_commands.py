@@ -290,3 +290,28 @@ async def test_leaderboard_and_rank_after_a_session(simcord_env, world):
     await cat.send(channel, "!stats")
     stats = bot_messages(channel)[-1].embeds[0]
     assert stats.description.startswith("2 questions played by 2 players")
+
+
+async def test_quiz_settings_view_and_change_by_a_moderator(simcord_env, world, store):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz settings")
+    shown = bot_messages(channel)[-1].embeds[0]
+    assert shown.title == "Quiz settings"
+    assert "myth or fact? 15 s, multiple choice 20 s, type the answer 30 s" in shown.description
+    await ann.send(channel, "!quiz settings 5 20 50")
+    assert bot_messages(channel)[-1].content == "You need the **Manage Server** permission to do that."
+    expect_errors(simcord_env, commands.MissingPermissions)
+    assert (await store.server_settings(guild.id)).quiz_rounds == 10, "nothing changed"
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(simcord_env.create_user("admin"), roles=[admins])
+    await admin.send(channel, "!quiz settings 5 20 50")
+    saved = bot_messages(channel)[-1].embeds[0]
+    assert saved.title == "Quiz settings saved"
+    assert "Questions per quiz: **5**" in saved.description
+    assert "myth or fact? 30 s" in saved.description, "20 s plus 50% extra time"
+    await admin.send(channel, "!quiz settings 99")
+    assert bot_messages(channel)[-1].content == "`quiz_rounds` must be a whole number from 1 to 50."
+    expect_errors(simcord_env, MythOrFactError)
+    await ann.send(channel, "!quiz myth-or-fact")
+    assert bot_messages(channel)[-2].content.startswith("**Quiz time!** 5 questions")
+    assert last_question(channel).embeds[0].footer.text.endswith("30 s")
