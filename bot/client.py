@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 
 import discord
 import yarl
@@ -65,11 +66,21 @@ class MythOrFactBot(commands.Bot):
         self.config = config
         self.store = store
         self.quizzes = QuizRegistry()
+        self.message_hooks: list[Callable[[discord.Message], bool]] = []
+        """Checks that may take a message before command parsing (a typed quiz guess); True means taken."""
 
     async def setup_hook(self) -> None:
         """Load the cogs; slash commands are synced on demand by ``!sync``, not here."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Offer each message to the hooks first (a guess in a typed round goes no further), then to commands."""
+        if message.author.bot:
+            return
+        if any(hook(message) for hook in self.message_hooks):
+            return
+        await self.process_commands(message)
 
     async def close(self) -> None:
         """End running quizzes with a message (scores so far are saved), then disconnect."""

@@ -166,6 +166,11 @@ def build_question(number: int, item: StoredItem, mode: Mode, settings: QuizSett
     return Question(number, item, mode, time_limit(mode, text, settings), options)
 
 
+MAX_JUDGED_GUESSES = 500
+"""Distinct typed guesses remembered per round (a flood of unique spam is still judged, just not cached)."""
+MAX_NEAR_MISS_CHECKS = 50
+
+
 class AnswerStatus(enum.Enum):
     """What happened to a submitted answer."""
 
@@ -174,7 +179,6 @@ class AnswerStatus(enum.Enum):
     ROUND_CLOSED = "round closed"
     NOT_AN_OPTION = "not an option"
     WRONG = "wrong"
-    NEAR_MISS = "near miss"
     WON = "won"
 
 
@@ -242,7 +246,7 @@ class QuizSession:
         self.question: Question | None = None
         self._round_started_at = 0.0
         self._answers: dict[int, _Answer] = {}
-        self._guesses: list[tuple[int, str]] = []
+        self._verdicts: dict[str, bool] = {}
         self._winner: int | None = None
         self._hints_shown = 0
         self._idle_rounds = 0
@@ -294,7 +298,7 @@ class QuizSession:
         self.question = build_question(self.round_number, item, mode, self.settings, self._rng)
         self._round_started_at = now
         self._answers = {}
-        self._guesses = []
+        self._verdicts = {}
         self._winner = None
         self._hints_shown = 0
         return self.question
@@ -323,17 +327,19 @@ class QuizSession:
         question = self.question
         if question is None or question.mode is not Mode.TYPED or self._winner is not None or now > self.deadline():
             return AnswerStatus.ROUND_CLOSED
-        answers = list(question.item.answers)
         elapsed = now - self._round_started_at
-        if is_correct(guess, answers):
+        # Chat repeats itself ("paris?", "paris?"): judge each distinct text once per round.
+        correct = self._verdicts.get(guess)
+        if correct is None:
+            correct = is_correct(guess, question.item.answers)
+            if len(self._verdicts) < MAX_JUDGED_GUESSES:
+                self._verdicts[guess] = correct
+        if correct:
             self._winner = user_id
             self._answers[user_id] = _Answer(guess, elapsed, True)
             return AnswerStatus.WON
         self._answers.setdefault(user_id, _Answer(guess, elapsed, False))
-        near = is_near_miss(guess, answers)
-        if near:
-            self._guesses.append((user_id, guess))
-        return AnswerStatus.NEAR_MISS if near else AnswerStatus.WRONG
+        return AnswerStatus.WRONG
 
     @property
     def round_won(self) -> bool:
@@ -387,9 +393,16 @@ class QuizSession:
             question,
             tuple(p for p in players if p.correct),
             tuple(players),
-            tuple(guess for _, guess in self._guesses),
+            self._near_misses(question),
             skipped,
         )
+
+    def _near_misses(self, question: Question) -> tuple[str, ...]:
+        """Return the round's distinct wrong guesses that came close, for item statistics (off the hot path)."""
+        if question.mode is not Mode.TYPED:
+            return ()
+        wrong = [guess for guess, correct in self._verdicts.items() if not correct]
+        return tuple(guess for guess in wrong[:MAX_NEAR_MISS_CHECKS] if is_near_miss(guess, question.item.answers))
 
     def stop(self) -> None:
         """End the session after the current round."""

@@ -2,10 +2,15 @@
 
 Discord-free. The quiz engine produces a :class:`RoundRecord` per finished round; the store records it once
 (idempotently, keyed by ``round_key``) into all-time and weekly leaderboards and into item statistics.
+
+Leaderboards list members by points (most first), then correct answers (most first), then user id (lowest
+first) so that the order is deterministic. A member's position is 1 + the number of members with strictly more
+points, so members with equal points share a position (1, 2, 2, 4): the later tie-breaks only order the display.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Literal, Protocol
@@ -16,6 +21,8 @@ ALL_TIME = "all"
 
 UTC = ZoneInfo("UTC")
 
+_WEEK_KEY = re.compile(r"\d{4}-W(0[1-9]|[1-4]\d|5[0-3])")
+
 
 def week_key(moment: datetime, zone: tzinfo = UTC) -> str:
     """Return the ISO week (``YYYY-Www``) that ``moment`` falls in, in the server's time zone."""
@@ -23,6 +30,11 @@ def week_key(moment: datetime, zone: tzinfo = UTC) -> str:
         raise ValueError("moment must be timezone-aware")
     year, week, _ = moment.astimezone(zone).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def is_period(key: str) -> bool:
+    """Return whether ``key`` names a leaderboard: ``"all"`` or an ISO week such as ``2026-W48``."""
+    return key == ALL_TIME or _WEEK_KEY.fullmatch(key) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +73,7 @@ class ScoreRow:
     """One member's line on a leaderboard."""
 
     position: int
+    """1 + the number of members with more points; members with equal points share it."""
     user_id: int
     points: int
     correct: int
@@ -71,20 +84,28 @@ class ScoreRow:
 
 @dataclass(frozen=True, slots=True)
 class ItemStats:
-    """Quiz statistics of one item in one server (or across all servers)."""
+    """Quiz statistics of one item in one server."""
 
     item_pk: int
     ref: str
-    claim: str
+    """The public id, ``pack/item``."""
+    text: str
+    """What to show for the item: its claim, or its question for a quiz-only item."""
     times_asked: int
-    times_correct: int
+    """Rounds in which the item was asked."""
+    answers: int
+    """Player answers given to it, right or wrong."""
+    correct_answers: int
+    """Player answers that were right."""
     disputes: int = 0
+    """Open disputes."""
     near_misses: tuple[str, ...] = field(default_factory=tuple)
+    """The most frequent close wrong guesses, most frequent first."""
 
     @property
     def correct_rate(self) -> float:
-        """Share of answers that were right (0 when never asked)."""
-        return self.times_correct / self.times_asked if self.times_asked else 0.0
+        """Share of answers that were right (0 when never answered)."""
+        return self.correct_answers / self.answers if self.answers else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +114,7 @@ class ServerTotals:
 
     rounds: int
     players: int
+    """Members with an all-time score."""
     correct_answers: int
     answers: int
     top_topics: tuple[tuple[str, int], ...]
@@ -113,7 +135,10 @@ class ScoreStore(Protocol):
         ...
 
     async def top_scores(self, guild_id: int, period: str, offset: int = 0, limit: int = 10) -> list[ScoreRow]:
-        """Return a page of the leaderboard of ``period`` (``"all"`` or a week key), best first."""
+        """Return a page of the leaderboard of ``period`` (``"all"`` or a week key), best first.
+
+        Raise :class:`ValueError` for a malformed period or a negative offset or limit.
+        """
         ...
 
     async def count_players(self, guild_id: int, period: str) -> int:
@@ -125,21 +150,28 @@ class ScoreStore(Protocol):
         ...
 
     async def add_dispute(self, guild_id: int, item_pk: int, user_id: int, reason: str, created_at: datetime) -> int:
-        """Store a player's dispute of an item; return its id."""
+        """Store a player's dispute of an item; return its id.
+
+        A member has one open dispute per item: disputing it again returns the open dispute's id unchanged.
+        """
         ...
 
-    async def hardest_items(self, guild_id: int, limit: int = 5, min_asked: int = 3) -> list[ItemStats]:
-        """Return the items this server answers worst (lowest correct rate, asked at least ``min_asked`` times)."""
+    async def resolve_dispute(self, guild_id: int, dispute_id: int, resolved_at: datetime) -> bool:
+        """Close an open dispute of this server; return ``False`` if there is no such open dispute."""
+        ...
+
+    async def hardest_items(self, guild_id: int, limit: int = 5, min_answers: int = 3) -> list[ItemStats]:
+        """Return the live items this server answers worst: lowest correct rate among those with ``min_answers``."""
         ...
 
     async def most_disputed(self, guild_id: int, limit: int = 5) -> list[ItemStats]:
-        """Return the items with the most open disputes in this server."""
+        """Return the live items with the most open disputes in this server, most first."""
         ...
 
-    async def server_totals(self, guild_id: int) -> ServerTotals:
-        """Return the server's totals for `stats`."""
+    async def server_totals(self, guild_id: int, topics: int = 5) -> ServerTotals:
+        """Return the server's totals for `stats`, with its ``topics`` most played topics."""
         ...
 
     async def forget_member(self, guild_id: int, user_id: int) -> None:
-        """Delete a member's scores in a server."""
+        """Delete a member's scores in a server, in every period; item statistics and disputes stay."""
         ...

@@ -56,12 +56,14 @@ class Quiz(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        """Register the answer and dispute buttons so they respond even after a restart."""
+        """Register the answer and dispute buttons (they respond even after a restart) and the guess hook."""
         self.bot.add_dynamic_items(quiz_ui.AnswerButton, quiz_ui.DisputeButton)
+        self.bot.message_hooks.append(self.take_guess)
 
     async def cog_unload(self) -> None:
-        """Stop listening for the buttons; running games keep going (they live on the bot)."""
+        """Stop listening for buttons and guesses; running games keep going (they live on the bot)."""
         self.bot.remove_dynamic_items(quiz_ui.AnswerButton, quiz_ui.DisputeButton)
+        self.bot.message_hooks.remove(self.take_guess)
 
     async def topic_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -190,20 +192,27 @@ class Quiz(commands.Cog):
 
     # -- typed answers -------------------------------------------------------------------------
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        """Treat messages in a channel with a typed round as guesses."""
-        if message.author.bot or message.guild is None:
-            return
+    def take_guess(self, message: discord.Message) -> bool:
+        """Judge a message as a guess if a typed round is open in its channel; return whether it was one.
+
+        Runs for every message before command parsing, so it stays cheap: a dictionary lookup when no quiz runs.
+        Commands (the prefix, or a mention of the bot) are left to the command parser.
+        """
         running = self.bot.quizzes.get(message.channel.id)
         if running is None or running.session.question is None or running.session.question.mode is not Mode.TYPED:
-            return
-        if message.content.startswith(self.bot.config.command_prefix):
-            return
-        status = running.session.answer_typed(message.author.id, message.content, self.bot.loop.time())
+            return False
+        content = message.content
+        if content.startswith(self.bot.config.command_prefix) or content.startswith(self._mentions):
+            return False
+        running.session.answer_typed(message.author.id, content, self.bot.loop.time())
         if running.session.round_won:
-            log.debug("Typed round won in %s (%s)", message.channel.id, status.value)
             wake(self.bot, running)
+        return True
+
+    @property
+    def _mentions(self) -> tuple[str, ...]:
+        user_id = self.bot.user.id if self.bot.user else 0
+        return (f"<@{user_id}>", f"<@!{user_id}>")
 
 
 WAKE_EVENT = "quiz_wake"

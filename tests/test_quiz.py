@@ -175,8 +175,9 @@ def test_typed_round_records_near_misses():
     )
     session = session_with((einstein, Mode.TYPED))
     session.start_round(now=0.0)
-    assert session.answer_typed(7, "einstine", now=1.0) is AnswerStatus.NEAR_MISS
+    assert session.answer_typed(7, "einstine", now=1.0) is AnswerStatus.WRONG
     assert session.answer_typed(8, "Isaac Newton", now=1.0) is AnswerStatus.WRONG
+    assert session.answer_typed(9, "einstine", now=2.0) is AnswerStatus.WRONG
     result = session.close_round()
     assert result.near_misses == ("einstine",)
     assert result.winners == ()

@@ -12,6 +12,8 @@ from discord.ext import commands
 from bot.client import MythOrFactBot
 from bot.errors import MythOrFactError
 from bot.packs import scan_packs
+from bot.quiz import Mode, time_limit
+from bot.settings import ServerSettings
 from bot.sqlite_store import SqliteStore
 from tests.conftest import SAMPLE_PACKS, TESTS_DIR, make_config
 from tests.test_commands import expect_errors
@@ -314,4 +316,8 @@ async def test_quiz_settings_view_and_change_by_a_moderator(simcord_env, world, 
     expect_errors(simcord_env, MythOrFactError)
     await ann.send(channel, "!quiz myth-or-fact")
     assert bot_messages(channel)[-2].content.startswith("**Quiz time!** 5 questions")
-    assert last_question(channel).embeds[0].footer.text.endswith("30 s")
+    question = simcord_env.bot.quizzes.get(channel.id).session.question
+    saved_settings = ServerSettings(quiz_rounds=5, quiz_seconds=20, quiz_extra_time=50).quiz()
+    assert question.time_limit == time_limit(Mode.MYTH_OR_FACT, question.text, saved_settings)
+    assert question.time_limit >= 30.0, "20 s plus 50% (plus reading time for long claims)"
+    assert last_question(channel).embeds[0].footer.text.endswith(f"{question.time_limit:g} s")
