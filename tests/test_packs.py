@@ -216,3 +216,15 @@ def test_question_items_need_question_and_answers_but_no_claim():
         problems
     )
     assert any(field == "answers" for _, field, _ in problems)
+
+
+def test_shipped_quiz_answers_are_accepted_and_wrong_choices_are_not():
+    from bot.matching import is_correct
+
+    for pack in scan_packs(DEFAULT_PACKS_DIR).packs:
+        for item in pack.items:
+            for answer in item.answers:
+                assert is_correct(answer, item.answers), f"{pack.id}/{item.id}: {answer!r} is not accepted"
+            for choice in item.choices:
+                if choice != item.answers[0]:
+                    assert not is_correct(choice, item.answers), f"{pack.id}/{item.id}: wrong choice {choice!r} passes"
