@@ -179,23 +179,24 @@ class ScoreQueries:
         guesses = Counter(filter(None, map(_normalize_guess, record.near_misses)))
 
         async with self._transaction() as conn:
+            # The insert's trigger also counts the round for the item's and the topic's statistics.
             cursor = await conn.execute(
-                "INSERT INTO rounds (round_key, guild_id, played_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (record.round_key, guild, played_at),
+                """INSERT INTO rounds (round_key, guild_id, played_at, item_pk, topic, answers, correct_answers)
+                   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                (
+                    record.round_key,
+                    guild,
+                    played_at,
+                    record.item_pk,
+                    record.topic,
+                    len(record.players),
+                    correct_answers,
+                ),
             )
             if cursor.rowcount == 0:
                 log.debug("Round %s was already recorded", record.round_key)
                 return False
             await conn.executemany(_UPSERT_SCORE, score_rows)
-            await conn.execute(
-                """INSERT INTO guild_item_stats (guild_id, item_pk, times_asked, answers, correct_answers)
-                   VALUES (?, ?, 1, ?, ?)
-                   ON CONFLICT (guild_id, item_pk) DO UPDATE SET
-                       times_asked = times_asked + 1,
-                       answers = answers + excluded.answers,
-                       correct_answers = correct_answers + excluded.correct_answers""",
-                (guild, record.item_pk, len(record.players), correct_answers),
-            )
             if guesses:
                 await conn.executemany(
                     """INSERT INTO near_misses (guild_id, item_pk, guess, count, last_seen) VALUES (?, ?, ?, ?, ?)
@@ -209,11 +210,6 @@ class ScoreQueries:
                            ORDER BY count DESC, last_seen DESC, guess LIMIT :kept)""",
                     {"guild": guild, "item": record.item_pk, "kept": NEAR_MISSES_KEPT},
                 )
-            await conn.execute(
-                """INSERT INTO guild_topics (guild_id, topic, rounds) VALUES (?, ?, 1)
-                   ON CONFLICT (guild_id, topic) DO UPDATE SET rounds = rounds + 1""",
-                (guild, record.topic),
-            )
         return True
 
     async def forget_member(self, guild_id: int, user_id: int) -> None:

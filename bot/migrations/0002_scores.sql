@@ -2,9 +2,13 @@
 
 -- One row per recorded round; the primary key makes recording idempotent.
 CREATE TABLE rounds (
-    round_key TEXT PRIMARY KEY,
-    guild_id  INTEGER NOT NULL,
-    played_at TEXT NOT NULL
+    round_key       TEXT PRIMARY KEY,
+    guild_id        INTEGER NOT NULL,
+    played_at       TEXT NOT NULL,
+    item_pk         INTEGER NOT NULL,
+    topic           TEXT NOT NULL,
+    answers         INTEGER NOT NULL,
+    correct_answers INTEGER NOT NULL
 ) WITHOUT ROWID;
 
 -- One row per member per leaderboard: `period` is 'all' or an ISO week such as '2026-W48'.
@@ -143,3 +147,16 @@ CREATE TABLE disputes (
 
 -- A member has at most one open dispute per item and server.
 CREATE UNIQUE INDEX disputes_open ON disputes (guild_id, item_pk, user_id) WHERE resolved_at IS NULL;
+
+-- Recording a round updates the item's and the topic's counters in the same statement, so a round costs
+-- fewer round trips to the database thread.
+CREATE TRIGGER rounds_count_item_and_topic AFTER INSERT ON rounds BEGIN
+    INSERT INTO guild_item_stats (guild_id, item_pk, times_asked, answers, correct_answers)
+    VALUES (new.guild_id, new.item_pk, 1, new.answers, new.correct_answers)
+    ON CONFLICT (guild_id, item_pk) DO UPDATE SET
+        times_asked = times_asked + 1,
+        answers = answers + excluded.answers,
+        correct_answers = correct_answers + excluded.correct_answers;
+    INSERT INTO guild_topics (guild_id, topic, rounds) VALUES (new.guild_id, new.topic, 1)
+    ON CONFLICT (guild_id, topic) DO UPDATE SET rounds = rounds + 1;
+END;
