@@ -321,3 +321,30 @@ async def test_quiz_settings_view_and_change_by_a_moderator(simcord_env, world, 
     assert question.time_limit == time_limit(Mode.MYTH_OR_FACT, question.text, saved_settings)
     assert question.time_limit >= 30.0, "20 s plus 50% (plus reading time for long claims)"
     assert last_question(channel).embeds[0].footer.text.endswith(f"{question.time_limit:g} s")
+
+
+async def test_leaderboard_pages_with_buttons(simcord_env, world, store):
+    from datetime import UTC, datetime
+
+    from bot.scores import PlayerResult, RoundRecord, week_key
+
+    guild, channel, owner, (ann, ben, cat) = world
+    now = datetime.now(UTC)
+    players = tuple(PlayerResult(1000 + n, points=n + 1, correct=True, answer_ms=900, streak=1) for n in range(25))
+    await store.record_round(RoundRecord(guild.id, "seed:1", 1, "animals", now, players), week_key(now))
+    await ann.send(channel, "!leaderboard")
+    first = bot_messages(channel)[-1]
+    assert first.embeds[0].footer.text == "Page 1 of 3 · 25 players"
+    assert first.embeds[0].description.splitlines()[0].startswith("**1.** <@1024>: 25 points")
+    previous, following = first.components[0].children
+    assert previous.disabled and not following.disabled
+    turned = await ben.click(first, label="Next ▶")
+    assert turned.acknowledged
+    refreshed = next(m for m in channel.history() if m.id == first.id)
+    assert refreshed.embeds[0].footer.text == "Page 2 of 3 · 25 players"
+    assert refreshed.embeds[0].description.splitlines()[0].startswith("**11.** <@1014>: 15 points")
+    await ann.send(channel, "!leaderboard week 3")
+    last = bot_messages(channel)[-1]
+    assert last.embeds[0].footer.text == "Page 3 of 3 · 25 players"
+    assert len(last.embeds[0].description.splitlines()) == 5
+    assert last.components[0].children[1].disabled
