@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.client import MythOrFactBot
 from bot.errors import MythOrFactError
-from bot.scores import ALL_TIME, ScoreRow, week_key
+from bot.scores import ALL_TIME, ItemStats, ScoreRow, week_key
 from bot.text import clip
 from cogs import render
 
@@ -62,6 +62,15 @@ async def leaderboard_page(
     view.add_item(PageButton(guild.id, period, page - 1, "◀ Previous", disabled=page <= 1))
     view.add_item(PageButton(guild.id, period, page + 1, "Next ▶", disabled=page >= pages))
     return embed, view
+
+
+def hardest_line(item: ItemStats) -> str:
+    """Render a hard question: its id, success rate and the close wrong guesses players tend to make."""
+    line = f"`{item.ref}`: {100 * item.correct_rate:.0f}% of {item.answers} answers right"
+    if item.near_misses:
+        guesses = ", ".join(f"“{discord.utils.escape_markdown(guess)}”" for guess in item.near_misses[:3])
+        line += f"; close misses: {guesses}"
+    return clip(line, 300)
 
 
 class PageButton(
@@ -171,8 +180,7 @@ class Leaderboard(commands.Cog):
         embed.add_field(
             name="Hardest questions",
             value=clip(
-                "\n".join(f"`{i.ref}`: {100 * i.correct_rate:.0f}% right of {i.times_asked} asked" for i in hardest)
-                or "Not enough games yet.",
+                "\n".join(hardest_line(item) for item in hardest) or "Not enough games yet.",
                 render.FIELD_VALUE_MAX,
             ),
             inline=False,

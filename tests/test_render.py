@@ -75,3 +75,12 @@ def test_autocomplete_offers_at_most_25_prefix_matches_first():
     assert offered[0] == "space-00"
     assert match_topics(topics, "deep") == ["deep-space"]
     assert match_topics(["deep-space", "space"], "space") == ["space", "deep-space"]
+
+
+def test_hardest_line_shows_rate_and_close_misses():
+    from bot.scores import ItemStats
+    from cogs.leaderboard import hardest_line
+
+    item = ItemStats(1, "space/sidereal-day", "Claim", times_asked=4, answers=10, correct_answers=3,
+                     near_misses=("23 hours", "*24*"))  # fmt: skip
+    assert hardest_line(item) == r"`space/sidereal-day`: 30% of 10 answers right; close misses: “23 hours”, “\*24\*”"
