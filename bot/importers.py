@@ -22,7 +22,7 @@ from typing import Any, Literal
 import yaml
 
 from bot.errors import MythOrFactError
-from bot.packs import MAX_PACK_BYTES, Pack, PackError, PackProblem, parse_pack
+from bot.packs import ITEM_FIELDS, MAX_PACK_BYTES, PACK_FIELDS, Pack, PackError, PackProblem, parse_pack
 from bot.text import clip
 
 log = logging.getLogger(__name__)
@@ -52,21 +52,6 @@ OPENTDB_RESPONSE_CODES = {
 PACK_VERSION = "1.0.0"
 SKIP_LABEL_LENGTH = 40
 
-# Fields in the order docs/pack-format.md lists them, which is the order they are written in.
-_ITEM_FIELD_ORDER = (
-    "id",
-    "kind",
-    "claim",
-    "truth",
-    "topic",
-    "tags",
-    "difficulty",
-    "source",
-    "question",
-    "answers",
-    "choices",
-)
-_PACK_FIELD_ORDER = ("id", "name", "description", "author", "license", "version")
 _PLACEHOLDER_ITEM = {
     "id": "placeholder",
     "kind": "fact",
@@ -326,10 +311,10 @@ def _render(meta: dict[str, str], items: list[dict[str, Any]], filename: str, so
     origin = "a Red-DiscordBot trivia list" if source_format == "red" else "Open Trivia Database JSON"
     safe_name = re.sub(r"[\x00-\x1f\x7f]", "?", filename)
     lines = [f"# Imported by `python -m bot packs import` from {safe_name} ({origin}).", "[pack]"]
-    lines += [f"{key} = {_toml_value(meta[key])}" for key in _PACK_FIELD_ORDER]
+    lines += [f"{key} = {_toml_value(meta[key])}" for key in PACK_FIELDS]
     for item in items:
         lines += ["", "[[items]]"]
-        lines += [f"{key} = {_toml_value(item[key])}" for key in _ITEM_FIELD_ORDER if key in item]
+        lines += [f"{key} = {_toml_value(item[key])}" for key in ITEM_FIELDS if key in item]
     return "\n".join(lines) + "\n"
 
 

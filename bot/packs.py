@@ -157,8 +157,9 @@ class _Checker:
             self.fail(key, "is not a known field (check the spelling against docs/pack-format.md)")
 
 
-_PACK_FIELDS = ("id", "name", "description", "author", "license", "version")
-_ITEM_FIELDS = (
+PACK_FIELDS = ("id", "name", "description", "author", "license", "version")
+# Fields in the order docs/pack-format.md lists them (importers write them in this order).
+ITEM_FIELDS = (
     "id",
     "kind",
     "claim",
@@ -255,7 +256,7 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
             check.fail("choices", f"must contain the first answer {answers[0]!r}")
         if len({c.casefold() for c in choices}) != len(choices):
             check.fail("choices", "must all be different")
-    check.unknown_keys(_ITEM_FIELDS)
+    check.unknown_keys(ITEM_FIELDS)
     if check.problems:
         return None, check.problems
     assert item_id and topic and source  # guaranteed when no problems were found
@@ -290,7 +291,7 @@ def parse_pack(data: dict[str, Any], file: str, path: Path | None = None) -> Pac
     author = check.text("author", 1, 100)
     license_ = check.text("license", 1, 64)
     version = check.text("version", 1, 32)
-    check.unknown_keys(_PACK_FIELDS)
+    check.unknown_keys(PACK_FIELDS)
     problems.extend(PackProblem(p.file, p.message, "[pack]", p.field) for p in check.problems)
 
     for key in sorted(set(data) - {"pack", "items"}):

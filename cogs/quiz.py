@@ -94,6 +94,11 @@ class Quiz(commands.Cog):
         running = self.bot.quizzes.get(ctx.channel.id)
         if running is not None:
             raise MythOrFactError(f"A quiz is already running here: {jump_url(running.session)}")
+        # Questions are posted to the channel (not as replies), so the bot needs these even for /quiz.
+        granted = ctx.channel.permissions_for(ctx.me)  # type: ignore[arg-type]
+        missing = [name for name in ("send_messages", "embed_links") if not getattr(granted, name)]
+        if missing:
+            raise commands.BotMissingPermissions(missing)
         if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
             raise MythOrFactError(f"A quiz has 1 to {MAX_ROUNDS} questions.")
         settings = (await self.bot.store.server_settings(ctx.guild.id)).quiz()

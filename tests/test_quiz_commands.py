@@ -348,3 +348,19 @@ async def test_leaderboard_pages_with_buttons(simcord_env, world, store):
     assert last.embeds[0].footer.text == "Page 3 of 3 · 25 players"
     assert len(last.embeds[0].description.splitlines()) == 5
     assert last.components[0].children[1].disabled
+
+
+async def test_slash_quiz_where_the_bot_cannot_post_names_the_permission(simcord_env):
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel(
+        "read-only", overwrites={simcord_env.bot.user: discord.PermissionOverwrite(send_messages=False)}
+    )
+    owner = guild.add_member(simcord_env.create_user("owner"))
+    simcord_env.bot.owner_ids = {owner.id}
+    lobby = guild.create_text_channel("lobby")
+    await owner.send(lobby, "!sync")
+    result = await owner.slash(channel, "quiz start")
+    assert result.ephemeral
+    assert result.response.content == "I need the **Send Messages, Embed Links** permission in this channel."
+    assert simcord_env.bot.quizzes.all() == []
+    expect_errors(simcord_env, commands.BotMissingPermissions)
