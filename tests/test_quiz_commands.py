@@ -364,3 +364,15 @@ async def test_slash_quiz_where_the_bot_cannot_post_names_the_permission(simcord
     assert result.response.content == "I need the **Send Messages, Embed Links** permission in this channel."
     assert simcord_env.bot.quizzes.all() == []
     expect_errors(simcord_env, commands.BotMissingPermissions)
+
+
+async def test_a_running_quiz_survives_reloading_the_quiz_cog(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 1 myth-or-fact")
+    question = last_question(channel)
+    await simcord_env.bot.reload_extension("cogs.quiz")
+    accepted = await ben.click(question, label="Myth")
+    assert accepted.response.content.startswith("Answer locked in")
+    await finish_round(simcord_env, channel)
+    assert len(reveals(channel)) == 1
+    assert bot_messages(channel)[-1].embeds[0].title == "Quiz over"
