@@ -26,9 +26,10 @@ _OPTION = re.compile(r"(\w+):")
 
 WELCOME = """\
 Myth or Fact, offline try-out. You are 'you' in #trivia on a simulated server; nothing goes to Discord.
-Type a prefix command (!fact, !myth space, !topics, !search moon, !source <id>, !help),
+Type a prefix command (!fact, !myth space, !topics, !search moon, !source <id>, !quiz 3, !help),
 a slash command (/fact, /myth topic:space, /search words:goldfish memory),
-'click <button label>' to press a button on the last reply (e.g. click Reveal the truth), or 'quit'.
+'click <button label>' to press a button on the last reply (e.g. click Reveal the truth),
+'wait <seconds>' to move the simulated clock on (quiz questions end when their time is up), or 'quit'.
 """
 
 
@@ -46,8 +47,8 @@ def parse_slash(line: str) -> tuple[str, dict[str, str]]:
     return name.lower(), options
 
 
-def render_message(message: Any, *, private: bool = False) -> str:
-    """Render a message (content, embeds, buttons) as plain text for the terminal."""
+def render_message(message: Any, *, private: bool = False, names: dict[int, str] | None = None) -> str:
+    """Render a message (content, embeds, buttons) as plain text for the terminal; mentions become @names."""
     lines = ["bot" + (" (only you can see this)" if private else "") + ":"]
     if message.content:
         lines.append(f"  {message.content}")
@@ -64,7 +65,10 @@ def render_message(message: Any, *, private: bool = False) -> str:
     labels = [child.label for row in getattr(message, "components", []) for child in getattr(row, "children", [])]
     if labels:
         lines.append("  " + " ".join(f"[{label}]" for label in labels if label))
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    for user_id, name in (names or {}).items():
+        text = text.replace(f"<@{user_id}>", f"@{name}")
+    return text
 
 
 def _private_reply(result: Any) -> list[tuple[Any, bool]]:
@@ -105,6 +109,13 @@ async def _session(read_line: Callable[[], str | None], write: Callable[[str], N
                         name, options = parse_slash(line)
                         result = await you.slash(channel, name, **options)
                         replies = _private_reply(result)
+                    elif line.lower().startswith("wait"):
+                        amount = line[4:].strip() or "10"
+                        if not amount.replace(".", "", 1).isdigit():
+                            write("(wait takes a number of seconds, e.g. wait 20)")
+                            continue
+                        await env.advance_time(min(float(amount), 3600.0))
+                        replies = []
                     elif line.lower().startswith("click "):
                         if last_with_buttons is None:
                             write("(there is no button to click yet)")
@@ -118,11 +129,17 @@ async def _session(read_line: Callable[[], str | None], write: Callable[[str], N
                         if message.id not in seen and message.author.bot:
                             replies.append((message, False))
                         seen.add(message.id)
-                except (simcord.SetupError, simcord.BackendError, discord.DiscordException, KeyError) as exc:
+                except (
+                    simcord.SetupError,
+                    simcord.BackendError,
+                    discord.DiscordException,
+                    KeyError,
+                    ValueError,
+                ) as exc:
                     write(f"(could not do that: {exc})")
                     continue
                 for reply, private in replies:
-                    write(render_message(reply, private=private))
+                    write(render_message(reply, private=private, names={you.id: "you"}))
                     if not private and reply.components:
                         last_with_buttons = reply
     finally:

@@ -119,7 +119,8 @@ class Quiz(commands.Cog):
         about = f" about `{topic}`" if topic else ""
         short = f" (only {session.total_rounds} questions available)" if session.total_rounds < wanted else ""
         await ctx.send(
-            f"**Quiz time!** {session.total_rounds} questions{about}{short}, started by {ctx.author.mention}. "
+            f"**Quiz time!** {session.total_rounds} question{'' if session.total_rounds == 1 else 's'}{about}{short}, "
+            f"started by {ctx.author.mention}. "
             f"`{ctx.clean_prefix if ctx.interaction is None else '/'}quiz stop` ends it."
         )
         running.task = asyncio.create_task(run_quiz(self.bot, running), name=f"quiz-{session.id}")

@@ -187,7 +187,10 @@ async def test_process_answers_fact_and_stops_cleanly_on_sigterm(tmp_path: Path)
 
 
 def test_tryout_answers_prefix_slash_and_buttons(tmp_path: Path):
-    script = "!fact space\n/myth topic:space\nclick Reveal the truth\n/source id:nothing\n!topics\nquit\n"
+    script = (
+        "!fact space\n/myth topic:space\nclick Reveal the truth\n/source id:nothing\n!topics\n"
+        "!quiz 1 myth-or-fact\nclick Myth\nwait 40\nwait nonsense\nquit\n"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "bot", "try"],
         cwd=tmp_path,
@@ -204,6 +207,10 @@ def test_tryout_answers_prefix_slash_and_buttons(tmp_path: Path):
     assert "bot (only you can see this):\n  == The truth ==" in out
     assert "bot (only you can see this):\n  No item has the id `nothing`" in out
     assert "== Topics and packs ==" in out and "`mask-1985`" in out
+    assert "**Quiz time!** 1 question, started by @you." in out
+    assert "Answer locked in: **Myth**" in out
+    assert "== Quiz over ==" in out and "@you:" in out
+    assert "(wait takes a number of seconds, e.g. wait 20)" in out
     assert "Traceback" not in result.stderr
 
 
