@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -277,6 +278,13 @@ async def run_quiz(bot: MythOrFactBot, running: RunningQuiz) -> None:
         reason = "The bot is restarting, so the quiz ended early. Scores so far are saved."
         await _quietly(channel.send(embed=quiz_ui.standings_embed(session, session.standings(), reason)))
         raise
+    except Exception:
+        # Logged with its traceback by the task's done-callback; players get a plain ending instead of silence.
+        reason = (
+            "Sorry, something went wrong on my side, so the quiz ended early. Scores of finished questions are saved."
+        )
+        await _quietly(channel.send(embed=quiz_ui.standings_embed(session, session.standings(), reason)))
+        raise
     await channel.send(embed=quiz_ui.standings_embed(session, session.standings(), reason))
 
 
@@ -296,10 +304,10 @@ async def _wait_for_round_end(
             await _quietly(channel.send(f"Hint: `{hint}`"))
 
 
-async def _quietly(awaitable: object) -> None:
+async def _quietly(awaitable: Awaitable[object]) -> None:
     """Run a best-effort Discord call (editing old buttons, a hint), logging instead of failing the quiz."""
     try:
-        await awaitable  # type: ignore[misc]
+        await awaitable
     except discord.HTTPException as exc:
         log.warning("Quiz message failed: %s", exc)
 

@@ -376,3 +376,35 @@ async def test_a_running_quiz_survives_reloading_the_quiz_cog(simcord_env, world
     await finish_round(simcord_env, channel)
     assert len(reveals(channel)) == 1
     assert bot_messages(channel)[-1].embeds[0].title == "Quiz over"
+
+
+async def test_a_database_failure_ends_the_quiz_politely_and_keeps_earlier_scores(
+    simcord_env, world, store, monkeypatch, caplog
+):
+    import sqlite3
+
+    guild, channel, owner, (ann, ben, cat) = world
+    real_record = store.record_round
+    calls = []
+
+    async def flaky_record(record, week):
+        calls.append(record.round_key)
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("database is locked")
+        return await real_record(record, week)
+
+    monkeypatch.setattr(store, "record_round", flaky_record)
+    await ann.send(channel, "!quiz 3 myth-or-fact")
+    for number in (1, 2):
+        right = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
+        await ann.click(last_question(channel), label=right)
+        await finish_round(simcord_env, channel)
+        if number == 1:
+            await next_question(simcord_env, channel)
+    final = bot_messages(channel)[-1].embeds[0]
+    assert final.title == "Quiz over"
+    assert final.description.startswith("Sorry, something went wrong on my side")
+    assert simcord_env.bot.quizzes.get(channel.id) is None, "the channel is free for a new quiz"
+    assert (await store.member_rank(guild.id, "all", ann.id)).rounds == 1, "the first round's score was saved"
+    crash = next(r for r in caplog.records if r.getMessage().endswith("crashed"))
+    assert crash.levelname == "ERROR" and isinstance(crash.exc_info[1], sqlite3.OperationalError)
