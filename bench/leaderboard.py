@@ -191,16 +191,15 @@ async def run_measurements(
     big_members = [rng.choice(members[biggest]) for _ in range(scale.samples)]
     pairs = [(g, rng.choice(members[g])) for g in (rng.choice(guilds) for _ in range(scale.samples))]
 
+    # One round trip to aiosqlite's thread each, like the store's own reads.
     async def bare_lookup(guild: int, user_id: int) -> None:
         sql = "SELECT points FROM scores WHERE guild_id = ? AND period = 'all' AND user_id = ?"
-        async with bare.execute(sql, (guild, user_id)) as cursor:
-            assert await cursor.fetchone() is not None
+        assert await bare.execute_fetchall(sql, (guild, user_id))
 
     async def naive_rank(guild: int, user_id: int) -> None:
         sql = """SELECT COUNT(*) FROM scores WHERE guild_id = :g AND period = 'all' AND points > (
                      SELECT points FROM scores WHERE guild_id = :g AND period = 'all' AND user_id = :u)"""
-        async with bare.execute(sql, {"g": guild, "u": user_id}) as cursor:
-            await cursor.fetchone()
+        await bare.execute_fetchall(sql, {"g": guild, "u": user_id})
 
     big_players = await store.count_players(biggest, ALL_TIME)
     # The store's positions must agree with a plain count on the real data.

@@ -134,13 +134,13 @@ class SqliteStore(ScoreQueries):
                 raise
             await self._conn.execute("COMMIT")
 
+    # Each call is one round trip to aiosqlite's thread (execute, fetch and close would be three).
     async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def schema_version(self) -> int:
         """Return the schema version recorded in the database."""
