@@ -10,8 +10,8 @@ from tests.conftest import make_config
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORE_MODULES = [
-    "cli", "config", "errors", "importers", "matching", "migrate", "packs", "quiz", "scores", "sqlite_scores",
-    "sqlite_store", "store", "text",
+    "cli", "config", "errors", "importers", "matching", "migrate", "packs", "quiz", "scheduling", "scores",
+    "settings", "sqlite_scores", "sqlite_store", "store", "text",
 ]  # fmt: skip
 
 
