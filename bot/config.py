@@ -32,11 +32,6 @@ class DatabaseTarget:
     path: Path | None = None
     """File path for SQLite; ``None`` means an in-memory database."""
 
-    @property
-    def is_memory(self) -> bool:
-        """Whether this is a throwaway in-memory SQLite database."""
-        return self.scheme == "sqlite" and self.path is None
-
 
 @dataclass(frozen=True, slots=True)
 class Config:

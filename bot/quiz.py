@@ -129,6 +129,11 @@ def _indexed_words(text: str) -> list[list[tuple[int, str]]]:
 # -- rounds --------------------------------------------------------------------------------------
 
 
+def question_text(item: StoredItem, mode: Mode) -> str:
+    """Return what players read in ``mode``: the claim for myth-or-fact, else the question."""
+    return item.claim if mode is Mode.MYTH_OR_FACT else (item.question or item.claim)
+
+
 @dataclass(frozen=True, slots=True)
 class Question:
     """One round as asked: the item, the mode, the options and the time limit."""
@@ -142,8 +147,8 @@ class Question:
 
     @property
     def text(self) -> str:
-        """What the players read: the claim for myth-or-fact, else the question."""
-        return self.item.claim if self.mode is Mode.MYTH_OR_FACT else (self.item.question or self.item.claim)
+        """What the players read."""
+        return question_text(self.item, self.mode)
 
     @property
     def correct_option(self) -> str:
@@ -162,8 +167,7 @@ def build_question(number: int, item: StoredItem, mode: Mode, settings: QuizSett
         shuffled = list(item.choices)
         rng.shuffle(shuffled)
         options = tuple(shuffled)
-    text = item.claim if mode is Mode.MYTH_OR_FACT else (item.question or "")
-    return Question(number, item, mode, time_limit(mode, text, settings), options)
+    return Question(number, item, mode, time_limit(mode, question_text(item, mode), settings), options)
 
 
 MAX_JUDGED_GUESSES = 500

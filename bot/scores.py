@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Literal, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 ALL_TIME = "all"
@@ -119,9 +119,6 @@ class ServerTotals:
     answers: int
     top_topics: tuple[tuple[str, int], ...]
     """(topic, rounds played), most played first."""
-
-
-Period = Literal["all", "week"]
 
 
 class ScoreStore(Protocol):

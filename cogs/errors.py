@@ -34,6 +34,16 @@ def permission_names(missing: list[str]) -> str:
     return ", ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in missing)
 
 
+def require_bot_can_post(ctx: commands.Context) -> None:
+    """Raise :class:`commands.BotMissingPermissions` unless the bot can post embeds in this server channel."""
+    if ctx.guild is None:
+        return
+    granted = ctx.channel.permissions_for(ctx.me)  # type: ignore[arg-type]
+    missing = [name for name in ("send_messages", "embed_links") if not getattr(granted, name)]
+    if missing:
+        raise commands.BotMissingPermissions(missing)
+
+
 def unwrap(error: BaseException) -> BaseException:
     """Strip discord.py's wrapper exceptions to reach the one that matters."""
     while True:

@@ -13,6 +13,7 @@ from bot.client import MythOrFactBot
 from bot.packs import Kind
 from bot.text import clip, normalize_topic
 from cogs import render
+from cogs.errors import require_bot_can_post
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +88,8 @@ class Facts(commands.Cog):
 
     async def cog_check(self, ctx: commands.Context[MythOrFactBot]) -> bool:
         """Refuse early, with a clear message, where I cannot post embeds."""
-        if ctx.guild is not None and ctx.interaction is None:
-            granted = ctx.channel.permissions_for(ctx.me)  # type: ignore[arg-type]
-            missing = [name for name in ("send_messages", "embed_links") if not getattr(granted, name)]
-            if missing:
-                raise commands.BotMissingPermissions(missing)
+        if ctx.interaction is None:  # slash replies are interaction responses, not channel posts
+            require_bot_can_post(ctx)
         return True
 
     async def refresh_topics(self) -> None:

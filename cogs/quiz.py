@@ -19,6 +19,7 @@ from bot.errors import MythOrFactError
 from bot.quiz import MIXED, Mode, QuizSession, RunningQuiz, plan_rounds
 from bot.scores import week_key
 from cogs import quiz_ui
+from cogs.errors import require_bot_can_post
 from cogs.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -96,10 +97,7 @@ class Quiz(commands.Cog):
         if running is not None:
             raise MythOrFactError(f"A quiz is already running here: {jump_url(running.session)}")
         # Questions are posted to the channel (not as replies), so the bot needs these even for /quiz.
-        granted = ctx.channel.permissions_for(ctx.me)  # type: ignore[arg-type]
-        missing = [name for name in ("send_messages", "embed_links") if not getattr(granted, name)]
-        if missing:
-            raise commands.BotMissingPermissions(missing)
+        require_bot_can_post(ctx)
         if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
             raise MythOrFactError(f"A quiz has 1 to {MAX_ROUNDS} questions.")
         settings = (await self.bot.store.server_settings(ctx.guild.id)).quiz()

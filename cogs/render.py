@@ -16,7 +16,6 @@ TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
 FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
-CONTENT_MAX = 2000
 
 
 def source_markdown(item: StoredItem) -> str:
