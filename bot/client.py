@@ -40,6 +40,17 @@ def point_at_endpoints(config: Config) -> None:
         log.info("Gateway set to %s", config.gateway_url)
 
 
+async def server_prefix(bot: MythOrFactBot, message: discord.Message) -> list[str]:
+    """Return the prefixes for a message: a mention of the bot, and the server's prefix or the default one.
+
+    Settings are cached by the store, so this costs no database query per message.
+    """
+    prefix = bot.config.command_prefix
+    if message.guild is not None:
+        prefix = (await bot.store.server_settings(message.guild.id)).prefix or prefix
+    return commands.when_mentioned_or(prefix)(bot, message)
+
+
 def default_intents() -> discord.Intents:
     """Return the gateway intents the bot needs: guild messages with content (for prefix commands), and DMs."""
     intents = discord.Intents.none()
@@ -55,7 +66,7 @@ class MythOrFactBot(commands.Bot):
 
     def __init__(self, config: Config, store: FactStore, *, intents: discord.Intents | None = None) -> None:
         super().__init__(
-            command_prefix=commands.when_mentioned_or(config.command_prefix),
+            command_prefix=server_prefix,
             intents=intents or default_intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
@@ -71,6 +82,9 @@ class MythOrFactBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Load the cogs; slash commands are synced on demand by ``!sync``, not here."""
+        from cogs.checks import channel_allowed  # cogs import this module, so import them late
+
+        self.add_check(channel_allowed)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
 

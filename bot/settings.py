@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import MythOrFactError
-from bot.quiz import Mode, QuizSettings
+from bot.quiz import MIXED, Mode, QuizSettings
+
+QUIZ_MODES = (MIXED, *(mode.value for mode in Mode))
+MAX_PREFIX_LENGTH = 5
+MAX_LISTED = 25
+"""At most this many allowed channels, enabled packs or enabled topics."""
 
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
     """What a server's moderators can change. Every field has a default suitable for most servers."""
 
+    prefix: str = ""
+    """Command prefix in this server; empty means the bot's default (``COMMAND_PREFIX``)."""
+    allowed_channels: tuple[int, ...] = ()
+    """Channels where members may use commands and play; empty means everywhere."""
+    packs: tuple[str, ...] = ()
+    """Packs whose items this server gets; empty means all of them."""
+    topics: tuple[str, ...] = ()
+    """Topics this server gets; empty means all of them."""
+    mod_role_id: int | None = None
+    """Members with this role may use moderator commands, besides those with Manage Server."""
+    log_channel_id: int | None = None
+    """Where the bot reports problems (a paused daily post); none means the server's system channel."""
+    suggestions_per_day: int = 3
+    """How many suggestions a member may send per day."""
     quiz_rounds: int = 10
     """Questions in a quiz when the starter does not say."""
     quiz_seconds: int = 15
@@ -23,6 +43,8 @@ class ServerSettings:
     quiz_hints: bool = True
     quiz_idle_rounds: int = 3
     """End a quiz after this many unanswered questions in a row."""
+    quiz_mode: str = MIXED
+    """Mode of a quiz when the starter does not say: mixed, myth-or-fact, choice or typed."""
 
     def quiz(self) -> QuizSettings:
         """Return the game settings these server settings describe."""
@@ -41,28 +63,95 @@ LIMITS: dict[str, tuple[int, int]] = {
     "quiz_seconds": (5, 120),
     "quiz_extra_time": (0, 200),
     "quiz_idle_rounds": (1, 10),
+    "suggestions_per_day": (0, 20),
+}
+
+
+def _whole_number(name: str, value: Any) -> int:
+    low, high = LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise MythOrFactError(f"`{name}` must be a whole number from {low} to {high}.")
+    return value
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise MythOrFactError(f"`{name}` must be on or off.")
+    return value
+
+
+def _prefix(name: str, value: Any) -> str:
+    if not isinstance(value, str) or len(value) > MAX_PREFIX_LENGTH or any(c.isspace() for c in value):
+        raise MythOrFactError(f"The prefix must be 1 to {MAX_PREFIX_LENGTH} characters without spaces, like `?`.")
+    if value.startswith(("@", "#", "/", "<")) or "`" in value:
+        raise MythOrFactError("The prefix cannot start with `@`, `#`, `/` or `<`, or contain a backtick.")
+    return value
+
+
+def _snowflake_or_none(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise MythOrFactError(f"`{name}` must be a Discord id.")
+    return value
+
+
+def _id_list(name: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple) or len(value) > MAX_LISTED:
+        raise MythOrFactError(f"`{name}` holds at most {MAX_LISTED} entries.")
+    ids = tuple(dict.fromkeys(_snowflake_or_none(name, v) for v in value))
+    if None in ids:
+        raise MythOrFactError(f"`{name}` must list Discord ids.")
+    return ids  # type: ignore[return-value]
+
+
+def _name_list(name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or len(value) > MAX_LISTED:
+        raise MythOrFactError(f"`{name}` holds at most {MAX_LISTED} entries.")
+    if not all(isinstance(v, str) and 0 < len(v) <= 64 for v in value):
+        raise MythOrFactError(f"`{name}` must list names of 1 to 64 characters.")
+    return tuple(dict.fromkeys(value))
+
+
+def _quiz_mode(name: str, value: Any) -> str:
+    if value not in QUIZ_MODES:
+        raise MythOrFactError(f"`{name}` must be one of {', '.join(QUIZ_MODES)}.")
+    return value
+
+
+VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
+    "prefix": _prefix,
+    "allowed_channels": _id_list,
+    "packs": _name_list,
+    "topics": _name_list,
+    "mod_role_id": _snowflake_or_none,
+    "log_channel_id": _snowflake_or_none,
+    "suggestions_per_day": _whole_number,
+    "quiz_rounds": _whole_number,
+    "quiz_seconds": _whole_number,
+    "quiz_extra_time": _whole_number,
+    "quiz_hints": _boolean,
+    "quiz_idle_rounds": _whole_number,
+    "quiz_mode": _quiz_mode,
 }
 
 
 def apply_changes(current: ServerSettings, changes: dict[str, Any]) -> ServerSettings:
     """Return ``current`` with ``changes`` applied, or raise a friendly error naming the bad value."""
-    known = {f.name for f in dataclasses.fields(ServerSettings)}
+    cleaned = {}
     for name, value in changes.items():
-        if name not in known:
+        validate = VALIDATORS.get(name)
+        if validate is None:
             raise MythOrFactError(f"There is no setting called `{name}`.")
-        if name in LIMITS:
-            low, high = LIMITS[name]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise MythOrFactError(f"`{name}` must be a whole number from {low} to {high}.")
-    return dataclasses.replace(current, **changes)
+        cleaned[name] = validate(name, value)
+    return dataclasses.replace(current, **cleaned)
 
 
 def from_stored(stored: dict[str, Any]) -> ServerSettings:
     """Build settings from the stored document, ignoring unknown or invalid entries (defaults win)."""
-    known = {f.name for f in dataclasses.fields(ServerSettings)}
     settings = ServerSettings()
     for name, value in stored.items():
-        if name in known:
+        if name in VALIDATORS:
             try:
                 settings = apply_changes(settings, {name: value})
             except MythOrFactError:
@@ -78,3 +167,16 @@ def changed_values(settings: ServerSettings) -> dict[str, Any]:
         for f in dataclasses.fields(ServerSettings)
         if getattr(settings, f.name) != getattr(defaults, f.name)
     }
+
+
+def describe_change(name: str, before: Any, after: Any) -> str:
+    """Return one audit line for a changed setting, e.g. ``quiz_rounds: 10 → 5``."""
+
+    def shown(value: Any) -> str:
+        if value in (None, "", ()):
+            return "(default)"
+        if isinstance(value, tuple):
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+    return f"{name}: {shown(before)} → {shown(after)}"

@@ -19,9 +19,9 @@ import aiosqlite
 from bot import migrate
 from bot.errors import AmbiguousItem, BadSearch, NoItems, StoreError, UnknownItem, UnknownTopic
 from bot.packs import Item, Kind, Pack, Source
-from bot.settings import ServerSettings, apply_changes, changed_values, from_stored
+from bot.settings import ServerSettings, apply_changes, changed_values, describe_change, from_stored
 from bot.sqlite_scores import ScoreQueries
-from bot.store import PackSummary, StoredItem, SyncReport, TopicSummary
+from bot.store import AuditEntry, PackSummary, StoredItem, SyncReport, TopicSummary
 from bot.text import normalize_topic
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,33 @@ def _content_hash(item: Item) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def server_pack_id(guild_id: int, pack_id: str) -> str:
+    """Return the database id of a pack that belongs to one server."""
+    return f"{guild_id}~{pack_id}"
+
+
+def public_pack_id(db_pack_id: str) -> str:
+    """Return the pack id users see: a server pack's id without its server part."""
+    return db_pack_id.rpartition("~")[2]
+
+
+# What one server may be served: shipped items and its own, minus hidden ones, limited to its enabled
+# packs and topics. Parameters: :guild, :packs and :topics (JSON lists, or NULL for "all").
+_VISIBLE = """(items.guild_id IS NULL OR items.guild_id = :guild)
+    AND items.pk NOT IN (SELECT item_pk FROM hidden_items WHERE hidden_items.guild_id = :guild)
+    AND (:packs IS NULL
+         OR items.pack_id IN (SELECT value FROM json_each(:packs))
+         OR items.pack_id IN (SELECT :guild || '~' || value FROM json_each(:packs)))
+    AND (:topics IS NULL OR items.topic IN (SELECT value FROM json_each(:topics)))"""
+
+# Shipped items and the server's own, regardless of its filters (for ids, search and topic lists).
+_OWNED = "(items.guild_id IS NULL OR items.guild_id = :guild)"
+
+
 def _row_to_item(row: aiosqlite.Row) -> StoredItem:
     return StoredItem(
         pk=row["pk"],
-        pack_id=row["pack_id"],
+        pack_id=public_pack_id(row["pack_id"]),
         id=row["item_id"],
         kind=row["kind"],
         claim=row["claim"],
@@ -154,84 +177,17 @@ class SqliteStore(ScoreQueries):
         now = _now()
         async with self._transaction() as conn:
             for pack in packs:
-                await conn.execute(
-                    """
-                    INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
-                    ON CONFLICT (id) DO UPDATE SET
-                        name = excluded.name, description = excluded.description, author = excluded.author,
-                        license = excluded.license, version = excluded.version, file = excluded.file,
-                        active = 1, loaded_at = excluded.loaded_at
-                    """,
-                    (
-                        pack.id,
-                        pack.name,
-                        pack.description,
-                        pack.author,
-                        pack.license,
-                        pack.version,
-                        pack.path.name if pack.path else pack.id,
-                        now,
-                    ),
+                counts = await self._upsert_pack(pack, pack.id, None, now)
+                added, updated, unchanged, retired = (
+                    added + counts.added,
+                    updated + counts.updated,
+                    unchanged + counts.unchanged,
+                    retired + counts.retired,
                 )
-                existing = {
-                    row["item_id"]: (row["content_hash"], row["retired"])
-                    for row in await self._fetchall(
-                        "SELECT item_id, content_hash, retired FROM items WHERE pack_id = ?", (pack.id,)
-                    )
-                }
-                for item in pack.items:
-                    digest = _content_hash(item)
-                    previous = existing.pop(item.id, None)
-                    if previous == (digest, 0):
-                        unchanged += 1
-                        continue
-                    await conn.execute(
-                        """
-                        INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty,
-                            source_title, source_url, source_citation, question, answers, choices, content_hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (pack_id, item_id) DO UPDATE SET
-                            kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
-                            topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
-                            source_title = excluded.source_title, source_url = excluded.source_url,
-                            source_citation = excluded.source_citation, question = excluded.question,
-                            answers = excluded.answers, choices = excluded.choices,
-                            content_hash = excluded.content_hash, retired = 0
-                        """,
-                        (
-                            pack.id,
-                            item.id,
-                            item.kind,
-                            item.claim,
-                            item.truth,
-                            item.topic,
-                            json.dumps(item.tags),
-                            item.difficulty,
-                            item.source.title,
-                            item.source.url,
-                            item.source.citation,
-                            item.question,
-                            json.dumps(item.answers),
-                            json.dumps(item.choices),
-                            digest,
-                        ),
-                    )
-                    if previous is None:
-                        added += 1
-                    else:
-                        updated += 1
-                gone = [item_id for item_id, (_, was_retired) in existing.items() if not was_retired]
-                if gone:
-                    await conn.executemany(
-                        "UPDATE items SET retired = 1 WHERE pack_id = ? AND item_id = ?",
-                        [(pack.id, item_id) for item_id in gone],
-                    )
-                    retired += len(gone)
 
             # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
             loaded = {pack.id for pack in packs}
-            for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1"):
+            for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL"):
                 if row["id"] in loaded or row["file"] in failed_files:
                     continue
                 cursor = await conn.execute(
@@ -241,6 +197,91 @@ class SqliteStore(ScoreQueries):
                 await conn.execute("UPDATE packs SET active = 0 WHERE id = ?", (row["id"],))
                 packs_retired += 1
         return SyncReport(added, updated, unchanged, retired, packs_retired)
+
+    async def _upsert_pack(
+        self, pack: Pack, db_pack_id: str, guild_id: int | None, now: str, author_id: int | None = None
+    ) -> SyncReport:
+        """Write one pack and its items inside the caller's transaction; retire items the pack dropped."""
+        added = updated = unchanged = retired = 0
+        await self._conn.execute(
+            """
+            INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at, guild_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                name = excluded.name, description = excluded.description, author = excluded.author,
+                license = excluded.license, version = excluded.version, file = excluded.file,
+                active = 1, loaded_at = excluded.loaded_at
+            """,
+            (
+                db_pack_id,
+                pack.name,
+                pack.description,
+                pack.author,
+                pack.license,
+                pack.version,
+                pack.path.name if pack.path else pack.id,
+                now,
+                guild_id,
+            ),
+        )
+        existing = {
+            row["item_id"]: (row["content_hash"], row["retired"])
+            for row in await self._fetchall(
+                "SELECT item_id, content_hash, retired FROM items WHERE pack_id = ?", (db_pack_id,)
+            )
+        }
+        for item in pack.items:
+            digest = _content_hash(item)
+            previous = existing.pop(item.id, None)
+            if previous == (digest, 0):
+                unchanged += 1
+                continue
+            await self._conn.execute(
+                """
+                INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
+                    source_url, source_citation, question, answers, choices, content_hash, guild_id, author_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pack_id, item_id) DO UPDATE SET
+                    kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
+                    topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
+                    source_title = excluded.source_title, source_url = excluded.source_url,
+                    source_citation = excluded.source_citation, question = excluded.question,
+                    answers = excluded.answers, choices = excluded.choices,
+                    content_hash = excluded.content_hash, retired = 0,
+                    author_id = COALESCE(excluded.author_id, author_id)
+                """,
+                (
+                    db_pack_id,
+                    item.id,
+                    item.kind,
+                    item.claim,
+                    item.truth,
+                    item.topic,
+                    json.dumps(item.tags),
+                    item.difficulty,
+                    item.source.title,
+                    item.source.url,
+                    item.source.citation,
+                    item.question,
+                    json.dumps(item.answers),
+                    json.dumps(item.choices),
+                    digest,
+                    guild_id,
+                    author_id,
+                ),
+            )
+            if previous is None:
+                added += 1
+            else:
+                updated += 1
+        gone = [item_id for item_id, (_, was_retired) in existing.items() if not was_retired]
+        if gone:
+            await self._conn.executemany(
+                "UPDATE items SET retired = 1 WHERE pack_id = ? AND item_id = ?",
+                [(db_pack_id, item_id) for item_id in gone],
+            )
+            retired += len(gone)
+        return SyncReport(added, updated, unchanged, retired)
 
     # -- serving items -------------------------------------------------------------------------
 
@@ -260,7 +301,7 @@ class SqliteStore(ScoreQueries):
             topic = normalize_topic(topic)
             await self._require_topic(topic)
         condition = "kind = :kind AND (:topic IS NULL OR topic = :topic)"
-        params = {"kind": kind, "topic": topic}
+        params = {**await self._scope(guild_id), "kind": kind, "topic": topic}
         async with self._transaction() as conn:
             [chosen] = await self._draw(
                 guild_id, f"{kind}:{topic or '*'}", condition, params, 1, rng or random.Random()
@@ -292,11 +333,21 @@ class SqliteStore(ScoreQueries):
         condition = f"({' OR '.join(askable)}) AND (:topic IS NULL OR topic = :topic)"
         pool = f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}"
         async with self._transaction():
-            chosen = await self._draw(guild_id, pool, condition, {"topic": topic}, count, rng or random.Random())
+            scope = {**await self._scope(guild_id), "topic": topic}
+            chosen = await self._draw(guild_id, pool, condition, scope, count, rng or random.Random())
         if chosen == [None]:
             raise NoItems("quiz question", topic)
         items = [await self.get_item_by_pk(pk) for pk in chosen if pk is not None]
         return [item for item in items if item is not None]
+
+    async def _scope(self, guild_id: int) -> dict[str, object]:
+        """Return the query parameters of :data:`_VISIBLE` for a server, from its cached settings."""
+        settings = await self.server_settings(guild_id)
+        return {
+            "guild": guild_id,
+            "packs": json.dumps(settings.packs) if settings.packs else None,
+            "topics": json.dumps(settings.topics) if settings.topics else None,
+        }
 
     async def _draw(
         self, guild_id: int, pool: str, condition: str, params: dict, count: int, rng: random.Random
@@ -307,7 +358,7 @@ class SqliteStore(ScoreQueries):
         one). Returns ``[None]`` when the pool is empty. Runs inside the caller's transaction.
         """
         params = {**params, "guild": guild_id, "pool": pool}
-        live = f"FROM items WHERE retired = 0 AND {condition}"
+        live = f"FROM items WHERE retired = 0 AND {condition} AND {_VISIBLE}"
         seen_sql = "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool"
         unseen_sql = f"SELECT pk {live} AND pk NOT IN ({seen_sql}) ORDER BY pk"
         unseen = [row["pk"] for row in await self._fetchall(unseen_sql, params)]
@@ -333,27 +384,33 @@ class SqliteStore(ScoreQueries):
         row = await self._fetchone(f"SELECT {_ITEM_COLUMNS} FROM items WHERE pk = ? AND retired = 0", (pk,))
         return _row_to_item(row) if row else None
 
-    async def get_item(self, ref: str) -> StoredItem:
-        """Find a live item by ``pack/item`` or an unambiguous bare item id (case-insensitive)."""
+    async def get_item(self, ref: str, guild_id: int | None = None) -> StoredItem:
+        """Find a live item by ``pack/item`` or an unambiguous bare item id (case-insensitive).
+
+        Shipped items are found everywhere; a server's own items only with that server's ``guild_id``.
+        """
         ref = ref.strip().strip("`").lower()
         pack_id, sep, item_id = ref.rpartition("/")
+        params = {"guild": guild_id, "item": item_id, "pack": pack_id, "own_pack": f"{guild_id}~{pack_id}"}
         if sep:
             rows = await self._fetchall(
-                f"SELECT {_ITEM_COLUMNS} FROM items WHERE pack_id = ? AND item_id = ? AND retired = 0",
-                (pack_id, item_id),
+                f"""SELECT {_ITEM_COLUMNS} FROM items WHERE pack_id IN (:pack, :own_pack) AND item_id = :item
+                    AND retired = 0 AND {_OWNED}""",
+                params,
             )
         else:
             rows = await self._fetchall(
-                f"SELECT {_ITEM_COLUMNS} FROM items WHERE item_id = ? AND retired = 0 ORDER BY pack_id",
-                (ref,),
+                f"""SELECT {_ITEM_COLUMNS} FROM items WHERE item_id = :item AND retired = 0 AND {_OWNED}
+                    ORDER BY pack_id""",
+                params,
             )
         if not rows:
             raise UnknownItem(ref)
         if len(rows) > 1:
-            raise AmbiguousItem(ref, [f"{row['pack_id']}/{row['item_id']}" for row in rows])
+            raise AmbiguousItem(ref, [f"{public_pack_id(row['pack_id'])}/{row['item_id']}" for row in rows])
         return _row_to_item(rows[0])
 
-    async def search(self, text: str, limit: int = 5) -> list[StoredItem]:
+    async def search(self, text: str, limit: int = 5, guild_id: int | None = None) -> list[StoredItem]:
         """Rank live items by BM25 over claim, truth and topic; more matching words rank higher."""
         words = [w for w in _WORD.findall(text.lower()) if len(w) > 1][:12]
         if not words:
@@ -363,29 +420,35 @@ class SqliteStore(ScoreQueries):
         rows = await self._fetchall(
             f"""SELECT {", ".join(f"items.{c.strip()}" for c in _ITEM_COLUMNS.split(","))}
                 FROM items_fts JOIN items ON items.pk = items_fts.rowid
-                WHERE items_fts MATCH ? AND items.retired = 0
-                ORDER BY bm25(items_fts, 3.0, 1.0, 2.0) LIMIT ?""",
-            (match, limit),
+                WHERE items_fts MATCH :match AND items.retired = 0 AND {_OWNED}
+                ORDER BY bm25(items_fts, 3.0, 1.0, 2.0) LIMIT :limit""",
+            {"match": match, "limit": limit, "guild": guild_id},
         )
         return [_row_to_item(row) for row in rows]
 
-    async def topics(self) -> list[TopicSummary]:
-        """Return each live topic with its myth and fact counts."""
+    async def topics(self, guild_id: int | None = None) -> list[TopicSummary]:
+        """Return each live topic with its myth and fact counts (with the server's own items)."""
         rows = await self._fetchall(
-            """SELECT topic, SUM(kind = 'myth') AS myths, SUM(kind = 'fact') AS facts,
+            f"""SELECT topic, SUM(kind = 'myth') AS myths, SUM(kind = 'fact') AS facts,
                       SUM(kind = 'question') AS questions
-               FROM items WHERE retired = 0 GROUP BY topic ORDER BY topic"""
+               FROM items WHERE retired = 0 AND {_OWNED} GROUP BY topic ORDER BY topic""",
+            {"guild": guild_id},
         )
         return [TopicSummary(row["topic"], row["myths"], row["facts"], row["questions"]) for row in rows]
 
-    async def packs(self) -> list[PackSummary]:
-        """Return active packs with their live item counts."""
+    async def packs(self, guild_id: int | None = None) -> list[PackSummary]:
+        """Return active packs (shipped ones and the server's own) with their live item counts."""
         rows = await self._fetchall(
             """SELECT packs.id, packs.name, packs.description, packs.version, COUNT(items.pk) AS n
                FROM packs LEFT JOIN items ON items.pack_id = packs.id AND items.retired = 0
-               WHERE packs.active = 1 GROUP BY packs.id ORDER BY packs.name"""
+               WHERE packs.active = 1 AND (packs.guild_id IS NULL OR packs.guild_id = :guild)
+               GROUP BY packs.id ORDER BY packs.name""",
+            {"guild": guild_id},
         )
-        return [PackSummary(row["id"], row["name"], row["description"], row["version"], row["n"]) for row in rows]
+        return [
+            PackSummary(public_pack_id(row["id"]), row["name"], row["description"], row["version"], row["n"])
+            for row in rows
+        ]
 
     # -- server settings -----------------------------------------------------------------------
 
@@ -399,15 +462,28 @@ class SqliteStore(ScoreQueries):
         self._settings_cache[guild_id] = settings
         return settings
 
-    async def update_server_settings(self, guild_id: int, changes: dict[str, object]) -> ServerSettings:
-        """Validate and save changes to a server's settings; return the new settings."""
-        updated = apply_changes(await self.server_settings(guild_id), changes)
+    async def update_server_settings(
+        self, guild_id: int, changes: dict[str, object], actor_id: int | None = None
+    ) -> ServerSettings:
+        """Validate and save changes to a server's settings; record who changed what; return the new settings."""
+        current = await self.server_settings(guild_id)
+        updated = apply_changes(current, changes)
+        now = _now()
         async with self._transaction() as conn:
+            if actor_id is not None:
+                await conn.executemany(
+                    "INSERT INTO audit_log (guild_id, user_id, action, detail, at) VALUES (?, ?, 'setting', ?, ?)",
+                    [
+                        (guild_id, actor_id, describe_change(name, getattr(current, name), getattr(updated, name)), now)
+                        for name in changes
+                        if getattr(current, name) != getattr(updated, name)
+                    ],
+                )
             await conn.execute(
                 """INSERT INTO server_settings (guild_id, settings, updated_at) VALUES (?, ?, ?)
                    ON CONFLICT (guild_id) DO UPDATE
                    SET settings = excluded.settings, updated_at = excluded.updated_at""",
-                (guild_id, json.dumps(changed_values(updated)), _now()),
+                (guild_id, json.dumps(changed_values(updated)), now),
             )
         self._settings_cache[guild_id] = updated
         return updated
@@ -416,3 +492,23 @@ class SqliteStore(ScoreQueries):
         """Return how often an item has been served, across all servers."""
         row = await self._fetchone("SELECT times_served FROM item_stats WHERE item_pk = ?", (pk,))
         return int(row["times_served"]) if row else 0
+
+    # -- audit trail ---------------------------------------------------------------------------
+
+    async def record_audit(self, guild_id: int, user_id: int, action: str, detail: str) -> None:
+        """Record one moderator action (``action`` is a short word such as ``daily`` or ``fact``)."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO audit_log (guild_id, user_id, action, detail, at) VALUES (?, ?, ?, ?, ?)",
+                (guild_id, user_id, action, detail, _now()),
+            )
+
+    async def audit_history(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
+        """Return the server's most recent moderator actions, newest first."""
+        rows = await self._fetchall(
+            "SELECT user_id, action, detail, at FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [
+            AuditEntry(row["user_id"], row["action"], row["detail"], datetime.fromisoformat(row["at"])) for row in rows
+        ]

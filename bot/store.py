@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -64,6 +65,16 @@ class SyncReport:
     packs_retired: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One moderator action: who did what, and when."""
+
+    user_id: int
+    action: str
+    detail: str
+    at: datetime
+
+
 class FactStore(ScoreStore, Protocol):
     """Everything the bot needs from its database."""
 
@@ -95,32 +106,48 @@ class FactStore(ScoreStore, Protocol):
         """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`."""
         ...
 
-    async def get_item(self, ref: str) -> StoredItem:
-        """Find an item by ``pack/item`` or a bare item id that only one pack uses."""
+    async def get_item(self, ref: str, guild_id: int | None = None) -> StoredItem:
+        """Find an item by ``pack/item`` or a bare item id that only one pack uses.
+
+        A server's own items (custom facts, uploaded packs) are found only with that server's ``guild_id``.
+        """
         ...
 
     async def get_item_by_pk(self, pk: int) -> StoredItem | None:
         """Find an item by its internal key (used by buttons); ``None`` when it is gone."""
         ...
 
-    async def search(self, text: str, limit: int = 5) -> list[StoredItem]:
-        """Return the best full-text matches for ``text`` among live items."""
+    async def search(self, text: str, limit: int = 5, guild_id: int | None = None) -> list[StoredItem]:
+        """Return the best full-text matches for ``text`` among live items (with the server's own)."""
         ...
 
-    async def topics(self) -> list[TopicSummary]:
-        """Return every topic with live items, with myth and fact counts."""
+    async def topics(self, guild_id: int | None = None) -> list[TopicSummary]:
+        """Return every topic with live items, with myth and fact counts (with the server's own items)."""
         ...
 
-    async def packs(self) -> list[PackSummary]:
-        """Return the active packs with their live item counts."""
+    async def packs(self, guild_id: int | None = None) -> list[PackSummary]:
+        """Return the active packs (shipped and the server's own) with their live item counts."""
         ...
 
     async def server_settings(self, guild_id: int) -> ServerSettings:
         """Return a server's settings (cached)."""
         ...
 
-    async def update_server_settings(self, guild_id: int, changes: dict[str, object]) -> ServerSettings:
-        """Validate and save changes to a server's settings; raise a friendly error for a bad value."""
+    async def update_server_settings(
+        self, guild_id: int, changes: dict[str, object], actor_id: int | None = None
+    ) -> ServerSettings:
+        """Validate and save changes to a server's settings; raise a friendly error for a bad value.
+
+        With ``actor_id``, each changed value is recorded in the audit trail.
+        """
+        ...
+
+    async def record_audit(self, guild_id: int, user_id: int, action: str, detail: str) -> None:
+        """Record one moderator action in the server's audit trail."""
+        ...
+
+    async def audit_history(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
+        """Return the server's most recent moderator actions, newest first."""
         ...
 
     async def times_served(self, pk: int) -> int:

@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.client import MythOrFactBot
 from bot.errors import MythOrFactError
 from bot.text import clip
+from cogs.checks import FriendlyCheckFailure
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def friendly_message(error: BaseException, ctx: commands.Context | None = None) 
     command = ctx.command.qualified_name if ctx and ctx.command else "help"
     usage = f"`{prefix}{command} {ctx.command.signature}`" if ctx and ctx.command else ""
     match error:
-        case MythOrFactError():
+        case MythOrFactError() | FriendlyCheckFailure():
             return str(error)
         case commands.MissingRequiredArgument():
             return f"`{error.param.name}` is missing. Usage: {usage}"

@@ -128,7 +128,8 @@ class Facts(commands.Cog):
     @commands.hybrid_command()
     async def topics(self, ctx: commands.Context[MythOrFactBot]) -> None:
         """List the topics and packs, with how many myths and facts each has."""
-        embed = render.topics_embed(await self.bot.store.topics(), await self.bot.store.packs())
+        guild_id = ctx.guild.id if ctx.guild else None
+        embed = render.topics_embed(await self.bot.store.topics(guild_id), await self.bot.store.packs(guild_id))
         await ctx.send(embed=embed)
 
     @commands.hybrid_command()
@@ -136,7 +137,7 @@ class Facts(commands.Cog):
     @app_commands.rename(item_id="id")
     async def source(self, ctx: commands.Context[MythOrFactBot], item_id: str) -> None:
         """Show one item in full, truth and source included."""
-        item = await self.bot.store.get_item(item_id)
+        item = await self.bot.store.get_item(item_id, ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=render.item_embed(item, show_truth=True))
 
     @commands.hybrid_command()
@@ -144,7 +145,7 @@ class Facts(commands.Cog):
     @app_commands.describe(words="Words to look for in claims and truths")
     async def search(self, ctx: commands.Context[MythOrFactBot], *, words: str) -> None:
         """Search the myths and facts for some words."""
-        results = await self.bot.store.search(words, limit=SEARCH_RESULTS)
+        results = await self.bot.store.search(words, SEARCH_RESULTS, ctx.guild.id if ctx.guild else None)
         if not results:
             shown = clip(words, 100).replace("`", "'")
             await ctx.send(f"Nothing matches `{shown}`. Try other words.", ephemeral=True)

@@ -19,6 +19,7 @@ from bot.errors import MythOrFactError
 from bot.quiz import MIXED, Mode, QuizSession, RunningQuiz, plan_rounds
 from bot.scores import week_key
 from cogs import quiz_ui
+from cogs.checks import require_moderator
 from cogs.errors import require_bot_can_post
 from cogs.facts import Facts
 
@@ -100,9 +101,11 @@ class Quiz(commands.Cog):
         require_bot_can_post(ctx)
         if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
             raise MythOrFactError(f"A quiz has 1 to {MAX_ROUNDS} questions.")
-        settings = (await self.bot.store.server_settings(ctx.guild.id)).quiz()
+        server = await self.bot.store.server_settings(ctx.guild.id)
+        settings = server.quiz()
         wanted = rounds or settings.rounds
-        modes = list(Mode) if mode in (None, MIXED) else [Mode(mode)]
+        mode = mode or server.quiz_mode
+        modes = list(Mode) if mode == MIXED else [Mode(mode)]
         rng = random.Random()
         items = await self.bot.store.pick_quiz_items(ctx.guild.id, wanted, [m.value for m in modes], topic, rng)
         session = QuizSession(
@@ -152,6 +155,7 @@ class Quiz(commands.Cog):
         extra_time="Accessibility: extra time for every question, in percent (0-200)",
         hints="Show letter hints in typed rounds",
         idle_rounds="End a quiz after this many unanswered questions in a row (1-10)",
+        mode="The mode when a quiz starter does not choose one",
     )
     async def quiz_settings(
         self,
@@ -161,8 +165,9 @@ class Quiz(commands.Cog):
         extra_time: int | None = None,
         hints: bool | None = None,
         idle_rounds: int | None = None,
+        mode: ModeChoice | None = None,
     ) -> None:
-        """Show this server's quiz settings; moderators (Manage Server) can change them."""
+        """Show this server's quiz settings; moderators (Manage Server or the moderator role) can change them."""
         assert ctx.guild is not None
         changes = {
             name: value
@@ -172,13 +177,13 @@ class Quiz(commands.Cog):
                 ("quiz_extra_time", extra_time),
                 ("quiz_hints", hints),
                 ("quiz_idle_rounds", idle_rounds),
+                ("quiz_mode", mode),
             )
             if value is not None
         }
         if changes:
-            if not ctx.channel.permissions_for(ctx.author).manage_guild:  # type: ignore[arg-type]
-                raise commands.MissingPermissions(["manage_guild"])
-            current = await self.bot.store.update_server_settings(ctx.guild.id, changes)
+            await require_moderator(ctx.author, ctx.guild, await self.bot.store.server_settings(ctx.guild.id))
+            current = await self.bot.store.update_server_settings(ctx.guild.id, changes, ctx.author.id)
             log.info("Quiz settings of guild %s changed by %s: %s", ctx.guild.id, ctx.author.id, changes)
         else:
             current = await self.bot.store.server_settings(ctx.guild.id)

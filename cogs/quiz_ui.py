@@ -137,6 +137,7 @@ def settings_embed(settings: ServerSettings, *, changed: bool) -> discord.Embed:
             f"Time limits: {limits} (longer questions get extra reading time)\n"
             f"Extra time for accessibility: **{settings.quiz_extra_time}%**\n"
             f"Hints in typed rounds: **{'on' if settings.quiz_hints else 'off'}**\n"
+            f"Mode when not chosen: **{settings.quiz_mode}**\n"
             f"A quiz ends after **{settings.quiz_idle_rounds}** unanswered questions in a row"
         ),
     )

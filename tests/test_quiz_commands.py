@@ -15,6 +15,7 @@ from bot.packs import scan_packs
 from bot.quiz import Mode, time_limit
 from bot.settings import ServerSettings
 from bot.sqlite_store import SqliteStore
+from cogs.checks import NotModerator
 from tests.conftest import SAMPLE_PACKS, TESTS_DIR, make_config
 from tests.test_commands import expect_errors
 
@@ -301,8 +302,10 @@ async def test_quiz_settings_view_and_change_by_a_moderator(simcord_env, world, 
     assert shown.title == "Quiz settings"
     assert "myth or fact? 15 s, multiple choice 20 s, type the answer 30 s" in shown.description
     await ann.send(channel, "!quiz settings 5 20 50")
-    assert bot_messages(channel)[-1].content == "You need the **Manage Server** permission to do that."
-    expect_errors(simcord_env, commands.MissingPermissions)
+    assert bot_messages(channel)[-1].content == (
+        "You need the **Manage Server** permission to do that. Nothing was changed."
+    )
+    expect_errors(simcord_env, NotModerator)
     assert (await store.server_settings(guild.id)).quiz_rounds == 10, "nothing changed"
     admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
     admin = guild.add_member(simcord_env.create_user("admin"), roles=[admins])
