@@ -21,7 +21,18 @@ log = logging.getLogger(__name__)
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
-EXTENSIONS = ("cogs.errors", "cogs.facts", "cogs.quiz", "cogs.leaderboard", "cogs.meta", "cogs.owner")
+EXTENSIONS = (
+    "cogs.errors",
+    "cogs.facts",
+    "cogs.quiz",
+    "cogs.leaderboard",
+    "cogs.daily",
+    "cogs.config",
+    "cogs.content",
+    "cogs.admin",
+    "cogs.meta",
+    "cogs.owner",
+)
 
 
 def point_at_endpoints(config: Config) -> None:

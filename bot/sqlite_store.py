@@ -20,6 +20,9 @@ from bot import migrate
 from bot.errors import AmbiguousItem, BadSearch, NoItems, StoreError, UnknownItem, UnknownTopic
 from bot.packs import Item, Kind, Pack, Source
 from bot.settings import ServerSettings, apply_changes, changed_values, describe_change, from_stored
+from bot.sqlite_admin import AdminQueries
+from bot.sqlite_content import ContentQueries
+from bot.sqlite_daily import DailyQueries
 from bot.sqlite_scores import ScoreQueries
 from bot.store import AuditEntry, PackSummary, StoredItem, SyncReport, TopicSummary
 from bot.text import normalize_topic
@@ -106,7 +109,7 @@ def _row_to_item(row: aiosqlite.Row) -> StoredItem:
     )
 
 
-class SqliteStore(ScoreQueries):
+class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
     """Fact store on SQLite: WAL mode, foreign keys on, writes serialized in explicit transactions."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:

@@ -13,7 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from bot.admin import AdminStore
 from bot.config import DatabaseTarget
+from bot.content import ContentStore
+from bot.daily import DailyStore
 from bot.packs import Item, Kind, Pack, PackProblem, scan_packs
 from bot.scores import ScoreStore
 from bot.settings import ServerSettings
@@ -75,7 +78,7 @@ class AuditEntry:
     at: datetime
 
 
-class FactStore(ScoreStore, Protocol):
+class FactStore(ScoreStore, DailyStore, ContentStore, AdminStore, Protocol):
     """Everything the bot needs from its database."""
 
     async def schema_version(self) -> int:
