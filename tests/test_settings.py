@@ -54,3 +54,30 @@ async def test_settings_persist_and_are_cached(tmp_path):
     await reopened._conn.execute("UPDATE server_settings SET settings = '{}'")
     assert (await reopened.server_settings(1)).quiz_extra_time == 100, "reads come from the cache"
     await reopened.close()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"prefix": "a b"}, "The prefix must be 1 to 5 characters without spaces, like `?`."),
+        ({"prefix": "toolong"}, "The prefix must be 1 to 5 characters without spaces, like `?`."),
+        ({"prefix": "@x"}, "The prefix cannot start with `@`, `#`, `/` or `<`, or contain a backtick."),
+        ({"allowed_channels": list(range(1, 30))}, "`allowed_channels` holds at most 25 entries."),
+        ({"allowed_channels": [0]}, "`allowed_channels` must be a Discord id."),
+        ({"packs": [""]}, "`packs` must list names of 1 to 64 characters."),
+        ({"mod_role_id": "admins"}, "`mod_role_id` must be a Discord id."),
+        ({"quiz_mode": "speed"}, "`quiz_mode` must be one of mixed, myth-or-fact, choice, typed."),
+        ({"quiz_hints": 1}, "`quiz_hints` must be on or off."),
+    ],
+)
+def test_moderation_settings_are_validated(changes, message):
+    with pytest.raises(MythOrFactError) as info:
+        apply_changes(ServerSettings(), changes)
+    assert str(info.value) == message
+
+
+def test_lists_are_stored_as_tuples_without_duplicates_and_round_trip():
+    changed = apply_changes(ServerSettings(), {"allowed_channels": [5, 6, 5], "packs": ["space"], "prefix": "?"})
+    assert changed.allowed_channels == (5, 6)
+    stored = changed_values(changed)
+    assert from_stored({name: list(v) if isinstance(v, tuple) else v for name, v in stored.items()}) == changed
