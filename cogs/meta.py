@@ -1,4 +1,4 @@
-"""The help command: every command with a one-line description, in prefix and slash form."""
+"""The help command: every command with a one-line description, in prefix and slash form, grouped by who uses it."""
 
 from __future__ import annotations
 
@@ -10,14 +10,45 @@ from bot.client import MythOrFactBot
 from bot.errors import MythOrFactError
 from bot.text import clip
 from cogs import render
+from cogs.checks import is_moderator_command
+
+FIELD_LIMIT = 1024
 
 
-def command_line(command: commands.Command, prefix: str) -> str:
+def command_usage(command: commands.Command, prefix: str) -> str:
     """Render one command as ``!name <args>`` (and ``/name`` when it is also a slash command)."""
     usage = f"`{prefix}{command.qualified_name}{' ' + command.signature if command.signature else ''}`"
     if isinstance(command, commands.HybridCommand | commands.HybridGroup):
         usage += f" · `/{command.qualified_name}`"
-    return f"{usage}\n{command.short_doc or 'No description.'}"
+    return usage
+
+
+def command_line(command: commands.Command, prefix: str) -> str:
+    """Render a command's usage, then its one-line description."""
+    return f"{command_usage(command, prefix)}\n{command.short_doc or 'No description.'}"
+
+
+def summary_line(command: commands.Command, prefix: str) -> str:
+    """Render a command on one line; a group also names its subcommands."""
+    line = command_line(command, prefix).replace("\n", " · ")
+    if isinstance(command, commands.Group):
+        names = ", ".join(f"`{sub.name}`" for sub in sorted(command.commands, key=str) if not sub.hidden)
+        line += f" · Also: {names}"
+    return line
+
+
+def pack_fields(lines: list[str], title: str) -> list[tuple[str, str]]:
+    """Split lines into embed fields of at most 1,024 characters, titled ``title`` then ``title (more)``."""
+    fields: list[tuple[str, str]] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > FIELD_LIMIT:
+            fields.append((title if not fields else f"{title} (more)", current))
+            current = ""
+        current = f"{current}\n{line}" if current else clip(line, FIELD_LIMIT)
+    if current:
+        fields.append((title if not fields else f"{title} (more)", current))
+    return fields
 
 
 class Meta(commands.Cog):
@@ -26,27 +57,38 @@ class Meta(commands.Cog):
     def __init__(self, bot: MythOrFactBot) -> None:
         self.bot = bot
 
-    async def _visible_commands(self, ctx: commands.Context[MythOrFactBot]) -> list[commands.Command]:
-        visible = []
+    async def _sections(self, ctx: commands.Context[MythOrFactBot], prefix: str) -> dict[str, list[str]]:
+        sections: dict[str, list[str]] = {"Play": [], "Moderators (Manage Server)": [], "Owners": []}
+        is_owner = await self.bot.is_owner(ctx.author)
         for command in sorted(self.bot.commands, key=lambda c: c.qualified_name):
             if command.hidden:
                 continue
-            if command.cog_name == "Owner" and not await self.bot.is_owner(ctx.author):
+            if command.cog_name == "Owner":
+                if is_owner:
+                    sections["Owners"].append(summary_line(command, prefix))
                 continue
-            visible.append(command)
-        return visible
+            section = "Moderators (Manage Server)" if is_moderator_command(command) else "Play"
+            sections[section].append(summary_line(command, prefix))
+        return sections
 
     @commands.hybrid_command(name="help")
-    @app_commands.describe(command="A command to explain in detail")
-    async def help_command(self, ctx: commands.Context[MythOrFactBot], command: str | None = None) -> None:
+    @app_commands.describe(command="A command to explain in detail, e.g. daily set")
+    async def help_command(self, ctx: commands.Context[MythOrFactBot], *, command: str | None = None) -> None:
         """List the commands, or explain one of them."""
-        prefix = self.bot.config.command_prefix
+        prefix = ctx.clean_prefix if ctx.interaction is None else "!"
+        if ctx.interaction is not None and ctx.guild is not None:
+            prefix = (await self.bot.store.server_settings(ctx.guild.id)).prefix or self.bot.config.command_prefix
         if command:
             found = self.bot.get_command(command.strip().lstrip("/!").lower())
             if found is None or found.hidden:
                 raise MythOrFactError(f"There is no command called `{clip(command, 50)}`. Try `{prefix}help`.")
             embed = discord.Embed(title=f"{prefix}{found.qualified_name}", colour=render.INFO_COLOUR)
-            embed.description = clip(command_line(found, prefix) + f"\n\n{found.help or ''}", 4096)
+            details = command_line(found, prefix) + f"\n\n{found.help or ''}"
+            if isinstance(found, commands.Group):
+                details += "\n\n" + "\n".join(
+                    command_line(sub, prefix).replace("\n", " · ") for sub in sorted(found.commands, key=str)
+                )
+            embed.description = clip(details, 4096)
             await ctx.send(embed=embed, ephemeral=True)
             return
         embed = discord.Embed(
@@ -54,12 +96,13 @@ class Meta(commands.Cog):
             colour=render.INFO_COLOUR,
             description=(
                 f"Every command works with the prefix `{prefix}` and most as a slash command. "
-                "Arguments in <angle brackets> are required, [square brackets] optional."
+                "Arguments in <angle brackets> are required, [square brackets] optional. "
+                f"`{prefix}help <command>` explains one command."
             ),
         )
-        for cmd in (await self._visible_commands(ctx))[:25]:
-            name, _, description = command_line(cmd, prefix).partition("\n")
-            embed.add_field(name=clip(name, 256), value=clip(description, 1024), inline=False)
+        for title, lines in (await self._sections(ctx, prefix)).items():
+            for name, value in pack_fields(lines, title):
+                embed.add_field(name=name, value=value, inline=False)
         await ctx.send(embed=embed, ephemeral=True)
 
 
