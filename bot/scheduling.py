@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import MythOrFactError
 
-POSTS_PER_SECOND = 45
-"""Scheduled posts per second across all servers: under Discord's 50 requests/s, leaving room for replies."""
+POSTS_PER_SECOND = 48
+"""Scheduled posts per second across all servers: under Discord's 50 requests/s, leaving room for replies.
+
+The daily scheduler sends at this fixed rate, evenly spaced (see :class:`bot.daily.Pacer`)."""
 
 
 def parse_zone(name: str) -> ZoneInfo:
