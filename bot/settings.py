@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import MythOrFactError
 from bot.quiz import MIXED, Mode, QuizSettings
+from bot.text import clip
 
 QUIZ_MODES = (MIXED, *(mode.value for mode in Mode))
 MAX_PREFIX_LENGTH = 5
@@ -180,3 +182,71 @@ def describe_change(name: str, before: Any, after: Any) -> str:
         return str(value)
 
     return f"{name}: {shown(before)} → {shown(after)}"
+
+
+# -- enabling and disabling packs and topics ------------------------------------------------------
+
+NAMES_LISTED = 25
+"""At most this many pack or topic names in a message about unknown names."""
+
+
+def close_names(name: str, known: Sequence[str]) -> list[str]:
+    """Return up to three known names that look like ``name``: close spellings first, then names containing it."""
+    matches = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    matches += [k for k in known if name and name in k and k not in matches]
+    return matches[:3]
+
+
+def unknown_name(noun: str, name: str, known: Sequence[str]) -> MythOrFactError:
+    """Build the friendly error for a pack or topic that does not exist, naming close matches or listing them all."""
+    shown = clip(name.replace("`", "'"), 64)
+    suggestions = close_names(name, known)
+    if suggestions:
+        hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?"
+    elif known:
+        listed = ", ".join(f"`{k}`" for k in known[:NAMES_LISTED])
+        more = f" and {len(known) - NAMES_LISTED} more" if len(known) > NAMES_LISTED else ""
+        hint = f" This server has: {listed}{more}."
+    else:
+        hint = f" This server has no {noun}s yet."
+    return MythOrFactError(f"I don't know the {noun} `{shown}`.{hint} Nothing was changed.")
+
+
+def toggled(
+    enabled: tuple[str, ...], available: Sequence[str], name: str, *, enable: bool, noun: str
+) -> tuple[str, ...]:
+    """Return the enabled list after turning ``name`` on or off; an empty list means all of ``available``.
+
+    Turning one off while all are on keeps all the others on; turning on the last one that was off goes back to
+    "all" (so packs added later are on too). Turning off the only one left is refused: the server would get nothing.
+    Raises a friendly error for an unknown name or a change that changes nothing.
+    """
+    current = list(enabled) if enabled else list(available)
+    if name not in available and name not in current:
+        raise unknown_name(noun, name, available)
+    if enable:
+        if name in current:
+            raise MythOrFactError(f"The {noun} `{name}` is already on. Nothing was changed.")
+        wanted = [*current, name]
+        return () if set(available) <= set(wanted) else tuple(wanted)
+    if name not in current:
+        raise MythOrFactError(f"The {noun} `{name}` is already off. Nothing was changed.")
+    remaining = [n for n in current if n != name]
+    if not set(remaining) & set(available):
+        raise MythOrFactError(
+            f"`{name}` is the only {noun} left on, and the server would get nothing without it. "
+            f"Turn another {noun} on first, or use `all`. Nothing was changed."
+        )
+    return tuple(remaining)
+
+
+def describe_enabled(enabled: tuple[str, ...], available: Sequence[str], noun: str) -> str:
+    """Describe which packs or topics are on, e.g. ``All packs (6)`` or ``2 of 6: `space`, `animals` ``."""
+    if not enabled:
+        return f"All {noun}s ({len(available)})" if available else f"All {noun}s"
+    on = [n for n in enabled if n in available]
+    gone = [n for n in enabled if n not in available]
+    text = f"{len(on)} of {len(available)}: {', '.join(f'`{n}`' for n in on)}"
+    if gone:
+        text += f" (no longer available: {', '.join(f'`{n}`' for n in gone)})"
+    return text

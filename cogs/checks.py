@@ -89,15 +89,26 @@ def is_moderator_command(command: commands.Command | None) -> bool:
 
 
 async def channel_allowed(ctx: commands.Context) -> bool:
-    """Global check: outside the server's allowed channels, only moderator commands and ``help`` work."""
-    if ctx.guild is None or ctx.command is None:
+    """Global check: outside the server's allowed channels, only moderator commands and ``help`` work.
+
+    It also enforces :func:`moderator_only` for every subcommand of a marked group: discord.py does not run a
+    group's own checks for its slash subcommands, nor for prefix subcommands of an ``invoke_without_command`` group.
+    """
+    if ctx.command is None:
+        return True
+    if ctx.guild is None:
+        if is_moderator_command(ctx.command):
+            raise commands.NoPrivateMessage()
         return True
     settings = await ctx.bot.store.server_settings(ctx.guild.id)
+    if is_moderator_command(ctx.command):
+        await require_moderator(ctx.author, ctx.guild, settings)
+        return True
     if not settings.allowed_channels or ctx.command.qualified_name == "help":
         return True
     channel_ids = {ctx.channel.id, getattr(ctx.channel, "parent_id", None)}
     if channel_ids & set(settings.allowed_channels):
         return True
-    if is_moderator_command(ctx.command) or is_moderator(ctx.author, settings):
+    if is_moderator(ctx.author, settings):
         return True
     raise ChannelNotAllowed(settings.allowed_channels)

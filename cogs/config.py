@@ -1,10 +1,165 @@
-"""Moderator configuration: the `config` command group and the audit trail."""
+"""Moderator configuration: the `config` command group and the audit trail.
+
+Every change goes through ``store.update_server_settings(..., actor_id=...)``, so it is validated before anything is
+written and recorded for ``config history``. Quiz defaults are changed with ``quiz settings`` and shown here.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.client import MythOrFactBot
+from bot.errors import MythOrFactError
+from bot.quiz import MODE_NAMES, Mode, time_limit
+from bot.settings import ServerSettings, describe_enabled, toggled
+from bot.store import AuditEntry
+from bot.text import clip, normalize_topic
+from cogs import render
+from cogs.checks import moderator_only, require_moderator
+
+log = logging.getLogger(__name__)
+
+HISTORY_SHOWN = 15
+HISTORY_LINE_MAX = 260
+AUTOCOMPLETE_MAX = 25
+RESET_WORDS = ("reset", "default")
+
+# -- rendering -----------------------------------------------------------------------------------------------------
+
+_SNOWFLAKE = re.compile(r"\b\d{15,21}\b")
+_MENTION_TEMPLATES = {"allowed_channels": "<#{}>", "log_channel_id": "<#{}>", "mod_role_id": "<@&{}>"}
+
+
+def history_line(entry: AuditEntry) -> str:
+    """Render one audit entry: when (a relative Discord timestamp), who, and what changed.
+
+    Ids of channels and roles become mentions, which never ping inside an embed.
+    """
+    detail = discord.utils.escape_markdown(entry.detail.replace("\n", " "))
+    template = _MENTION_TEMPLATES.get(entry.detail.partition(":")[0]) if entry.action == "setting" else None
+    if template is not None:
+        detail = _SNOWFLAKE.sub(lambda match: template.format(match.group()), detail)
+    line = f"<t:{int(entry.at.timestamp())}:R> · <@{entry.user_id}> · **{entry.action}** · {detail}"
+    return clip(line, HISTORY_LINE_MAX)
+
+
+def history_embed(entries: list[AuditEntry], guild_name: str) -> discord.Embed:
+    """Show the most recent moderator changes, newest first."""
+    lines = [history_line(entry) for entry in entries]
+    embed = discord.Embed(
+        title=clip(f"Recent changes · {guild_name}", render.TITLE_MAX),
+        description=clip("\n".join(lines) or "No changes yet.", render.DESCRIPTION_MAX),
+        colour=render.INFO_COLOUR,
+    )
+    embed.set_footer(text=f"Newest first; the last {HISTORY_SHOWN} are shown.")
+    return embed
+
+
+def quiz_defaults(settings: ServerSettings) -> str:
+    """Describe the quiz defaults: questions, mode, time limits, extra time, hints and when an idle quiz ends."""
+    quiz = settings.quiz()
+    limits = ", ".join(f"{MODE_NAMES[mode].lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
+    return (
+        f"Questions: **{settings.quiz_rounds}** · mode when not chosen: **{settings.quiz_mode}**\n"
+        f"Time limits: {limits}\n"
+        f"Extra time: **{settings.quiz_extra_time}%** · hints in typed rounds: "
+        f"**{'on' if settings.quiz_hints else 'off'}**\n"
+        f"Ends after **{settings.quiz_idle_rounds}** unanswered questions in a row"
+    )
+
+
+def settings_embed(
+    settings: ServerSettings,
+    guild: discord.Guild,
+    *,
+    default_prefix: str,
+    bot_mention: str,
+    packs: Sequence[str],
+    topics: Sequence[str],
+    command_prefix: str,
+) -> discord.Embed:
+    """Show every server setting in one embed, each field clipped to Discord's limits."""
+    embed = discord.Embed(title=clip(f"Settings · {guild.name}", render.TITLE_MAX), colour=render.INFO_COLOUR)
+
+    def field(name: str, value: str) -> None:
+        embed.add_field(name=name, value=clip(value, render.FIELD_VALUE_MAX), inline=False)
+
+    prefix = f"`{settings.prefix}`" if settings.prefix else f"`{default_prefix}` (the default)"
+    field("Prefix", f"{prefix}\nMentioning {bot_mention} always works too.")
+    channels = ", ".join(f"<#{channel_id}>" for channel_id in settings.allowed_channels)
+    field("Channels for commands and games", channels or "Everywhere")
+    field("Quiz defaults", quiz_defaults(settings))
+    field("Packs", describe_enabled(settings.packs, packs, "pack"))
+    field("Topics", describe_enabled(settings.topics, topics, "topic"))
+    moderators = "Members with **Manage Server**"
+    if settings.mod_role_id is not None:
+        role = guild.get_role(settings.mod_role_id)
+        gone = f" (the moderator role {settings.mod_role_id} no longer exists)"
+        moderators += f" or the {role.mention} role" if role else gone
+    field("Moderators", moderators)
+    log_channel = f"<#{settings.log_channel_id}>" if settings.log_channel_id else "None: the server's system channel"
+    field("Log channel", log_channel)
+    field("Suggestions", f"Up to **{settings.suggestions_per_day}** a day per member")
+    embed.set_footer(
+        text=f"Change one with {command_prefix}config <setting>; quiz defaults with {command_prefix}quiz settings. "
+        f"Past changes: {command_prefix}config history."
+    )
+    return embed
+
+
+def saved_embed(summary: str) -> discord.Embed:
+    """Confirm a saved change."""
+    embed = discord.Embed(
+        title="Settings saved", description=clip(summary, render.DESCRIPTION_MAX), colour=render.INFO_COLOUR
+    )
+    embed.set_footer(text="Every change is listed in config history.")
+    return embed
+
+
+def posting_warning(channel: discord.abc.GuildChannel, me: discord.Member) -> str:
+    """Return a warning when the bot cannot post embeds in ``channel``, else an empty string."""
+    granted = channel.permissions_for(me)
+    if granted.send_messages and granted.embed_links and granted.view_channel:
+        return ""
+    return (
+        f"\n\nHeads up: I can't post in {channel.mention} yet. Give me **View Channel**, **Send Messages** "
+        "and **Embed Links** there."
+    )
+
+
+def chosen_action(action: str, allowed: Sequence[str], example: str) -> str:
+    """Return ``action`` in lower case if it is one of ``allowed``; otherwise refuse, naming the choices."""
+    word = action.strip().lower()
+    if word not in allowed:
+        options = ", ".join(f"`{a}`" for a in allowed)
+        raise MythOrFactError(f"Choose one of {options}, like `{example}`. Nothing was changed.")
+    return word
+
+
+def action_choices(actions: Sequence[str]) -> list[app_commands.Choice[str]]:
+    """Return the slash command choices for an action option."""
+    return [app_commands.Choice(name=action, value=action) for action in actions]
+
+
+def matching_choices(names: Sequence[str], typed: str, label: Callable[[str], str]) -> list[app_commands.Choice[str]]:
+    """Return autocomplete choices: names starting with what was typed, then names containing it."""
+    needle = typed.strip().lower()
+    starts = [n for n in names if n.startswith(needle)]
+    contains = [n for n in names if needle in n and n not in starts]
+    return [app_commands.Choice(name=clip(label(n), 100), value=n) for n in (starts + contains)[:AUTOCOMPLETE_MAX]]
+
+
+# -- the cog -------------------------------------------------------------------------------------------------------
+
+CHANNEL_ACTIONS = ("add", "remove", "clear")
+LIST_ACTIONS = ("enable", "disable", "all")
 
 
 class Config(commands.Cog):
@@ -12,6 +167,291 @@ class Config(commands.Cog):
 
     def __init__(self, bot: MythOrFactBot) -> None:
         self.bot = bot
+
+    async def cog_check(self, ctx: commands.Context[MythOrFactBot]) -> bool:
+        """Every command here is for a server's moderators.
+
+        Checked for the whole cog because discord.py runs a group's own checks neither for slash subcommands nor
+        for prefix subcommands of an ``invoke_without_command`` group (``cogs.checks.channel_allowed`` now enforces
+        the group's mark too; this keeps the cog safe on its own).
+        """
+        if ctx.guild is None:
+            raise commands.NoPrivateMessage()
+        await require_moderator(ctx.author, ctx.guild, await self.bot.store.server_settings(ctx.guild.id))
+        return True
+
+    async def _settings(self, ctx: commands.Context[MythOrFactBot]) -> ServerSettings:
+        assert ctx.guild is not None
+        return await self.bot.store.server_settings(ctx.guild.id)
+
+    async def _save(self, ctx: commands.Context[MythOrFactBot], changes: dict[str, object], summary: str) -> None:
+        """Validate and save ``changes`` as the author's (audited), then say what changed."""
+        assert ctx.guild is not None
+        await self.bot.store.update_server_settings(ctx.guild.id, changes, actor_id=ctx.author.id)
+        log.info("Settings of guild %s changed by %s: %s", ctx.guild.id, ctx.author.id, changes)
+        await ctx.send(embed=saved_embed(summary), ephemeral=True)
+
+    async def _unchanged(self, ctx: commands.Context[MythOrFactBot], reason: str) -> None:
+        await ctx.send(f"Nothing to change: {reason}", ephemeral=True)
+
+    def _prefix_shown(self, ctx: commands.Context[MythOrFactBot]) -> str:
+        return "/" if ctx.interaction is not None else ctx.clean_prefix
+
+    async def _pack_names(self, guild_id: int | None) -> list[str]:
+        return [pack.id for pack in await self.bot.store.packs(guild_id)]
+
+    async def _topic_names(self, guild_id: int | None) -> list[str]:
+        return [topic.topic for topic in await self.bot.store.topics(guild_id)]
+
+    # -- show --------------------------------------------------------------------------------------------------
+
+    @commands.hybrid_group(name="config", fallback="show", invoke_without_command=True, case_insensitive=True)
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def config(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Show this server's settings; moderators change them with the subcommands."""
+        assert ctx.guild is not None
+        # `!config show` arrives here with "show" unparsed (the slash form has a real `show`); anything else is a typo.
+        words = ctx.view.read_rest().split(maxsplit=1) if ctx.interaction is None else []
+        if words and words[0].lower() != "show":
+            names = ", ".join(f"`{c.name}`" for c in sorted(self.config.commands, key=lambda c: c.name))
+            shown = clip(words[0].replace("`", "'"), 32)
+            raise MythOrFactError(f"There is no `config {shown}`. Try `config` alone, or one of: {names}.")
+        settings = await self._settings(ctx)
+        embed = settings_embed(
+            settings,
+            ctx.guild,
+            default_prefix=self.bot.config.command_prefix,
+            bot_mention=ctx.me.mention,
+            packs=await self._pack_names(ctx.guild.id),
+            topics=await self._topic_names(ctx.guild.id),
+            command_prefix=self._prefix_shown(ctx),
+        )
+        await ctx.send(embed=embed, ephemeral=True)
+
+    # -- prefix ------------------------------------------------------------------------------------------------
+
+    # ignore_extra=False: an optional channel or role that fails to convert would otherwise be skipped silently,
+    # and a typo like `config logchannel #gnereal` would clear the setting instead of being refused.
+    @config.command(name="prefix", ignore_extra=False)
+    @app_commands.describe(prefix="1-5 characters without spaces, like ? or mof!; or reset for the default")
+    async def config_prefix(self, ctx: commands.Context[MythOrFactBot], prefix: str) -> None:
+        """Change this server's command prefix (`reset` goes back to the default)."""
+        default = self.bot.config.command_prefix
+        wanted = "" if prefix.lower() in RESET_WORDS or prefix == default else prefix
+        current = (await self._settings(ctx)).prefix
+        shown = wanted or default
+        if wanted == current:
+            await self._unchanged(ctx, f"the prefix is already `{shown}`.")
+            return
+        which = "the default " if not wanted else ""
+        summary = (
+            f"Prefix: {which}`{shown}` (was `{current or default}`). Commands now look like `{shown}fact`; "
+            f"mentioning {ctx.me.mention} works too."
+        )
+        await self._save(ctx, {"prefix": wanted}, summary)
+
+    # -- channels ----------------------------------------------------------------------------------------------
+
+    @config.command(name="channels", ignore_extra=False)
+    @app_commands.describe(
+        action="add or remove a channel, or clear the list so commands work everywhere",
+        channel="A text channel (default: this one)",
+    )
+    @app_commands.choices(action=action_choices(CHANNEL_ACTIONS))
+    async def config_channels(
+        self, ctx: commands.Context[MythOrFactBot], action: str, channel: discord.TextChannel | None = None
+    ) -> None:
+        """Limit commands and games to some channels; an empty list means everywhere."""
+        assert ctx.guild is not None
+        action = chosen_action(action, CHANNEL_ACTIONS, "config channels add #games")
+        allowed = (await self._settings(ctx)).allowed_channels
+        if action == "clear":
+            if not allowed:
+                await self._unchanged(ctx, "commands already work in every channel.")
+                return
+            await self._save(ctx, {"allowed_channels": []}, "Commands and games work in every channel again.")
+            return
+        target = channel or self._current_text_channel(ctx)
+        warning = ""
+        if action == "add":
+            if target.id in allowed:
+                await self._unchanged(ctx, f"{target.mention} is already on the list.")
+                return
+            wanted = [*allowed, target.id]
+            warning = posting_warning(target, ctx.guild.me)
+        else:
+            if target.id not in allowed:
+                listed = ", ".join(f"<#{c}>" for c in allowed) or "none: commands work everywhere"
+                await self._unchanged(ctx, f"{target.mention} is not on the list ({listed}).")
+                return
+            wanted = [c for c in allowed if c != target.id]
+        if wanted:
+            where = ", ".join(f"<#{c}>" for c in wanted)
+            summary = (
+                f"Members can now use commands and play only in {where}. "
+                "Moderators can still use moderator commands anywhere."
+            )
+        else:
+            summary = "Commands and games work in every channel again."
+        await self._save(ctx, {"allowed_channels": wanted}, summary + warning)
+
+    @staticmethod
+    def _current_text_channel(ctx: commands.Context[MythOrFactBot]) -> discord.TextChannel:
+        channel = ctx.channel
+        if isinstance(channel, discord.Thread):
+            channel = channel.parent  # type: ignore[assignment]
+        if not isinstance(channel, discord.TextChannel):
+            raise MythOrFactError("Name a text channel, like `config channels add #games`. Nothing was changed.")
+        return channel
+
+    # -- packs and topics --------------------------------------------------------------------------------------
+
+    async def pack_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Offer the server's packs: those that are on when disabling, those that are off when enabling."""
+        packs = {pack.id: pack for pack in await self.bot.store.packs(interaction.guild_id)}
+        enabled = (await self.bot.store.server_settings(interaction.guild_id)).packs if interaction.guild_id else ()
+        names = self._offered(list(packs), enabled, interaction.namespace.action)
+        return matching_choices(names, current, lambda n: f"{n} · {packs[n].name} ({packs[n].items} items)")
+
+    async def topic_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Offer the server's topics: those that are on when disabling, those that are off when enabling."""
+        topics = await self._topic_names(interaction.guild_id)
+        enabled = (await self.bot.store.server_settings(interaction.guild_id)).topics if interaction.guild_id else ()
+        names = self._offered(topics, enabled, interaction.namespace.action)
+        return matching_choices(names, normalize_topic(current), lambda n: n)
+
+    @staticmethod
+    def _offered(available: list[str], enabled: tuple[str, ...], action: str | None) -> list[str]:
+        if action == "enable":
+            return [n for n in available if enabled and n not in enabled]
+        if action == "disable":
+            return [n for n in available if not enabled or n in enabled]
+        return available
+
+    @config.command(name="packs", ignore_extra=False)
+    @app_commands.describe(action="enable or disable one pack, or all to turn every pack on", pack="The pack's id")
+    @app_commands.autocomplete(pack=pack_autocomplete)
+    @app_commands.choices(action=action_choices(LIST_ACTIONS))
+    async def config_packs(self, ctx: commands.Context[MythOrFactBot], action: str, *, pack: str | None = None) -> None:
+        """Choose which packs this server gets facts from (all, by default)."""
+        assert ctx.guild is not None
+        action = chosen_action(action, LIST_ACTIONS, "config packs disable mask")
+        name = pack.strip().strip("`").lower() if pack else None
+        await self._change_list(ctx, "packs", "pack", action, name, await self._pack_names(ctx.guild.id))
+
+    @config.command(name="topics", ignore_extra=False)
+    @app_commands.describe(action="enable or disable one topic, or all to turn every topic on", topic="The topic")
+    @app_commands.autocomplete(topic=topic_autocomplete)
+    @app_commands.choices(action=action_choices(LIST_ACTIONS))
+    async def config_topics(
+        self, ctx: commands.Context[MythOrFactBot], action: str, *, topic: str | None = None
+    ) -> None:
+        """Choose which topics this server gets (all, by default)."""
+        assert ctx.guild is not None
+        action = chosen_action(action, LIST_ACTIONS, "config topics disable space")
+        name = normalize_topic(topic.strip("`")) if topic else None
+        await self._change_list(ctx, "topics", "topic", action, name, await self._topic_names(ctx.guild.id))
+
+    async def _change_list(
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        setting: Literal["packs", "topics"],
+        noun: str,
+        action: str,
+        name: str | None,
+        available: list[str],
+    ) -> None:
+        enabled: tuple[str, ...] = getattr(await self._settings(ctx), setting)
+        if action == "all":
+            if not enabled:
+                await self._unchanged(ctx, f"all {noun}s are already on.")
+                return
+            wanted: tuple[str, ...] = ()
+        else:
+            if not name:
+                raise MythOrFactError(f"Name the {noun}, like `config {setting} {action} space`. Nothing was changed.")
+            wanted = toggled(enabled, available, name, enable=action == "enable", noun=noun)
+        summary = f"{noun.capitalize()}s on: {describe_enabled(wanted, available, noun)}."
+        if action == "disable" and not enabled:
+            summary += f" New {noun}s are off until you turn them on (or use `all`)."
+        await self._save(ctx, {setting: list(wanted)}, summary)
+
+    # -- moderator role, log channel, suggestions -------------------------------------------------------------
+
+    @config.command(name="modrole", ignore_extra=False)
+    @app_commands.describe(role="Members with this role may use moderator commands; leave empty to clear it")
+    async def config_modrole(self, ctx: commands.Context[MythOrFactBot], role: discord.Role | None = None) -> None:
+        """Set or clear the moderator role (choosing it needs Manage Server)."""
+        assert ctx.guild is not None and isinstance(ctx.author, discord.Member)
+        # Members who are moderators only through the role must not hand moderator rights to another role.
+        if not ctx.author.guild_permissions.manage_guild:
+            raise MythOrFactError(
+                "Only members with the **Manage Server** permission can choose the moderator role. Nothing was changed."
+            )
+        current = (await self._settings(ctx)).mod_role_id
+        if role is None:
+            if current is None:
+                await self._unchanged(ctx, "there is no moderator role.")
+                return
+            summary = "Moderator role cleared: only members with **Manage Server** can use moderator commands now."
+            await self._save(ctx, {"mod_role_id": None}, summary)
+            return
+        if role.is_default():
+            raise MythOrFactError("@everyone can't be the moderator role: pick a role. Nothing was changed.")
+        if role.id == current:
+            await self._unchanged(ctx, f"{role.mention} is already the moderator role.")
+            return
+        summary = (
+            f"Moderator role: {role.mention}. Its members can use moderator commands, like members with "
+            "**Manage Server**. To show them the slash commands too, allow the role for this bot under "
+            "Server Settings → Integrations."
+        )
+        await self._save(ctx, {"mod_role_id": role.id}, summary)
+
+    @config.command(name="logchannel", ignore_extra=False)
+    @app_commands.describe(channel="Where I report problems, like a paused daily post; leave empty to clear it")
+    async def config_logchannel(
+        self, ctx: commands.Context[MythOrFactBot], channel: discord.TextChannel | None = None
+    ) -> None:
+        """Set or clear the channel where I report problems."""
+        assert ctx.guild is not None
+        current = (await self._settings(ctx)).log_channel_id
+        if channel is None:
+            if current is None:
+                await self._unchanged(ctx, "there is no log channel; problems go to the server's system channel.")
+                return
+            summary = "Log channel cleared: problems go to the server's system channel."
+            await self._save(ctx, {"log_channel_id": None}, summary)
+            return
+        if channel.id == current:
+            await self._unchanged(ctx, f"{channel.mention} is already the log channel.")
+            return
+        summary = f"Log channel: {channel.mention}. I report problems, like a paused daily post, there."
+        await self._save(ctx, {"log_channel_id": channel.id}, summary + posting_warning(channel, ctx.guild.me))
+
+    @config.command(name="suggestions", ignore_extra=False)
+    @app_commands.describe(per_day="How many suggestions a member may send per day (0-20; 0 turns them off)")
+    async def config_suggestions(self, ctx: commands.Context[MythOrFactBot], per_day: int) -> None:
+        """Set how many suggestions each member may send per day."""
+        current = (await self._settings(ctx)).suggestions_per_day
+        if per_day == current:
+            await self._unchanged(ctx, f"members can already send {per_day} a day.")
+            return
+        allowance = f"up to **{per_day}** suggestions a day" if per_day else "no suggestions (they are off)"
+        await self._save(ctx, {"suggestions_per_day": per_day}, f"Members can send {allowance} (was {current}).")
+
+    # -- history -----------------------------------------------------------------------------------------------
+
+    @config.command(name="history", ignore_extra=False)
+    async def config_history(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Show the latest moderator changes: who changed what, and when."""
+        assert ctx.guild is not None
+        entries = await self.bot.store.audit_history(ctx.guild.id, HISTORY_SHOWN)
+        await ctx.send(embed=history_embed(entries, ctx.guild.name), ephemeral=True)
 
 
 async def setup(bot: MythOrFactBot) -> None:
