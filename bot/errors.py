@@ -47,5 +47,25 @@ class BadSearch(MythOrFactError):
     """A search had no usable words."""
 
 
+class InvalidContent(MythOrFactError):
+    """A custom fact or suggestion has bad fields; ``problems`` maps each field's label to what is wrong."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"• **{label}** {problem}" for label, problem in problems.items())
+        super().__init__(f"Nothing was saved. Please fix:\n{lines}")
+
+
+class UnknownCustomFact(MythOrFactError):
+    """No live custom fact of this server has the number the moderator gave."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"This server has no custom fact `custom/{number}`. See them all with `customfact list`.")
+
+
+class SuggestionLimit(MythOrFactError):
+    """A member reached the server's daily number of suggestions (or suggestions are off)."""
+
+
 class StoreError(Exception):
     """The database cannot be used (newer schema, unreadable file); shown to the operator, not to users."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 
@@ -18,6 +19,8 @@ from cogs.errors import require_bot_can_post
 log = logging.getLogger(__name__)
 
 AUTOCOMPLETE_MAX = 25
+CUSTOM_FACT_ACTIONS = ("add", "edit", "remove", "list")
+"""First words that turn a prefix `fact` into the `customfact` command (see cogs.content)."""
 SEARCH_RESULTS = 5
 
 
@@ -75,11 +78,9 @@ class Facts(commands.Cog):
 
     def __init__(self, bot: MythOrFactBot) -> None:
         self.bot = bot
-        self.topic_names: list[str] = []
 
     async def cog_load(self) -> None:
-        """Cache topic names for autocomplete and register the persistent Reveal button."""
-        await self.refresh_topics()
+        """Register the persistent Reveal button."""
         self.bot.add_dynamic_items(RevealButton)
 
     async def cog_unload(self) -> None:
@@ -92,15 +93,12 @@ class Facts(commands.Cog):
             require_bot_can_post(ctx)
         return True
 
-    async def refresh_topics(self) -> None:
-        """Reload the topic list used by autocomplete."""
-        self.topic_names = [t.topic for t in await self.bot.store.topics()]
-
     async def topic_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """Offer topics matching what the user typed, by prefix first, then substring."""
-        return [app_commands.Choice(name=t, value=t) for t in match_topics(self.topic_names, current)]
+        """Offer the server's topics (shipped and its own) matching what was typed, by prefix first."""
+        names = [topic.topic for topic in await self.bot.store.topics(interaction.guild_id)]
+        return [app_commands.Choice(name=t, value=t) for t in match_topics(names, current)]
 
     async def _send_item(self, ctx: commands.Context[MythOrFactBot], kind: Kind, topic: str | None) -> None:
         item = await self.bot.store.pick_item(scope_id(ctx), kind, topic)
@@ -115,6 +113,12 @@ class Facts(commands.Cog):
     @app_commands.autocomplete(topic=topic_autocomplete)
     async def fact(self, ctx: commands.Context[MythOrFactBot], *, topic: str | None = None) -> None:
         """Show a true and surprising fact, with its source."""
+        if ctx.interaction is None and topic and topic.split()[0].lower() in CUSTOM_FACT_ACTIONS:
+            # `!fact add|edit|remove|list …` is the moderators' short form of `!customfact …`.
+            redirected = copy.copy(ctx.message)
+            redirected.content = f"{ctx.prefix}customfact {topic}"
+            await self.bot.invoke(await self.bot.get_context(redirected))
+            return
         await self._send_item(ctx, "fact", topic)
 
     @commands.hybrid_command()
