@@ -18,6 +18,8 @@ DEFAULT_PACKS_DIR = PROJECT_ROOT / "data" / "packs"
 # Three dot-separated base64url parts: user id, timestamp, HMAC.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 3650
 
 
 class ConfigError(Exception):
@@ -45,13 +47,16 @@ class Config:
     owner_ids: frozenset[int] = frozenset()
     api_base_url: str | None = None
     gateway_url: str | None = None
+    data_retention_days: int = DEFAULT_RETENTION_DAYS
+    """Days a server's data is kept after the bot leaves it; 0 deletes it at the next sweep."""
 
     def __repr__(self) -> str:
         """Never show the token, even in a debug log or a traceback."""
         return (
             f"Config(token=<hidden>, command_prefix={self.command_prefix!r}, database={self.database!r}, "
             f"packs_dir={self.packs_dir!r}, log_level={self.log_level!r}, owner_ids={set(self.owner_ids)!r}, "
-            f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r})"
+            f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
+            f"data_retention_days={self.data_retention_days!r})"
         )
 
 
@@ -105,6 +110,18 @@ def _parse_http_url(name: str, raw: str, schemes: tuple[str, ...]) -> str | None
     return raw.rstrip("/")
 
 
+def _parse_retention_days(raw: str) -> int:
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_RETENTION_DAYS
+    if not raw.isdigit() or int(raw) > MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"DATA_RETENTION_DAYS={raw!r} must be a whole number of days from 0 to {MAX_RETENTION_DAYS}, "
+            f"e.g. {DEFAULT_RETENTION_DAYS}."
+        )
+    return int(raw)
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Build a :class:`Config` from ``environ`` (default: ``os.environ``), or raise :class:`ConfigError`."""
     env = os.environ if environ is None else environ
@@ -146,6 +163,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         owner_ids=_parse_owner_ids(env.get("OWNER_IDS", "")),
         api_base_url=_parse_http_url("DISCORD_API_BASE_URL", env.get("DISCORD_API_BASE_URL", ""), ("http", "https")),
         gateway_url=_parse_http_url("DISCORD_GATEWAY_URL", env.get("DISCORD_GATEWAY_URL", ""), ("ws", "wss")),
+        data_retention_days=_parse_retention_days(env.get("DATA_RETENTION_DAYS", "")),
     )
 
 

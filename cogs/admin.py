@@ -1,10 +1,218 @@
-"""Commands for data control: forget-me, leaderboard resets, exports, uploaded packs and retention."""
+"""Commands for data control: forget-me, leaderboard resets, exports, uploaded packs and retention.
+
+Confirmations are buttons with stable custom ids (``mof:forget:…``, ``mof:lbreset:…``) that carry who may press them
+and when they were offered, so they work after a restart and expire after :data:`CONFIRM_SECONDS`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
+import logging
+import re
+from datetime import timedelta
+
+import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.admin import (
+    EXPORT_MAX_BYTES,
+    SWEEP_INTERVAL,
+    ForgetReport,
+    PurgeReport,
+    UploadRefused,
+    build_export,
+    check_upload_size,
+    list_problems,
+    parse_upload,
+    period_name,
+    resolve_period,
+    upload_format,
+)
 from bot.client import MythOrFactBot
+from bot.errors import MythOrFactError
+from bot.packs import PackProblem
+from bot.store import PackSummary
+from bot.text import clip
+from cogs import render
+from cogs.checks import FriendlyCheckFailure, moderator_only, require_moderator
+
+log = logging.getLogger(__name__)
+
+CONFIRM_SECONDS = 300
+"""How long a confirmation's buttons work."""
+SWEEP_EVENT = "retention_sweep"
+"""Dispatch this event to run the retention sweep now instead of at its next six-hourly turn."""
+RESERVED_REMOVALS = frozenset({"custom"})
+
+
+def _now_seconds() -> int:
+    return int(discord.utils.utcnow().timestamp())
+
+
+def _kilobytes(size: int) -> str:
+    return f"{size / 1024:,.1f} KB"
+
+
+def _plain(text: str, limit: int = 80) -> str:
+    """Make text from a file or a member safe to show inline: no Markdown, no mentions, at most ``limit`` long."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(clip(text, limit)))
+
+
+class PartialOption(commands.Converter[bool], app_commands.Transformer):
+    """``partial`` on the prefix form (``!pack import partial``); a true/false option on the slash form."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """Slash commands show it as a true/false choice."""
+        return discord.AppCommandOptionType.boolean
+
+    async def transform(self, interaction: discord.Interaction, value: bool, /) -> bool:
+        """Pass the slash value through."""
+        return bool(value)
+
+    async def convert(self, ctx: commands.Context, argument: str) -> bool:
+        """Accept the word ``partial`` (or a yes/no word) on the prefix form."""
+        word = argument.lower()
+        if word in ("partial", "yes", "true", "on"):
+            return True
+        if word in ("no", "false", "off"):
+            return False
+        raise commands.BadArgument(f"{argument!r} is not `partial`")
+
+
+# -- confirmations ---------------------------------------------------------------------------------
+
+
+def confirmation_view(confirm: discord.ui.Item, cancel: discord.ui.Item) -> discord.ui.View:
+    """Return a view holding a confirm and a cancel button."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(confirm)
+    view.add_item(cancel)
+    return view
+
+
+async def screen_press(interaction: discord.Interaction, owner_id: int, issued: int, confirmed: bool) -> bool:
+    """Answer a press that must not go ahead (someone else's buttons, expired, Cancel); return whether to go ahead."""
+    if interaction.user.id != owner_id:
+        await interaction.response.send_message(
+            "These buttons belong to the member who ran the command; nothing was changed.", ephemeral=True
+        )
+        return False
+    if _now_seconds() - issued > CONFIRM_SECONDS:
+        await interaction.response.edit_message(
+            content="This confirmation has expired, so nothing was changed. Run the command again.", view=None
+        )
+        return False
+    if not confirmed:
+        await interaction.response.edit_message(content="Cancelled. Nothing was changed.", view=None)
+        return False
+    return True
+
+
+def forget_summary(report: ForgetReport) -> str:
+    """Tell a member what forgetting them deleted."""
+    parts = [
+        (report.scores, "leaderboard entry", "leaderboard entries"),
+        (report.daily_answers, "daily answer", "daily answers"),
+        (report.daily_streaks, "daily streak", "daily streaks"),
+        (report.disputes, "dispute", "disputes"),
+        (report.suggestions_deleted, "pending suggestion", "pending suggestions"),
+    ]
+    deleted = [f"{count} {one if count == 1 else many}" for count, one, many in parts if count]
+    if deleted:
+        text = f"Done. I deleted your data in this server: {', '.join(deleted)}."
+    else:
+        text = "Done. There was no data of yours left to delete in this server."
+    if report.credits_cleared or report.suggestions_anonymised:
+        text += " Custom facts and reviewed suggestions of yours stay, but no longer carry your name."
+    return text
+
+
+class ForgetButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"mof:forget:(?P<user>\d+):(?P<issued>\d+):(?P<choice>yes|no)",
+):
+    """Confirms or cancels a member's request to delete their data in a server; only that member can press it."""
+
+    def __init__(self, user_id: int, issued: int, confirmed: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Delete my data" if confirmed else "Cancel",
+                style=discord.ButtonStyle.danger if confirmed else discord.ButtonStyle.secondary,
+                custom_id=f"mof:forget:{user_id}:{issued}:{'yes' if confirmed else 'no'}",
+            )
+        )
+        self.user_id = user_id
+        self.issued = issued
+        self.confirmed = confirmed
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> ForgetButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["user"]), int(match["issued"]), match["choice"] == "yes")
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Delete the member's data in this server, or cancel."""
+        if interaction.guild_id is None or not await screen_press(
+            interaction, self.user_id, self.issued, self.confirmed
+        ):
+            return
+        report = await interaction.client.store.forget_member_data(interaction.guild_id, self.user_id)
+        log.info("Forgot member %s in guild %s: %s", self.user_id, interaction.guild_id, report)
+        await interaction.response.edit_message(content=forget_summary(report), view=None)
+
+
+class ResetButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"mof:lbreset:(?P<user>\d+):(?P<period>all|\d{4}-W\d{2}):(?P<issued>\d+):(?P<choice>yes|no)",
+):
+    """Confirms or cancels a leaderboard reset; only the moderator who asked can press it."""
+
+    def __init__(self, user_id: int, period: str, issued: int, confirmed: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Reset it" if confirmed else "Cancel",
+                style=discord.ButtonStyle.danger if confirmed else discord.ButtonStyle.secondary,
+                custom_id=f"mof:lbreset:{user_id}:{period}:{issued}:{'yes' if confirmed else 'no'}",
+            )
+        )
+        self.user_id = user_id
+        self.period = period
+        self.issued = issued
+        self.confirmed = confirmed
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> ResetButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["user"]), match["period"], int(match["issued"]), match["choice"] == "yes")
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Delete the leaderboard's rows in this server (if the presser is still a moderator), or cancel."""
+        guild = interaction.guild
+        if guild is None or not await screen_press(interaction, self.user_id, self.issued, self.confirmed):
+            return
+        store = interaction.client.store
+        try:
+            await require_moderator(interaction.user, guild, await store.server_settings(guild.id))
+        except FriendlyCheckFailure as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        removed = await store.reset_leaderboard(guild.id, self.period)
+        await store.record_audit(guild.id, interaction.user.id, "leaderboard", f"reset {self.period}: {removed} rows")
+        log.info("Leaderboard %s of guild %s reset by %s (%d rows)", self.period, guild.id, self.user_id, removed)
+        await interaction.response.edit_message(
+            content=f"Done: {period_name(self.period)} is empty again ({removed} players removed).", view=None
+        )
+
+
+# -- the cog ---------------------------------------------------------------------------------------
 
 
 class Admin(commands.Cog):
@@ -12,6 +220,276 @@ class Admin(commands.Cog):
 
     def __init__(self, bot: MythOrFactBot) -> None:
         self.bot = bot
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        """Register the confirmation buttons (the retention sweep starts once the bot is ready)."""
+        self.bot.add_dynamic_items(ForgetButton, ResetButton)
+
+    async def cog_unload(self) -> None:
+        """Stop the sweep and the buttons."""
+        self.bot.remove_dynamic_items(ForgetButton, ResetButton)
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+
+    # -- uploaded packs ------------------------------------------------------------------------
+
+    @commands.hybrid_group(name="pack", invoke_without_command=True)
+    @moderator_only()
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def pack(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Manage this server's own packs: import a file, list them, remove one."""
+        await self._send_pack_list(ctx)
+
+    @pack.command(name="import")
+    @moderator_only()
+    @app_commands.describe(
+        file="A .toml pack, a Red trivia list (.yaml) or Open Trivia DB .json",
+        partial="Import the valid items even if some have problems (default: all or nothing)",
+    )
+    async def pack_import(
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        file: discord.Attachment | None = None,
+        partial: PartialOption = False,
+    ) -> None:
+        """Import an attached pack for this server only; `partial` keeps the valid items of a flawed file."""
+        assert ctx.guild is not None
+        if file is None:
+            raise MythOrFactError(
+                "Attach the pack file to the command: a `.toml` pack, a Red trivia list (`.yaml`) or Open Trivia DB "
+                "`.json`. Add `partial` to import the valid items of a file with problems."
+            )
+        upload_format(file.filename)
+        check_upload_size(file.size)  # before downloading anything
+        await ctx.defer(ephemeral=True)
+        data = await file.read()
+        try:
+            upload = parse_upload(data, file.filename, partial=bool(partial))
+        except UploadRefused as refused:
+            if not refused.problems:
+                raise
+            hint = "" if partial else " Fix them, or import again with `partial` to keep the valid items."
+            await self._send_listing(ctx, f"{refused}{hint}", refused.problems)
+            return
+        pack = upload.pack
+        report = await self.bot.store.import_server_pack(ctx.guild.id, pack)
+        detail = f"imported {pack.id} ({len(pack.items)} items) from {clip(file.filename, 60)}"
+        left_out = len({problem.item for problem in upload.rejected})
+        if left_out:
+            detail += f"; {left_out} items left out"
+        await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "pack", detail)
+        log.info("Guild %s %s", ctx.guild.id, detail)
+        changes = f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+        if report.retired:
+            changes += f", {report.retired} retired"
+        header = (
+            f"Imported **{_plain(pack.name)}** (`{pack.id}`) for this server: {changes}. "
+            f"It is served here only; remove it with `pack remove {pack.id}`."
+        )
+        if upload.notes:
+            header += "\n" + "\n".join(f"Note: {_plain(note, 200)}" for note in upload.notes[:3])
+        if left_out:
+            header += f"\nLeft out {left_out} item{'s' if left_out != 1 else ''} with problems:"
+        await self._send_listing(ctx, header, upload.rejected)
+
+    async def _send_listing(
+        self, ctx: commands.Context[MythOrFactBot], header: str, problems: list[PackProblem]
+    ) -> None:
+        """Send a message with problems listed, attaching the full list when it does not fit."""
+        listing = list_problems(header, problems)
+        if listing.full_list is None:
+            await ctx.send(listing.text, ephemeral=True)
+            return
+        attachment = discord.File(io.BytesIO(listing.full_list.encode()), filename="problems.txt")
+        await ctx.send(listing.text, file=attachment, ephemeral=True)
+
+    @pack.command(name="remove")
+    @moderator_only()
+    @app_commands.describe(pack_id="The id of a pack this server imported (see pack list)")
+    @app_commands.rename(pack_id="id")
+    async def pack_remove(self, ctx: commands.Context[MythOrFactBot], pack_id: str) -> None:
+        """Retire one of this server's imported packs: its items are no longer served here."""
+        assert ctx.guild is not None
+        pack_id = pack_id.strip().strip("`").lower()
+        if pack_id in RESERVED_REMOVALS:
+            raise MythOrFactError("`custom` holds this server's custom facts; remove those one by one instead.")
+        retired = await self.bot.store.remove_server_pack(ctx.guild.id, pack_id)
+        await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "pack", f"removed {pack_id} ({retired} items)")
+        log.info("Guild %s removed pack %s (%d items)", ctx.guild.id, pack_id, retired)
+        await ctx.send(
+            f"Removed the pack `{pack_id}`: {retired} items are no longer served here. "
+            "Import the file again to bring it back.",
+            ephemeral=True,
+        )
+
+    @pack.command(name="list")
+    @moderator_only()
+    async def pack_list(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """List the packs this server gets: the shipped ones and its own, with item counts."""
+        await self._send_pack_list(ctx)
+
+    async def _send_pack_list(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        assert ctx.guild is not None
+        store = self.bot.store
+        own = await store.server_packs(ctx.guild.id)
+        own_ids = {pack.id for pack in own}
+        shipped = [pack for pack in await store.packs(ctx.guild.id) if pack.id not in own_ids]
+        enabled = (await store.server_settings(ctx.guild.id)).packs
+
+        def line(pack: PackSummary) -> str:
+            off = " (turned off here)" if enabled and pack.id not in enabled else ""
+            return f"**{_plain(pack.name, 60)}** (`{pack.id}`): {pack.items} items{off}"
+
+        embed = discord.Embed(title=clip(f"Packs · {ctx.guild.name}", render.TITLE_MAX), colour=render.INFO_COLOUR)
+        for title, packs, empty in (
+            ("This server's packs", own, "None yet. Attach a file to `pack import` to add one."),
+            ("Shipped packs", shipped, "None."),
+        ):
+            value = "\n".join(line(pack) for pack in packs) or empty
+            embed.add_field(name=title, value=clip(value, render.FIELD_VALUE_MAX), inline=False)
+        embed.set_footer(text="pack import <file> [partial] · pack remove <id>")
+        await ctx.send(embed=embed, ephemeral=True)
+
+    # -- a member's own data -------------------------------------------------------------------
+
+    @commands.hybrid_command(name="forgetme")
+    @commands.guild_only()
+    @app_commands.guild_only()
+    async def forgetme(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Delete your scores, daily answers, disputes and pending suggestions in this server (asks first)."""
+        assert ctx.guild is not None
+        issued = _now_seconds()
+        view = confirmation_view(ForgetButton(ctx.author.id, issued, True), ForgetButton(ctx.author.id, issued, False))
+        await ctx.send(
+            f"This deletes your data in **{_plain(ctx.guild.name, 100)}**: your scores on every leaderboard (all time "
+            "and weekly), your daily answers and streak, your disputes and your pending suggestions. Custom facts "
+            "you were credited for stay, but without your name. This cannot be undone. "
+            f"The buttons work for {CONFIRM_SECONDS // 60} minutes.",
+            view=view,
+            ephemeral=True,
+        )
+
+    # -- leaderboards --------------------------------------------------------------------------
+
+    @commands.hybrid_command(name="leaderboard-reset")
+    @moderator_only()
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.describe(period="all (default), week (this week), or a week such as 2026-W48")
+    async def leaderboard_reset(self, ctx: commands.Context[MythOrFactBot], period: str = "all") -> None:
+        """Empty one of this server's leaderboards, all time or a week (asks first)."""
+        assert ctx.guild is not None
+        key = resolve_period(period, discord.utils.utcnow())
+        players = await self.bot.store.count_players(ctx.guild.id, key)
+        if not players:
+            await ctx.send(f"{period_name(key).capitalize()} is already empty; nothing to reset.", ephemeral=True)
+            return
+        issued = _now_seconds()
+        view = confirmation_view(
+            ResetButton(ctx.author.id, key, issued, True), ResetButton(ctx.author.id, key, issued, False)
+        )
+        await ctx.send(
+            f"Reset {period_name(key)} of this server? {players} players lose their points in it; other "
+            "leaderboards stay. This cannot be undone.",
+            view=view,
+            ephemeral=True,
+        )
+
+    # -- export --------------------------------------------------------------------------------
+
+    @commands.hybrid_command(name="export")
+    @moderator_only()
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def export(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Get everything the bot stores for this server as a JSON file (privately, or by DM)."""
+        assert ctx.guild is not None
+        await ctx.defer(ephemeral=True)
+        sections = await self.bot.store.export_sections(ctx.guild.id)
+        export = build_export(
+            ctx.guild.id, sections, discord.utils.utcnow(), limit=min(ctx.guild.filesize_limit, EXPORT_MAX_BYTES)
+        )
+        size = _kilobytes(len(export.data))
+        note = ""
+        if export.truncated:
+            cut = ", ".join(f"{name} ({count} rows left out)" for name, count in export.truncated.items())
+            note = f" It was too big for one file, so some sections were cut: {cut}."
+        file = discord.File(io.BytesIO(export.data), filename=export.filename)
+        text = f"Here is everything I store for **{_plain(ctx.guild.name, 100)}** ({size}).{note}"
+        if ctx.interaction is not None:
+            await ctx.send(text, file=file, ephemeral=True)
+        else:
+            try:
+                await ctx.author.send(text, file=file)
+            except discord.Forbidden:
+                raise MythOrFactError(
+                    "I couldn't send you a DM (your DMs are closed to me). Use `/export` instead: the file is shown "
+                    "only to you."
+                ) from None
+            await ctx.send(f"I sent you the export by DM ({size}).")
+        await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "export", f"exported {size}")
+        log.info("Guild %s exported by %s (%s)", ctx.guild.id, ctx.author.id, size)
+
+    # -- retention -----------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Remember when the bot left a server; its data is deleted once the retention period has passed."""
+        await self.bot.store.mark_departed(guild.id, discord.utils.utcnow())
+        log.info("Left guild %s; its data goes in %d days unless I am added back", guild.id, self._retention.days)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Keep a returning server's data."""
+        if await self.bot.store.clear_departed([guild.id]):
+            log.info("Back in guild %s; its data is kept", guild.id)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Keep the data of every server the bot is in (it may have been added back while offline); start the sweep.
+
+        ``on_ready`` can fire again after a reconnect; the sweep is started only once.
+        """
+        await self.bot.store.clear_departed(guild.id for guild in self.bot.guilds)
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="retention-sweep")
+            self._sweeper.add_done_callback(_sweeper_stopped)
+
+    @property
+    def _retention(self) -> timedelta:
+        return timedelta(days=self.bot.config.data_retention_days)
+
+    async def sweep(self) -> list[PurgeReport]:
+        """Delete all data of servers the bot left longer ago than the retention period; log each one."""
+        await self.bot.store.clear_departed(guild.id for guild in self.bot.guilds)
+        reports = await self.bot.store.purge_departed(discord.utils.utcnow(), self._retention)
+        for report in reports:
+            log.info(
+                "Deleted the data of guild %s (left %s, over %d days ago): %d rows",
+                report.guild_id,
+                report.left_at.isoformat(timespec="seconds"),
+                self._retention.days,
+                report.total,
+            )
+        return reports
+
+    async def _sweep_forever(self) -> None:
+        """Sweep at start-up, then every six hours (or when :data:`SWEEP_EVENT` is dispatched)."""
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("The retention sweep failed; trying again at the next turn")
+            with contextlib.suppress(TimeoutError):
+                await self.bot.wait_for(SWEEP_EVENT, timeout=SWEEP_INTERVAL.total_seconds())
+
+
+def _sweeper_stopped(task: asyncio.Task[None]) -> None:
+    """Log a sweep task that ended by anything but cancellation."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("The retention sweep stopped", exc_info=task.exception())
 
 
 async def setup(bot: MythOrFactBot) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 import discord
@@ -23,7 +23,7 @@ PeriodChoice = Literal["all", "week"]
 
 def period_key(period: str, now: datetime | None = None) -> str:
     """Turn the user's ``all``/``week`` into the store's period key (``all`` or this ISO week)."""
-    return ALL_TIME if period == "all" else week_key(now or datetime.now(UTC))
+    return ALL_TIME if period == "all" else week_key(now or discord.utils.utcnow())
 
 
 def period_title(period: str) -> str:
@@ -108,6 +108,26 @@ class PageButton(
         await interaction.response.edit_message(embed=embed, view=view)
 
 
+class LeaderboardCommand(commands.HybridCommand):
+    """The `leaderboard` command, whose prefix form also routes `reset [period]` to `leaderboard-reset`.
+
+    `/leaderboard` shows the board, so it cannot also be a group with a `reset` subcommand; the slash form of the
+    reset is `/leaderboard-reset`, and `!leaderboard reset week` is handed to it here like a subcommand would be.
+    """
+
+    async def invoke(self, ctx: commands.Context) -> None:
+        """Hand `reset …` (prefix form only) to `leaderboard-reset`, before the period is parsed."""
+        reset = ctx.bot.get_command("leaderboard-reset")
+        if ctx.interaction is None and reset is not None:
+            ctx.view.skip_ws()
+            if ctx.view.get_word().lower() == "reset":
+                ctx.command = reset
+                await reset.invoke(ctx)
+                return
+            ctx.view.undo()
+        await super().invoke(ctx)
+
+
 class Leaderboard(commands.Cog):
     """Scores, ranks and statistics for each server."""
 
@@ -122,7 +142,7 @@ class Leaderboard(commands.Cog):
         """Stop handling page buttons while unloaded."""
         self.bot.remove_dynamic_items(PageButton)
 
-    @commands.hybrid_command(aliases=["lb", "top"])
+    @commands.command(cls=LeaderboardCommand, aliases=["lb", "top"])  # a hybrid command (see LeaderboardCommand)
     @commands.guild_only()
     @app_commands.describe(period="all (default) or week", page="Which page, 10 players each")
     async def leaderboard(
@@ -155,6 +175,9 @@ class Leaderboard(commands.Cog):
                     f"{row.correct}/{row.rounds} right ({accuracy(row)}) · best streak {row.best_streak}"
                 )
             embed.add_field(name=period_title(period), value=value, inline=False)
+        streak = await self.bot.store.daily_streak(ctx.guild.id, target.id)
+        if streak is not None:
+            embed.add_field(name="Daily streak", value=f"{streak.current} in a row · best {streak.best}", inline=False)
         await ctx.send(embed=embed)
 
     @commands.hybrid_command()

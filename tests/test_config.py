@@ -19,6 +19,7 @@ def test_defaults_with_only_a_token():
     assert config.owner_ids == frozenset()
     assert config.api_base_url is None
     assert config.gateway_url is None
+    assert config.data_retention_days == 30
 
 
 def test_every_setting_is_read():
@@ -32,6 +33,7 @@ def test_every_setting_is_read():
             "PACKS_DIR": "/srv/packs",
             "DISCORD_API_BASE_URL": "http://127.0.0.1:8080/",
             "DISCORD_GATEWAY_URL": "ws://127.0.0.1:8081",
+            "DATA_RETENTION_DAYS": " 7 ",
         }
     )
     assert config.token == FAKE_TOKEN
@@ -42,6 +44,7 @@ def test_every_setting_is_read():
     assert config.packs_dir == Path("/srv/packs")
     assert config.api_base_url == "http://127.0.0.1:8080"
     assert config.gateway_url == "ws://127.0.0.1:8081"
+    assert config.data_retention_days == 7
 
 
 def test_token_is_never_in_repr():
@@ -84,6 +87,9 @@ def test_database_urls(url, expected):
         ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "sqlite:///"}, "no file path"),
         ({"DISCORD_TOKEN": FAKE_TOKEN, "DISCORD_API_BASE_URL": "ftp://x"}, "DISCORD_API_BASE_URL"),
         ({"DISCORD_TOKEN": FAKE_TOKEN, "DISCORD_GATEWAY_URL": "http://x"}, "must start with ws:// or wss://"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATA_RETENTION_DAYS": "a month"}, "DATA_RETENTION_DAYS='a month'"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATA_RETENTION_DAYS": "-1"}, "from 0 to 3650"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATA_RETENTION_DAYS": "3651"}, "from 0 to 3650"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(env, fragment):
@@ -104,5 +110,6 @@ def test_env_example_documents_every_setting():
         "PACKS_DIR",
         "DISCORD_API_BASE_URL",
         "DISCORD_GATEWAY_URL",
+        "DATA_RETENTION_DAYS",
     ):
         assert f"\n{name}=" in example or f"\n# {name}=" in example, name
