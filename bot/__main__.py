@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot`` runs the bot; ``packs check`` validates packs; ``try`` plays offline."""
+"""Command line: ``python -m bot`` runs the bot; ``packs check``, ``try``, ``backup`` and ``restore`` tools."""
 
 from __future__ import annotations
 
@@ -30,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("--force", action="store_true", help="replace a pack file that already exists")
     sub.add_parser("try", help="play with the bot in this terminal, against a simulated Discord (no token)")
+    backup = sub.add_parser("backup", help="copy the database while the bot runs, and check the copy (no token)")
+    backup.add_argument(
+        "path", nargs="?", metavar="PATH", help="file or folder for the copy (default: backups/ beside the database)"
+    )
+    restore = sub.add_parser("restore", help="check a backup and put it in place of the database (bot stopped)")
+    restore.add_argument("path", metavar="PATH", help="the backup file to restore")
+    restore.add_argument("--yes", action="store_true", help="replace an existing database (it is kept beside it)")
     return parser
 
 
@@ -44,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli import check_packs
 
         return check_packs(args.directory)
+    if args.command == "backup":
+        from bot.backup import backup_command
+
+        return backup_command(args.path)
+    if args.command == "restore":
+        from bot.backup import restore_command
+
+        return restore_command(args.path, yes=args.yes)
     if args.command == "try":
         from bot.tryout import run_tryout
 

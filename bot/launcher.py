@@ -29,10 +29,49 @@ def fail(message: str) -> int:
     return EXIT_CONFIG
 
 
+class RedactSecrets(logging.Filter):
+    """Replace the bot token (and its secret parts) in a record before any handler writes it.
+
+    discord.py 2.7 does not log the token, even at DEBUG; this guards against a library or a traceback that
+    one day would (an exception message quoting a request header, say).
+    """
+
+    REPLACEMENT = "[redacted]"
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        # The whole token, then each base64 part long enough not to match ordinary words (user id, HMAC).
+        parts = {part for part in token.split(".") if len(part) >= 8}
+        self._secrets = sorted({token, *parts} - {""}, key=len, reverse=True)
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, self.REPLACEMENT)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the message, the traceback and the stack in place; never drop a record."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call: let the handler report it as usual
+            return True
+        redacted = self._redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
+        return True
+
+
 def setup_logging(config: Config) -> None:
-    """Log to stderr, one line per event, at the configured level."""
+    """Log to stderr, one line per event, at the configured level, with the token redacted."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(config.token))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging_level(config))
@@ -43,6 +82,12 @@ def setup_logging(config: Config) -> None:
 
 async def serve(config: Config) -> int:
     """Run the bot until it is stopped; return the exit status."""
+    log.info(
+        "Starting: database %s, packs from %s, log level %s",
+        config.database.path or ":memory:",
+        config.packs_dir,
+        config.log_level,
+    )
     if not config.packs_dir.is_dir():
         return fail(f"the packs folder {config.packs_dir} does not exist. Set PACKS_DIR to a folder of .toml packs.")
     point_at_endpoints(config)
