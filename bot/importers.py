@@ -111,7 +111,8 @@ def convert(data: bytes, filename: str, pack_id: str | None = None) -> ImportRes
     ``filename`` picks the format (``.yaml``/``.yml`` or ``.json``; otherwise the content decides) and, without
     ``pack_id``, the pack id. Nothing is read from or written to disk.
     """
-    name = re.split(r"[\\/]", filename)[-1]
+    # A path from the file system may carry surrogate escapes (undecodable bytes) that UTF-8 cannot write.
+    name = re.split(r"[\\/]", filename)[-1].encode("utf-8", "replace").decode("utf-8")
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportRefused(f"is {len(data):,} bytes; files to import may be at most {MAX_IMPORT_BYTES:,} bytes")
     try:
@@ -186,10 +187,17 @@ def _load_json(text: str) -> object:
         raise ImportRefused(f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     except RecursionError as exc:
         raise ImportRefused("is not usable JSON: it is nested too deeply") from exc
+    except ValueError as exc:  # an integer over Python's 4,300-digit conversion limit
+        raise ImportRefused("is not usable JSON: it has a number too long to read") from exc
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _file_label(name: str) -> str:
+    """Return a file name fit for pack text: one line, mentions disarmed (a file "@everyone quiz" must not ping)."""
+    return _one_line(name).replace("@", "@\u200b").replace("<", "‹").replace(">", "›")
 
 
 def _clean(text: str) -> str:
@@ -342,13 +350,13 @@ def _from_red(doc: object, list_name: str, pack_id: str) -> _Draft:
         )
     notes: list[str] = []
     author = _red_meta_text(doc, "AUTHOR", 100, notes) or "unknown author"
-    default_description = clip(f"Imported from the Red-DiscordBot trivia list {list_name}.", 300)
+    default_description = clip(f"Imported from the Red-DiscordBot trivia list {_file_label(list_name)}.", 300)
     description = _red_meta_text(doc, "DESCRIPTION", 300, notes) or default_description
     draft = _Draft(
         "red",
         {
             "id": pack_id,
-            "name": clip(_one_line(list_name), 80) or pack_id,
+            "name": clip(_file_label(list_name), 80) or pack_id,
             "description": description,
             "author": author,
             "license": "unknown",
@@ -357,7 +365,7 @@ def _from_red(doc: object, list_name: str, pack_id: str) -> _Draft:
         notes=notes,
     )
     draft.settle_meta({"author": "unknown author", "description": default_description, "name": pack_id})
-    source: dict[str, str] = {"title": clip(f"Red-DiscordBot trivia list {_one_line(list_name)}", 200)}
+    source: dict[str, str] = {"title": clip(f"Red-DiscordBot trivia list {_file_label(list_name)}", 200)}
     url = _red_meta_text(doc, "URL", 500, notes)
     if url and re.match(r"^https?://[^\s/]+\.\S+$", url):
         source["url"] = url
@@ -432,8 +440,9 @@ def _red_answers(value: object) -> tuple[list[str], str | None]:
 def _from_opentdb(doc: object, stem: str, pack_id: str, *, topic_from_category: bool) -> _Draft:
     results = _opentdb_results(doc)
     categories = {text for r in results if isinstance(r, dict) and (text := _opentdb_text(r, "category"))}
-    name = next(iter(categories)) if len(categories) == 1 else _one_line(stem)
-    default_description = clip(f"Questions from the Open Trivia Database (opentdb.com), imported from {stem}.", 300)
+    name = next(iter(categories)) if len(categories) == 1 else _file_label(stem)
+    label = _file_label(stem)
+    default_description = clip(f"Questions from the Open Trivia Database (opentdb.com), imported from {label}.", 300)
     draft = _Draft(
         "opentdb",
         {

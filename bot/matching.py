@@ -455,7 +455,7 @@ def _canonical_words(words: list[str]) -> list[str]:
         if ordinal:
             ordinal_positions.add(len(out))
             out.append(str(int(ordinal.group(1))))
-        elif word.isdigit() and len(word) <= 15:
+        elif word.isdecimal() and len(word) <= 15:  # isdigit() also admits "𐩀", which int() refuses
             following = words[index + 1] if index + 1 < len(words) else ""
             if following in _SCALES:
                 out.append(str(int(word) * _SCALES[following]))  # "3 million"
@@ -465,7 +465,7 @@ def _canonical_words(words: list[str]) -> list[str]:
         elif out and out[-1] not in _SEPARATORS and (roman := _roman_value(word)) is not None:
             ordinal_positions.add(len(out))
             out.append(str(roman))
-        elif word == "n" and out and index + 1 < len(words):
+        elif word == "n" and out and index + 1 < len(words) and words[index + 1].isalnum():
             out.append("and")  # "rock 'n' roll", "guns n roses"
         else:
             out.append(_WORD_SYNONYMS.get(word, word))
@@ -500,7 +500,7 @@ def normalize(text: str) -> str:
 
 def _is_number(word: str) -> bool:
     """Return True for digit words such as ``1984`` or ``3.14``."""
-    return word.replace(".", "", 1).isdigit()
+    return word.replace(".", "", 1).isdecimal()
 
 
 def _words(text: str) -> tuple[str, ...]:

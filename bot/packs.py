@@ -239,7 +239,7 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
     difficulty = raw.get("difficulty")
     if difficulty is None:
         check.fail("difficulty", "is missing (1 easy, 2 medium, 3 hard)")
-    elif isinstance(difficulty, bool) or difficulty not in (1, 2, 3):
+    elif type(difficulty) is not int or difficulty not in (1, 2, 3):
         check.fail("difficulty", f"{difficulty!r} must be 1, 2 or 3")
     source = _parse_source(check)
     question = check.text("question", 10, 300, required=False)
@@ -337,6 +337,8 @@ def read_pack(path: Path) -> Pack:
         raise PackError([PackProblem(file, "is not valid UTF-8 text")]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise PackError([PackProblem(file, f"is not valid TOML: {exc}")]) from exc
+    except RecursionError as exc:  # tomllib recurses once per level of nested arrays or inline tables
+        raise PackError([PackProblem(file, "is not usable TOML: it is nested too deeply")]) from exc
     return parse_pack(data, file, path)
 
 
