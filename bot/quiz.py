@@ -454,6 +454,8 @@ class RunningQuiz:
     session: QuizSession
     skip_requested: bool = False
     task: asyncio.Task[None] | None = None
+    command_prefix: str = "!"
+    """The server's command prefix when the quiz started: messages starting with it are commands, not guesses."""
 
 
 class QuizRegistry:

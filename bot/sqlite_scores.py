@@ -19,7 +19,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.scores import ALL_TIME, ItemStats, RoundRecord, ScoreRow, ServerTotals, is_period
+from bot.scores import ALL_TIME, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -139,6 +139,10 @@ def _score_row(row: aiosqlite.Row, position: int) -> ScoreRow:
     )
 
 
+# The public id ``pack/item``: a server pack's database id "<guild>~<pack>" loses its server part.
+_ITEM_REF = "substr(items.pack_id, instr(items.pack_id, '~') + 1) || '/' || items.item_id"
+
+
 class ScoreQueries:
     """The :class:`bot.scores.ScoreStore` half of the SQLite store."""
 
@@ -162,19 +166,6 @@ class ScoreQueries:
         if len(set(user_ids)) != len(user_ids):
             raise ValueError(f"round {record.round_key}: a player appears more than once")
         guild = record.guild_id
-        score_rows = [
-            (
-                guild,
-                period,
-                player.user_id,
-                player.points,
-                int(player.correct),
-                player.streak,
-                player.answer_ms if player.correct else None,
-            )
-            for period in (ALL_TIME, week)
-            for player in record.players
-        ]
         correct_answers = sum(player.correct for player in record.players)
         guesses = Counter(filter(None, map(_normalize_guess, record.near_misses)))
 
@@ -196,7 +187,7 @@ class ScoreQueries:
             if cursor.rowcount == 0:
                 log.debug("Round %s was already recorded", record.round_key)
                 return False
-            await conn.executemany(_UPSERT_SCORE, score_rows)
+            await self._add_scores(conn, guild, week, record.players)
             if guesses:
                 await conn.executemany(
                     """INSERT INTO near_misses (guild_id, item_pk, guess, count, last_seen) VALUES (?, ?, ?, ?, ?)
@@ -211,6 +202,29 @@ class ScoreQueries:
                     {"guild": guild, "item": record.item_pk, "kept": NEAR_MISSES_KEPT},
                 )
         return True
+
+    @staticmethod
+    async def _add_scores(
+        conn: aiosqlite.Connection, guild_id: int, week: str, players: Iterable[PlayerResult]
+    ) -> None:
+        """Add players' results to the all-time and ``week`` leaderboards, inside the caller's transaction."""
+        players = list(players)
+        await conn.executemany(
+            _UPSERT_SCORE,
+            [
+                (
+                    guild_id,
+                    period,
+                    player.user_id,
+                    player.points,
+                    int(player.correct),
+                    player.streak,
+                    player.answer_ms if player.correct else None,
+                )
+                for period in (ALL_TIME, week)
+                for player in players
+            ],
+        )
 
     async def forget_member(self, guild_id: int, user_id: int) -> None:
         """Delete a member's scores in a server, in every period; item statistics and disputes stay."""
@@ -325,7 +339,7 @@ class ScoreQueries:
     async def hardest_items(self, guild_id: int, limit: int = 5, min_answers: int = 3) -> list[ItemStats]:
         """Return the live items this server answers worst: lowest correct rate among those with ``min_answers``."""
         rows = await self._fetchall(
-            f"""SELECT items.pk, items.pack_id || '/' || items.item_id AS ref, {_ITEM_TEXT} AS text,
+            f"""SELECT items.pk, {_ITEM_REF} AS ref, {_ITEM_TEXT} AS text,
                        stats.times_asked, stats.answers, stats.correct_answers, {_OPEN_DISPUTES} AS disputes
                 FROM guild_item_stats AS stats JOIN items ON items.pk = stats.item_pk
                 WHERE stats.guild_id = :guild AND stats.answers >= :min_answers AND items.retired = 0
@@ -338,7 +352,7 @@ class ScoreQueries:
     async def most_disputed(self, guild_id: int, limit: int = 5) -> list[ItemStats]:
         """Return the live items with the most open disputes in this server, most first."""
         rows = await self._fetchall(
-            f"""SELECT items.pk, items.pack_id || '/' || items.item_id AS ref, {_ITEM_TEXT} AS text,
+            f"""SELECT items.pk, {_ITEM_REF} AS ref, {_ITEM_TEXT} AS text,
                        COALESCE(stats.times_asked, 0) AS times_asked, COALESCE(stats.answers, 0) AS answers,
                        COALESCE(stats.correct_answers, 0) AS correct_answers, open.disputes
                 FROM (SELECT item_pk, COUNT(*) AS disputes FROM disputes

@@ -288,10 +288,17 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
 
     # -- serving items -------------------------------------------------------------------------
 
-    async def _require_topic(self, topic: str) -> None:
-        if await self._fetchone("SELECT 1 FROM items WHERE topic = ? AND retired = 0 LIMIT 1", (topic,)):
+    async def _require_topic(self, topic: str, guild_id: int) -> None:
+        """Raise :class:`UnknownTopic` (with close matches) unless the topic exists among the server's items."""
+        params = {"topic": topic, "guild": guild_id}
+        if await self._fetchone(
+            f"SELECT 1 FROM items WHERE topic = :topic AND retired = 0 AND {_OWNED} LIMIT 1", params
+        ):
             return
-        known = [row["topic"] for row in await self._fetchall("SELECT DISTINCT topic FROM items WHERE retired = 0")]
+        known = [
+            row["topic"]
+            for row in await self._fetchall(f"SELECT DISTINCT topic FROM items WHERE retired = 0 AND {_OWNED}", params)
+        ]
         suggestions = difflib.get_close_matches(topic, known, n=3, cutoff=0.5)
         suggestions += [t for t in known if topic in t and t not in suggestions]
         raise UnknownTopic(topic, suggestions[:3])
@@ -302,7 +309,7 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
         """Choose a random unseen item for the server's pool, restarting the cycle once all were seen."""
         if topic is not None:
             topic = normalize_topic(topic)
-            await self._require_topic(topic)
+            await self._require_topic(topic, guild_id)
         condition = "kind = :kind AND (:topic IS NULL OR topic = :topic)"
         params = {**await self._scope(guild_id), "kind": kind, "topic": topic}
         async with self._transaction() as conn:
@@ -331,7 +338,7 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
         """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`."""
         if topic is not None:
             topic = normalize_topic(topic)
-            await self._require_topic(topic)
+            await self._require_topic(topic, guild_id)
         askable = [_MODE_CONDITIONS[mode] for mode in sorted(set(modes))]
         condition = f"({' OR '.join(askable)}) AND (:topic IS NULL OR topic = :topic)"
         pool = f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}"
@@ -515,3 +522,25 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
         return [
             AuditEntry(row["user_id"], row["action"], row["detail"], datetime.fromisoformat(row["at"])) for row in rows
         ]
+
+    # -- running quizzes (crash recovery) ------------------------------------------------------
+
+    async def record_running_quiz(self, session_id: str, guild_id: int, channel_id: int, started_at: datetime) -> None:
+        """Note that a quiz is running, so a restart after a crash can close it with a message."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                """INSERT INTO running_quizzes (session_id, guild_id, channel_id, started_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (session_id) DO NOTHING""",
+                (session_id, guild_id, channel_id, started_at.isoformat()),
+            )
+
+    async def forget_running_quiz(self, session_id: str) -> bool:
+        """Remove a quiz that ended (or was closed after a restart); return whether it was still recorded."""
+        async with self._transaction() as conn:
+            cursor = await conn.execute("DELETE FROM running_quizzes WHERE session_id = ?", (session_id,))
+            return cursor.rowcount > 0
+
+    async def running_quizzes(self) -> list[tuple[str, int, int]]:
+        """Return ``(session_id, guild_id, channel_id)`` of every quiz recorded as running, oldest first."""
+        rows = await self._fetchall("SELECT session_id, guild_id, channel_id FROM running_quizzes ORDER BY started_at")
+        return [(row["session_id"], row["guild_id"], row["channel_id"]) for row in rows]

@@ -153,6 +153,18 @@ class FactStore(ScoreStore, DailyStore, ContentStore, AdminStore, Protocol):
         """Return the server's most recent moderator actions, newest first."""
         ...
 
+    async def record_running_quiz(self, session_id: str, guild_id: int, channel_id: int, started_at: datetime) -> None:
+        """Note that a quiz is running, so a restart after a crash can close it with a message."""
+        ...
+
+    async def forget_running_quiz(self, session_id: str) -> bool:
+        """Remove a quiz that ended (or was closed after a restart); return whether it was still recorded."""
+        ...
+
+    async def running_quizzes(self) -> list[tuple[str, int, int]]:
+        """Return ``(session_id, guild_id, channel_id)`` of every quiz recorded as running, oldest first."""
+        ...
+
     async def times_served(self, pk: int) -> int:
         """Return how often an item has been served, across all servers."""
         ...

@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import discord
@@ -18,6 +17,7 @@ from bot.client import MythOrFactBot
 from bot.errors import MythOrFactError
 from bot.quiz import MIXED, Mode, QuizSession, RunningQuiz, plan_rounds
 from bot.scores import week_key
+from bot.text import clip
 from cogs import quiz_ui
 from cogs.checks import require_moderator
 from cogs.errors import require_bot_can_post
@@ -99,34 +99,10 @@ class Quiz(commands.Cog):
             raise MythOrFactError(f"A quiz is already running here: {jump_url(running.session)}")
         # Questions are posted to the channel (not as replies), so the bot needs these even for /quiz.
         require_bot_can_post(ctx)
-        if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
-            raise MythOrFactError(f"A quiz has 1 to {MAX_ROUNDS} questions.")
-        server = await self.bot.store.server_settings(ctx.guild.id)
-        settings = server.quiz()
-        wanted = rounds or settings.rounds
-        mode = mode or server.quiz_mode
-        modes = list(Mode) if mode == MIXED else [Mode(mode)]
-        rng = random.Random()
-        items = await self.bot.store.pick_quiz_items(ctx.guild.id, wanted, [m.value for m in modes], topic, rng)
-        session = QuizSession(
-            guild_id=ctx.guild.id,
-            channel_id=ctx.channel.id,
-            starter_id=ctx.author.id,
-            items=plan_rounds(items, modes, rng),
-            settings=settings,
-            rng=rng,
+        stop = f"{ctx.clean_prefix if ctx.interaction is None else '/'}quiz stop"
+        await start_quiz(
+            self.bot, ctx.channel, ctx.author, ctx.send, topic=topic, rounds=rounds, mode=mode, stop_command=stop
         )
-        running = RunningQuiz(session)
-        self.bot.quizzes.add(running)
-        about = f" about `{topic}`" if topic else ""
-        short = f" (only {session.total_rounds} questions available)" if session.total_rounds < wanted else ""
-        await ctx.send(
-            f"**Quiz time!** {session.total_rounds} question{'' if session.total_rounds == 1 else 's'}{about}{short}, "
-            f"started by {ctx.author.mention}. "
-            f"`{ctx.clean_prefix if ctx.interaction is None else '/'}quiz stop` ends it."
-        )
-        running.task = asyncio.create_task(run_quiz(self.bot, running), name=f"quiz-{session.id}")
-        running.task.add_done_callback(lambda task: _quiz_finished(self.bot, running, task))
 
     @quiz.command(name="stop")
     @commands.guild_only()
@@ -189,6 +165,14 @@ class Quiz(commands.Cog):
             current = await self.bot.store.server_settings(ctx.guild.id)
         await ctx.send(embed=quiz_ui.settings_embed(current, changed=bool(changes)))
 
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Close quizzes a crash interrupted (see :func:`close_interrupted_quizzes`)."""
+        try:
+            await close_interrupted_quizzes(self.bot)
+        except Exception as exc:  # a locked database must not stop the bot from serving
+            log.error("Could not close interrupted quizzes: %s", exc)
+
     def _controllable(self, ctx: commands.Context[MythOrFactBot]) -> RunningQuiz:
         running = self.bot.quizzes.get(ctx.channel.id)
         if running is None:
@@ -212,7 +196,7 @@ class Quiz(commands.Cog):
         if running is None or running.session.question is None or running.session.question.mode is not Mode.TYPED:
             return False
         content = message.content
-        if content.startswith(self.bot.config.command_prefix) or content.startswith(self._mentions):
+        if content.startswith((running.command_prefix, self.bot.config.command_prefix, *self._mentions)):
             return False
         running.session.answer_typed(message.author.id, content, self.bot.loop.time())
         if running.session.round_won:
@@ -223,6 +207,67 @@ class Quiz(commands.Cog):
     def _mentions(self) -> tuple[str, ...]:
         user_id = self.bot.user.id if self.bot.user else 0
         return (f"<@{user_id}>", f"<@!{user_id}>")
+
+
+async def start_quiz(
+    bot: MythOrFactBot,
+    channel: discord.abc.GuildChannel,
+    starter: discord.Member | discord.User,
+    announce: Callable[[str], Awaitable[object]],
+    *,
+    topic: str | None = None,
+    rounds: int | None = None,
+    mode: str | None = None,
+    stop_command: str = "quiz stop",
+) -> RunningQuiz:
+    """Start a quiz in ``channel`` (from the quiz command, or a daily post's button) and announce it.
+
+    The caller has checked that the bot can post there; raises a friendly error if a quiz already runs there,
+    ``rounds`` is out of range, or there are no questions.
+    """
+    running = bot.quizzes.get(channel.id)
+    if running is not None:
+        raise MythOrFactError(f"A quiz is already running here: {jump_url(running.session)}")
+    if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
+        raise MythOrFactError(f"A quiz has 1 to {MAX_ROUNDS} questions.")
+    server = await bot.store.server_settings(channel.guild.id)
+    settings = server.quiz()
+    wanted = rounds or settings.rounds
+    mode = mode or server.quiz_mode
+    if mode != MIXED and mode not in set(Mode):  # a slash command registered by an older version can send anything
+        raise MythOrFactError(f"There is no quiz mode `{clip(mode, 50)}`. Use myth-or-fact, choice, typed or mixed.")
+    modes = list(Mode) if mode == MIXED else [Mode(mode)]
+    rng = random.Random()
+    items = await bot.store.pick_quiz_items(channel.guild.id, wanted, [m.value for m in modes], topic, rng)
+    session = QuizSession(
+        guild_id=channel.guild.id,
+        channel_id=channel.id,
+        starter_id=starter.id,
+        items=plan_rounds(items, modes, rng),
+        settings=settings,
+        rng=rng,
+    )
+    running = RunningQuiz(session, command_prefix=server.prefix or bot.config.command_prefix)
+    bot.quizzes.add(running)
+    try:
+        await bot.store.record_running_quiz(session.id, session.guild_id, session.channel_id, discord.utils.utcnow())
+    except BaseException:
+        bot.quizzes.remove(running)
+        raise
+    about = f" about `{topic}`" if topic else ""
+    short = f" (only {session.total_rounds} questions available)" if session.total_rounds < wanted else ""
+    try:
+        await announce(
+            f"**Quiz time!** {session.total_rounds} question{'' if session.total_rounds == 1 else 's'}{about}{short}, "
+            f"started by {starter.mention}. `{stop_command}` ends it."
+        )
+    except BaseException:
+        bot.quizzes.remove(running)
+        await _forget_running(bot, session.id)
+        raise
+    running.task = asyncio.create_task(run_quiz(bot, running), name=f"quiz-{session.id}")
+    running.task.add_done_callback(lambda task: _quiz_finished(bot, running, task))
+    return running
 
 
 WAKE_EVENT = "quiz_wake"
@@ -249,6 +294,48 @@ def _quiz_finished(bot: MythOrFactBot, running: RunningQuiz, task: asyncio.Task[
 
 
 async def run_quiz(bot: MythOrFactBot, running: RunningQuiz) -> None:
+    """Play a session to its end; however it ends, it is no longer recorded as running."""
+    try:
+        await _play_quiz(bot, running)
+    finally:
+        # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
+        await asyncio.shield(_forget_running(bot, running.session.id))
+
+
+INTERRUPTED = "The quiz here was interrupted by a restart; scores of finished questions are saved."
+
+
+async def _forget_running(bot: MythOrFactBot, session_id: str) -> bool:
+    """Remove a quiz's crash-recovery row; return whether it was there. A database failure is only logged."""
+    try:
+        return await bot.store.forget_running_quiz(session_id)
+    except Exception as exc:
+        log.warning("Could not mark quiz %s as finished: %s", session_id, exc)
+        return False
+
+
+async def close_interrupted_quizzes(bot: MythOrFactBot) -> int:
+    """Close quizzes an earlier process left running (a crash): say so in their channels; return how many.
+
+    Quizzes of this process are skipped, so running this on every READY (reconnects included) is safe; each row
+    is deleted before its message is sent, so a quiz is announced as interrupted at most once.
+    """
+    closed = 0
+    for session_id, _guild_id, channel_id in await bot.store.running_quizzes():
+        if bot.quizzes.by_session_id(session_id) is not None or not await _forget_running(bot, session_id):
+            continue
+        closed += 1
+        channel = bot.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
+            continue  # gone, or not a channel of this process
+        if channel.permissions_for(channel.guild.me).send_messages:
+            await _quietly(channel.send(INTERRUPTED))
+    if closed:
+        log.info("Closed %d quiz(zes) interrupted by a restart", closed)
+    return closed
+
+
+async def _play_quiz(bot: MythOrFactBot, running: RunningQuiz) -> None:
     """Drive one session: ask, wait (with hints), reveal and record each round, then show the standings."""
     session = running.session
     channel = bot.get_channel(session.channel_id)
@@ -265,8 +352,9 @@ async def run_quiz(bot: MythOrFactBot, running: RunningQuiz) -> None:
             session.message_id = message.id
             await _wait_for_round_end(bot, running, channel, loop)
             result = session.close_round(skipped=running.skip_requested and not session.round_won)
-            now = datetime.now(UTC)
-            await bot.store.record_round(session.record(result, now), week_key(now))
+            now = discord.utils.utcnow()
+            # Shielded: a shutdown that cancels the quiz still lets a round being written commit.
+            await asyncio.shield(bot.store.record_round(session.record(result, now), week_key(now)))
             closed = quiz_ui.closed_view(question)
             if closed is not None:
                 await _quietly(message.edit(view=closed))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
 
 import discord
 
@@ -141,7 +140,10 @@ def settings_embed(settings: ServerSettings, *, changed: bool) -> discord.Embed:
             f"A quiz ends after **{settings.quiz_idle_rounds}** unanswered questions in a row"
         ),
     )
-    embed.set_footer(text="Moderators change these with: quiz settings rounds:10 seconds:15 extra_time:50 hints:on")
+    embed.set_footer(
+        text="Moderators change these with /quiz settings, or in order: "
+        "quiz settings <rounds> <seconds> <extra_time> <hints on|off> <idle_rounds> <mode>"
+    )
     return embed
 
 
@@ -238,7 +240,7 @@ class DisputeModal(discord.ui.Modal, title="Dispute this question"):
         """Store the dispute and thank the player."""
         assert interaction.guild_id is not None
         await interaction.client.store.add_dispute(
-            interaction.guild_id, self.item_pk, interaction.user.id, str(self.reason.value), datetime.now(UTC)
+            interaction.guild_id, self.item_pk, interaction.user.id, str(self.reason.value), discord.utils.utcnow()
         )
         log.info("Dispute of item %s in guild %s", self.item_pk, interaction.guild_id)
         await interaction.response.send_message(

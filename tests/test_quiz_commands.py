@@ -327,12 +327,10 @@ async def test_quiz_settings_view_and_change_by_a_moderator(simcord_env, world, 
 
 
 async def test_leaderboard_pages_with_buttons(simcord_env, world, store):
-    from datetime import UTC, datetime
-
     from bot.scores import PlayerResult, RoundRecord, week_key
 
     guild, channel, owner, (ann, ben, cat) = world
-    now = datetime.now(UTC)
+    now = simcord_env.now()  # the bot's clock under simcord
     players = tuple(PlayerResult(1000 + n, points=n + 1, correct=True, answer_ms=900, streak=1) for n in range(25))
     await store.record_round(RoundRecord(guild.id, "seed:1", 1, "animals", now, players), week_key(now))
     await ann.send(channel, "!leaderboard")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.errors import NoItems, UnknownItem
+from bot.errors import UnknownItem, UnknownTopic
 from bot.packs import Item, Pack, Source
 from bot.sqlite_store import server_pack_id
 from bot.store import load_pack_dir
@@ -45,7 +45,7 @@ async def draw_all(store, guild_id: int, kind: str = "fact", topic: str | None =
 async def test_a_server_pack_is_served_to_its_server_only(store):
     await add_server_pack(store, GUILD, local_pack("a"))
     assert "club/a" in await draw_all(store, GUILD, topic="local")
-    with pytest.raises(NoItems):
+    with pytest.raises(UnknownTopic):
         await store.pick_item(OTHER, "fact", "local")
     assert (await store.get_item("club/a", GUILD)).claim == "Local claim a."
     with pytest.raises(UnknownItem):

@@ -99,3 +99,13 @@ CREATE TABLE departed_guilds (
     guild_id INTEGER PRIMARY KEY,
     left_at  TEXT NOT NULL
 );
+
+-- == Running quizzes (crash recovery; added with the end-to-end reliability suite) ==
+-- One row per quiz in progress, written when it starts and deleted when it ends. A row still here at
+-- start-up belongs to a quiz a crash interrupted: the bot closes it with a message and deletes the row.
+CREATE TABLE running_quizzes (
+    session_id TEXT PRIMARY KEY,
+    guild_id   INTEGER NOT NULL,
+    channel_id INTEGER NOT NULL,
+    started_at TEXT NOT NULL
+);
