@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 
 import discord
@@ -16,6 +18,11 @@ from bot.quiz import QuizRegistry
 from bot.store import FactStore
 
 log = logging.getLogger(__name__)
+
+REPLAY_MEMORY = 5000
+"""How many recent message and interaction ids are remembered to recognise a replayed event."""
+DEFER_AFTER_SECONDS = 2.0
+"""A slash command not answered by then gets a deferred ("thinking…") response; Discord allows 3 s."""
 
 # The bot never joins voice, so discord.py's start-up warnings about voice libraries are noise.
 discord.VoiceClient.warn_nacl = False
@@ -90,12 +97,36 @@ class MythOrFactBot(commands.Bot):
         self.quizzes = QuizRegistry()
         self.message_hooks: list[Callable[[discord.Message], bool]] = []
         """Checks that may take a message before command parsing (a typed quiz guess); True means taken."""
+        self._watchdogs: set[asyncio.Task[None]] = set()
+        self._seen_event_ids: OrderedDict[int, None] = OrderedDict()
+        self._ignore_replayed_events()
+
+    def _ignore_replayed_events(self) -> None:
+        """Drop a message or interaction that arrives a second time (a RESUME can replay events already seen).
+
+        Without this a replayed button press is answered twice (Discord refuses the second answer) and a replayed
+        command runs twice. Wraps discord.py's parsers, the one place every gateway event passes through.
+        """
+        parsers = self._connection.parsers
+        for event in ("MESSAGE_CREATE", "INTERACTION_CREATE"):
+            parsers[event] = functools.partial(self._parse_once, event, parsers[event])
+
+    def _parse_once(self, event: str, parse: Callable[[dict], None], data: dict) -> None:
+        event_id = int(data["id"])
+        if event_id in self._seen_event_ids:
+            log.info("Ignored a replayed %s (id %s)", event, event_id)
+            return
+        self._seen_event_ids[event_id] = None
+        if len(self._seen_event_ids) > REPLAY_MEMORY:
+            self._seen_event_ids.popitem(last=False)
+        parse(data)
 
     async def setup_hook(self) -> None:
         """Load the cogs; slash commands are synced on demand by ``!sync``, not here."""
         from cogs.checks import channel_allowed  # cogs import this module, so import them late
 
         self.add_check(channel_allowed)
+        self.before_invoke(self._watch_slash_reply)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
 
@@ -120,3 +151,43 @@ class MythOrFactBot(commands.Bot):
         """Log once the gateway session is ready."""
         assert self.user is not None
         log.info("Ready as %s (id %s) in %d servers", self.user, self.user.id, len(self.guilds))
+
+    async def on_resumed(self) -> None:
+        """Log a resumed gateway session (events missed while away are replayed by Discord)."""
+        log.info("Gateway session resumed")
+
+    async def on_disconnect(self) -> None:
+        """Log a lost gateway connection; discord.py reconnects by itself."""
+        log.info("Disconnected from the gateway; reconnecting")
+
+    # -- slow slash commands -------------------------------------------------------------------
+
+    async def _watch_slash_reply(self, ctx: commands.Context) -> None:
+        """Before a slash command runs, arrange for its answer to be deferred if it is slow (see below)."""
+        if ctx.interaction is not None:
+            task = asyncio.create_task(self._defer_when_slow(ctx.interaction), name=f"defer-{ctx.interaction.id}")
+            self._watchdogs.add(task)
+            task.add_done_callback(self._watchdogs.discard)
+
+    async def _defer_when_slow(self, interaction: discord.Interaction) -> None:
+        """Defer an interaction still unanswered after a while, so Discord's 3 s limit does not lose the reply.
+
+        A database waiting on a lock, or Discord rate-limiting the bot, can hold a command up; the reply then
+        arrives as a followup to the deferred response.
+        """
+        try:
+            await self.wait_for(
+                "command_completion", check=lambda ctx: ctx.interaction is interaction, timeout=DEFER_AFTER_SECONDS
+            )
+            return
+        except TimeoutError:
+            pass
+        if interaction.response.is_done() or interaction.is_expired():
+            return
+        try:
+            await interaction.response.defer(thinking=True)
+        except discord.HTTPException as exc:
+            log.warning("Could not defer a slow interaction: %s", exc)
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.info("Deferred the answer to a slow /%s", command)

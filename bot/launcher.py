@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 
 import aiohttp
@@ -14,7 +15,7 @@ from dotenv import find_dotenv, load_dotenv
 from bot.client import MythOrFactBot, point_at_endpoints
 from bot.config import Config, ConfigError, load_config, logging_level
 from bot.errors import StoreError
-from bot.store import load_pack_dir, open_store
+from bot.store import FactStore, load_pack_dir, open_store
 
 log = logging.getLogger("bot")
 
@@ -96,16 +97,7 @@ async def serve(config: Config) -> int:
     except StoreError as exc:
         return fail(f"{exc}. Check DATABASE_URL and that the folder is writable.")
     try:
-        report, problems = await load_pack_dir(store, config.packs_dir)
-        for problem in problems:
-            log.warning("Pack problem (pack skipped): %s", problem)
-        log.info(
-            "Packs loaded: %d added, %d updated, %d unchanged, %d retired",
-            report.added,
-            report.updated,
-            report.unchanged,
-            report.retired,
-        )
+        await load_packs(store, config)
         bot = MythOrFactBot(config, store)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -130,6 +122,28 @@ async def serve(config: Config) -> int:
         return EXIT_OK
     finally:
         await store.close()
+
+
+async def load_packs(store: FactStore, config: Config) -> None:
+    """Sync the packs folder into the store; a database that cannot be written is logged, not fatal.
+
+    A read-only or locked database still serves what it holds, and members are asked to try again for
+    anything that needs a write, rather than the process exiting into a restart loop.
+    """
+    try:
+        report, problems = await load_pack_dir(store, config.packs_dir)
+    except sqlite3.OperationalError as exc:
+        log.error("Packs not reloaded, the database cannot be written (%s); serving what it already holds", exc)
+        return
+    for problem in problems:
+        log.warning("Pack problem (pack skipped): %s", problem)
+    log.info(
+        "Packs loaded: %d added, %d updated, %d unchanged, %d retired",
+        report.added,
+        report.updated,
+        report.unchanged,
+        report.retired,
+    )
 
 
 def _request_stop(bot: MythOrFactBot, signum: int) -> None:

@@ -8,6 +8,7 @@ gets a generic apology. No traceback ever reaches a user.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import discord
 from discord import app_commands
@@ -58,6 +59,15 @@ def unwrap(error: BaseException) -> BaseException:
             return error
 
 
+STORAGE_UNAVAILABLE = "I can't save right now; please try again in a minute."
+_STORAGE_FAILURES = ("database is locked", "database table is locked", "readonly database", "disk i/o error")
+
+
+def storage_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be written for now (locked, read-only, failing disk)."""
+    return isinstance(error, sqlite3.OperationalError) and any(s in str(error).lower() for s in _STORAGE_FAILURES)
+
+
 def friendly_message(error: BaseException, ctx: commands.Context | None = None) -> str | None:
     """Return what to tell the user about ``error``, or ``None`` for an unexpected failure."""
     prefix = ctx.clean_prefix if ctx else "!"
@@ -68,7 +78,13 @@ def friendly_message(error: BaseException, ctx: commands.Context | None = None) 
             return str(error)
         case commands.MissingRequiredArgument():
             return f"`{error.param.name}` is missing. Usage: {usage}"
-        case commands.BadArgument() | commands.TooManyArguments() | commands.ArgumentParsingError():
+        case (
+            commands.BadArgument()
+            | commands.BadLiteralArgument()
+            | commands.BadUnionArgument()
+            | commands.TooManyArguments()
+            | commands.ArgumentParsingError()
+        ):
             return f"I couldn't understand that. Usage: {usage}"
         case commands.CommandOnCooldown() | app_commands.CommandOnCooldown():
             return f"Slow down a little: try again in {error.retry_after:.0f} s."
@@ -84,6 +100,8 @@ def friendly_message(error: BaseException, ctx: commands.Context | None = None) 
             return "You can't use this command here."
         case discord.Forbidden():
             return "Discord refused that because I am missing a permission here."
+        case sqlite3.OperationalError() if storage_unavailable(error):
+            return STORAGE_UNAVAILABLE
     return None
 
 
@@ -105,8 +123,12 @@ class Errors(commands.Cog):
             return  # Someone typed the prefix in conversation; stay quiet.
         original = unwrap(error)
         message = friendly_message(original, ctx)
+        if storage_unavailable(original):
+            command = ctx.command.qualified_name if ctx.command else "?"
+            log.error("Database unavailable, %s not saved: %s", command, original)
         if message is None:
-            log.error("Command %r failed", ctx.message.content[:200] if ctx.message else ctx.command, exc_info=original)
+            invoked = f"/{ctx.command}" if ctx.interaction else (ctx.message.content[:200] if ctx.message else "?")
+            log.error("Command %r failed in guild %s", invoked, ctx.guild.id if ctx.guild else "DM", exc_info=original)
             message = "Sorry, something went wrong on my side. Please try again in a moment."
         await self._reply(ctx.interaction, ctx, message)
 
@@ -114,8 +136,10 @@ class Errors(commands.Cog):
         """Answer errors of pure slash commands (hybrid ones arrive at on_command_error)."""
         original = unwrap(error)
         message = friendly_message(original)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        if storage_unavailable(original):
+            log.error("Database unavailable, /%s not saved: %s", command, original)
         if message is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
             log.error("Slash command /%s failed", command, exc_info=original)
             message = "Sorry, something went wrong on my side. Please try again in a moment."
         await self._reply(interaction, None, message)

@@ -1,7 +1,15 @@
-"""A small fake Discord (REST v10 and gateway) on 127.0.0.1, for tests that run ``python -m bot`` as a process.
+"""A fake Discord (REST v10 and gateway) on 127.0.0.1, for tests that run ``python -m bot`` as a process.
 
-It speaks just enough of the protocol for discord.py to log in, become ready in one server, receive messages
-and post replies; every REST call is recorded so tests can check what the bot sent.
+It speaks enough of the protocol for discord.py to run unchanged: login, HELLO / IDENTIFY / READY / GUILD_CREATE,
+heartbeats, RESUME with replay of missed events, MESSAGE_CREATE, and INTERACTION_CREATE for slash commands,
+buttons, autocomplete and modal submits; on the REST side, messages, interaction callbacks, followups and
+command registration. Everything the bot sends is recorded so tests can check it, and faults can be injected:
+429s with ``retry_after``, 5xx errors, slow answers, a dropped websocket (forcing RESUME, or a new IDENTIFY when
+the session is invalidated) and replayed events.
+
+The server enforces a few of Discord's rules so that breaking them shows up in tests: an interaction must be
+answered within 3 seconds and only once, message content is at most 2,000 characters, embeds stay within their
+limits, and the bot cannot post where its permissions are denied.
 """
 
 from __future__ import annotations
@@ -9,6 +17,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
+import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,28 +33,132 @@ APPLICATION_ID = 900_000_000_000_000_002
 GUILD_ID = 900_000_000_000_000_010
 CHANNEL_ID = 900_000_000_000_000_011
 USER_ID = 900_000_000_000_000_020
+"""alice: the server's owner (all permissions) and the application's owner."""
+BOB_ID = 900_000_000_000_000_021
+"""bob: a plain member."""
+CAROL_ID = 900_000_000_000_000_022
+"""carol: a member with the Moderators role (Manage Server, Manage Messages)."""
+MOD_ROLE_ID = 900_000_000_000_000_030
+LOCKED_CHANNEL_ID = 900_000_000_000_000_040
+"""A channel where the bot may read but not send messages or embeds."""
+THREAD_ID = 900_000_000_000_000_050
+"""A public thread in the general channel."""
+DM_CHANNEL_ID = 900_000_000_000_000_060
+"""alice's direct messages with the bot."""
+QUIZ_CHANNEL_IDS = tuple(900_000_000_000_000_100 + n for n in range(8))
+"""Spare text channels, so tests can run quizzes side by side."""
+
+USER_NAMES = {USER_ID: "alice", BOB_ID: "bob", CAROL_ID: "carol"}
+
+INTERACTION_ANSWER_SECONDS = 3.0
+"""Discord's limit for the first response to an interaction."""
+FOLLOWUP_SECONDS = 15 * 60.0
+EPHEMERAL = 64
+
+_MESSAGE_POST = re.compile(r"^/channels/(\d+)/messages$")
+_MESSAGE_ONE = re.compile(r"^/channels/(\d+)/messages/(\d+)$")
+_CALLBACK = re.compile(r"^/interactions/(\d+)/([^/]+)/callback$")
+_WEBHOOK = re.compile(r"^/webhooks/(\d+)/([^/]+)$")
+_WEBHOOK_MESSAGE = re.compile(r"^/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)$")
+_COMMANDS = re.compile(r"^/applications/(\d+)(?:/guilds/(\d+))?/commands$")
 
 
 def _user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
     return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name, "avatar": None, "bot": bot}
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py parses a body as JSON only when Content-Type is exactly "application/json", as Discord sends it.
-    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return _json({"message": message, "code": code}, status=status)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+class _Snowflakes:
+    """Fresh snowflake ids that encode the current time, as Discord's do (discord.py reads age from them)."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count()
+
+    def __iter__(self) -> _Snowflakes:
+        return self
+
+    def __next__(self) -> int:
+        return discord.utils.time_snowflake(datetime.now(UTC)) + next(self._counter) % 4096
+
+
 @dataclass
 class Recorded:
-    """One REST call the bot made."""
+    """One REST call the bot made, and what the fake answered."""
 
     method: str
     path: str
     body: Any
+    status: int = 200
+    at: float = 0.0
+    """``time.monotonic()`` when the request arrived."""
+    query: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The message-like part of the body: ``data`` of an interaction callback, else the body itself."""
+        body = self.body if isinstance(self.body, dict) else {}
+        return body.get("data") or {} if _CALLBACK.match(self.path) else body
+
+
+@dataclass
+class Fault:
+    """A scripted failure for REST calls whose method and path match; used ``times`` times."""
+
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    times: int
+    retry_after: float = 0.5
+    is_global: bool = False
+    delay: float = 0.0
+    """Seconds to wait before answering (a slow Discord); with status 0 the real answer follows."""
+    served: int = 0
+
+
+@dataclass
+class PendingInteraction:
+    """An interaction the fake delivered, waiting for the bot's answer."""
+
+    id: int
+    token: str
+    type: int
+    channel_id: int
+    user_id: int
+    sent_at: float
+    message: dict[str, Any] | None = None
+    responses: list[Recorded] = field(default_factory=list)
+    """Callbacks the fake accepted (at most one) plus followups and edits, in order."""
+    rejected: list[Recorded] = field(default_factory=list)
+    """Callbacks refused: too late, or a second answer."""
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class GatewaySession:
+    """One gateway session: its id and every event dispatched in it, for RESUME."""
+
+    id: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+    socket: web.WebSocketResponse | None = None
+
+    @property
+    def sequence(self) -> int:
+        """The last sequence number used."""
+        return self.events[-1]["s"] if self.events else 0
 
 
 @dataclass
@@ -53,9 +169,26 @@ class FakeDiscord:
     reject_login: bool = False
     requests: list[Recorded] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    heartbeat_interval_ms: int = 40_000
+    answer_seconds: float = INTERACTION_ANSWER_SECONDS
+    """How long an interaction waits for its first response before it fails, like Discord's 3 s."""
+    identifies: int = 0
+    resumes: int = 0
+    heartbeats: int = 0
+    invalidate_next_resume: bool = False
+    """Answer the next RESUME with INVALID_SESSION, so the bot must IDENTIFY again."""
+    replay_on_resume: int = 0
+    """On RESUME, also re-send this many events the bot had already received (as Discord may)."""
+    commands: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)
+    """Registered application commands, by guild id (``None``: global)."""
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Every message the bot created, by id, as last edited."""
+    interactions: dict[int, PendingInteraction] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
-    _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(910_000_000_000_000_000))
+    _sessions: dict[str, GatewaySession] = field(default_factory=dict)
+    _session: GatewaySession | None = None
+    _ids: _Snowflakes = field(default_factory=lambda: _Snowflakes())
     _posted: asyncio.Condition = field(default_factory=asyncio.Condition)
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -72,7 +205,7 @@ class FakeDiscord:
 
     async def start(self) -> None:
         """Listen on a free port."""
-        app = web.Application()
+        app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         self._runner = web.AppRunner(app)
@@ -88,34 +221,215 @@ class FakeDiscord:
         if self._runner:
             await self._runner.cleanup()
 
+    def reset_session(self) -> None:
+        """Forget the gateway session (a new bot process must IDENTIFY) and the ready flag."""
+        self._session = None
+        self.ready.clear()
+
+    # -- faults ------------------------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: float = 0.5,
+        is_global: bool = False,
+        delay: float = 0.0,
+    ) -> Fault:
+        """Answer the next ``times`` calls matching ``method`` and the ``path`` regex with ``status``.
+
+        429 answers carry ``retry_after`` as Discord sends them; ``delay`` holds the answer back first. With
+        ``status=0`` the call is only delayed and then answered normally.
+        """
+        fault = Fault(method.upper(), re.compile(path), status, times, retry_after, is_global, delay)
+        self.faults.append(fault)
+        return fault
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.served < fault.times and fault.method in (method, "*") and fault.pattern.search(path):
+                fault.served += 1
+                return fault
+        return None
+
     # -- REST ------------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body and request.content_type == "application/json" else None
         path = "/" + request.match_info["path"]
-        self.requests.append(Recorded(request.method, path, body))
-        if request.headers.get("Authorization") != f"Bot {self.token}" or self.reject_login:
-            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
-        if request.method == "GET" and path == "/users/@me":
+        record = Recorded(request.method, path, body, at=time.monotonic(), query=dict(request.query))
+        self.requests.append(record)
+        authorized = request.headers.get("Authorization") == f"Bot {self.token}"
+        response = await self._answer(request.method, path, body, record, authorized)
+        record.status = response.status
+        async with self._posted:
+            self._posted.notify_all()
+        return response
+
+    async def _answer(self, method: str, path: str, body: Any, record: Recorded, authorized: bool) -> web.Response:
+        # Interaction callbacks and followups are authorised by their token, not the bot's.
+        is_webhook = path.startswith(("/webhooks/", "/interactions/"))
+        if self.reject_login or (not is_webhook and not authorized):
+            return _error(401, 0, "401: Unauthorized")
+        fault = self._take_fault(method, path)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status == 429:
+                headers = {
+                    "Via": "1.1 google",
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(fault.retry_after),
+                    "X-RateLimit-Scope": "global" if fault.is_global else "user",
+                }
+                if fault.is_global:
+                    headers["X-RateLimit-Global"] = "true"
+                data = {"message": "You are being rate limited.", "retry_after": fault.retry_after,
+                        "global": fault.is_global, "code": 0}  # fmt: skip
+                return _json(data, status=429, headers=headers)
+            if fault.status:
+                return _error(fault.status, 0, f"{fault.status}: injected fault")
+        return await self._route(method, path, body or {}, record)
+
+    async def _route(self, method: str, path: str, body: dict[str, Any], record: Recorded) -> web.Response:
+        if method == "GET" and path == "/users/@me":
             return _json(_user(BOT_ID, "MythOrFact", bot=True))
-        if request.method == "GET" and path == "/oauth2/applications/@me":
+        if method == "GET" and path in ("/gateway", "/gateway/bot"):
+            limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        if method == "GET" and path == "/oauth2/applications/@me":
             owner = _user(USER_ID, "alice")
             return _json({"id": str(APPLICATION_ID), "name": "MythOrFact", "icon": None, "description": "",
                           "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
                           "owner": owner, "flags": 0, "team": None})  # fmt: skip
-        if request.method == "POST" and path.startswith("/channels/") and path.endswith("/messages"):
-            channel_id = path.split("/")[2]
-            message = {
-                "id": str(next(self._ids)), "channel_id": channel_id, "author": _user(BOT_ID, "MythOrFact", bot=True),
-                "content": body.get("content") or "", "embeds": body.get("embeds") or [],
-                "components": body.get("components") or [], "timestamp": _now(), "edited_timestamp": None,
-                "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-                "pinned": False, "type": 0,
-            }  # fmt: skip
-            async with self._posted:
-                self._posted.notify_all()
+        if method == "POST" and path == "/users/@me/channels":
+            recipient = int(body.get("recipient_id", USER_ID))
+            return _json(self._dm_channel(recipient))
+        if method == "POST" and path.endswith("/typing"):
+            return web.Response(status=204)
+        if (match := _MESSAGE_POST.match(path)) and method == "POST":
+            return self._post_message(int(match[1]), body)
+        if (match := _MESSAGE_POST.match(path)) and method == "GET":
+            return self._history(int(match[1]), record.query)
+        if match := _MESSAGE_ONE.match(path):
+            return self._one_message(method, int(match[1]), int(match[2]), body)
+        if method == "GET" and (match := re.match(r"^/channels/(\d+)$", path)):
+            channel = self._channel(int(match[1]))
+            return _json(channel) if channel else _error(404, 10003, "Unknown Channel")
+        if match := _CALLBACK.match(path):
+            return self._callback(int(match[1]), match[2], body, record)
+        if (match := _WEBHOOK.match(path)) and method == "POST":
+            return self._followup(match[2], body, record)
+        if match := _WEBHOOK_MESSAGE.match(path):
+            return self._webhook_message(method, match[2], match[3], body, record)
+        if match := _COMMANDS.match(path):
+            return self._application_commands(method, int(match[2]) if match[2] else None, body)
+        return _error(404, 0, "404: Not Found")
+
+    # -- messages --------------------------------------------------------------------------------
+
+    def _problems(self, body: dict[str, Any]) -> list[str]:
+        """Check a message payload against Discord's limits; return what is wrong."""
+        problems = []
+        if len(body.get("content") or "") > 2000:
+            problems.append("content: must be 2000 or fewer in length")
+        embeds = body.get("embeds") or []
+        if len(embeds) > 10:
+            problems.append("embeds: at most 10")
+        total = 0
+        for embed in embeds:
+            sizes = {"title": 256, "description": 4096}
+            for key, limit in sizes.items():
+                total += len(embed.get(key) or "")
+                if len(embed.get(key) or "") > limit:
+                    problems.append(f"embed {key} longer than {limit}")
+            fields = embed.get("fields") or []
+            if len(fields) > 25:
+                problems.append("embed: more than 25 fields")
+            for embed_field in fields:
+                total += len(embed_field.get("name", "")) + len(embed_field.get("value", ""))
+                if len(embed_field.get("name", "")) > 256 or len(embed_field.get("value", "")) > 1024:
+                    problems.append("embed field too long")
+            footer = (embed.get("footer") or {}).get("text") or ""
+            total += len(footer)
+            if len(footer) > 2048:
+                problems.append("embed footer too long")
+        if total > 6000:
+            problems.append("embeds: more than 6000 characters in total")
+        for row in body.get("components") or []:
+            for component in row.get("components") or []:
+                if len(component.get("custom_id") or "") > 100:
+                    problems.append("custom_id longer than 100")
+                if len(component.get("label") or "") > 80:
+                    problems.append("button label longer than 80")
+        return problems
+
+    def _bot_may_post(self, channel_id: int, body: dict[str, Any]) -> bool:
+        return channel_id != LOCKED_CHANNEL_ID
+
+    def _make_message(self, channel_id: int, body: dict[str, Any], *, flags: int = 0) -> dict[str, Any]:
+        message = {
+            "id": str(next(self._ids)), "channel_id": str(channel_id), "author": _user(BOT_ID, "MythOrFact", bot=True),
+            "content": body.get("content") or "", "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [], "timestamp": _now(), "edited_timestamp": None,
+            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+            "pinned": False, "type": 0, "flags": flags | (body.get("flags") or 0),
+        }  # fmt: skip
+        if self._channel(channel_id) and channel_id != DM_CHANNEL_ID:
+            message["guild_id"] = str(GUILD_ID)
+        self.messages[int(message["id"])] = message
+        return message
+
+    def _post_message(self, channel_id: int, body: dict[str, Any]) -> web.Response:
+        if self._channel(channel_id) is None:
+            return _error(404, 10003, "Unknown Channel")
+        if not self._bot_may_post(channel_id, body):
+            return _error(403, 50013, "Missing Permissions")
+        if problems := self._problems(body):
+            return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+        return _json(self._make_message(channel_id, body))
+
+    def _history(self, channel_id: int, params: dict[str, str]) -> web.Response:
+        """Return the channel's messages newest first, honouring ``limit``, ``before`` and ``after``."""
+        if self._channel(channel_id) is None:
+            return _error(404, 10003, "Unknown Channel")
+        found = [m for m in self.messages.values() if int(m["channel_id"]) == channel_id and not m["flags"] & EPHEMERAL]
+        if "after" in params:
+            found = [m for m in found if int(m["id"]) > int(params["after"])]
+        if "before" in params:
+            found = [m for m in found if int(m["id"]) < int(params["before"])]
+        found.sort(key=lambda m: int(m["id"]), reverse=True)
+        return _json(found[: int(params.get("limit", 50))])
+
+    def _one_message(self, method: str, channel_id: int, message_id: int, body: dict[str, Any]) -> web.Response:
+        message = self.messages.get(message_id)
+        if message is None or int(message["channel_id"]) != channel_id:
+            return _error(404, 10008, "Unknown Message")
+        if method == "GET":
             return _json(message)
-        return _json({"message": "404: Not Found", "code": 0}, status=404)
+        if method == "DELETE":
+            del self.messages[message_id]
+            return web.Response(status=204)
+        if problems := self._problems(body):
+            return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+        message.update({key: value for key, value in body.items() if key in ("content", "embeds", "components")})
+        message["edited_timestamp"] = _now()
+        return _json(message)
+
+    def posts(self, channel_id: int | None = None) -> list[Recorded]:
+        """Return the bot's accepted channel message posts (in one channel, or all)."""
+        return [
+            r
+            for r in self.requests
+            if r.method == "POST"
+            and r.status == 200
+            and (match := _MESSAGE_POST.match(r.path))
+            and (channel_id is None or int(match[1]) == channel_id)
+        ]
 
     async def wait_for_post(self, count: int, seconds: float = 15.0) -> list[Recorded]:
         """Wait until the bot has posted ``count`` messages; return all message posts."""
@@ -127,60 +441,465 @@ class FakeDiscord:
             await asyncio.wait_for(self._posted.wait_for(lambda: len(posts()) >= count), seconds)
         return posts()
 
+    async def wait_until(self, condition: Callable[[], Any], seconds: float = 15.0, what: str = "") -> Any:
+        """Wait until ``condition()`` (checked after every REST call) returns something truthy; return it."""
+
+        async def satisfied() -> Any:
+            async with self._posted:
+                result = None
+
+                def check() -> bool:
+                    nonlocal result
+                    result = condition()
+                    return bool(result)
+
+                await self._posted.wait_for(check)
+                return result
+
+        try:
+            return await asyncio.wait_for(satisfied(), seconds)
+        except TimeoutError:
+            raise AssertionError(f"timed out after {seconds} s waiting for {what or condition}") from None
+
+    async def wait_for_post_in(
+        self, channel_id: int, test: Callable[[Recorded], bool] = lambda r: True, *, after: int = 0, seconds=15.0
+    ) -> Recorded:
+        """Wait for a message post in ``channel_id`` that passes ``test``, among requests from index ``after``."""
+
+        def found() -> Recorded | None:
+            return next((r for r in self.posts(channel_id) if self.requests.index(r) >= after and test(r)), None)
+
+        return await self.wait_until(found, seconds, f"a post in channel {channel_id}")
+
+    # -- interactions ----------------------------------------------------------------------------
+
+    def _callback(self, interaction_id: int, token: str, body: dict[str, Any], record: Recorded) -> web.Response:
+        pending = self.interactions.get(interaction_id)
+        if pending is None or pending.token != token:
+            return _error(404, 10062, "Unknown interaction")
+        if any(_CALLBACK.match(r.path) for r in pending.responses):
+            pending.rejected.append(record)
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        if record.at - pending.sent_at > self.answer_seconds:
+            pending.rejected.append(record)
+            return _error(404, 10062, "Unknown interaction")
+        kind = body.get("type")
+        data = body.get("data") or {}
+        if kind in (4, 7) and (problems := self._problems(data)):
+            return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+        pending.responses.append(record)
+        pending.answered.set()
+        result: dict[str, Any] = {"interaction": {"id": str(interaction_id), "type": pending.type}}
+        if kind in (4, 5):
+            flags = (data.get("flags") or 0) & EPHEMERAL
+            message = self._make_message(pending.channel_id, data if kind == 4 else {}, flags=flags)
+            message["interaction_metadata"] = {
+                "id": str(interaction_id), "type": pending.type, "authorizing_integration_owners": {},
+                "user": _user(pending.user_id, USER_NAMES.get(pending.user_id, "someone")),
+            }  # fmt: skip
+            pending.message = message
+            result["interaction"].update(
+                response_message_id=message["id"],
+                response_message_loading=kind == 5,
+                response_message_ephemeral=bool(flags),
+            )
+            result["resource"] = {"type": kind, "message": message}
+        elif kind == 7 and pending.message is not None:
+            pending.message.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+            result["resource"] = {"type": kind, "message": pending.message}
+        else:
+            result["resource"] = {"type": kind}
+        return _json(result)
+
+    def _pending_by_token(self, token: str) -> PendingInteraction | None:
+        return next((p for p in self.interactions.values() if p.token == token), None)
+
+    def _followup(self, token: str, body: dict[str, Any], record: Recorded) -> web.Response:
+        pending = self._pending_by_token(token)
+        if pending is None or not pending.responses or record.at - pending.sent_at > FOLLOWUP_SECONDS:
+            return _error(404, 10015, "Unknown Webhook")
+        if problems := self._problems(body):
+            return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+        pending.responses.append(record)
+        return _json(self._make_message(pending.channel_id, body, flags=(body.get("flags") or 0) & EPHEMERAL))
+
+    def _webhook_message(
+        self, method: str, token: str, which: str, body: dict[str, Any], record: Recorded
+    ) -> web.Response:
+        pending = self._pending_by_token(token)
+        if pending is None or not pending.responses:
+            return _error(404, 10015, "Unknown Webhook")
+        message = pending.message if which == "@original" else self.messages.get(int(which))
+        if message is None:
+            return _error(404, 10008, "Unknown Message")
+        if method == "GET":
+            return _json(message)
+        if method == "DELETE":
+            self.messages.pop(int(message["id"]), None)
+            return web.Response(status=204)
+        if problems := self._problems(body):
+            return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+        pending.responses.append(record)
+        message.update({key: value for key, value in body.items() if key in ("content", "embeds", "components")})
+        return _json(message)
+
+    def _application_commands(self, method: str, guild_id: int | None, body: Any) -> web.Response:
+        if method == "GET":
+            return _json(self.commands.get(guild_id, []))
+        if method != "PUT":
+            return _error(405, 0, "405: Method Not Allowed")
+        registered = []
+        for command in body or []:
+            entry = {**command, "id": str(next(self._ids)), "application_id": str(APPLICATION_ID), "version": "1"}
+            entry.setdefault("type", 1)
+            entry.setdefault("description", "")
+            if guild_id is not None:
+                entry["guild_id"] = str(guild_id)
+            registered.append(entry)
+        self.commands[guild_id] = registered
+        return _json(registered)
+
     # -- gateway ---------------------------------------------------------------------------------
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self._sockets.append(socket)
-        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 40_000}})
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         async for frame in socket:
             if frame.type != WSMsgType.TEXT:
                 break
             payload = json.loads(frame.data)
             if payload["op"] == 1:
+                self.heartbeats += 1
                 await socket.send_json({"op": 11})
             elif payload["op"] == 2:
-                await self._dispatch(socket, "READY", self._ready_payload())
-                await self._dispatch(socket, "GUILD_CREATE", self._guild_payload())
-                self.ready.set()
+                if payload["d"].get("token") != self.token:
+                    await socket.close(code=4004, message=b"Authentication failed.")
+                    break
+                await self._identify(socket)
+            elif payload["op"] == 6:
+                await self._resume(socket, payload["d"])
         return socket
 
-    async def _dispatch(self, socket: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
-        await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+    async def _identify(self, socket: web.WebSocketResponse) -> None:
+        self.identifies += 1
+        session = GatewaySession(secrets.token_hex(8), socket=socket)
+        self._sessions[session.id] = session
+        self._session = session
+        await self._dispatch_in(session, "READY", self._ready_payload(session.id))
+        await self._dispatch_in(session, "GUILD_CREATE", self._guild_payload())
+        self.ready.set()
 
-    def _ready_payload(self) -> dict[str, Any]:
+    async def _resume(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        session = self._sessions.get(data.get("session_id") or "")
+        if session is None or self.invalidate_next_resume or data.get("token") != self.token:
+            self.invalidate_next_resume = False
+            await socket.send_json({"op": 9, "d": False})
+            return
+        self.resumes += 1
+        session.socket = socket
+        self._session = session
+        start = max(0, int(data.get("seq") or 0) - self.replay_on_resume)
+        for event in session.events:
+            if event["s"] > start:
+                await socket.send_json(event)
+        await self._dispatch_in(session, "RESUMED", {})
+
+    async def _dispatch_in(self, session: GatewaySession, event: str, data: dict[str, Any]) -> None:
+        payload = {"op": 0, "t": event, "s": session.sequence + 1, "d": data}
+        session.events.append(payload)
+        if session.socket is not None and not session.socket.closed:
+            await session.socket.send_json(payload)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send an event in the current session; while the socket is down it waits there for RESUME."""
+        assert self._session is not None, "the bot has not identified yet"
+        await self._dispatch_in(self._session, event, data)
+
+    async def replay(self, sequence: int) -> None:
+        """Deliver an earlier event of this session again, as a duplicate with a new sequence number."""
+        assert self._session is not None
+        earlier = next(e for e in self._session.events if e["s"] == sequence)
+        await self._dispatch_in(self._session, earlier["t"], earlier["d"])
+
+    def last_sequence(self, event: str) -> int:
+        """Return the sequence number of the latest ``event`` dispatched in this session."""
+        assert self._session is not None
+        return next(e["s"] for e in reversed(self._session.events) if e["t"] == event)
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the bot's websocket as Discord does when a connection breaks; the bot should RESUME."""
+        assert self._session is not None and self._session.socket is not None
+        socket, self._session.socket = self._session.socket, None
+        await socket.close(code=code, message=b"injected disconnect")
+
+    @property
+    def connected(self) -> bool:
+        """Whether the bot holds an open websocket in the current session."""
+        return self._session is not None and self._session.socket is not None and not self._session.socket.closed
+
+    def _ready_payload(self, session_id: str) -> dict[str, Any]:
         return {
             "v": 10, "user": _user(BOT_ID, "MythOrFact", bot=True),
             "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-            "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
+            "session_id": session_id, "resume_gateway_url": self.gateway_url,
             "application": {"id": str(APPLICATION_ID), "flags": 0},
         }  # fmt: skip
 
-    def _guild_payload(self) -> dict[str, Any]:
+    def _roles(self) -> list[dict[str, Any]]:
         granted = discord.Permissions.text() | discord.Permissions(view_channel=True)
-        everyone = {
-            "id": str(GUILD_ID), "name": "@everyone", "permissions": str(granted.value),
-            "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
-        }  # fmt: skip
+        moderator = discord.Permissions(manage_guild=True, manage_messages=True)
+        common = {"color": 0, "hoist": False, "managed": False, "mentionable": True}
+        return [
+            {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(granted.value), "position": 0, **common},
+            {
+                "id": str(MOD_ROLE_ID),
+                "name": "Moderators",
+                "permissions": str(moderator.value),
+                "position": 1,
+                **common,
+            },
+        ]
+
+    def _member(self, user_id: int) -> dict[str, Any]:
+        roles = [str(MOD_ROLE_ID)] if user_id == CAROL_ID else []
+        name = USER_NAMES.get(user_id, "MythOrFact")
+        return {"user": _user(user_id, name, bot=user_id == BOT_ID), "roles": roles, "joined_at": _now(), "flags": 0,
+                "deaf": False, "mute": False}  # fmt: skip
+
+    def member_permissions(self, user_id: int) -> int:
+        """Return a member's server-wide permissions, as Discord puts them in an interaction."""
+        if user_id == USER_ID:
+            return discord.Permissions.all().value
+        value = int(self._roles()[0]["permissions"])
+        if user_id == CAROL_ID:
+            value |= int(self._roles()[1]["permissions"])
+        return value
+
+    def _text_channel(self, channel_id: int, name: str, position: int) -> dict[str, Any]:
+        overwrites = []
+        if channel_id == LOCKED_CHANNEL_ID:
+            denied = discord.Permissions(send_messages=True, embed_links=True, send_messages_in_threads=True)
+            overwrites = [{"id": str(BOT_ID), "type": 1, "allow": "0", "deny": str(denied.value)}]
+        return {"id": str(channel_id), "type": 0, "name": name, "position": position,
+                "permission_overwrites": overwrites, "guild_id": str(GUILD_ID), "nsfw": False,
+                "parent_id": None, "topic": None, "rate_limit_per_user": 0}  # fmt: skip
+
+    def _thread(self) -> dict[str, Any]:
         return {
-            "id": str(GUILD_ID), "name": "Fake Server", "owner_id": str(USER_ID), "roles": [everyone],
-            "channels": [{"id": str(CHANNEL_ID), "type": 0, "name": "general", "position": 0,
-                          "permission_overwrites": []}],
-            "members": [{"user": _user(BOT_ID, "MythOrFact", bot=True), "roles": [], "joined_at": _now(), "flags": 0}],
-            "member_count": 2, "large": False, "features": [], "emojis": [], "stickers": [], "threads": [],
-            "unavailable": False, "joined_at": _now(), "premium_tier": 0, "preferred_locale": "en-US",
+            "id": str(THREAD_ID), "type": 11, "name": "side-chat", "guild_id": str(GUILD_ID),
+            "parent_id": str(CHANNEL_ID), "owner_id": str(USER_ID), "message_count": 0, "member_count": 2,
+            "rate_limit_per_user": 0, "flags": 0, "last_message_id": None,
+            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": _now(),
+                                "locked": False},
         }  # fmt: skip
 
-    async def send_message(self, content: str) -> None:
-        """Deliver a MESSAGE_CREATE from a member in the server's channel."""
+    def _channels(self) -> list[dict[str, Any]]:
+        channels = [
+            self._text_channel(CHANNEL_ID, "general", 0),
+            self._text_channel(LOCKED_CHANNEL_ID, "announcements", 1),
+        ]
+        channels += [self._text_channel(cid, f"quiz-{n}", 2 + n) for n, cid in enumerate(QUIZ_CHANNEL_IDS)]
+        return channels
+
+    def _channel(self, channel_id: int) -> dict[str, Any] | None:
+        if channel_id == THREAD_ID:
+            return self._thread()
+        if channel_id == DM_CHANNEL_ID:
+            return self._dm_channel(USER_ID)
+        return next((c for c in self._channels() if int(c["id"]) == channel_id), None)
+
+    def _dm_channel(self, recipient: int) -> dict[str, Any]:
+        return {"id": str(DM_CHANNEL_ID), "type": 1, "last_message_id": None,
+                "recipients": [_user(recipient, USER_NAMES.get(recipient, "someone"))]}  # fmt: skip
+
+    def _guild_payload(self) -> dict[str, Any]:
+        return {
+            "id": str(GUILD_ID), "name": "Fake Server", "owner_id": str(USER_ID), "roles": self._roles(),
+            "channels": self._channels(), "threads": [self._thread()],
+            "members": [self._member(uid) for uid in (BOT_ID, USER_ID, BOB_ID, CAROL_ID)],
+            "member_count": 4, "large": False, "features": [], "emojis": [], "stickers": [],
+            "unavailable": False, "joined_at": _now(), "premium_tier": 0, "preferred_locale": "en-US",
+            "system_channel_id": str(CHANNEL_ID),
+        }  # fmt: skip
+
+    # -- what members do -------------------------------------------------------------------------
+
+    async def send_message(
+        self,
+        content: str,
+        *,
+        channel_id: int = CHANNEL_ID,
+        author_id: int = USER_ID,
+        mention_everyone: bool = False,
+        mention_user_ids: tuple[int, ...] = (),
+        mention_role_ids: tuple[int, ...] = (),
+    ) -> dict[str, Any]:
+        """Deliver a MESSAGE_CREATE from a member (in a server channel, a thread, or the DM channel)."""
         data = {
-            "id": str(next(self._ids)), "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID),
-            "author": _user(USER_ID, "alice"), "member": {"roles": [], "joined_at": _now(), "flags": 0},
+            "id": str(next(self._ids)), "channel_id": str(channel_id),
+            "author": _user(author_id, USER_NAMES.get(author_id, "someone")),
             "content": content, "timestamp": _now(), "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+            "mention_everyone": mention_everyone,
+            "mentions": [_user(uid, USER_NAMES.get(uid, "someone")) for uid in mention_user_ids],
+            "mention_roles": [str(rid) for rid in mention_role_ids], "attachments": [], "embeds": [],
             "pinned": False, "type": 0,
         }  # fmt: skip
-        for socket in self._sockets:
-            if not socket.closed:
-                await self._dispatch(socket, "MESSAGE_CREATE", data)
+        if channel_id != DM_CHANNEL_ID:
+            data["guild_id"] = str(GUILD_ID)
+            data["member"] = {k: v for k, v in self._member(author_id).items() if k != "user"}
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
+
+    def _interaction(self, kind: int, data: dict[str, Any], channel_id: int, user_id: int) -> dict[str, Any]:
+        interaction_id = next(self._ids)
+        payload: dict[str, Any] = {
+            "id": str(interaction_id), "application_id": str(APPLICATION_ID), "type": kind, "data": data,
+            "token": f"fake-token-{interaction_id}-{secrets.token_hex(6)}", "version": 1,
+            "locale": "en-US", "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "channel_id": str(channel_id),
+            "channel": {k: v for k, v in (self._channel(channel_id) or {"id": str(channel_id), "type": 0}).items()},
+        }  # fmt: skip
+        if channel_id == DM_CHANNEL_ID:
+            payload["user"] = _user(user_id, USER_NAMES.get(user_id, "someone"))
+            payload["context"] = 1
+            payload["app_permissions"] = str(discord.Permissions.text().value)
+        else:
+            payload["guild_id"] = str(GUILD_ID)
+            payload["guild_locale"] = "en-US"
+            payload["context"] = 0
+            member = self._member(user_id)
+            member["permissions"] = str(self.member_permissions(user_id))
+            payload["member"] = member
+            bot_permissions = discord.Permissions(self.member_permissions(BOT_ID))
+            if channel_id == LOCKED_CHANNEL_ID:
+                bot_permissions.update(send_messages=False, embed_links=False)
+            payload["app_permissions"] = str(bot_permissions.value)
+        self.interactions[interaction_id] = PendingInteraction(
+            interaction_id, payload["token"], kind, channel_id, user_id, time.monotonic()
+        )
+        return payload
+
+    def find_command(self, name: str, guild_id: int | None = GUILD_ID) -> dict[str, Any]:
+        """Return a registered command by top-level name (the server's copy first, then the global one)."""
+        for scope in (guild_id, None):
+            for command in self.commands.get(scope, []):
+                if command["name"] == name:
+                    return command
+        raise AssertionError(f"/{name} is not registered; run !sync first (registered: {self.command_names()})")
+
+    def command_names(self, guild_id: int | None = GUILD_ID) -> list[str]:
+        """Return the names of the commands registered for a server (or globally with ``None``)."""
+        return sorted(command["name"] for command in self.commands.get(guild_id, []))
+
+    def _command_data(
+        self, command_line: str, options: dict[str, Any], focused: str | None, channel_id: int = CHANNEL_ID
+    ) -> dict[str, Any]:
+        names = command_line.split()
+        command = self.find_command(names[0], None if channel_id == DM_CHANNEL_ID else GUILD_ID)
+        data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": 1}
+        if "guild_id" in command:
+            data["guild_id"] = command["guild_id"]
+        schema = command.get("options") or []
+        holder = data
+        for sub in names[1:]:
+            option = next((o for o in schema if o["name"] == sub and o["type"] in (1, 2)), None)
+            assert option is not None, f"/{command_line}: no subcommand {sub!r}"
+            inner = {"name": sub, "type": option["type"], "options": []}
+            holder.setdefault("options", []).append(inner)
+            holder, schema = inner, option.get("options") or []
+        values = []
+        for name, value in options.items():
+            known = next((o for o in schema if o["name"] == name), None)
+            option_type = known["type"] if known else 3  # an unknown option arrives as a string
+            entry = {"name": name, "type": option_type, "value": value}
+            if name == focused:
+                entry["focused"] = True
+            values.append(entry)
+        holder.setdefault("options", []).extend(values)
+        return data
+
+    async def slash(
+        self,
+        command_line: str,
+        options: dict[str, Any] | None = None,
+        *,
+        channel_id: int = CHANNEL_ID,
+        user_id: int = USER_ID,
+    ) -> PendingInteraction:
+        """Run a registered slash command, e.g. ``slash("quiz start", {"rounds": 1})``; return the interaction."""
+        data = self._command_data(command_line, options or {}, None, channel_id)
+        payload = self._interaction(2, data, channel_id, user_id)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return self.interactions[int(payload["id"])]
+
+    async def autocomplete(
+        self,
+        command_line: str,
+        options: dict[str, Any],
+        focused: str,
+        *,
+        channel_id: int = CHANNEL_ID,
+        user_id: int = USER_ID,
+    ) -> PendingInteraction:
+        """Type into an option of a registered command; the bot answers with choices."""
+        data = self._command_data(command_line, options, focused, channel_id)
+        payload = self._interaction(4, data, channel_id, user_id)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return self.interactions[int(payload["id"])]
+
+    async def click(self, message: dict[str, Any], label_or_id: str, *, user_id: int = USER_ID) -> PendingInteraction:
+        """Press a button (by label or custom id) on a message the bot sent."""
+        buttons = [c for row in message.get("components") or [] for c in row.get("components") or []]
+        button = next((b for b in buttons if label_or_id in (b.get("label"), b.get("custom_id"))), None)
+        assert button is not None, f"no button {label_or_id!r} among {[b.get('label') for b in buttons]}"
+        assert not button.get("disabled"), f"the button {label_or_id!r} is disabled"
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        payload = self._interaction(3, data, int(message["channel_id"]), user_id)
+        payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return self.interactions[int(payload["id"])]
+
+    async def submit_modal(
+        self, opened_by: PendingInteraction, values: dict[str, str], *, user_id: int = USER_ID
+    ) -> PendingInteraction:
+        """Submit the modal the bot opened in answer to ``opened_by``, filling text inputs by custom id."""
+        callback = next(r for r in opened_by.responses if r.body.get("type") == 9)
+        modal = callback.body["data"]
+        rows = []
+        for component in modal["components"]:
+            if component["type"] == 1:
+                inputs = [{"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], "")}
+                          for c in component["components"]]  # fmt: skip
+                rows.append({"type": 1, "components": inputs})
+            elif component["type"] == 18:
+                inner = component["component"]
+                text = {"type": 4, "custom_id": inner["custom_id"], "value": values.get(inner["custom_id"], "")}
+                rows.append({"type": 18, "component": text})
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        payload = self._interaction(5, data, opened_by.channel_id, user_id)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return self.interactions[int(payload["id"])]
+
+    async def answer_of(self, pending: PendingInteraction, seconds: float = 10.0) -> Recorded:
+        """Wait for the first accepted response to an interaction."""
+        try:
+            await asyncio.wait_for(pending.answered.wait(), seconds)
+        except TimeoutError:
+            rejected = [(r.status, r.at - pending.sent_at) for r in pending.rejected]
+            raise AssertionError(f"interaction {pending.id} was not answered in time (rejected: {rejected})") from None
+        return pending.responses[0]
+
+    async def final_text(self, pending: PendingInteraction, seconds: float = 10.0) -> dict[str, Any]:
+        """Wait until an interaction has a reply with content or embeds (after a defer: the followup)."""
+
+        def reply() -> dict[str, Any] | None:
+            for response in pending.responses:
+                payload = response.payload
+                if payload.get("content") or payload.get("embeds") or payload.get("choices") is not None:
+                    return payload
+            return None
+
+        return await self.wait_until(reply, seconds, f"a reply to interaction {pending.id}")
