@@ -10,8 +10,8 @@ from tests.conftest import make_config
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORE_MODULES = [
-    "admin", "cli", "config", "content", "daily", "errors", "importers", "matching", "migrate", "packs", "quiz",
-    "scheduling", "scores", "settings", "sqlite_admin", "sqlite_content", "sqlite_daily", "sqlite_scores",
+    "admin", "backup", "cli", "config", "content", "daily", "errors", "importers", "matching", "migrate", "packs",
+    "quiz", "scheduling", "scores", "settings", "sqlite_admin", "sqlite_content", "sqlite_daily", "sqlite_scores",
     "sqlite_store", "store", "text",
 ]  # fmt: skip
 
