@@ -43,6 +43,8 @@ BATCH = 500
 MAX_IDLE_SECONDS = 3600.0
 """The scheduler looks at the table at least this often, even when nothing seems due."""
 STUCK_IDLE_SECONDS = 30.0
+RETRY_DELAYED_AFTER = timedelta(minutes=10)
+"""A post Discord could not take is retried after this long (never while a send may still be in flight)."""
 """Pause between passes when something due could not be handled (the database is failing, say)."""
 KINDS = ("myth", "fact")
 
@@ -124,6 +126,14 @@ class PostUnavailable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class PostDelayed(Exception):
+    """Discord could not take the post just now (a server error, an outage, the network); try again later.
+
+    The day's claim stays ``claimed``: a later pass looks for the post in the channel first (the failed send may
+    have arrived after all) and sends it only if it is not there and the day is not over.
+    """
 
 
 class DailyPoster(Protocol):
@@ -319,7 +329,11 @@ class DailyScheduler:
         while True:
             try:
                 report = await self.run_pass()
+                if await self.recover(claimed_before=self.now() - RETRY_DELAYED_AFTER):
+                    report.handled += 1
                 delay = await self.seconds_until_due()
+                if await self.store.unfinished_daily_posts():
+                    delay = min(delay, RETRY_DELAYED_AFTER.total_seconds())
             except Exception:
                 log.exception("Daily scheduler pass failed")
                 report, delay = PassReport(), STUCK_IDLE_SECONDS
@@ -439,6 +453,15 @@ class DailyScheduler:
             await self.store.release_daily_post(guild_id, day)
             await self._pause(guild_id, exc.reason)
             raise
+        except PostDelayed as exc:
+            log.warning(
+                "Daily post of guild %s for %s delayed (%s); retrying in %d minutes",
+                guild_id,
+                day,
+                exc,
+                RETRY_DELAYED_AFTER.total_seconds() // 60,
+            )
+            raise
         except Exception:
             log.exception("Daily post of guild %s for %s failed", guild_id, day)
             await self.store.finish_daily_post(guild_id, day, PostStatus.FAILED)
@@ -457,13 +480,25 @@ class DailyScheduler:
 
     # -- start-up and `daily now` -------------------------------------------------------------------
 
-    async def recover(self) -> None:
-        """Settle posts left ``claimed`` by a crash: record one found in the channel, else send or skip it."""
-        for post in await self.store.unfinished_daily_posts():
+    async def recover(self, claimed_before: datetime | None = None) -> int:
+        """Settle posts left ``claimed`` by a crash or a delayed send; return how many were looked at.
+
+        Each is recorded if found in the channel, else sent if its day is not over, else skipped. With
+        ``claimed_before``, only claims older than that are settled, never a send that may still be in flight.
+        """
+        posts = [
+            post
+            for post in await self.store.unfinished_daily_posts()
+            if claimed_before is None or post.claimed_at <= claimed_before
+        ]
+        for post in posts:
             try:
                 await self._recover_one(post)
+            except PostDelayed:
+                log.info("Daily post of guild %s for %s still delayed; will retry", post.guild_id, post.day)
             except Exception:
                 log.exception("Could not settle the daily post of guild %s for %s", post.guild_id, post.day)
+        return len(posts)
 
     async def _recover_one(self, post: DailyPost) -> None:
         schedule = await self.store.daily_schedule(post.guild_id)

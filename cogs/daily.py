@@ -11,6 +11,7 @@ import contextlib
 import logging
 from datetime import datetime, timedelta
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -22,6 +23,7 @@ from bot.daily import (
     DailySchedule,
     DailyScheduler,
     NowOutcome,
+    PostDelayed,
     PostUnavailable,
     plan_schedule,
     post_marker,
@@ -51,6 +53,8 @@ class DiscordPoster:
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             raise PostUnavailable("I am no longer in this server")
+        if guild.unavailable:
+            raise PostDelayed("the server is unavailable on Discord's side")
         channel = guild.get_channel(channel_id)
         if not isinstance(channel, discord.TextChannel):
             raise PostUnavailable(f"the channel <#{channel_id}> was deleted or I can no longer see it")
@@ -68,6 +72,10 @@ class DiscordPoster:
             raise PostUnavailable(f"the channel {channel.mention} was deleted") from exc
         except discord.Forbidden as exc:
             raise PostUnavailable(f"Discord refused my post in {channel.mention}: a permission is missing") from exc
+        except discord.DiscordServerError as exc:
+            raise PostDelayed(f"Discord answered {exc.status}") from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise PostDelayed(f"Discord could not be reached: {exc!r}") from exc
         return message.id
 
     async def find_sent(self, post: DailyPost) -> int | None:

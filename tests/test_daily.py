@@ -7,12 +7,15 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.daily import (
     AnswerStatus,
     DailyDelivery,
     DailyPost,
     DailyScheduler,
     NowOutcome,
+    PostDelayed,
     PostStatus,
     PostUnavailable,
     answer_daily,
@@ -343,3 +346,70 @@ async def test_answers_score_once_build_streaks_and_refuse_old_posts(store):
     assert (await store.daily_streak(1, 7)).current == 0
     assert (await store.daily_streak(1, 7)).best == 2
     assert (await answer(7, date(2026, 6, 4), right=True)).streak.current == 1
+
+
+# -- Discord unavailable -------------------------------------------------------------------------
+
+
+class FlakyPoster(FakePoster):
+    """Refuses the first ``failures`` sends as Discord being down; ``delivered`` makes a refused send arrive anyway."""
+
+    def __init__(self, clock: FakeClock, failures: int, *, delivered: bool = False) -> None:
+        super().__init__(clock)
+        self.failures = failures
+        self.delivered = delivered
+        self.attempts = 0
+
+    async def send(self, delivery: DailyDelivery) -> int:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            if self.delivered:  # the post went out but the answer was lost (a timeout after Discord took it)
+                await super().send(delivery)
+            raise PostDelayed("Discord answered 503")
+        return await super().send(delivery)
+
+
+async def run_loop_for(scheduler: DailyScheduler, clock: FakeClock, until: datetime) -> None:
+    """Run the scheduler's real loop on the fake clock until ``until``."""
+
+    async def idle(seconds: float) -> None:
+        if clock.now() >= until:
+            raise Crash()  # leaves the endless loop the way a dying process would
+        await clock.sleep(max(seconds, 1.0))
+
+    with pytest.raises(Crash):
+        await scheduler.run(idle)
+
+
+async def test_a_post_discord_could_not_take_is_retried_the_same_day(store, caplog):
+    clock = FakeClock(utc(2026, 11, 26, 8))
+    poster = FlakyPoster(clock, failures=2)
+    await schedule(store, clock, 1, time(9, 0), LONDON)
+    with caplog.at_level(logging.WARNING, logger="bot.daily"):
+        await run_loop_for(make_scheduler(store, clock, poster), clock, utc(2026, 11, 26, 12))
+    assert poster.attempts == 3
+    assert poster.days(1) == [date(2026, 11, 26)]
+    [(_, sent_at)] = poster.sent
+    assert utc(2026, 11, 26, 9, 20) <= sent_at <= utc(2026, 11, 26, 9, 40), "two retries, ten minutes apart"
+    assert (await store.daily_post(1, date(2026, 11, 26))).status is PostStatus.SENT
+    assert "delayed (Discord answered 503)" in caplog.text
+
+
+async def test_a_refused_send_that_arrived_anyway_is_found_not_sent_twice(store):
+    clock = FakeClock(utc(2026, 11, 26, 8))
+    poster = FlakyPoster(clock, failures=1, delivered=True)
+    await schedule(store, clock, 1, time(9, 0), LONDON)
+    await run_loop_for(make_scheduler(store, clock, poster), clock, utc(2026, 11, 26, 12))
+    assert poster.attempts == 1, "the retry looked in the channel first and found it"
+    assert poster.days(1) == [date(2026, 11, 26)]
+    post = await store.daily_post(1, date(2026, 11, 26))
+    assert (post.status, post.message_id) == (PostStatus.SENT, 10_000)
+
+
+async def test_a_post_delayed_past_the_end_of_its_day_is_skipped(store):
+    clock = FakeClock(utc(2026, 11, 26, 8))
+    poster = FlakyPoster(clock, failures=10_000)
+    await schedule(store, clock, 1, time(23, 45), LONDON)
+    await run_loop_for(make_scheduler(store, clock, poster), clock, utc(2026, 11, 27, 1))
+    assert poster.sent == []
+    assert (await store.daily_post(1, date(2026, 11, 26))).status is PostStatus.SKIPPED
