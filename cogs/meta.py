@@ -83,7 +83,7 @@ class Meta(commands.Cog):
             if found is None or found.hidden:
                 raise MythOrFactError(f"There is no command called `{clip(command, 50)}`. Try `{prefix}help`.")
             embed = discord.Embed(title=f"{prefix}{found.qualified_name}", colour=render.INFO_COLOUR)
-            details = command_line(found, prefix) + f"\n\n{found.help or ''}"
+            details = f"{command_usage(found, prefix)}\n{found.help or found.short_doc or 'No description.'}"
             if isinstance(found, commands.Group):
                 details += "\n\n" + "\n".join(
                     command_line(sub, prefix).replace("\n", " · ") for sub in sorted(found.commands, key=str)

@@ -277,6 +277,8 @@ async def test_help_lists_commands_in_both_forms(synced):
     assert "`!search <words>` · `/search`" in fields["Play"]
     assert "Owners" not in fields, "owner commands are hidden from members"
     assert all(len(value) <= 1024 for value in fields.values())
+    assert len(channel.last_message.embeds[0]) <= 6000, "Discord's limit for all of a message's embeds"
+    assert "`!config`" in fields["Moderators (Manage Server)"], "moderator commands are listed apart"
     result = await member.slash(channel, "help", command="myth")
     assert result.ephemeral
     assert "`!myth [topic]`" in result.response.embeds[0].description
