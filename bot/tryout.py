@@ -26,7 +26,8 @@ _OPTION = re.compile(r"(\w+):")
 
 WELCOME = """\
 Myth or Fact, offline try-out. You are 'you' in #trivia on a simulated server; nothing goes to Discord.
-Type a prefix command (!fact, !myth space, !topics, !search moon, !source <id>, !quiz 3, !help),
+Type a prefix command (!fact, !myth space, !topics, !search moon, !source <id>, !quiz 3, !help; you are a
+moderator too: !config, !daily set #trivia 09:00 Europe/Paris, !daily now, !fact add),
 a slash command (/fact, /myth topic:space, /search words:goldfish memory),
 'click <button label>' to press a button on the last reply (e.g. click Reveal the truth),
 'wait <seconds>' to move the simulated clock on (quiz questions end when their time is up), or 'quit'.
@@ -92,7 +93,8 @@ async def _session(read_line: Callable[[], str | None], write: Callable[[str], N
         async with simcord.run(bot, check_errors=False) as env:
             guild = env.create_guild(name="Try-out server")
             channel = guild.create_text_channel("trivia")
-            you = guild.add_member(env.create_user("you"))
+            moderators = guild.create_role("Moderators", permissions=discord.Permissions(manage_guild=True))
+            you = guild.add_member(env.create_user("you"), roles=[moderators])
             bot.owner_ids = {you.id}
             await you.send(channel, "!sync")
             seen = {message.id for message in channel.history()}
@@ -123,7 +125,8 @@ async def _session(read_line: Callable[[], str | None], write: Callable[[str], N
                         result = await you.click(last_with_buttons, label=line[6:].strip())
                         replies = _private_reply(result)
                     else:
-                        await you.send(channel, line)
+                        # Like a Discord client, turn "#trivia" into a channel mention.
+                        await you.send(channel, line.replace(f"#{channel.name}", f"<#{channel.id}>"))
                         replies = []
                     for message in channel.history():
                         if message.id not in seen and message.author.bot:

@@ -78,6 +78,11 @@ def friendly_message(error: BaseException, ctx: commands.Context | None = None) 
             return str(error)
         case commands.MissingRequiredArgument():
             return f"`{error.param.name}` is missing. Usage: {usage}"
+        case commands.ChannelNotFound() | commands.RoleNotFound() | commands.MemberNotFound():
+            what = {"ChannelNotFound": "channel", "RoleNotFound": "role", "MemberNotFound": "member"}
+            kind = what[type(error).__name__]
+            shown = clip(error.argument, 60).replace("`", "'")
+            return f"I can't find the {kind} `{shown}`. Mention it (pick it from Discord's list), or give its id."
         case (
             commands.BadArgument()
             | commands.BadLiteralArgument()

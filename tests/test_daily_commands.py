@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 import pytest
+from discord.ext import commands
 from simcord.backend.models.channel import Overwrite
 from simcord.enums import OverwriteType
 
@@ -330,3 +331,13 @@ async def test_a_removed_permission_pauses_until_daily_set_resumes(simcord_env, 
     await simcord_env.advance_time(HOUR)
     assert len(daily_posts(w.channel)) == 1, "resumed, and today's post goes out at the new time"
     assert len([m for m in w.lobby.history() if m.content.startswith("**The daily post is paused")]) == 1
+
+
+async def test_a_channel_typed_as_plain_text_gets_a_clear_hint(simcord_env, world, store):
+    w = world
+    await w.mod.send(w.lobby, "!daily set #nowhere 09:00")
+    assert w.lobby.last_message.content == (
+        "I can't find the channel `#nowhere`. Mention it (pick it from Discord's list), or give its id."
+    )
+    expect_errors(simcord_env, commands.ChannelNotFound)
+    assert await store.daily_schedule(w.guild.id) is None
