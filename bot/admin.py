@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.errors import MythOrFactError
@@ -199,11 +199,11 @@ def check_pack_id(pack_id: str, shipped: Iterable[str]) -> None:
         )
 
 
-def resolve_period(text: str, now: datetime) -> str:
-    """Turn ``all``, ``week`` (the current ISO week) or a week key such as ``2026-W48`` into a period key."""
+def resolve_period(text: str, now: datetime, zone: tzinfo = UTC) -> str:
+    """Turn ``all``, ``week`` (this ISO week in ``zone``) or a week key such as ``2026-W48`` into a period key."""
     cleaned = text.strip().lower()
     if cleaned == "week":
-        return week_key(now)
+        return week_key(now, zone)
     cleaned = cleaned.upper() if cleaned != ALL_TIME else cleaned
     if not is_period(cleaned):
         raise MythOrFactError(

@@ -7,9 +7,11 @@ import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.errors import MythOrFactError
 from bot.quiz import MIXED, Mode, QuizSettings
+from bot.scheduling import parse_zone
 from bot.text import clip
 
 QUIZ_MODES = (MIXED, *(mode.value for mode in Mode))
@@ -36,6 +38,8 @@ class ServerSettings:
     """Where the bot reports problems (a paused daily post); none means the server's system channel."""
     suggestions_per_day: int = 3
     """How many suggestions a member may send per day."""
+    timezone: str = "UTC"
+    """The server's IANA time zone: weekly leaderboards start on its Monday, and daily posts default to it."""
     quiz_rounds: int = 10
     """Questions in a quiz when the starter does not say."""
     quiz_seconds: int = 15
@@ -47,6 +51,10 @@ class ServerSettings:
     """End a quiz after this many unanswered questions in a row."""
     quiz_mode: str = MIXED
     """Mode of a quiz when the starter does not say: mixed, myth-or-fact, choice or typed."""
+
+    def zone(self) -> ZoneInfo:
+        """Return the server's time zone."""
+        return ZoneInfo(self.timezone)
 
     def quiz(self) -> QuizSettings:
         """Return the game settings these server settings describe."""
@@ -115,6 +123,13 @@ def _name_list(name: str, value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
+def _zone(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise MythOrFactError(f"`{name}` must be a time zone name such as `Europe/Paris`.")
+    parse_zone(value)
+    return value.strip()
+
+
 def _quiz_mode(name: str, value: Any) -> str:
     if value not in QUIZ_MODES:
         raise MythOrFactError(f"`{name}` must be one of {', '.join(QUIZ_MODES)}.")
@@ -129,6 +144,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "mod_role_id": _snowflake_or_none,
     "log_channel_id": _snowflake_or_none,
     "suggestions_per_day": _whole_number,
+    "timezone": _zone,
     "quiz_rounds": _whole_number,
     "quiz_seconds": _whole_number,
     "quiz_extra_time": _whole_number,

@@ -381,7 +381,8 @@ class Admin(commands.Cog):
     async def leaderboard_reset(self, ctx: commands.Context[MythOrFactBot], period: str = "all") -> None:
         """Empty one of this server's leaderboards, all time or a week (asks first)."""
         assert ctx.guild is not None
-        key = resolve_period(period, discord.utils.utcnow())
+        zone = (await self.bot.store.server_settings(ctx.guild.id)).zone()
+        key = resolve_period(period, discord.utils.utcnow(), zone)
         players = await self.bot.store.count_players(ctx.guild.id, key)
         if not players:
             await ctx.send(f"{period_name(key).capitalize()} is already empty; nothing to reset.", ephemeral=True)

@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.client import MythOrFactBot
 from bot.errors import MythOrFactError
 from bot.quiz import MODE_NAMES, Mode, time_limit
+from bot.scheduling import matching_zones, parse_zone
 from bot.settings import ServerSettings, describe_enabled, toggled
 from bot.store import AuditEntry
 from bot.text import clip, normalize_topic
@@ -107,6 +108,7 @@ def settings_embed(
     log_channel = f"<#{settings.log_channel_id}>" if settings.log_channel_id else "None: the server's system channel"
     field("Log channel", log_channel)
     field("Suggestions", f"Up to **{settings.suggestions_per_day}** a day per member")
+    field("Time zone", f"**{settings.timezone}**: weekly leaderboards start on its Monday; daily posts default to it")
     embed.set_footer(
         text=f"Change one with {command_prefix}config <setting>; quiz defaults with {command_prefix}quiz settings. "
         f"Past changes: {command_prefix}config history."
@@ -160,6 +162,11 @@ def matching_choices(names: Sequence[str], typed: str, label: Callable[[str], st
 
 CHANNEL_ACTIONS = ("add", "remove", "clear")
 LIST_ACTIONS = ("enable", "disable", "all")
+
+
+async def zone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Offer IANA time zone names matching what was typed."""
+    return [app_commands.Choice(name=zone, value=zone) for zone in matching_zones(current)]
 
 
 class Config(commands.Cog):
@@ -443,6 +450,23 @@ class Config(commands.Cog):
             return
         allowance = f"up to **{per_day}** suggestions a day" if per_day else "no suggestions (they are off)"
         await self._save(ctx, {"suggestions_per_day": per_day}, f"Members can send {allowance} (was {current}).")
+
+    @config.command(name="timezone", ignore_extra=False)
+    @app_commands.describe(zone="An IANA time zone such as Europe/Paris or America/New_York")
+    @app_commands.autocomplete(zone=zone_autocomplete)
+    async def config_timezone(self, ctx: commands.Context[MythOrFactBot], zone: str) -> None:
+        """Set the server's time zone (weekly leaderboards, the default for daily posts)."""
+        current = (await self._settings(ctx)).timezone
+        wanted = parse_zone(zone).key
+        if wanted == current:
+            await self._unchanged(ctx, f"the time zone is already {current}.")
+            return
+        await self._save(
+            ctx,
+            {"timezone": wanted},
+            f"Time zone: **{wanted}** (was {current}). Weekly leaderboards now start at midnight on its Monday; "
+            "daily posts set from now on use it unless given another zone.",
+        )
 
     # -- history -----------------------------------------------------------------------------------------------
 

@@ -202,7 +202,7 @@ class Daily(commands.Cog):
     @app_commands.describe(
         channel="Where to post",
         time="Local time, 24-hour, e.g. 09:00",
-        timezone="Time zone such as Europe/London (default UTC)",
+        timezone="Time zone such as Europe/London (default: the server's, see config timezone)",
         topic="Only items about this topic (default: all)",
     )
     @app_commands.autocomplete(timezone=zone_autocomplete, topic=topic_autocomplete)
@@ -221,7 +221,7 @@ class Daily(commands.Cog):
         topics = [summary.topic for summary in await self.bot.store.topics(ctx.guild.id)]
         if timezone and topic is None and timezone not in available_zones() and normalize_topic(timezone) in topics:
             timezone, topic = None, timezone  # `!daily set #general 09:00 space`
-        zone = parse_zone(timezone or "UTC")
+        zone = parse_zone(timezone or (await self.bot.store.server_settings(ctx.guild.id)).timezone)
         if topic is not None:
             topic = normalize_topic(topic)
             if topic not in topics:

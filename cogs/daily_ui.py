@@ -145,9 +145,9 @@ class DailyAnswerButton(
             await interaction.response.send_message("This daily post belongs to another server.", ephemeral=True)
             return
         now = discord.utils.utcnow()
-        result = await answer_daily(
-            interaction.client.store, self.guild_id, self.day, interaction.user.id, self.choice, now, week_key(now)
-        )
+        store = interaction.client.store
+        week = week_key(now, (await store.server_settings(self.guild_id)).zone())
+        result = await answer_daily(store, self.guild_id, self.day, interaction.user.id, self.choice, now, week)
         if result.status is AnswerStatus.RECORDED:
             await interaction.response.send_message(embed=answer_reply(result), ephemeral=True)
             return

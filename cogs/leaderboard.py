@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Literal
 
 import discord
@@ -21,9 +21,9 @@ PAGE_SIZE = 10
 PeriodChoice = Literal["all", "week"]
 
 
-def period_key(period: str, now: datetime | None = None) -> str:
-    """Turn the user's ``all``/``week`` into the store's period key (``all`` or this ISO week)."""
-    return ALL_TIME if period == "all" else week_key(now or discord.utils.utcnow())
+def period_key(period: str, zone: tzinfo, now: datetime | None = None) -> str:
+    """Turn the user's ``all``/``week`` into the store's period key (``all`` or this ISO week in the server's zone)."""
+    return ALL_TIME if period == "all" else week_key(now or discord.utils.utcnow(), zone)
 
 
 def period_title(period: str) -> str:
@@ -150,7 +150,8 @@ class Leaderboard(commands.Cog):
     ) -> None:
         """Show the server's quiz leaderboard, all time or this week."""
         assert ctx.guild is not None
-        embed, view = await leaderboard_page(self.bot, ctx.guild, period_key(period), page)
+        zone = (await self.bot.store.server_settings(ctx.guild.id)).zone()
+        embed, view = await leaderboard_page(self.bot, ctx.guild, period_key(period, zone), page)
         if view is None:
             await ctx.send(embed=embed)
         else:
@@ -164,7 +165,8 @@ class Leaderboard(commands.Cog):
         assert ctx.guild is not None
         target = member or ctx.author
         embed = discord.Embed(title=clip(f"Rank of {target.display_name}", render.TITLE_MAX), colour=render.INFO_COLOUR)
-        for period in (ALL_TIME, period_key("week")):
+        zone = (await self.bot.store.server_settings(ctx.guild.id)).zone()
+        for period in (ALL_TIME, period_key("week", zone)):
             row = await self.bot.store.member_rank(ctx.guild.id, period, target.id)
             if row is None:
                 value = "No games yet."

@@ -354,7 +354,8 @@ async def _play_quiz(bot: MythOrFactBot, running: RunningQuiz) -> None:
             result = session.close_round(skipped=running.skip_requested and not session.round_won)
             now = discord.utils.utcnow()
             # Shielded: a shutdown that cancels the quiz still lets a round being written commit.
-            await asyncio.shield(bot.store.record_round(session.record(result, now), week_key(now)))
+            week = week_key(now, (await bot.store.server_settings(session.guild_id)).zone())
+            await asyncio.shield(bot.store.record_round(session.record(result, now), week))
             closed = quiz_ui.closed_view(question)
             if closed is not None:
                 await _quietly(message.edit(view=closed))

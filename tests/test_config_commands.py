@@ -227,6 +227,7 @@ async def test_config_shows_every_setting_in_one_embed(simcord_env, world):
             "Moderators",
             "Log channel",
             "Suggestions",
+            "Time zone",
         ]
         assert field(embed, "Prefix") == f"`!` (the default)\nMentioning <@{simcord_env.bot.user.id}> always works too."
         assert field(embed, "Channels for commands and games") == "Everywhere"
@@ -240,6 +241,7 @@ async def test_config_shows_every_setting_in_one_embed(simcord_env, world):
         assert field(embed, "Moderators") == "Members with **Manage Server**"
         assert field(embed, "Log channel") == "None: the server's system channel"
         assert field(embed, "Suggestions") == "Up to **3** a day per member"
+        assert field(embed, "Time zone").startswith("**UTC**: weekly leaderboards start on its Monday")
 
 
 async def test_config_show_reflects_changed_settings(world, store):
@@ -702,3 +704,45 @@ async def test_a_moderator_only_group_guards_subcommands_without_their_own_check
     await user.send_dm("!probe poke")
     assert user.dm_channel.last_message.content == "This command only works in a server."
     expect_errors(simcord_env, commands.NoPrivateMessage)
+
+
+# -- time zone -------------------------------------------------------------------------------------------------------
+
+
+async def test_the_server_time_zone_decides_the_week_and_the_daily_default(simcord_env, world, store):
+    from bot.scores import PlayerResult, RoundRecord
+
+    w = world
+    await w.member.send(w.general, "!config timezone Pacific/Kiritimati")
+    assert (
+        bot_messages(w.general)[-1].content
+        == "You need the **Manage Server** permission to do that. Nothing was changed."
+    )
+    expect_errors(simcord_env, NotModerator)
+    await w.admin.send(w.general, "!config timezone Mars/Olympus")
+    assert "is not a time zone I know" in bot_messages(w.general)[-1].content
+    expect_errors(simcord_env, MythOrFactError)
+    assert (await store.server_settings(w.guild.id)).timezone == "UTC", "nothing changed"
+
+    # Sunday 4 January 2026, 12:00 UTC: still week 1 in UTC, already Monday of week 2 in UTC+14.
+    await simcord_env.advance_time((simcord_env.now().replace(day=4, hour=12) - simcord_env.now()).total_seconds())
+    now = simcord_env.now()
+    player = PlayerResult(w.member.id, points=10, correct=True, answer_ms=500, streak=1)
+    await store.record_round(RoundRecord(w.guild.id, "seed:w2", 1, "animals", now, (player,)), "2026-W02")
+    await w.member.send(w.general, "!leaderboard week")
+    assert last_embed(w.general).description.startswith("No scores yet"), "week 1 in UTC: empty"
+
+    await w.admin.send(w.general, "!config timezone Pacific/Kiritimati")
+    assert "Time zone: **Pacific/Kiritimati** (was UTC)" in last_embed(w.general).description
+    await w.member.send(w.general, "!leaderboard week")
+    board = last_embed(w.general)
+    assert "Week 2026-W02" in board.title and f"<@{w.member.id}>: 10 points" in board.description
+    assert next((e.action, e.detail) for e in await store.audit_history(w.guild.id)) == (
+        "setting",
+        "timezone: UTC → Pacific/Kiritimati",
+    )
+
+    await w.admin.send(w.general, f"!daily set {w.games.mention} 09:00")
+    schedule = await store.daily_schedule(w.guild.id)
+    assert schedule.zone == "Pacific/Kiritimati", "daily posts default to the server's zone"
+    assert schedule.next_due == now.replace(hour=19), "09:00 on Monday in UTC+14 is 19:00 UTC on Sunday"
