@@ -123,7 +123,7 @@ class Quiz(commands.Cog):
         wake(self.bot, running)
         await ctx.send("Skipping this question.", ephemeral=True)
 
-    @quiz.command(name="settings")
+    @quiz.command(name="settings", ignore_extra=False)
     @commands.guild_only()
     @app_commands.describe(
         rounds="Questions per quiz (1-50)",

@@ -314,6 +314,9 @@ async def test_quiz_settings_view_and_change_by_a_moderator(simcord_env, world, 
     assert saved.title == "Quiz settings saved"
     assert "Questions per quiz: **5**" in saved.description
     assert "myth or fact? 30 s" in saved.description, "20 s plus 50% extra time"
+    await admin.send(channel, "!quiz settings rounds:5")
+    assert bot_messages(channel)[-1].content.startswith("I couldn't understand that. Usage: `!quiz settings [rounds]")
+    expect_errors(simcord_env, commands.TooManyArguments)
     await admin.send(channel, "!quiz settings 99")
     assert bot_messages(channel)[-1].content == "`quiz_rounds` must be a whole number from 1 to 50."
     expect_errors(simcord_env, MythOrFactError)
