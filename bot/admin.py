@@ -79,8 +79,9 @@ def upload_format(filename: str) -> UploadFormat:
     for extension, kind in _EXTENSIONS.items():
         if lowered.endswith(extension):
             return kind
+    shown = clip(filename, 60).replace("`", "'")
     raise UploadRefused(
-        f"`{clip(filename, 60)}` is not a pack I can read: send a `.toml` pack, a Red trivia list (`.yaml`) "
+        f"`{shown}` is not a pack I can read: send a `.toml` pack, a Red trivia list (`.yaml`) "
         "or Open Trivia DB `.json`."
     )
 
@@ -120,6 +121,8 @@ def _parse_toml(data: bytes, name: str, *, partial: bool) -> PackUpload:
         raise _refusal(name, [PackProblem(name, "is not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise _refusal(name, [PackProblem(name, f"is not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise _refusal(name, [PackProblem(name, "is not usable TOML: it is nested too deeply")]) from None
     try:
         return PackUpload(parse_pack(document, name), "toml")
     except PackError as exc:

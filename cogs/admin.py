@@ -264,7 +264,13 @@ class Admin(commands.Cog):
         upload_format(file.filename)
         check_upload_size(file.size)  # before downloading anything
         await ctx.defer(ephemeral=True)
-        data = await file.read()
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:
+            log.info("Could not download the pack upload %r: %s", file.filename, exc)
+            raise MythOrFactError(
+                "I couldn't download that file from Discord (was the message deleted?). Attach it again, please."
+            ) from None
         try:
             upload = parse_upload(data, file.filename, partial=bool(partial))
         except UploadRefused as refused:

@@ -3,9 +3,11 @@
 It speaks enough of the protocol for discord.py to run unchanged: login, HELLO / IDENTIFY / READY / GUILD_CREATE,
 heartbeats, RESUME with replay of missed events, MESSAGE_CREATE, and INTERACTION_CREATE for slash commands,
 buttons, autocomplete and modal submits; on the REST side, messages, interaction callbacks, followups and
-command registration. Everything the bot sends is recorded so tests can check it, and faults can be injected:
-429s with ``retry_after``, 5xx errors, slow answers, a dropped websocket (forcing RESUME, or a new IDENTIFY when
-the session is invalidated) and replayed events.
+command registration. Members can attach files to messages and slash commands; the fake serves them at their
+``url`` (as Discord's CDN does) and counts every download. Everything the bot sends is recorded so tests can check
+it, files included (multipart uploads), and faults can be injected: 429s with ``retry_after``, 5xx errors, slow
+answers, a dropped websocket (forcing RESUME, or a new IDENTIFY when the session is invalidated) and replayed
+events.
 
 The server enforces a few of Discord's rules so that breaking them shows up in tests: an interaction must be
 answered within 3 seconds and only once, message content is at most 2,000 characters, embeds stay within their
@@ -20,7 +22,8 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable
+import urllib.parse
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -106,12 +109,27 @@ class Recorded:
     at: float = 0.0
     """``time.monotonic()`` when the request arrived."""
     query: dict[str, str] = field(default_factory=dict)
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    """Files sent with the request (multipart uploads), as (filename, content)."""
 
     @property
     def payload(self) -> dict[str, Any]:
         """The message-like part of the body: ``data`` of an interaction callback, else the body itself."""
         body = self.body if isinstance(self.body, dict) else {}
         return body.get("data") or {} if _CALLBACK.match(self.path) else body
+
+
+@dataclass
+class Upload:
+    """A file a member attached, which the fake serves at its attachment's ``url``."""
+
+    id: int
+    filename: str
+    data: bytes
+    downloads: int = 0
+    """How many times the bot fetched it."""
+    gone: bool = False
+    """Deleted from the CDN (as when the member deletes the message): fetching it gets a 404."""
 
 
 @dataclass
@@ -185,6 +203,8 @@ class FakeDiscord:
     """Every message the bot created, by id, as last edited."""
     interactions: dict[int, PendingInteraction] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    uploads: dict[int, Upload] = field(default_factory=dict)
+    """Files members attached, by attachment id."""
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sessions: dict[str, GatewaySession] = field(default_factory=dict)
     _session: GatewaySession | None = None
@@ -208,6 +228,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{filename}", self._serve_upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -258,9 +279,9 @@ class FakeDiscord:
     # -- REST ------------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.Response:
-        body = await request.json() if request.can_read_body and request.content_type == "application/json" else None
+        body, files = await self._read_body(request)
         path = "/" + request.match_info["path"]
-        record = Recorded(request.method, path, body, at=time.monotonic(), query=dict(request.query))
+        record = Recorded(request.method, path, body, at=time.monotonic(), query=dict(request.query), files=files)
         self.requests.append(record)
         authorized = request.headers.get("Authorization") == f"Bot {self.token}"
         response = await self._answer(request.method, path, body, record, authorized)
@@ -268,6 +289,47 @@ class FakeDiscord:
         async with self._posted:
             self._posted.notify_all()
         return response
+
+    @staticmethod
+    async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
+        """Return a request's JSON body and its files; a multipart upload carries the JSON as ``payload_json``."""
+        if not request.can_read_body:
+            return None, []
+        if request.content_type == "application/json":
+            return await request.json(), []
+        if request.content_type != "multipart/form-data":
+            return None, []
+        form = await request.post()
+        files = [(part.filename, part.file.read()) for part in form.values() if isinstance(part, web.FileField)]
+        payload = form.get("payload_json")
+        return (json.loads(payload) if isinstance(payload, str) else None), files
+
+    async def _serve_upload(self, request: web.Request) -> web.Response:
+        """Serve an attached file, as Discord's CDN does, counting the download."""
+        upload = self.uploads.get(int(request.match_info["id"]))
+        if upload is None or upload.gone or upload.filename != request.match_info["filename"]:
+            return web.Response(status=404, text="404: Not Found")
+        upload.downloads += 1
+        return web.Response(body=upload.data, content_type="application/octet-stream")
+
+    def attachment(self, filename: str, data: bytes, *, content_type: str | None = None) -> dict[str, Any]:
+        """Return the payload of a file a member attaches (to ``send_message`` or as a slash option); serve it."""
+        upload = Upload(next(self._ids), filename, data)
+        self.uploads[upload.id] = upload
+        url = f"{self.api_url}/attachments/{upload.id}/{urllib.parse.quote(filename, safe='')}"
+        payload: dict[str, Any] = {"id": str(upload.id), "filename": filename, "size": len(data), "url": url,
+                                   "proxy_url": url, "ephemeral": False}  # fmt: skip
+        if content_type:
+            payload["content_type"] = content_type
+        return payload
+
+    def delete_upload(self, attachment: dict[str, Any]) -> None:
+        """Make an attachment unavailable, as when its message is deleted before the bot downloads it."""
+        self.uploads[int(attachment["id"])].gone = True
+
+    def downloads(self, attachment: dict[str, Any]) -> int:
+        """Return how many times the bot fetched an attachment made by :meth:`attachment`."""
+        return self.uploads[int(attachment["id"])].downloads
 
     async def _answer(self, method: str, path: str, body: Any, record: Recorded, authorized: bool) -> web.Response:
         # Interaction callbacks and followups are authorised by their token, not the bot's.
@@ -735,15 +797,19 @@ class FakeDiscord:
         mention_everyone: bool = False,
         mention_user_ids: tuple[int, ...] = (),
         mention_role_ids: tuple[int, ...] = (),
+        attachments: Sequence[dict[str, Any]] = (),
     ) -> dict[str, Any]:
-        """Deliver a MESSAGE_CREATE from a member (in a server channel, a thread, or the DM channel)."""
+        """Deliver a MESSAGE_CREATE from a member (in a server channel, a thread, or the DM channel).
+
+        ``attachments`` are payloads from :meth:`attachment`.
+        """
         data = {
             "id": str(next(self._ids)), "channel_id": str(channel_id),
             "author": _user(author_id, USER_NAMES.get(author_id, "someone")),
             "content": content, "timestamp": _now(), "edited_timestamp": None, "tts": False,
             "mention_everyone": mention_everyone,
             "mentions": [_user(uid, USER_NAMES.get(uid, "someone")) for uid in mention_user_ids],
-            "mention_roles": [str(rid) for rid in mention_role_ids], "attachments": [], "embeds": [],
+            "mention_roles": [str(rid) for rid in mention_role_ids], "attachments": list(attachments), "embeds": [],
             "pinned": False, "type": 0,
         }  # fmt: skip
         if channel_id != DM_CHANNEL_ID:
@@ -814,6 +880,9 @@ class FakeDiscord:
         for name, value in options.items():
             known = next((o for o in schema if o["name"] == name), None)
             option_type = known["type"] if known else 3  # an unknown option arrives as a string
+            if isinstance(value, dict) and "url" in value:  # a file from attachment(): its id, resolved in data
+                data.setdefault("resolved", {}).setdefault("attachments", {})[value["id"]] = value
+                option_type, value = 11, value["id"]
             entry = {"name": name, "type": option_type, "value": value}
             if name == focused:
                 entry["focused"] = True
@@ -829,7 +898,10 @@ class FakeDiscord:
         channel_id: int = CHANNEL_ID,
         user_id: int = USER_ID,
     ) -> PendingInteraction:
-        """Run a registered slash command, e.g. ``slash("quiz start", {"rounds": 1})``; return the interaction."""
+        """Run a registered slash command, e.g. ``slash("quiz start", {"rounds": 1})``; return the interaction.
+
+        A file option takes a payload from :meth:`attachment`, e.g. ``{"file": fake.attachment("a.toml", data)}``.
+        """
         data = self._command_data(command_line, options or {}, None, channel_id)
         payload = self._interaction(2, data, channel_id, user_id)
         await self.dispatch("INTERACTION_CREATE", payload)

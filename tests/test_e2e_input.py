@@ -92,8 +92,8 @@ async def test_a_ten_thousand_character_answer_in_a_typed_round_is_judged_and_th
 
 
 async def test_unknown_options_and_values_are_refused_politely(world: World):
-    # An option the prefix form does not understand changes nothing: the settings are shown, not saved.
-    assert (await reply_to(world, "!quiz settings rounds=many")).startswith("Quiz settings\n")
+    # An option the prefix form does not understand changes nothing: the usage is shown, nothing is saved.
+    assert (await reply_to(world, "!quiz settings rounds=many")).startswith("I couldn't understand that. Usage:")
     assert "must be a whole number from 1 to 50" in await reply_to(world, "!quiz settings 999")
     assert "A quiz has 1 to 50 questions" in await reply_to(world, "!quiz 999 typed", author_id=CAROL_ID)
     assert "Usage" in await reply_to(world, "!source", author_id=BOB_ID)
