@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,23 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
         yield fake
     finally:
         await fake.stop()
+
+
+@dataclass
+class World:
+    """A fake Discord, the bot process talking to it, and the bot's database file."""
+
+    fake: FakeDiscord
+    bot: BotProcess
+    database: Path
+
+
+@asynccontextmanager
+async def synced_world(workdir: Path) -> AsyncIterator[World]:
+    """Start a fake Discord and the bot against it (database in ``workdir``), with slash commands synced."""
+    async with fake_discord() as fake, running_bot(fake, workdir / "bot.db", workdir) as bot:
+        await sync_commands(fake)
+        yield World(fake, bot, workdir / "bot.db")
 
 
 async def sync_commands(fake: FakeDiscord) -> None:

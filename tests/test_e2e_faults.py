@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from tests.conftest import SAMPLE_PACKS
 from tests.e2e_helpers import (
-    BotProcess,
+    World,
     eventually,
-    fake_discord,
     has_text,
     posted_text,
     query,
-    running_bot,
-    sync_commands,
+    synced_world,
     text_of,
 )
 from tests.fakediscord import BOB_ID, CHANNEL_ID, QUIZ_CHANNEL_IDS, USER_ID, FakeDiscord
@@ -36,22 +32,14 @@ KIND_BY_CLAIM = {
 }
 
 
-@dataclass
-class World:
-    fake: FakeDiscord
-    bot: BotProcess
-    database: Path
-
-
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def world(tmp_path_factory) -> AsyncIterator[World]:
     """One bot for the module, slash commands synced, quizzes of one 5-second question."""
     workdir = tmp_path_factory.mktemp("e2e-faults")
-    async with fake_discord() as fake, running_bot(fake, workdir / "bot.db", workdir) as bot:
-        await sync_commands(fake)
-        await fake.send_message("!quiz settings 1 5")
-        await fake.wait_for_post_in(CHANNEL_ID, has_text("Quiz settings saved"))
-        yield World(fake, bot, workdir / "bot.db")
+    async with synced_world(workdir) as world:
+        await world.fake.send_message("!quiz settings 1 5")
+        await world.fake.wait_for_post_in(CHANNEL_ID, has_text("Quiz settings saved"))
+        yield world
 
 
 def scores(world: World) -> dict[int, tuple[int, int, int]]:

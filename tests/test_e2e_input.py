@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from tests.e2e_helpers import BotProcess, fake_discord, has_text, posted_text, running_bot, sync_commands, text_of
+from tests.e2e_helpers import (
+    World,
+    has_text,
+    posted_text,
+    synced_world,
+    text_of,
+)
 from tests.fakediscord import (
     BOB_ID,
     CAROL_ID,
@@ -27,7 +31,6 @@ from tests.fakediscord import (
     QUIZ_CHANNEL_IDS,
     THREAD_ID,
     USER_ID,
-    FakeDiscord,
     Recorded,
 )
 
@@ -39,22 +42,14 @@ _CODE_SPAN = re.compile(r"`[^`]*`")
 _PINGS = re.compile(r"@everyone|@here|<@[!&]?\d+>")
 
 
-@dataclass
-class World:
-    fake: FakeDiscord
-    bot: BotProcess
-    database: Path
-
-
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def world(tmp_path_factory) -> AsyncIterator[World]:
     workdir = tmp_path_factory.mktemp("e2e-input")
-    async with fake_discord() as fake, running_bot(fake, workdir / "bot.db", workdir) as bot:
-        await sync_commands(fake)
-        await fake.send_message("!sync global")
-        await fake.wait_for_post_in(CHANNEL_ID, has_text("globally"))
-        yield World(fake, bot, workdir / "bot.db")
-        assert "Traceback" not in bot.log, bot.log
+    async with synced_world(workdir) as world:
+        await world.fake.send_message("!sync global")
+        await world.fake.wait_for_post_in(CHANNEL_ID, has_text("globally"))
+        yield world
+        assert "Traceback" not in world.bot.log, world.bot.log
 
 
 async def reply_to(

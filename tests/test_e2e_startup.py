@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from tests.conftest import SAMPLE_PACKS
 from tests.e2e_helpers import (
-    BotProcess,
+    World,
     eventually,
-    fake_discord,
     has_text,
     posted_text,
     query,
-    running_bot,
-    sync_commands,
+    synced_world,
     text_of,
 )
 from tests.fakediscord import (
@@ -35,7 +31,6 @@ from tests.fakediscord import (
     GUILD_ID,
     QUIZ_CHANNEL_IDS,
     USER_ID,
-    FakeDiscord,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -44,23 +39,15 @@ SAMPLE_ITEMS = tomllib.loads((SAMPLE_PACKS / "sample.toml").read_text())["items"
 KIND_BY_CLAIM = {item["claim"]: item["kind"] for item in SAMPLE_ITEMS}
 
 
-@dataclass
-class World:
-    fake: FakeDiscord
-    bot: BotProcess
-    database: Path
-
-
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def world(tmp_path_factory) -> AsyncIterator[World]:
     """One bot process for the whole module, with slash commands synced and 1-question, 5-second quizzes."""
     workdir = tmp_path_factory.mktemp("e2e-startup")
-    async with fake_discord() as fake, running_bot(fake, workdir / "bot.db", workdir) as bot:
-        await sync_commands(fake)
-        pending = await fake.slash("quiz settings", {"rounds": 1, "seconds": 5})
-        assert "Quiz settings saved" in text_of(await fake.final_text(pending))
-        yield World(fake, bot, workdir / "bot.db")
-        assert "Traceback" not in bot.log, bot.log
+    async with synced_world(workdir) as world:
+        pending = await world.fake.slash("quiz settings", {"rounds": 1, "seconds": 5})
+        assert "Quiz settings saved" in text_of(await world.fake.final_text(pending))
+        yield world
+        assert "Traceback" not in world.bot.log, world.bot.log
 
 
 def question_in(world: World, channel_id: int, after: int = 0):
