@@ -1,8 +1,7 @@
 """Daily post times in each server's own time zone, DST-correct, without Discord.
 
-Groundwork for daily facts: when a server's next post falls due, which local day a post belongs to, whether a
-post missed while the bot was down should still go out, and how to spread many posts due at the same moment
-under Discord's global rate limit.
+When a server's next daily post falls due, which local day a post belongs to, and whether a post missed while
+the bot was down should still go out. :mod:`bot.daily` schedules and paces the posts.
 """
 
 from __future__ import annotations
@@ -13,8 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import MythOrFactError
 
-POSTS_PER_SECOND = 48
-"""Scheduled posts per second across all servers: under Discord's 50 requests/s, leaving room for replies.
+POSTS_PER_SECOND = 47
+"""Scheduled posts per second across all servers: under Discord's 50 requests/s, leaving room for replies
+and for requests that arrive bunched up after leaving evenly spaced.
 
 The daily scheduler sends at this fixed rate, evenly spaced (see :class:`bot.daily.Pacer`)."""
 
@@ -111,22 +111,3 @@ def catch_up(at: time, zone: ZoneInfo, last_posted_day: date | None, now: dateti
     if last_posted_day is not None and last_posted_day >= missed_day:
         return None
     return Catchup(post=missed_day == today, day=missed_day)
-
-
-def spread(due: list[tuple[int, datetime]], per_second: int = POSTS_PER_SECOND) -> list[tuple[int, datetime]]:
-    """Give each (server, due time) a send time so that at most ``per_second`` posts go out in any second.
-
-    Posts keep their order (earliest due first, then server id) and are never sent before they are due.
-    """
-    ordered = sorted(due, key=lambda pair: (pair[1], pair[0]))
-    slots: list[tuple[int, datetime]] = []
-    window_start: datetime | None = None
-    used = 0
-    for guild_id, due_at in ordered:
-        if window_start is None or due_at >= window_start + timedelta(seconds=1):
-            window_start, used = due_at, 0
-        elif used >= per_second:
-            window_start, used = window_start + timedelta(seconds=1), 0
-        slots.append((guild_id, max(due_at, window_start)))
-        used += 1
-    return slots

@@ -1,9 +1,8 @@
-"""Unit tests for daily post times: time zones, DST, catching up after downtime, and spreading posts."""
+"""Unit tests for daily post times: time zones, DST, and catching up after downtime."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +16,6 @@ from bot.scheduling import (
     occurrence,
     parse_local_time,
     parse_zone,
-    spread,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -93,20 +91,3 @@ def test_downtime_over_the_due_time_posts_the_same_day_and_skips_older_days():
     assert late is not None and late.post is False and late.day == date(2026, 6, 2)
     # With no post recorded at all, today's passed time counts as missed (the caller decides for new schedules).
     assert catch_up(at, PARIS, None, utc(2026, 6, 2, 15)).post is True
-
-
-def test_spread_keeps_every_second_under_the_limit():
-    due_at = utc(2026, 11, 26, 9, 0)
-    slots = spread([(guild, due_at) for guild in range(10_000)], per_second=45)
-    assert len(slots) == 10_000
-    per_second = Counter(int((send - due_at).total_seconds()) for _, send in slots)
-    assert max(per_second.values()) == 45
-    last = max(send for _, send in slots)
-    assert last - due_at == timedelta(seconds=10_000 // 45), "as fast as the limit allows"
-    assert all(send >= due_at for _, send in slots)
-
-
-def test_spread_never_sends_early_and_keeps_order():
-    first, later = utc(2026, 1, 1, 9, 0), utc(2026, 1, 1, 9, 0, 30)
-    slots = spread([(2, later), (1, first), (3, first)], per_second=2)
-    assert slots == [(1, first), (3, first), (2, later)]
