@@ -163,13 +163,22 @@ class MythOrFactBot(commands.Bot):
     # -- slow slash commands -------------------------------------------------------------------
 
     async def _watch_slash_reply(self, ctx: commands.Context) -> None:
-        """Before a slash command runs, arrange for its answer to be deferred if it is slow (see below)."""
-        if ctx.interaction is not None:
-            task = asyncio.create_task(self._defer_when_slow(ctx.interaction), name=f"defer-{ctx.interaction.id}")
+        """Before a slash command runs, arrange for its answer to be deferred if it is slow (see below).
+
+        Commands that answer with a form are left alone (a form cannot follow a deferral). Moderator commands and
+        those marked ``extras={"private_reply": True}`` defer privately, so their answer stays private.
+        """
+        from cogs.checks import is_moderator_command
+
+        if ctx.interaction is not None and ctx.command is not None and not ctx.command.extras.get("opens_form"):
+            private = is_moderator_command(ctx.command) or bool(ctx.command.extras.get("private_reply"))
+            task = asyncio.create_task(
+                self._defer_when_slow(ctx.interaction, private=private), name=f"defer-{ctx.interaction.id}"
+            )
             self._watchdogs.add(task)
             task.add_done_callback(self._watchdogs.discard)
 
-    async def _defer_when_slow(self, interaction: discord.Interaction) -> None:
+    async def _defer_when_slow(self, interaction: discord.Interaction, *, private: bool) -> None:
         """Defer an interaction still unanswered after a while, so Discord's 3 s limit does not lose the reply.
 
         A database waiting on a lock, or Discord rate-limiting the bot, can hold a command up; the reply then
@@ -185,7 +194,7 @@ class MythOrFactBot(commands.Bot):
         if interaction.response.is_done() or interaction.is_expired():
             return
         try:
-            await interaction.response.defer(thinking=True)
+            await interaction.response.defer(thinking=True, ephemeral=private)
         except discord.HTTPException as exc:
             log.warning("Could not defer a slow interaction: %s", exc)
         else:

@@ -19,6 +19,7 @@ from discord.ext import commands
 
 from bot.admin import (
     EXPORT_MAX_BYTES,
+    RESERVED_PACK_IDS,
     SWEEP_INTERVAL,
     ForgetReport,
     PurgeReport,
@@ -45,7 +46,6 @@ CONFIRM_SECONDS = 300
 """How long a confirmation's buttons work."""
 SWEEP_EVENT = "retention_sweep"
 """Dispatch this event to run the retention sweep now instead of at its next six-hourly turn."""
-RESERVED_REMOVALS = frozenset({"custom"})
 
 
 def _now_seconds() -> int:
@@ -319,7 +319,7 @@ class Admin(commands.Cog):
         """Retire one of this server's imported packs: its items are no longer served here."""
         assert ctx.guild is not None
         pack_id = pack_id.strip().strip("`").lower()
-        if pack_id in RESERVED_REMOVALS:
+        if pack_id in RESERVED_PACK_IDS:
             raise MythOrFactError("`custom` holds this server's custom facts; remove those one by one instead.")
         retired = await self.bot.store.remove_server_pack(ctx.guild.id, pack_id)
         await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "pack", f"removed {pack_id} ({retired} items)")
@@ -360,7 +360,7 @@ class Admin(commands.Cog):
 
     # -- a member's own data -------------------------------------------------------------------
 
-    @commands.hybrid_command(name="forgetme")
+    @commands.hybrid_command(name="forgetme", extras={"private_reply": True})
     @commands.guild_only()
     @app_commands.guild_only()
     async def forgetme(self, ctx: commands.Context[MythOrFactBot]) -> None:
@@ -415,9 +415,9 @@ class Admin(commands.Cog):
         assert ctx.guild is not None
         await ctx.defer(ephemeral=True)
         sections = await self.bot.store.export_sections(ctx.guild.id)
-        export = build_export(
-            ctx.guild.id, sections, discord.utils.utcnow(), limit=min(ctx.guild.filesize_limit, EXPORT_MAX_BYTES)
-        )
+        limit = min(ctx.guild.filesize_limit, EXPORT_MAX_BYTES)
+        # Off the event loop: a big server's export is megabytes of JSON, which would stall every other server.
+        export = await asyncio.to_thread(build_export, ctx.guild.id, sections, discord.utils.utcnow(), limit)
         size = _kilobytes(len(export.data))
         note = ""
         if export.truncated:

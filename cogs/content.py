@@ -71,7 +71,7 @@ class Content(commands.Cog):
         """Moderators: this server's own facts and myths (add, edit, remove, list); also `fact add` and so on."""
         await self.customfact_list(ctx)
 
-    @customfact.command(name="add")
+    @customfact.command(name="add", extras={"opens_form": True})
     @commands.guild_only()
     @moderator_only()
     @app_commands.describe(kind="fact (true, the default) or myth (a popular belief that is wrong)")
@@ -79,7 +79,7 @@ class Content(commands.Cog):
         """Write a new fact or myth for this server's rotation (opens a form)."""
         await self._open_form(ctx, "add", kind)
 
-    @customfact.command(name="edit")
+    @customfact.command(name="edit", extras={"opens_form": True})
     @commands.guild_only()
     @moderator_only()
     @app_commands.describe(number="The custom fact's number, e.g. 3 for custom/3", kind="Change it to a fact or a myth")
@@ -113,7 +113,7 @@ class Content(commands.Cog):
 
     # -- suggestions and the review queue ------------------------------------------------------
 
-    @commands.hybrid_command(name="suggest")
+    @commands.hybrid_command(name="suggest", extras={"opens_form": True})
     @commands.guild_only()
     @app_commands.describe(kind="fact (true, the default) or myth (a popular belief that is wrong)")
     async def suggest(self, ctx: commands.Context[MythOrFactBot], kind: KindChoice = "fact") -> None:

@@ -71,11 +71,11 @@ class Meta(commands.Cog):
             sections[section].append(summary_line(command, prefix))
         return sections
 
-    @commands.hybrid_command(name="help")
+    @commands.hybrid_command(name="help", extras={"private_reply": True})
     @app_commands.describe(command="A command to explain in detail, e.g. daily set")
     async def help_command(self, ctx: commands.Context[MythOrFactBot], *, command: str | None = None) -> None:
         """List the commands, or explain one of them."""
-        prefix = ctx.clean_prefix if ctx.interaction is None else "!"
+        prefix = ctx.clean_prefix if ctx.interaction is None else self.bot.config.command_prefix
         if ctx.interaction is not None and ctx.guild is not None:
             prefix = (await self.bot.store.server_settings(ctx.guild.id)).prefix or self.bot.config.command_prefix
         if command:
