@@ -37,15 +37,15 @@ log = logging.getLogger(__name__)
 
 MARKER = "Daily fact"
 MAX_IN_FLIGHT = 16
-"""Sends awaiting Discord's answer at once; at 48/s and normal latency only one or two are."""
+"""Sends awaiting Discord's answer at once; at 47/s and normal latency only one or two are."""
 BATCH = 500
 """Due schedules read per query during a pass."""
 MAX_IDLE_SECONDS = 3600.0
 """The scheduler looks at the table at least this often, even when nothing seems due."""
 STUCK_IDLE_SECONDS = 30.0
+"""Pause between passes when something due could not be handled (the database is failing, say)."""
 RETRY_DELAYED_AFTER = timedelta(minutes=10)
 """A post Discord could not take is retried after this long (never while a send may still be in flight)."""
-"""Pause between passes when something due could not be handled (the database is failing, say)."""
 KINDS = ("myth", "fact")
 
 
@@ -277,6 +277,8 @@ class NowOutcome(StrEnum):
     ALREADY_DONE = "already done"
     UNAVAILABLE = "unavailable"
     NOTHING_TO_POST = "nothing to post"
+    DELAYED = "delayed"
+    """Discord could not take the post just now; the scheduler retries it within the day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,9 +327,12 @@ class DailyScheduler:
 
     async def run(self, idle: Callable[[float], Awaitable[None]]) -> None:
         """Settle crashed claims, then post what is due, forever; ``idle(seconds)`` returns early on a change."""
-        await self.recover()
+        first = True
         while True:
             try:
+                if first:  # settle what a crash left behind, once the database answers
+                    await self.recover()
+                    first = False
                 report = await self.run_pass()
                 if await self.recover(claimed_before=self.now() - RETRY_DELAYED_AFTER):
                     report.handled += 1
@@ -537,6 +542,8 @@ class DailyScheduler:
             await self._send(delivery)
         except PostUnavailable as exc:
             return NowResult(NowOutcome.UNAVAILABLE, reason=exc.reason)
+        except PostDelayed as exc:
+            return NowResult(NowOutcome.DELAYED, await self.store.daily_post(guild_id, day), reason=str(exc))
         return NowResult(NowOutcome.POSTED, await self.store.daily_post(guild_id, day))
 
 

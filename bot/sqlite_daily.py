@@ -195,7 +195,9 @@ class DailyQueries:
 
     async def unfinished_daily_posts(self) -> list[DailyPost]:
         """Return posts still ``claimed`` (a crash between claiming and recording the send)."""
-        rows = await self._fetchall(f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE status = 'claimed'")
+        rows = await self._fetchall(
+            f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE status = 'claimed' ORDER BY claimed_at"
+        )
         return [_post(row) for row in rows]
 
     # -- answers and streaks -------------------------------------------------------------------

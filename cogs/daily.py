@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.client import MythOrFactBot
 from bot.daily import (
+    RETRY_DELAYED_AFTER,
     DailyDelivery,
     DailyPost,
     DailySchedule,
@@ -85,7 +86,7 @@ class DiscordPoster:
         if not channel.permissions_for(channel.guild.me).read_message_history:
             return None
         marker = post_marker(post.day)
-        after = post.claimed_at - timedelta(minutes=5)
+        after = post.claimed_at - timedelta(seconds=5)  # oldest first from just before the claim
         async for message in channel.history(limit=HISTORY_LOOKBACK, after=after):
             footer = message.embeds[0].footer.text if message.embeds else None
             if message.author.id == self.bot.user.id and footer and footer.startswith(marker):
@@ -285,6 +286,13 @@ class Daily(commands.Cog):
             await ctx.send(f"Today's daily post is up: {daily_ui.post_url(result.post)}", ephemeral=True)
         elif result.outcome is NowOutcome.ALREADY_DONE:
             await ctx.send(already_posted(result.post), ephemeral=True)
+        elif result.outcome is NowOutcome.DELAYED:
+            minutes = int(RETRY_DELAYED_AFTER.total_seconds() // 60)
+            await ctx.send(
+                f"Discord could not take the post just now ({result.reason}). I'll try again within {minutes} minutes; "
+                "it still counts as today's post.",
+                ephemeral=True,
+            )
         else:
             raise MythOrFactError(
                 f"I couldn't post: {result.reason}. The daily post is paused; fix that and run `daily set` again."

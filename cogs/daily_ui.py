@@ -20,6 +20,7 @@ from bot.scores import week_key
 from bot.store import StoredItem
 from bot.text import clip
 from cogs import render
+from cogs.checks import ChannelNotAllowed
 from cogs.errors import permission_names
 from cogs.quiz import start_quiz
 
@@ -195,6 +196,9 @@ class DailyQuizButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:
             )
             return
         settings = await interaction.client.store.server_settings(guild.id)
+        if settings.allowed_channels and channel.id not in settings.allowed_channels:
+            await interaction.response.send_message(str(ChannelNotAllowed(settings.allowed_channels)), ephemeral=True)
+            return
         stop = f"{settings.prefix or interaction.client.config.command_prefix}quiz stop"
         try:
             await start_quiz(

@@ -413,3 +413,15 @@ async def test_a_post_delayed_past_the_end_of_its_day_is_skipped(store):
     await run_loop_for(make_scheduler(store, clock, poster), clock, utc(2026, 11, 27, 1))
     assert poster.sent == []
     assert (await store.daily_post(1, date(2026, 11, 26))).status is PostStatus.SKIPPED
+
+
+async def test_daily_now_while_discord_fails_is_retried_by_the_scheduler(store):
+    clock = FakeClock(utc(2026, 11, 26, 6))
+    poster = FlakyPoster(clock, failures=1)
+    await schedule(store, clock, 1, time(9, 0), LONDON)
+    scheduler = make_scheduler(store, clock, poster)
+    result = await scheduler.post_now(1)
+    assert (result.outcome, result.reason) == (NowOutcome.DELAYED, "Discord answered 503")
+    assert result.post.status is PostStatus.CLAIMED, "still today's post, to be retried"
+    await run_loop_for(scheduler, clock, utc(2026, 11, 26, 20))
+    assert poster.days(1) == [date(2026, 11, 26)], "sent once by the retry, and not again at 09:00"

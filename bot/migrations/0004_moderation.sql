@@ -73,6 +73,8 @@ CREATE TABLE daily_posts (
     claimed_at TEXT NOT NULL,
     PRIMARY KEY (guild_id, day)
 ) WITHOUT ROWID;
+-- Posts still waiting to be settled (a crash or a delayed send), looked at on every scheduler pass.
+CREATE INDEX daily_posts_claimed ON daily_posts (claimed_at) WHERE status = 'claimed';
 
 -- Members' answers to a daily post: one per member and day.
 CREATE TABLE daily_answers (
