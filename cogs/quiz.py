@@ -321,7 +321,9 @@ async def close_interrupted_quizzes(bot: MythOrFactBot) -> int:
     is deleted before its message is sent, so a quiz is announced as interrupted at most once.
     """
     closed = 0
-    for session_id, _guild_id, channel_id in await bot.store.running_quizzes():
+    for session_id, guild_id, channel_id in await bot.store.running_quizzes():
+        if bot.get_guild(guild_id) is None:
+            continue  # a server another process (shard) serves, or one the bot left: not ours to close
         if bot.quizzes.by_session_id(session_id) is not None or not await _forget_running(bot, session_id):
             continue
         closed += 1
