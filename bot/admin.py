@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from bot.content import CUSTOM_PACK
 from bot.errors import MythOrFactError
 from bot.importers import ImportRefused, Skip, convert
 from bot.packs import Pack, PackError, PackProblem, parse_pack
@@ -34,7 +35,7 @@ MAX_UPLOAD_BYTES = 256 * 1024
 """Uploaded packs larger than this are refused before they are downloaded (and again on the bytes)."""
 MAX_SERVER_PACKS = 20
 """How many uploaded packs one server may have at a time."""
-RESERVED_PACK_IDS = frozenset({"custom"})
+RESERVED_PACK_IDS = frozenset({CUSTOM_PACK})
 """Pack ids a server cannot upload: ``custom`` holds the server's custom facts."""
 EXPORT_MAX_BYTES = 8 * 1024 * 1024
 """Exports stay below this size, under Discord's smallest upload limit for bots."""

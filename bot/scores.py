@@ -168,7 +168,3 @@ class ScoreStore(Protocol):
     async def server_totals(self, guild_id: int, topics: int = 5) -> ServerTotals:
         """Return the server's totals for `stats`, with its ``topics`` most played topics."""
         ...
-
-    async def forget_member(self, guild_id: int, user_id: int) -> None:
-        """Delete a member's scores in a server, in every period; item statistics and disputes stay."""
-        ...

@@ -22,9 +22,10 @@ from bot.admin import (
     UploadRefused,
     check_pack_id,
 )
+from bot.content import CUSTOM_PACK
 from bot.packs import Pack
 from bot.scores import is_period
-from bot.store import PackSummary, SyncReport
+from bot.store import PackSummary, SyncReport, public_pack_id, server_pack_id
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -78,7 +79,7 @@ def _export_row(row: aiosqlite.Row) -> dict[str, Any]:
         if key in _JSON_COLUMNS and isinstance(value, str):
             value = json.loads(value)
         elif key in ("pack_id", "id") and isinstance(value, str):
-            value = value.rpartition("~")[2]
+            value = public_pack_id(value)
         if key != "guild_id":
             out[key] = value
     return out
@@ -94,6 +95,7 @@ class AdminQueries:
         def _transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
         async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]: ...
         async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None: ...
+        async def _keep_new_pack_enabled(self, guild_id: int, pack_id: str) -> None: ...
         async def _upsert_pack(
             self, pack: Pack, db_pack_id: str, guild_id: int | None, now: str, author_id: int | None = None
         ) -> SyncReport: ...
@@ -107,22 +109,26 @@ class AdminQueries:
 
     async def import_server_pack(self, guild_id: int, pack: Pack) -> SyncReport:
         """Add or update a server's own pack in one transaction; items keep their keys across re-imports."""
-        db_pack_id = f"{guild_id}~{pack.id}"
+        db_pack_id = server_pack_id(guild_id, pack.id)
         async with self._transaction():
             check_pack_id(pack.id, await self.shipped_pack_ids())
             others = await self._fetchone(
                 "SELECT COUNT(*) AS n FROM packs WHERE guild_id = ? AND active = 1 AND id NOT IN (?, ?)",
-                (guild_id, db_pack_id, f"{guild_id}~custom"),
+                (guild_id, db_pack_id, server_pack_id(guild_id, CUSTOM_PACK)),
             )
             if others is not None and others["n"] >= MAX_SERVER_PACKS:
                 raise UploadRefused(
                     f"This server already has {MAX_SERVER_PACKS} uploaded packs; remove one with `pack remove` first."
                 )
-            return await self._upsert_pack(pack, db_pack_id, guild_id, _iso(datetime.now(UTC)))
+            known = await self._fetchone("SELECT 1 FROM packs WHERE id = ?", (db_pack_id,))
+            report = await self._upsert_pack(pack, db_pack_id, guild_id, _iso(datetime.now(UTC)))
+        if known is None:
+            await self._keep_new_pack_enabled(guild_id, pack.id)
+        return report
 
     async def remove_server_pack(self, guild_id: int, pack_id: str) -> int:
         """Retire a server's uploaded pack and its items; return how many items were retired."""
-        db_pack_id = f"{guild_id}~{pack_id}"
+        db_pack_id = server_pack_id(guild_id, pack_id)
         async with self._transaction() as conn:
             found = await self._fetchone(
                 "SELECT 1 FROM packs WHERE id = ? AND guild_id = ? AND active = 1", (db_pack_id, guild_id)
@@ -143,7 +149,7 @@ class AdminQueries:
             (guild_id,),
         )
         return [
-            PackSummary(row["id"].rpartition("~")[2], row["name"], row["description"], row["version"], row["n"])
+            PackSummary(public_pack_id(row["id"]), row["name"], row["description"], row["version"], row["n"])
             for row in rows
         ]
 

@@ -26,6 +26,7 @@ from bot.content import (
     suggestion_limit_message,
 )
 from bot.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
+from bot.store import PUBLIC_REF_SQL, server_pack_id
 from bot.text import clip
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 
     from bot.packs import Item
 
-# The public id of an item in SQL: a server pack's database id "<guild>~<pack>" loses its server part.
-_PUBLIC_REF = "substr(items.pack_id, instr(items.pack_id, '~') + 1) || '/' || items.item_id"
 _DAY = timedelta(hours=24)
 
 
@@ -45,7 +44,7 @@ def _timestamp(moment: datetime) -> str:
 
 
 def _custom_pack_id(guild_id: int) -> str:
-    return f"{guild_id}~{CUSTOM_PACK}"
+    return server_pack_id(guild_id, CUSTOM_PACK)
 
 
 def _row_to_suggestion(row: aiosqlite.Row) -> Suggestion:
@@ -73,6 +72,8 @@ class ContentQueries:
         def _transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
         async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]: ...
         async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None: ...
+        async def _keep_new_pack_enabled(self, guild_id: int, pack_id: str) -> None: ...
+        async def _insert_audit(self, guild_id: int, user_id: int, action: str, detail: str, at: str) -> None: ...
 
     # -- custom facts --------------------------------------------------------------------------
 
@@ -80,7 +81,11 @@ class ContentQueries:
         """Store a new custom fact with the server's next number, credited to ``author_id``; audit it."""
         async with self._transaction():
             _, number = await self._create_custom_fact(guild_id, draft, author_id, now)
-            await self._audit(guild_id, author_id, "fact", f"added custom/{number}: {clip(draft.claim, 120)}", now)
+            await self._insert_audit(
+                guild_id, author_id, "fact", f"added custom/{number}: {clip(draft.claim, 120)}", _timestamp(now)
+            )
+        if number == 1:
+            await self._keep_new_pack_enabled(guild_id, CUSTOM_PACK)
         return await self.custom_fact(guild_id, number)
 
     async def edit_custom_fact(
@@ -109,7 +114,9 @@ class ContentQueries:
             )
             if cursor.rowcount == 0:
                 raise UnknownCustomFact(number)
-            await self._audit(guild_id, editor_id, "fact", f"edited custom/{number}: {clip(draft.claim, 120)}", now)
+            await self._insert_audit(
+                guild_id, editor_id, "fact", f"edited custom/{number}: {clip(draft.claim, 120)}", _timestamp(now)
+            )
         return await self.custom_fact(guild_id, number)
 
     async def remove_custom_fact(self, guild_id: int, number: int, remover_id: int, now: datetime) -> CustomFact:
@@ -119,9 +126,8 @@ class ContentQueries:
             cursor = await conn.execute("UPDATE items SET retired = 1 WHERE pk = ? AND retired = 0", (fact.item.pk,))
             if cursor.rowcount == 0:  # removed by someone else in the meantime
                 raise UnknownCustomFact(number)
-            await self._audit(
-                guild_id, remover_id, "fact", f"removed custom/{number}: {clip(fact.item.claim, 120)}", now
-            )
+            detail = f"removed custom/{number}: {clip(fact.item.claim, 120)}"
+            await self._insert_audit(guild_id, remover_id, "fact", detail, _timestamp(now))
         return fact
 
     async def custom_fact(self, guild_id: int, number: int) -> CustomFact:
@@ -275,10 +281,14 @@ class ContentQueries:
                 (status, moderator_id, _timestamp(now), item_pk, suggestion_id),
             )
             became = f" as {ref}" if ref else ""
-            detail = f"{status} suggestion #{suggestion_id} by user {suggestion.user_id}{became}: "
-            await self._audit(guild_id, moderator_id, "suggestion", detail + clip(suggestion.claim, 100), now)
+            detail = f"{status} suggestion #{suggestion_id}{became}: "
+            await self._insert_audit(
+                guild_id, moderator_id, "suggestion", detail + clip(suggestion.claim, 100), _timestamp(now)
+            )
             row = await self._fetchone(select, (suggestion_id, guild_id))
         assert row is not None
+        if ref == f"{CUSTOM_PACK}/1":
+            await self._keep_new_pack_enabled(guild_id, CUSTOM_PACK)
         return Review(_row_to_suggestion(row), changed=True, ref=ref)
 
     # -- disputes and hidden items -------------------------------------------------------------
@@ -291,7 +301,7 @@ class ContentQueries:
                            JOIN items ON items.pk = open.item_pk
                            WHERE items.retired = 0 AND (items.guild_id IS NULL OR items.guild_id = :guild)"""
         rows = await self._fetchall(
-            f"""SELECT items.pk, {_PUBLIC_REF} AS ref, items.kind, open.disputes,
+            f"""SELECT items.pk, {PUBLIC_REF_SQL} AS ref, items.kind, open.disputes,
                        CASE WHEN items.claim != '' THEN items.claim ELSE COALESCE(items.question, '') END AS text
                 FROM {open_disputes} ORDER BY open.disputes DESC, open.first LIMIT :limit""",
             params,
@@ -332,7 +342,7 @@ class ContentQueries:
             closed = await self._close_disputes(guild_id, item_pk, now)
             if hidden or closed:
                 detail = f"hid {ref} in this server and closed {closed} dispute{'s' * (closed != 1)}"
-                await self._audit(guild_id, moderator_id, "dispute", detail, now)
+                await self._insert_audit(guild_id, moderator_id, "dispute", detail, _timestamp(now))
         return hidden, closed
 
     async def dismiss_disputes(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> int:
@@ -342,12 +352,12 @@ class ContentQueries:
             closed = await self._close_disputes(guild_id, item_pk, now)
             if closed:
                 detail = f"dismissed {closed} dispute{'s' * (closed != 1)} of {ref}"
-                await self._audit(guild_id, moderator_id, "dispute", detail, now)
+                await self._insert_audit(guild_id, moderator_id, "dispute", detail, _timestamp(now))
         return closed
 
     async def _visible_ref(self, guild_id: int, item_pk: int) -> str:
         row = await self._fetchone(
-            f"SELECT {_PUBLIC_REF} AS ref FROM items WHERE pk = ? AND (guild_id IS NULL OR guild_id = ?)",
+            f"SELECT {PUBLIC_REF_SQL} AS ref FROM items WHERE pk = ? AND (guild_id IS NULL OR guild_id = ?)",
             (item_pk, guild_id),
         )
         if row is None:
@@ -361,10 +371,3 @@ class ContentQueries:
             (_timestamp(now), guild_id, item_pk),
         )
         return len(rows)
-
-    async def _audit(self, guild_id: int, user_id: int, action: str, detail: str, now: datetime) -> None:
-        """Write one audit line inside the caller's transaction."""
-        await self._fetchall(
-            "INSERT INTO audit_log (guild_id, user_id, action, detail, at) VALUES (?, ?, ?, ?, ?)",
-            (guild_id, user_id, action, detail, _timestamp(now)),
-        )

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.scores import ALL_TIME, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
+from bot.store import PUBLIC_REF_SQL
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -139,10 +140,6 @@ def _score_row(row: aiosqlite.Row, position: int) -> ScoreRow:
     )
 
 
-# The public id ``pack/item``: a server pack's database id "<guild>~<pack>" loses its server part.
-_ITEM_REF = "substr(items.pack_id, instr(items.pack_id, '~') + 1) || '/' || items.item_id"
-
-
 class ScoreQueries:
     """The :class:`bot.scores.ScoreStore` half of the SQLite store."""
 
@@ -225,12 +222,6 @@ class ScoreQueries:
                 for player in players
             ],
         )
-
-    async def forget_member(self, guild_id: int, user_id: int) -> None:
-        """Delete a member's scores in a server, in every period; item statistics and disputes stay."""
-        async with self._transaction() as conn:
-            # The triggers on `scores` take the member out of `rank_buckets` too.
-            await conn.execute("DELETE FROM scores WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
 
     # -- leaderboards --------------------------------------------------------------------------
 
@@ -339,7 +330,7 @@ class ScoreQueries:
     async def hardest_items(self, guild_id: int, limit: int = 5, min_answers: int = 3) -> list[ItemStats]:
         """Return the live items this server answers worst: lowest correct rate among those with ``min_answers``."""
         rows = await self._fetchall(
-            f"""SELECT items.pk, {_ITEM_REF} AS ref, {_ITEM_TEXT} AS text,
+            f"""SELECT items.pk, {PUBLIC_REF_SQL} AS ref, {_ITEM_TEXT} AS text,
                        stats.times_asked, stats.answers, stats.correct_answers, {_OPEN_DISPUTES} AS disputes
                 FROM guild_item_stats AS stats JOIN items ON items.pk = stats.item_pk
                 WHERE stats.guild_id = :guild AND stats.answers >= :min_answers AND items.retired = 0
@@ -352,7 +343,7 @@ class ScoreQueries:
     async def most_disputed(self, guild_id: int, limit: int = 5) -> list[ItemStats]:
         """Return the live items with the most open disputes in this server, most first."""
         rows = await self._fetchall(
-            f"""SELECT items.pk, {_ITEM_REF} AS ref, {_ITEM_TEXT} AS text,
+            f"""SELECT items.pk, {PUBLIC_REF_SQL} AS ref, {_ITEM_TEXT} AS text,
                        COALESCE(stats.times_asked, 0) AS times_asked, COALESCE(stats.answers, 0) AS answers,
                        COALESCE(stats.correct_answers, 0) AS correct_answers, open.disputes
                 FROM (SELECT item_pk, COUNT(*) AS disputes FROM disputes

@@ -17,14 +17,22 @@ from pathlib import Path
 import aiosqlite
 
 from bot import migrate
-from bot.errors import AmbiguousItem, BadSearch, NoItems, StoreError, UnknownItem, UnknownTopic
+from bot.errors import AmbiguousItem, BadSearch, MythOrFactError, NoItems, StoreError, UnknownItem, UnknownTopic
 from bot.packs import Item, Kind, Pack, Source
 from bot.settings import ServerSettings, apply_changes, changed_values, describe_change, from_stored
 from bot.sqlite_admin import AdminQueries
 from bot.sqlite_content import ContentQueries
 from bot.sqlite_daily import DailyQueries
 from bot.sqlite_scores import ScoreQueries
-from bot.store import AuditEntry, PackSummary, StoredItem, SyncReport, TopicSummary
+from bot.store import (
+    AuditEntry,
+    PackSummary,
+    StoredItem,
+    SyncReport,
+    TopicSummary,
+    public_pack_id,
+    server_pack_id,
+)
 from bot.text import normalize_topic
 
 log = logging.getLogger(__name__)
@@ -66,16 +74,6 @@ def _content_hash(item: Item) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def server_pack_id(guild_id: int, pack_id: str) -> str:
-    """Return the database id of a pack that belongs to one server."""
-    return f"{guild_id}~{pack_id}"
-
-
-def public_pack_id(db_pack_id: str) -> str:
-    """Return the pack id users see: a server pack's id without its server part."""
-    return db_pack_id.rpartition("~")[2]
 
 
 # What one server may be served: shipped items and its own, minus hidden ones, limited to its enabled
@@ -401,7 +399,12 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
         """
         ref = ref.strip().strip("`").lower()
         pack_id, sep, item_id = ref.rpartition("/")
-        params = {"guild": guild_id, "item": item_id, "pack": pack_id, "own_pack": f"{guild_id}~{pack_id}"}
+        params = {
+            "guild": guild_id,
+            "item": item_id,
+            "pack": pack_id,
+            "own_pack": server_pack_id(guild_id or 0, pack_id),
+        }
         if sep:
             rows = await self._fetchall(
                 f"""SELECT {_ITEM_COLUMNS} FROM items WHERE pack_id IN (:pack, :own_pack) AND item_id = :item
@@ -476,19 +479,18 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
         self, guild_id: int, changes: dict[str, object], actor_id: int | None = None
     ) -> ServerSettings:
         """Validate and save changes to a server's settings; record who changed what; return the new settings."""
-        current = await self.server_settings(guild_id)
-        updated = apply_changes(current, changes)
         now = _now()
         async with self._transaction() as conn:
+            # Read inside the transaction, so two moderators changing different settings at once both count.
+            current = await self.server_settings(guild_id)
+            updated = apply_changes(current, changes)
             if actor_id is not None:
-                await conn.executemany(
-                    "INSERT INTO audit_log (guild_id, user_id, action, detail, at) VALUES (?, ?, 'setting', ?, ?)",
-                    [
-                        (guild_id, actor_id, describe_change(name, getattr(current, name), getattr(updated, name)), now)
-                        for name in changes
-                        if getattr(current, name) != getattr(updated, name)
-                    ],
-                )
+                for name in changes:
+                    before, after = getattr(current, name), getattr(updated, name)
+                    if before != after:
+                        await self._insert_audit(
+                            guild_id, actor_id, "setting", describe_change(name, before, after), now
+                        )
             await conn.execute(
                 """INSERT INTO server_settings (guild_id, settings, updated_at) VALUES (?, ?, ?)
                    ON CONFLICT (guild_id) DO UPDATE
@@ -497,6 +499,18 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
             )
         self._settings_cache[guild_id] = updated
         return updated
+
+    async def _keep_new_pack_enabled(self, guild_id: int, pack_id: str) -> None:
+        """Add a server's newly created pack (custom facts, an upload) to its enabled packs, if it limits them.
+
+        Otherwise a server that had turned some packs off would never see its own new content.
+        """
+        settings = await self.server_settings(guild_id)
+        if settings.packs and pack_id not in settings.packs:
+            try:
+                await self.update_server_settings(guild_id, {"packs": [*settings.packs, pack_id]})
+            except MythOrFactError as exc:  # the list is full: the moderators can make room with `config packs`
+                log.warning("Guild %s's new pack %s stays off: %s", guild_id, pack_id, exc)
 
     async def times_served(self, pk: int) -> int:
         """Return how often an item has been served, across all servers."""
@@ -507,11 +521,15 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
 
     async def record_audit(self, guild_id: int, user_id: int, action: str, detail: str) -> None:
         """Record one moderator action (``action`` is a short word such as ``daily`` or ``fact``)."""
-        async with self._transaction() as conn:
-            await conn.execute(
-                "INSERT INTO audit_log (guild_id, user_id, action, detail, at) VALUES (?, ?, ?, ?, ?)",
-                (guild_id, user_id, action, detail, _now()),
-            )
+        async with self._transaction():
+            await self._insert_audit(guild_id, user_id, action, detail, _now())
+
+    async def _insert_audit(self, guild_id: int, user_id: int, action: str, detail: str, at: str) -> None:
+        """Write one audit line inside the caller's transaction (so a change and its line commit together)."""
+        await self._conn.execute(
+            "INSERT INTO audit_log (guild_id, user_id, action, detail, at) VALUES (?, ?, ?, ?, ?)",
+            (guild_id, user_id, action, detail, at),
+        )
 
     async def audit_history(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
         """Return the server's most recent moderator actions, newest first."""

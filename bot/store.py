@@ -22,6 +22,20 @@ from bot.scores import ScoreStore
 from bot.settings import ServerSettings
 
 
+def server_pack_id(guild_id: int, pack_id: str) -> str:
+    """Return the database id of a pack that belongs to one server: ``<guild id>~<pack id>``."""
+    return f"{guild_id}~{pack_id}"
+
+
+def public_pack_id(db_pack_id: str) -> str:
+    """Return the pack id users see: a server pack's id without its server part."""
+    return db_pack_id.rpartition("~")[2]
+
+
+PUBLIC_REF_SQL = "substr(items.pack_id, instr(items.pack_id, '~') + 1) || '/' || items.item_id"
+"""SQL for an item's public id ``pack/item`` (see :func:`public_pack_id`)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoredItem(Item):
     """An item as the store serves it: the pack's item plus where it lives."""

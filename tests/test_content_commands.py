@@ -400,8 +400,8 @@ async def test_queue_approve_and_reject_suggestions(simcord_env, world, store):
     assert final.content.startswith("**Suggestions:** none waiting.") and not final.components
     assert (await store.custom_facts(guild.id))[1] == 1
     assert [(entry.action, entry.detail.split(":")[0]) for entry in await store.audit_history(guild.id)] == [
-        ("suggestion", f"rejected suggestion #2 by user {other.id}"),
-        ("suggestion", f"approved suggestion #1 by user {member.id} as custom/1"),
+        ("suggestion", "rejected suggestion #2"),
+        ("suggestion", "approved suggestion #1 as custom/1"),
     ]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -143,8 +143,6 @@ class World:
     fake: FakeDiscord
     bot: BotProcess
     database: Path
-    known_bug_requests: set[int] = field(default_factory=set)
-    """Indexes into ``fake.requests`` made by tests marked xfail (known bot bugs), left out of the final check."""
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -158,15 +156,12 @@ async def world(tmp_path_factory) -> AsyncIterator[World]:
 
 
 @pytest.fixture(autouse=True)
-def no_traceback_logged(request: pytest.FixtureRequest, world: World) -> Iterator[None]:
-    """Each test (but one that documents a known bug) leaves no traceback in the log, and the bot still runs."""
-    mark, first_request = world.bot.mark(), len(world.fake.requests)
+def no_traceback_logged(world: World) -> Iterator[None]:
+    """Each test leaves no traceback in the log, and the bot still runs."""
+    mark = world.bot.mark()
     yield
     assert world.bot.process.returncode is None, world.bot.log_since(mark)
-    if request.node.get_closest_marker("xfail") is None:
-        assert "Traceback" not in world.bot.log_since(mark), world.bot.log_since(mark)
-    else:
-        world.known_bug_requests.update(range(first_request, len(world.fake.requests)))
+    assert "Traceback" not in world.bot.log_since(mark), world.bot.log_since(mark)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
@@ -537,7 +532,7 @@ async def test_mentions_in_an_uploaded_pack_are_refused_and_never_ping(world: Wo
 
 
 async def test_every_request_stayed_within_limits_and_pinged_nobody(world: World):
-    checked = [r for n, r in enumerate(world.fake.requests) if n not in world.known_bug_requests]
+    checked = list(world.fake.requests)
     refused = [(r.method, r.path, r.status) for r in checked if r.status >= 400]
     assert refused == []
     assert_nobody_pinged(checked)

@@ -299,26 +299,26 @@ async def test_ranks_and_pages_match_a_plain_ranking_over_many_rounds(store: Sql
     assert len({p >> 16 for p in points.values()}) > 3
     await check()
     for user in rng.sample(members, 15):
-        await store.forget_member(GUILD, user)
+        await store.forget_member_data(GUILD, user)
         del points[user], correct[user]
     await check()
 
 
-async def test_forget_member_removes_every_period_in_that_server_only(store: SqliteStore):
+async def test_forgetting_a_member_removes_every_period_in_that_server_only(store: SqliteStore):
     await record(
         store,
         a_round(right(1, 50), right(2, 30), right(3, 10)),
         a_round(right(1, 50), right(2, 30), at=MONDAY + timedelta(days=7)),
         a_round(right(1, 5), guild=OTHER_GUILD),
     )
-    await store.forget_member(GUILD, 1)
+    await store.forget_member_data(GUILD, 1)
 
     for period in (ALL_TIME, "2026-W48", "2026-W49"):
         assert await store.member_rank(GUILD, period, 1) is None
     assert [(r.position, r.user_id) for r in await store.top_scores(GUILD, ALL_TIME)] == [(1, 2), (2, 3)]
     assert await store.count_players(GUILD, "2026-W49") == 1
     assert (await store.member_rank(OTHER_GUILD, ALL_TIME, 1)).points == 5
-    await store.forget_member(GUILD, 12345)  # never played: nothing to do
+    await store.forget_member_data(GUILD, 12345)  # never played: nothing to do
     await assert_rank_buckets_exact(store)
     # Item statistics are about the item, not the member, and stay.
     assert (await store.server_totals(GUILD)).answers == 5

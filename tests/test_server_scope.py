@@ -8,6 +8,7 @@ import pytest
 
 from bot.errors import UnknownItem, UnknownTopic
 from bot.packs import Item, Pack, Source
+from bot.settings import ServerSettings
 from bot.sqlite_store import server_pack_id
 from bot.store import load_pack_dir
 from tests.conftest import SAMPLE_PACKS
@@ -99,3 +100,25 @@ async def test_setting_changes_are_audited_with_who_and_what(store):
     ], "newest first; unchanged values (hints already on) are not recorded"
     assert await store.audit_history(OTHER) == []
     assert history[0].at.tzinfo is not None
+
+
+async def test_a_server_that_limits_its_packs_still_gets_the_packs_it_creates(store):
+    from datetime import UTC, datetime
+
+    from bot.content import check_draft
+
+    await store.update_server_settings(GUILD, {"packs": ["sample"]}, actor_id=1)
+    draft = check_draft(
+        "fact", "Honey found in tombs is still edible.", "Honey is too acidic for microbes.", "Honey", "food"
+    )
+    await store.add_custom_fact(GUILD, draft, 7, datetime(2026, 11, 26, tzinfo=UTC))
+    assert (await store.server_settings(GUILD)).packs == ("sample", "custom")
+    assert (await store.pick_item(GUILD, "fact", "food")).ref == "custom/1"
+
+    await store.update_server_settings(GUILD, {"packs": ["sample"]}, actor_id=1)  # turned off on purpose
+    await store.add_custom_fact(GUILD, draft, 7, datetime(2026, 11, 26, tzinfo=UTC))
+    assert (await store.server_settings(GUILD)).packs == ("sample",), "only a new pack is switched on"
+
+    await store.import_server_pack(GUILD, local_pack("a"))
+    assert (await store.server_settings(GUILD)).packs == ("sample", "club")
+    assert await store.server_settings(OTHER) == ServerSettings(), "other servers untouched"
