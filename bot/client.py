@@ -63,10 +63,8 @@ async def server_prefix(bot: MythOrFactBot, message: discord.Message) -> list[st
 
     Settings are cached by the store, so this costs no database query per message.
     """
-    prefix = bot.config.command_prefix
-    if message.guild is not None:
-        prefix = (await bot.store.server_settings(message.guild.id)).prefix or prefix
-    return commands.when_mentioned_or(prefix)(bot, message)
+    guild_id = message.guild.id if message.guild is not None else None
+    return commands.when_mentioned_or(await bot.prefix_in(guild_id))(bot, message)
 
 
 def default_intents() -> discord.Intents:
@@ -120,6 +118,12 @@ class MythOrFactBot(commands.Bot):
         if len(self._seen_event_ids) > REPLAY_MEMORY:
             self._seen_event_ids.popitem(last=False)
         parse(data)
+
+    async def prefix_in(self, guild_id: int | None) -> str:
+        """Return the command prefix of a server (its own, or the default), or the default outside servers."""
+        if guild_id is None:
+            return self.config.command_prefix
+        return (await self.store.server_settings(guild_id)).prefix or self.config.command_prefix
 
     async def setup_hook(self) -> None:
         """Load the cogs; slash commands are synced on demand by ``!sync``, not here."""

@@ -199,7 +199,7 @@ class DailyQuizButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:
         if settings.allowed_channels and channel.id not in settings.allowed_channels:
             await interaction.response.send_message(str(ChannelNotAllowed(settings.allowed_channels)), ephemeral=True)
             return
-        stop = f"{settings.prefix or interaction.client.config.command_prefix}quiz stop"
+        stop = f"{await interaction.client.prefix_in(guild.id)}quiz stop"
         try:
             await start_quiz(
                 interaction.client, channel, interaction.user, interaction.response.send_message, stop_command=stop

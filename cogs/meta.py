@@ -75,9 +75,8 @@ class Meta(commands.Cog):
     @app_commands.describe(command="A command to explain in detail, e.g. daily set")
     async def help_command(self, ctx: commands.Context[MythOrFactBot], *, command: str | None = None) -> None:
         """List the commands, or explain one of them."""
-        prefix = ctx.clean_prefix if ctx.interaction is None else self.bot.config.command_prefix
-        if ctx.interaction is not None and ctx.guild is not None:
-            prefix = (await self.bot.store.server_settings(ctx.guild.id)).prefix or self.bot.config.command_prefix
+        guild_id = ctx.guild.id if ctx.guild else None
+        prefix = ctx.clean_prefix if ctx.interaction is None else await self.bot.prefix_in(guild_id)
         if command:
             found = self.bot.get_command(command.strip().lstrip("/!").lower())
             if found is None or found.hidden:

@@ -247,7 +247,7 @@ async def start_quiz(
         settings=settings,
         rng=rng,
     )
-    running = RunningQuiz(session, command_prefix=server.prefix or bot.config.command_prefix)
+    running = RunningQuiz(session, command_prefix=await bot.prefix_in(channel.guild.id))
     bot.quizzes.add(running)
     try:
         await bot.store.record_running_quiz(session.id, session.guild_id, session.channel_id, discord.utils.utcnow())
