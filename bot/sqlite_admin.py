@@ -25,7 +25,7 @@ from bot.admin import (
 from bot.content import CUSTOM_PACK
 from bot.packs import Pack
 from bot.scores import is_period
-from bot.store import PackSummary, SyncReport, public_pack_id, server_pack_id
+from bot.store import PackSummary, SyncReport, public_pack_id, server_pack_id, stored_time
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -63,12 +63,6 @@ _EXPORT_QUERIES: dict[str, str] = {
     "audit_log": "SELECT id, user_id, action, detail, at FROM audit_log WHERE guild_id = :guild ORDER BY id DESC",
 }
 _JSON_COLUMNS = frozenset({"tags", "answers", "choices"})
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _export_row(row: aiosqlite.Row) -> dict[str, Any]:
@@ -121,7 +115,7 @@ class AdminQueries:
                     f"This server already has {MAX_SERVER_PACKS} uploaded packs; remove one with `pack remove` first."
                 )
             known = await self._fetchone("SELECT 1 FROM packs WHERE id = ?", (db_pack_id,))
-            report = await self._upsert_pack(pack, db_pack_id, guild_id, _iso(datetime.now(UTC)))
+            report = await self._upsert_pack(pack, db_pack_id, guild_id, stored_time(datetime.now(UTC)))
         if known is None:
             await self._keep_new_pack_enabled(guild_id, pack.id)
         return report
@@ -207,7 +201,7 @@ class AdminQueries:
         async with self._transaction() as conn:
             await conn.execute(
                 "INSERT INTO departed_guilds (guild_id, left_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (guild_id, _iso(left_at)),
+                (guild_id, stored_time(left_at)),
             )
 
     async def clear_departed(self, guild_ids: Iterable[int]) -> int:
@@ -223,7 +217,7 @@ class AdminQueries:
         """Delete all data of servers the bot left at least ``retention`` before ``now``, one transaction each."""
         due = await self._fetchall(
             "SELECT guild_id, left_at FROM departed_guilds WHERE left_at <= ? ORDER BY left_at",
-            (_iso(now - retention),),
+            (stored_time(now - retention),),
         )
         if not due:
             return []

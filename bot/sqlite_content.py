@@ -7,7 +7,7 @@ so the audit trail never misses a change nor records one that was rolled back.
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.content import (
@@ -26,7 +26,7 @@ from bot.content import (
     suggestion_limit_message,
 )
 from bot.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
-from bot.store import PUBLIC_REF_SQL, server_pack_id
+from bot.store import PUBLIC_REF_SQL, server_pack_id, stored_time
 from bot.text import clip
 
 if TYPE_CHECKING:
@@ -35,12 +35,6 @@ if TYPE_CHECKING:
     from bot.packs import Item
 
 _DAY = timedelta(hours=24)
-
-
-def _timestamp(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _custom_pack_id(guild_id: int) -> str:
@@ -82,7 +76,7 @@ class ContentQueries:
         async with self._transaction():
             _, number = await self._create_custom_fact(guild_id, draft, author_id, now)
             await self._insert_audit(
-                guild_id, author_id, "fact", f"added custom/{number}: {clip(draft.claim, 120)}", _timestamp(now)
+                guild_id, author_id, "fact", f"added custom/{number}: {clip(draft.claim, 120)}", stored_time(now)
             )
         if number == 1:
             await self._keep_new_pack_enabled(guild_id, CUSTOM_PACK)
@@ -115,7 +109,7 @@ class ContentQueries:
             if cursor.rowcount == 0:
                 raise UnknownCustomFact(number)
             await self._insert_audit(
-                guild_id, editor_id, "fact", f"edited custom/{number}: {clip(draft.claim, 120)}", _timestamp(now)
+                guild_id, editor_id, "fact", f"edited custom/{number}: {clip(draft.claim, 120)}", stored_time(now)
             )
         return await self.custom_fact(guild_id, number)
 
@@ -127,7 +121,7 @@ class ContentQueries:
             if cursor.rowcount == 0:  # removed by someone else in the meantime
                 raise UnknownCustomFact(number)
             detail = f"removed custom/{number}: {clip(fact.item.claim, 120)}"
-            await self._insert_audit(guild_id, remover_id, "fact", detail, _timestamp(now))
+            await self._insert_audit(guild_id, remover_id, "fact", detail, stored_time(now))
         return fact
 
     async def custom_fact(self, guild_id: int, number: int) -> CustomFact:
@@ -176,7 +170,7 @@ class ContentQueries:
                 "this server",
                 CUSTOM_PACK_LICENSE,
                 CUSTOM_PACK,
-                _timestamp(now),
+                stored_time(now),
                 guild_id,
             ),
         )
@@ -214,7 +208,7 @@ class ContentQueries:
         """Return how many suggestions a member sent in the server in the 24 hours before ``now``."""
         row = await self._fetchone(
             "SELECT COUNT(*) AS n FROM suggestions WHERE guild_id = ? AND user_id = ? AND created_at > ?",
-            (guild_id, user_id, _timestamp(now - _DAY)),
+            (guild_id, user_id, stored_time(now - _DAY)),
         )
         return int(row["n"]) if row else 0
 
@@ -236,7 +230,7 @@ class ContentQueries:
                     draft.truth,
                     draft.topic,
                     format_source(draft.source),
-                    _timestamp(now),
+                    stored_time(now),
                 ),
             )
             suggestion_id = cursor.lastrowid
@@ -278,12 +272,12 @@ class ContentQueries:
             await conn.execute(
                 """UPDATE suggestions SET status = ?, reviewed_by = ?, reviewed_at = ?, item_pk = ?
                    WHERE id = ? AND status = 'pending'""",
-                (status, moderator_id, _timestamp(now), item_pk, suggestion_id),
+                (status, moderator_id, stored_time(now), item_pk, suggestion_id),
             )
             became = f" as {ref}" if ref else ""
             detail = f"{status} suggestion #{suggestion_id}{became}: "
             await self._insert_audit(
-                guild_id, moderator_id, "suggestion", detail + clip(suggestion.claim, 100), _timestamp(now)
+                guild_id, moderator_id, "suggestion", detail + clip(suggestion.claim, 100), stored_time(now)
             )
             row = await self._fetchone(select, (suggestion_id, guild_id))
         assert row is not None
@@ -336,13 +330,13 @@ class ContentQueries:
             cursor = await conn.execute(
                 """INSERT INTO hidden_items (guild_id, item_pk, hidden_by, hidden_at) VALUES (?, ?, ?, ?)
                    ON CONFLICT (guild_id, item_pk) DO NOTHING""",
-                (guild_id, item_pk, moderator_id, _timestamp(now)),
+                (guild_id, item_pk, moderator_id, stored_time(now)),
             )
             hidden = cursor.rowcount == 1
             closed = await self._close_disputes(guild_id, item_pk, now)
             if hidden or closed:
                 detail = f"hid {ref} in this server and closed {closed} dispute{'s' * (closed != 1)}"
-                await self._insert_audit(guild_id, moderator_id, "dispute", detail, _timestamp(now))
+                await self._insert_audit(guild_id, moderator_id, "dispute", detail, stored_time(now))
         return hidden, closed
 
     async def dismiss_disputes(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> int:
@@ -352,7 +346,7 @@ class ContentQueries:
             closed = await self._close_disputes(guild_id, item_pk, now)
             if closed:
                 detail = f"dismissed {closed} dispute{'s' * (closed != 1)} of {ref}"
-                await self._insert_audit(guild_id, moderator_id, "dispute", detail, _timestamp(now))
+                await self._insert_audit(guild_id, moderator_id, "dispute", detail, stored_time(now))
         return closed
 
     async def _visible_ref(self, guild_id: int, item_pk: int) -> str:
@@ -368,6 +362,6 @@ class ContentQueries:
         rows = await self._fetchall(
             """UPDATE disputes SET resolved_at = ? WHERE guild_id = ? AND item_pk = ? AND resolved_at IS NULL
                RETURNING id""",
-            (_timestamp(now), guild_id, item_pk),
+            (stored_time(now), guild_id, item_pk),
         )
         return len(rows)

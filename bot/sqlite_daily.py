@@ -13,18 +13,13 @@ from typing import TYPE_CHECKING
 
 from bot.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.scores import PlayerResult
+from bot.store import stored_time
 
 if TYPE_CHECKING:
     import aiosqlite
 
 _SCHEDULE_COLUMNS = "guild_id, channel_id, post_time, zone, topic, next_due, paused_reason"
 _POST_COLUMNS = "guild_id, day, item_pk, channel_id, status, message_id, claimed_at"
-
-
-def _moment(value: datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError("daily moments must be timezone-aware")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _schedule(row: aiosqlite.Row) -> DailySchedule:
@@ -83,9 +78,9 @@ class DailyQueries:
                     schedule.post_time.isoformat(timespec="minutes"),
                     schedule.zone,
                     schedule.topic,
-                    _moment(schedule.next_due),
+                    stored_time(schedule.next_due),
                     schedule.paused_reason,
-                    _moment(datetime.now(UTC)),
+                    stored_time(datetime.now(UTC)),
                 ),
             )
 
@@ -105,7 +100,7 @@ class DailyQueries:
         rows = await self._fetchall(
             f"""SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules
                 WHERE paused_reason IS NULL AND next_due <= ? ORDER BY next_due LIMIT ?""",
-            (_moment(now), limit),
+            (stored_time(now), limit),
         )
         return [_schedule(row) for row in rows]
 
@@ -119,7 +114,7 @@ class DailyQueries:
         async with self._transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE daily_schedules SET next_due = ? WHERE guild_id = ? AND next_due = ?",
-                (_moment(next_due), guild_id, _moment(expected_due)),
+                (stored_time(next_due), guild_id, stored_time(expected_due)),
             )
             return cursor.rowcount == 1
 
@@ -142,7 +137,7 @@ class DailyQueries:
             cursor = await conn.execute(
                 """INSERT INTO daily_posts (guild_id, day, channel_id, status, claimed_at) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (guild_id, day) DO NOTHING""",
-                (guild_id, day.isoformat(), channel_id, str(status), _moment(claimed_at)),
+                (guild_id, day.isoformat(), channel_id, str(status), stored_time(claimed_at)),
             )
             return cursor.rowcount == 1
 
@@ -214,7 +209,7 @@ class DailyQueries:
             cursor = await conn.execute(
                 """INSERT INTO daily_answers (guild_id, day, user_id, correct, answered_at) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (guild_id, day, user_id) DO NOTHING""",
-                (guild_id, day_text, user_id, int(correct), _moment(answered_at)),
+                (guild_id, day_text, user_id, int(correct), stored_time(answered_at)),
             )
             if cursor.rowcount == 0:
                 return None

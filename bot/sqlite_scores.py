@@ -16,11 +16,11 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.scores import ALL_TIME, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
-from bot.store import PUBLIC_REF_SQL
+from bot.store import PUBLIC_REF_SQL, stored_time
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -113,12 +113,6 @@ _OPEN_DISPUTES = (
 )
 
 
-def _timestamp(moment: datetime, what: str) -> str:
-    if moment.tzinfo is None:
-        raise ValueError(f"{what} must be timezone-aware")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def _check_period(period: str) -> None:
     if not is_period(period):
         raise ValueError(f"{period!r} is not a leaderboard period: use 'all' or an ISO week such as '2026-W48'")
@@ -158,7 +152,7 @@ class ScoreQueries:
         """
         if week == ALL_TIME or not is_period(week):
             raise ValueError(f"{week!r} is not an ISO week key such as '2026-W48'")
-        played_at = _timestamp(record.played_at, "played_at")
+        played_at = stored_time(record.played_at)
         user_ids = [player.user_id for player in record.players]
         if len(set(user_ids)) != len(user_ids):
             raise ValueError(f"round {record.round_key}: a player appears more than once")
@@ -298,7 +292,7 @@ class ScoreQueries:
 
         A member has one open dispute per item: disputing it again returns the open dispute's id unchanged.
         """
-        created = _timestamp(created_at, "created_at")
+        created = stored_time(created_at)
         async with self._transaction() as conn:
             cursor = await conn.execute(
                 """INSERT INTO disputes (guild_id, item_pk, user_id, reason, created_at) VALUES (?, ?, ?, ?, ?)
@@ -317,7 +311,7 @@ class ScoreQueries:
 
     async def resolve_dispute(self, guild_id: int, dispute_id: int, resolved_at: datetime) -> bool:
         """Close an open dispute of this server; return ``False`` if there is no such open dispute."""
-        resolved = _timestamp(resolved_at, "resolved_at")
+        resolved = stored_time(resolved_at)
         async with self._transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE disputes SET resolved_at = ? WHERE id = ? AND guild_id = ? AND resolved_at IS NULL",

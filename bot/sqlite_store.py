@@ -32,6 +32,7 @@ from bot.store import (
     TopicSummary,
     public_pack_id,
     server_pack_id,
+    stored_time,
 )
 from bot.text import normalize_topic
 
@@ -52,7 +53,7 @@ _MODE_CONDITIONS = {
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return stored_time(datetime.now(UTC))
 
 
 def _content_hash(item: Item) -> str:

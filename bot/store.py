@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +30,13 @@ def server_pack_id(guild_id: int, pack_id: str) -> str:
 def public_pack_id(db_pack_id: str) -> str:
     """Return the pack id users see: a server pack's id without its server part."""
     return db_pack_id.rpartition("~")[2]
+
+
+def stored_time(moment: datetime) -> str:
+    """Return a moment as the database keeps it: UTC, ISO 8601 with microseconds; refuse a naive datetime."""
+    if moment.tzinfo is None:
+        raise ValueError(f"times must be timezone-aware, not {moment!r}")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 PUBLIC_REF_SQL = "substr(items.pack_id, instr(items.pack_id, '~') + 1) || '/' || items.item_id"
