@@ -68,6 +68,9 @@ class ContentQueries:
         async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None: ...
         async def _keep_new_pack_enabled(self, guild_id: int, pack_id: str) -> None: ...
         async def _insert_audit(self, guild_id: int, user_id: int, action: str, detail: str, at: str) -> None: ...
+        async def _write_item(
+            self, db_pack_id: str, item: Item, guild_id: int | None, author_id: int | None
+        ) -> int: ...
 
     # -- custom facts --------------------------------------------------------------------------
 
@@ -157,8 +160,6 @@ class ContentQueries:
 
         Return its internal key and its number.
         """
-        from bot.sqlite_store import _content_hash  # late: sqlite_store imports this module
-
         pack_id = _custom_pack_id(guild_id)
         await self._fetchall(
             """INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at, guild_id)
@@ -181,26 +182,8 @@ class ContentQueries:
         assert row is not None
         number = int(row["next"])
         item: Item = draft.to_item(number)
-        inserted = await self._fetchall(
-            """INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
-                   source_url, content_hash, guild_id, author_id)
-               VALUES (?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?) RETURNING pk""",
-            (
-                pack_id,
-                item.id,
-                item.kind,
-                item.claim,
-                item.truth,
-                item.topic,
-                item.difficulty,
-                item.source.title,
-                item.source.url,
-                _content_hash(item),
-                guild_id,
-                author_id,
-            ),
-        )
-        return inserted[0]["pk"], number
+        pk = await self._write_item(pack_id, item, guild_id, author_id)
+        return pk, number
 
     # -- suggestions ---------------------------------------------------------------------------
 

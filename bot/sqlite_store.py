@@ -238,40 +238,7 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
             if previous == (digest, 0):
                 unchanged += 1
                 continue
-            await self._conn.execute(
-                """
-                INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
-                    source_url, source_citation, question, answers, choices, content_hash, guild_id, author_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (pack_id, item_id) DO UPDATE SET
-                    kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
-                    topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
-                    source_title = excluded.source_title, source_url = excluded.source_url,
-                    source_citation = excluded.source_citation, question = excluded.question,
-                    answers = excluded.answers, choices = excluded.choices,
-                    content_hash = excluded.content_hash, retired = 0,
-                    author_id = COALESCE(excluded.author_id, author_id)
-                """,
-                (
-                    db_pack_id,
-                    item.id,
-                    item.kind,
-                    item.claim,
-                    item.truth,
-                    item.topic,
-                    json.dumps(item.tags),
-                    item.difficulty,
-                    item.source.title,
-                    item.source.url,
-                    item.source.citation,
-                    item.question,
-                    json.dumps(item.answers),
-                    json.dumps(item.choices),
-                    digest,
-                    guild_id,
-                    author_id,
-                ),
-            )
+            await self._write_item(db_pack_id, item, guild_id, author_id)
             if previous is None:
                 added += 1
             else:
@@ -284,6 +251,48 @@ class SqliteStore(ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
             )
             retired += len(gone)
         return SyncReport(added, updated, unchanged, retired)
+
+    async def _write_item(self, db_pack_id: str, item: Item, guild_id: int | None, author_id: int | None) -> int:
+        """Insert or update one item inside the caller's transaction; return its key (kept across updates).
+
+        An update brings a retired item back and keeps its credit unless a new ``author_id`` is given.
+        """
+        rows = await self._fetchall(
+            """
+            INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
+                source_url, source_citation, question, answers, choices, content_hash, guild_id, author_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (pack_id, item_id) DO UPDATE SET
+                kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
+                topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
+                source_title = excluded.source_title, source_url = excluded.source_url,
+                source_citation = excluded.source_citation, question = excluded.question,
+                answers = excluded.answers, choices = excluded.choices,
+                content_hash = excluded.content_hash, retired = 0,
+                author_id = COALESCE(excluded.author_id, author_id)
+            RETURNING pk
+            """,
+            (
+                db_pack_id,
+                item.id,
+                item.kind,
+                item.claim,
+                item.truth,
+                item.topic,
+                json.dumps(item.tags),
+                item.difficulty,
+                item.source.title,
+                item.source.url,
+                item.source.citation,
+                item.question,
+                json.dumps(item.answers),
+                json.dumps(item.choices),
+                _content_hash(item),
+                guild_id,
+                author_id,
+            ),
+        )
+        return int(rows[0]["pk"])
 
     # -- serving items -------------------------------------------------------------------------
 
