@@ -10,6 +10,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,6 +47,8 @@ class Item:
     question: str | None = None
     answers: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
+    checked: str | None = None
+    """The day (YYYY-MM-DD) a contributor last checked the item against its source."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,7 @@ ITEM_FIELDS = (
     "question",
     "answers",
     "choices",
+    "checked",
 )
 
 
@@ -217,6 +221,21 @@ def _parse_source(check: _Checker) -> Source | None:
     return Source(title=title, url=url, citation=citation)
 
 
+def _parse_checked(check: _Checker) -> str | None:
+    """Read the optional ``checked`` date; TOML dates and ``"YYYY-MM-DD"`` text are both accepted."""
+    raw = check.table.get("checked")
+    if raw is None:
+        return None
+    text = raw.isoformat() if isinstance(raw, date) and not isinstance(raw, datetime) else raw
+    if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+    check.fail("checked", f"{raw!r} must be a date like 2026-12-03 (the day the item was checked against its source)")
+    return None
+
+
 def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[PackProblem]]:
     label = f"#{index}"
     if not isinstance(raw, dict):
@@ -256,6 +275,7 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
             check.fail("choices", f"must contain the first answer {answers[0]!r}")
         if len({c.casefold() for c in choices}) != len(choices):
             check.fail("choices", "must all be different")
+    checked = _parse_checked(check)
     check.unknown_keys(ITEM_FIELDS)
     if check.problems:
         return None, check.problems
@@ -273,6 +293,7 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
             question=question,
             answers=answers,
             choices=choices,
+            checked=checked,
         ),
         [],
     )
