@@ -1,7 +1,7 @@
 """Daily posts at scale: N servers due at the same minute, posted through the real scheduler under the global limit.
 
-The scheduler core (:class:`bot.daily.DailyScheduler`: claims in SQLite, item rotation, the previous answer,
-pacing) posts the real embed and buttons (:mod:`cogs.daily_ui`) through discord.py's ``HTTPClient``, with
+The scheduler core (:class:`bot.core.daily.DailyScheduler`: claims in SQLite, item rotation, the previous answer,
+pacing) posts the real embed and buttons (:mod:`cogs.daily.views`) through discord.py's ``HTTPClient``, with
 ``discord.http.Route.BASE`` pointed at a fake REST endpoint: an aiohttp server in a separate process (so its CPU is
 not counted) that answers ``GET /users/@me`` for the login and enforces Discord's global limit of 50 requests in any
 sliding second, answering 429 with ``retry_after`` beyond it.
@@ -128,7 +128,7 @@ class HttpPoster:
         """Render the real embed and buttons and send them."""
         from discord.http import handle_message_parameters
 
-        from cogs import daily_ui
+        from cogs.daily import views as daily_ui
 
         params = handle_message_parameters(embed=daily_ui.post_embed(delivery), view=daily_ui.post_view(delivery))
         with params:
@@ -154,7 +154,7 @@ async def bare_sends(http, count: int, per_second: float) -> tuple[float, float]
     """Send one prebuilt payload to ``count`` channels at the scheduler's pace; return (seconds, CPU seconds)."""
     from discord.http import Route
 
-    from bot.daily import Pacer
+    from bot.core.daily import Pacer
 
     pacer = Pacer(per_second, lambda: datetime.now(UTC), asyncio.sleep)
     payload = {"content": "", "embeds": [{"title": "Daily myth or fact", "description": "x" * 200}]}
@@ -178,10 +178,10 @@ async def bare_sends(http, count: int, per_second: float) -> tuple[float, float]
 
 async def scheduler_pass(http, count: int, database: Path) -> tuple[float, float, int]:
     """Post to ``count`` servers due at the same minute through the real scheduler; return (s, CPU s, posted)."""
-    from bot.config import DEFAULT_PACKS_DIR
-    from bot.daily import DailyScheduler
-    from bot.sqlite_store import SqliteStore
-    from bot.store import load_pack_dir
+    from bot.app.config import DEFAULT_PACKS_DIR
+    from bot.core.catalog import load_pack_dir
+    from bot.core.daily import DailyScheduler
+    from bot.storage.sqlite.store import SqliteStore
 
     store = await SqliteStore.open(database)
     await load_pack_dir(store, DEFAULT_PACKS_DIR)
@@ -211,7 +211,7 @@ async def bench(count: int) -> None:
     import discord
     from discord.http import HTTPClient, Route
 
-    from bot.scheduling import POSTS_PER_SECOND
+    from bot.core.scheduling import POSTS_PER_SECOND
 
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.daily", "--serve", stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).parents[1]

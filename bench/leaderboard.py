@@ -28,15 +28,15 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.config import DEFAULT_PACKS_DIR
-from bot.scores import ALL_TIME, PlayerResult, RoundRecord, week_key
-from bot.sqlite_store import SqliteStore
-from bot.store import load_pack_dir
+from bot.app.config import DEFAULT_PACKS_DIR
+from bot.core.catalog import load_pack_dir
+from bot.core.scores import ALL_TIME, PlayerResult, RoundRecord, week_key
+from bot.storage.sqlite.store import SqliteStore
 
 NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 WEEK = week_key(NOW)
 POINTS_PER_CORRECT = (10, 70)
-"""Range of points per correct answer (difficulty base plus speed and streak bonuses, see bot.quiz)."""
+"""Range of points per correct answer (difficulty base plus speed and streak bonuses, see bot.core.quiz)."""
 
 
 @dataclass(frozen=True)

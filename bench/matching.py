@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.matching import AnswerMatcher, is_correct
+from bot.core.matching import AnswerMatcher, is_correct
 
 CASES_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "matching_cases.tsv"
 

@@ -25,10 +25,10 @@ import discord
 from discord.ext import commands
 from discord.http import Route
 
-from bot.client import MythOrFactBot
-from bot.config import DEFAULT_PACKS_DIR, Config
-from bot.sqlite_store import SqliteStore
-from bot.store import load_pack_dir
+from bot.app.client import MythOrFactBot
+from bot.app.config import DEFAULT_PACKS_DIR, Config
+from bot.core.catalog import load_pack_dir
+from bot.storage.sqlite.store import SqliteStore
 
 TOKEN = "MTAxMDEwMTAxMDEwMTAxMDEw.Bench0.benchmark-token-never-sent-anywhere"
 ANSWERS_PER_ROUND = 20

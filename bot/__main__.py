@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.config import DEFAULT_PACKS_DIR
+from bot.app.config import DEFAULT_PACKS_DIR
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,26 +44,26 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command named on the command line; return the exit status."""
     args = build_parser().parse_args(argv)
     if args.command == "packs" and args.packs_command == "import":
-        from bot.cli import import_packs
+        from bot.app.cli import import_packs
 
         return import_packs(args.files, args.out, pack_id=args.pack_id, force=args.force)
     if args.command == "packs":
-        from bot.cli import check_packs
+        from bot.app.cli import check_packs
 
         return check_packs(args.directory)
     if args.command == "backup":
-        from bot.backup import backup_command
+        from bot.app.cli import backup_command
 
         return backup_command(args.path)
     if args.command == "restore":
-        from bot.backup import restore_command
+        from bot.app.cli import restore_command
 
         return restore_command(args.path, yes=args.yes)
     if args.command == "try":
-        from bot.tryout import run_tryout
+        from bot.app.tryout import run_tryout
 
         return run_tryout()
-    from bot.launcher import launch
+    from bot.app.launcher import launch
 
     return launch()
 

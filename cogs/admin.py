@@ -17,7 +17,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.admin import (
+from bot.app.client import MythOrFactBot
+from bot.core.admin import (
     EXPORT_MAX_BYTES,
     RESERVED_PACK_IDS,
     SWEEP_INTERVAL,
@@ -32,13 +33,12 @@ from bot.admin import (
     resolve_period,
     upload_format,
 )
-from bot.client import MythOrFactBot
-from bot.errors import MythOrFactError
-from bot.packs import PackProblem
-from bot.store import PackSummary
-from bot.text import clip
-from cogs import render
-from cogs.checks import FriendlyCheckFailure, moderator_only, require_moderator
+from bot.core.catalog import PackSummary
+from bot.core.errors import MythOrFactError
+from bot.core.packs import PackProblem
+from bot.core.text import clip
+from cogs.utils import render
+from cogs.utils.checks import FriendlyCheckFailure, moderator_only, require_moderator
 
 log = logging.getLogger(__name__)
 

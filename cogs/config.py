@@ -15,21 +15,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MythOrFactBot
-from bot.errors import MythOrFactError
-from bot.quiz import MODE_NAMES, Mode, time_limit
-from bot.scheduling import matching_zones, parse_zone
-from bot.settings import ServerSettings, describe_enabled, toggled
-from bot.store import AuditEntry
-from bot.text import clip, normalize_topic
-from cogs import render
-from cogs.checks import moderator_only, require_moderator
+from bot.app.client import MythOrFactBot
+from bot.core.catalog import AuditEntry
+from bot.core.errors import MythOrFactError
+from bot.core.quiz import MODE_NAMES, Mode, time_limit
+from bot.core.scheduling import matching_zones, parse_zone
+from bot.core.settings import ServerSettings, describe_enabled, toggled
+from bot.core.text import clip, normalize_topic
+from cogs.utils import render
+from cogs.utils.autocomplete import match_names
+from cogs.utils.checks import moderator_only, require_moderator
 
 log = logging.getLogger(__name__)
 
 HISTORY_SHOWN = 15
 HISTORY_LINE_MAX = 260
-AUTOCOMPLETE_MAX = 25
 RESET_WORDS = ("reset", "default")
 
 # -- rendering -----------------------------------------------------------------------------------------------------
@@ -152,10 +152,7 @@ def action_choices(actions: Sequence[str]) -> list[app_commands.Choice[str]]:
 
 def matching_choices(names: Sequence[str], typed: str, label: Callable[[str], str]) -> list[app_commands.Choice[str]]:
     """Return autocomplete choices: names starting with what was typed, then names containing it."""
-    needle = typed.strip().lower()
-    starts = [n for n in names if n.startswith(needle)]
-    contains = [n for n in names if needle in n and n not in starts]
-    return [app_commands.Choice(name=clip(label(n), 100), value=n) for n in (starts + contains)[:AUTOCOMPLETE_MAX]]
+    return [app_commands.Choice(name=clip(label(n), 100), value=n) for n in match_names(names, typed.strip().lower())]
 
 
 # -- the cog -------------------------------------------------------------------------------------------------------
@@ -179,7 +176,7 @@ class Config(commands.Cog):
         """Every command here is for a server's moderators.
 
         Checked for the whole cog because discord.py runs a group's own checks neither for slash subcommands nor
-        for prefix subcommands of an ``invoke_without_command`` group (``cogs.checks.channel_allowed`` now enforces
+        for prefix subcommands of an ``invoke_without_command`` group (``checks.channel_allowed`` now enforces
         the group's mark too; this keeps the cog safe on its own).
         """
         if ctx.guild is None:

@@ -8,42 +8,17 @@ gets a generic apology. No traceback ever reaches a user.
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MythOrFactBot
-from bot.errors import MythOrFactError
-from bot.text import clip
-from cogs.checks import FriendlyCheckFailure
+from bot.app.client import MythOrFactBot
+from bot.core.errors import MythOrFactError, StorageUnavailable
+from bot.core.text import clip
+from cogs.utils.checks import FriendlyCheckFailure, permission_names
 
 log = logging.getLogger(__name__)
-
-_PERMISSION_NAMES = {
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-    "read_message_history": "Read Message History",
-    "manage_guild": "Manage Server",
-    "manage_messages": "Manage Messages",
-    "send_messages_in_threads": "Send Messages in Threads",
-}
-
-
-def permission_names(missing: list[str]) -> str:
-    """Return permission flags as the names Discord's settings show, e.g. ``Embed Links``."""
-    return ", ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in missing)
-
-
-def require_bot_can_post(ctx: commands.Context) -> None:
-    """Raise :class:`commands.BotMissingPermissions` unless the bot can post embeds in this server channel."""
-    if ctx.guild is None:
-        return
-    granted = ctx.channel.permissions_for(ctx.me)  # type: ignore[arg-type]
-    missing = [name for name in ("send_messages", "embed_links") if not getattr(granted, name)]
-    if missing:
-        raise commands.BotMissingPermissions(missing)
 
 
 def unwrap(error: BaseException) -> BaseException:
@@ -59,22 +34,13 @@ def unwrap(error: BaseException) -> BaseException:
             return error
 
 
-STORAGE_UNAVAILABLE = "I can't save right now; please try again in a minute."
-_STORAGE_FAILURES = ("database is locked", "database table is locked", "readonly database", "disk i/o error")
-
-
-def storage_unavailable(error: BaseException) -> bool:
-    """Whether ``error`` means the database cannot be written for now (locked, read-only, failing disk)."""
-    return isinstance(error, sqlite3.OperationalError) and any(s in str(error).lower() for s in _STORAGE_FAILURES)
-
-
 def friendly_message(error: BaseException, ctx: commands.Context | None = None) -> str | None:
     """Return what to tell the user about ``error``, or ``None`` for an unexpected failure."""
     prefix = ctx.clean_prefix if ctx else "!"
     command = ctx.command.qualified_name if ctx and ctx.command else "help"
     usage = f"`{prefix}{command} {ctx.command.signature}`" if ctx and ctx.command else ""
     match error:
-        case MythOrFactError() | FriendlyCheckFailure():
+        case MythOrFactError() | FriendlyCheckFailure() | StorageUnavailable():
             return str(error)
         case commands.MissingRequiredArgument():
             return f"`{error.param.name}` is missing. Usage: {usage}"
@@ -105,8 +71,6 @@ def friendly_message(error: BaseException, ctx: commands.Context | None = None) 
             return "You can't use this command here."
         case discord.Forbidden():
             return "Discord refused that because I am missing a permission here."
-        case sqlite3.OperationalError() if storage_unavailable(error):
-            return STORAGE_UNAVAILABLE
     return None
 
 
@@ -128,9 +92,9 @@ class Errors(commands.Cog):
             return  # Someone typed the prefix in conversation; stay quiet.
         original = unwrap(error)
         message = friendly_message(original, ctx)
-        if storage_unavailable(original):
+        if isinstance(original, StorageUnavailable):
             command = ctx.command.qualified_name if ctx.command else "?"
-            log.error("Database unavailable, %s not saved: %s", command, original)
+            log.error("Database unavailable, %s not saved: %s", command, original.cause)
         if message is None:
             invoked = f"/{ctx.command}" if ctx.interaction else (ctx.message.content[:200] if ctx.message else "?")
             log.error("Command %r failed in guild %s", invoked, ctx.guild.id if ctx.guild else "DM", exc_info=original)
@@ -142,8 +106,8 @@ class Errors(commands.Cog):
         original = unwrap(error)
         message = friendly_message(original)
         command = interaction.command.qualified_name if interaction.command else "?"
-        if storage_unavailable(original):
-            log.error("Database unavailable, /%s not saved: %s", command, original)
+        if isinstance(original, StorageUnavailable):
+            log.error("Database unavailable, /%s not saved: %s", command, original.cause)
         if message is None:
             log.error("Slash command /%s failed", command, exc_info=original)
             message = "Sorry, something went wrong on my side. Please try again in a moment."

@@ -10,15 +10,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MythOrFactBot
-from bot.packs import Kind
-from bot.text import clip, normalize_topic
-from cogs import render
-from cogs.errors import require_bot_can_post
+from bot.app.client import MythOrFactBot
+from bot.core.packs import Kind
+from bot.core.text import clip
+from cogs.utils import render
+from cogs.utils.autocomplete import topic_autocomplete
+from cogs.utils.checks import require_bot_can_post
 
 log = logging.getLogger(__name__)
 
-AUTOCOMPLETE_MAX = 25
 CUSTOM_FACT_ACTIONS = ("add", "edit", "remove", "list")
 """First words that turn a prefix `fact` into the `customfact` command (see cogs.content)."""
 SEARCH_RESULTS = 5
@@ -27,14 +27,6 @@ SEARCH_RESULTS = 5
 def scope_id(ctx: commands.Context[MythOrFactBot]) -> int:
     """Return the id rotation is kept per: the server, or the DM channel outside servers."""
     return ctx.guild.id if ctx.guild else ctx.channel.id
-
-
-def match_topics(topics: list[str], typed: str, limit: int = AUTOCOMPLETE_MAX) -> list[str]:
-    """Return topics that start with what was typed, then those that contain it, at most ``limit``."""
-    needle = normalize_topic(typed)
-    starts = [t for t in topics if t.startswith(needle)]
-    contains = [t for t in topics if needle in t and t not in starts]
-    return (starts + contains)[:limit]
 
 
 class RevealButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:reveal:(?P<pk>\d+)"):
@@ -92,13 +84,6 @@ class Facts(commands.Cog):
         if ctx.interaction is None:  # slash replies are interaction responses, not channel posts
             require_bot_can_post(ctx)
         return True
-
-    async def topic_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Offer the server's topics (shipped and its own) matching what was typed, by prefix first."""
-        names = [topic.topic for topic in await self.bot.store.topics(interaction.guild_id)]
-        return [app_commands.Choice(name=t, value=t) for t in match_topics(names, current)]
 
     async def _send_item(self, ctx: commands.Context[MythOrFactBot], kind: Kind, topic: str | None) -> None:
         item = await self.bot.store.pick_item(scope_id(ctx), kind, topic)

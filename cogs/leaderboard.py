@@ -11,11 +11,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MythOrFactBot
-from bot.errors import MythOrFactError
-from bot.scores import ALL_TIME, ItemStats, ScoreRow, week_key
-from bot.text import clip
-from cogs import render
+from bot.app.client import MythOrFactBot
+from bot.core.errors import MythOrFactError
+from bot.core.scores import ALL_TIME, ItemStats, ScoreRow, week_key
+from bot.core.text import clip
+from cogs.utils import render
 
 PAGE_SIZE = 10
 PeriodChoice = Literal["all", "week"]

@@ -6,11 +6,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MythOrFactBot
-from bot.errors import MythOrFactError
-from bot.text import clip
-from cogs import render
-from cogs.checks import is_moderator_command
+from bot.app.client import MythOrFactBot
+from bot.core.errors import MythOrFactError
+from bot.core.text import clip
+from cogs.utils import render
+from cogs.utils.checks import is_moderator_command
 
 FIELD_LIMIT = 1024
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from discord.ext import commands
 
-from bot.client import MythOrFactBot
+from bot.app.client import MythOrFactBot
 
 log = logging.getLogger(__name__)
 

@@ -1,43 +1,72 @@
-"""Shared fixtures: a real SQLite store loaded with the sample pack, and the bot wired to it."""
+"""Shared fixtures: a real store (every backend) loaded with the sample pack, and the bot wired to it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from bot.config import Config
-from bot.sqlite_store import SqliteStore
-from bot.store import load_pack_dir
+from bot.core.catalog import load_pack_dir
+from bot.storage import DatabaseTarget, open_store
+from bot.storage.base import FactStore
+from tests.helpers import SAMPLE_PACKS, make_config
 
-TESTS_DIR = Path(__file__).parent
-SAMPLE_PACKS = TESTS_DIR / "data" / "packs"
-FAKE_TOKEN = "MTAxMDEwMTAxMDEwMTAxMDEw.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+BACKENDS = ["sqlite"]
+"""Every storage backend the store tests run against; a new backend adds its name here and in open_test_store."""
 
 
-def make_config(**overrides: object) -> Config:
-    """Return a valid config for tests, with ``overrides`` applied."""
-    values: dict[str, object] = {"token": FAKE_TOKEN, "packs_dir": SAMPLE_PACKS}
-    values.update(overrides)
-    return Config(**values)  # type: ignore[arg-type]
+RawSql = Callable[..., Awaitable[list[tuple]]]
+"""``await raw_sql(sql, *params)``: run SQL on the test's database beside the store; return the rows."""
+
+
+async def open_test_store(backend: str, folder: Path) -> FactStore:
+    """Open an empty, migrated store of ``backend`` for one test, its data under ``folder``."""
+    assert backend == "sqlite", backend
+    return await open_store(DatabaseTarget("sqlite", folder / "store.db"))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The storage backend under test."""
+    return request.param
 
 
 @pytest_asyncio.fixture
-async def store() -> AsyncIterator[SqliteStore]:
-    """Return an in-memory store with the sample pack loaded."""
-    opened = await SqliteStore.open(None)
-    report, problems = await load_pack_dir(opened, SAMPLE_PACKS)
-    assert problems == []
-    assert report.added == 7
+async def empty_store(backend: str, tmp_path: Path) -> AsyncIterator[FactStore]:
+    """Return an empty, migrated store."""
+    opened = await open_test_store(backend, tmp_path)
     yield opened
     await opened.close()
 
 
 @pytest.fixture
-def simcord_bot(store: SqliteStore):
+def raw_sql(backend: str, tmp_path: Path) -> RawSql:
+    """Run SQL on the test's database through a connection of its own: to check what was stored, or to set up
+    rows no command can write (old data that today's rules refuse). Each call commits."""
+
+    async def run(sql: str, *params: object) -> list[tuple]:
+        named = len(params) == 1 and isinstance(params[0], dict)
+        with sqlite3.connect(tmp_path / "store.db") as conn:
+            return conn.execute(sql, params[0] if named else params).fetchall()
+
+    return run
+
+
+@pytest_asyncio.fixture
+async def store(empty_store: FactStore) -> FactStore:
+    """Return a store with the sample pack loaded (items 1..7)."""
+    report, problems = await load_pack_dir(empty_store, SAMPLE_PACKS)
+    assert problems == []
+    assert report.added == 7
+    return empty_store
+
+
+@pytest.fixture
+def simcord_bot(store: FactStore):
     """Build the real bot over the test store, for simcord's ``simcord_env`` fixture."""
-    from bot.client import MythOrFactBot
+    from bot.app.client import MythOrFactBot
 
     return MythOrFactBot(make_config(), store)

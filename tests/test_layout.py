@@ -1,35 +1,113 @@
-"""Structural rules: the core stays discord-free, and command names are unique and within Discord's limits."""
+"""Structural rules of the tree: layers without import circles, no private names across modules, extensions that
+stand alone; command names within Discord's limits; CI running the README's command. (Which layer may import
+discord.py or a database driver is ruff's banned-api rule, configured in pyproject.toml and the folders' ruff.toml.)
+"""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
-from bot.client import MythOrFactBot
-from tests.conftest import make_config
+from bot.app.client import EXTENSIONS, MythOrFactBot
+from tests.helpers import PROJECT, make_config
 
-PROJECT = Path(__file__).resolve().parent.parent
-CORE_MODULES = [
-    "admin", "backup", "cli", "config", "content", "daily", "errors", "importers", "matching", "migrate", "packs",
-    "quiz", "scheduling", "scores", "settings", "sqlite_admin", "sqlite_content", "sqlite_daily", "sqlite_scores",
-    "sqlite_store", "store", "text",
-]  # fmt: skip
+FIRST_PARTY = ("bot", "cogs")
 
 
-def imported_roots(path: Path) -> set[str]:
-    roots = set()
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PROJECT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def first_party_modules() -> dict[str, Path]:
+    return {module_name(path): path for root in FIRST_PARTY for path in (PROJECT / root).rglob("*.py")}
+
+
+def imports(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """Yield ``(module, names)`` for every absolute import in a file, wherever it is (top level, lazy, typing)."""
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
+            for alias in node.names:
+                yield alias.name, []
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+            yield node.module, [alias.name for alias in node.names]
 
 
-def test_core_modules_do_not_import_discord():
-    for name in CORE_MODULES:
-        roots = imported_roots(PROJECT / "bot" / f"{name}.py")
-        assert not roots & {"discord", "cogs"}, f"bot/{name}.py must stay discord-free"
+def import_graph() -> dict[str, set[str]]:
+    """Which first-party module imports which (``from a import b`` counts as importing ``a.b`` if it is a module)."""
+    modules = first_party_modules()
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for target, names in imports(path):
+            for candidate in [f"{target}.{n}" for n in names] + [target]:
+                if candidate in modules and candidate != name:
+                    graph[name].add(candidate)
+                    break
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circles():
+    assert cycles(import_graph()) == []
+
+
+def test_the_circle_finder_finds_a_circle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_private_name_is_imported_from_another_module():
+    offenders = [
+        f"{module_name(path)} imports {name} from {target}"
+        for path in first_party_modules().values()
+        for target, names in imports(path)
+        if target.split(".")[0] in FIRST_PARTY
+        for name in names
+        if name.startswith("_")
+    ]
+    assert offenders == []
+
+
+def test_extensions_never_import_each_other_and_the_bot_imports_none():
+    extensions = set(EXTENSIONS)
+    for name, targets in import_graph().items():
+        if name.startswith("cogs."):
+            own = next((ext for ext in extensions if name == ext or name.startswith(f"{ext}.")), None)
+            others = {t for t in targets if any(t == e or t.startswith(f"{e}.") for e in extensions - {own})}
+            assert others == set(), f"{name} imports another extension: {others}"
+        if name.startswith("bot."):
+            assert not {t for t in targets if t.startswith("cogs")}, f"{name} imports a cog module"
 
 
 async def test_command_names_are_unique_and_fit_discord_limits(store):

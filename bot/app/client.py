@@ -1,0 +1,243 @@
+"""The discord.py bot class: wires the store into the cogs and keeps Discord-wide settings in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.app.config import Config
+from bot.core.quiz_runner import QuizRunner
+from bot.storage.base import FactStore
+
+log = logging.getLogger(__name__)
+
+REPLAY_MEMORY = 5000
+"""How many recent message and interaction ids are remembered to recognise a replayed event."""
+DEFER_AFTER_SECONDS = 2.0
+"""A slash command not answered by then gets a deferred ("thinking…") response; Discord allows 3 s."""
+
+# The bot never joins voice, so discord.py's start-up warnings about voice libraries are noise.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+EXTENSIONS = (
+    "cogs.guards",
+    "cogs.errors",
+    "cogs.facts",
+    "cogs.quiz",
+    "cogs.leaderboard",
+    "cogs.daily",
+    "cogs.config",
+    "cogs.content",
+    "cogs.admin",
+    "cogs.meta",
+    "cogs.owner",
+)
+
+
+def point_at_endpoints(config: Config) -> None:
+    """Send REST and gateway traffic to the configured hosts (a proxy or a test server) instead of Discord.
+
+    Must run before login; discord.py reads these class attributes when it opens connections.
+    """
+    if config.api_base_url:
+        base = config.api_base_url
+        if not re.search(r"/api/v\d+$", base):
+            base = f"{base}/api/v10"
+        discord.http.Route.BASE = base
+        log.info("REST API base set to %s", base)
+    if config.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+        log.info("Gateway set to %s", config.gateway_url)
+
+
+async def server_prefix(bot: MythOrFactBot, message: discord.Message) -> list[str]:
+    """Return the prefixes for a message: a mention of the bot, and the server's prefix or the default one.
+
+    Settings are cached by the store, so this costs no database query per message.
+    """
+    guild_id = message.guild.id if message.guild is not None else None
+    return commands.when_mentioned_or(await bot.prefix_in(guild_id))(bot, message)
+
+
+def default_intents() -> discord.Intents:
+    """Return the gateway intents the bot needs: guild messages with content (for prefix commands), and DMs."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = True
+    return intents
+
+
+class EventsAlarm:
+    """The quiz runner's alarm on discord.py events: naps are ``wait_for`` listeners, rings are dispatches."""
+
+    EVENT = "quiz_wake"
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def nap(self, key: str, seconds: float) -> None:
+        """Wait for a ring with ``key``, at most ``seconds``."""
+        with contextlib.suppress(TimeoutError):
+            await self.bot.wait_for(self.EVENT, check=lambda rung: rung == key, timeout=seconds)
+
+    def ring(self, key: str) -> None:
+        """Dispatch a ring for ``key``."""
+        self.bot.dispatch(self.EVENT, key)
+
+
+PRIVATE_REPLY_MARK = "__mof_private_reply__"
+
+
+def mark_private_reply(callback: Callable[..., object]) -> None:
+    """Mark a command callback whose answers are private (moderator commands): a slow reply is deferred privately."""
+    setattr(callback, PRIVATE_REPLY_MARK, True)
+
+
+def replies_privately(command: commands.Command | None) -> bool:
+    """Whether a command answers privately: ``extras={"private_reply": True}``, or marked (itself or its group)."""
+    if command is not None and command.extras.get("private_reply"):
+        return True
+    while command is not None:
+        if getattr(command.callback, PRIVATE_REPLY_MARK, False):
+            return True
+        command = command.parent  # type: ignore[assignment]
+    return False
+
+
+class MythOrFactBot(commands.Bot):
+    """Myth or Fact: hybrid commands over a fact store; never pings anyone."""
+
+    def __init__(self, config: Config, store: FactStore, *, intents: discord.Intents | None = None) -> None:
+        super().__init__(
+            command_prefix=server_prefix,
+            intents=intents or default_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            owner_ids=set(config.owner_ids) or None,
+            case_insensitive=True,
+            strip_after_prefix=True,
+        )
+        self.config = config
+        self.store = store
+        self.quiz_runner = QuizRunner(
+            store,
+            clock=lambda: asyncio.get_running_loop().time(),
+            now=lambda: discord.utils.utcnow(),
+            alarm=EventsAlarm(self),
+        )
+        self.quizzes = self.quiz_runner.quizzes
+        """The running quizzes, one per channel; they live on the bot, so a reloaded cog finds its games."""
+        self.message_hooks: list[Callable[[discord.Message], bool]] = []
+        """Checks that may take a message before command parsing (a typed quiz guess); True means taken."""
+        self._watchdogs: set[asyncio.Task[None]] = set()
+        self._seen_event_ids: OrderedDict[int, None] = OrderedDict()
+        self._ignore_replayed_events()
+
+    def _ignore_replayed_events(self) -> None:
+        """Drop a message or interaction that arrives a second time (a RESUME can replay events already seen).
+
+        Without this a replayed button press is answered twice (Discord refuses the second answer) and a replayed
+        command runs twice. Wraps discord.py's parsers, the one place every gateway event passes through.
+        """
+        parsers = self._connection.parsers
+        for event in ("MESSAGE_CREATE", "INTERACTION_CREATE"):
+            parsers[event] = functools.partial(self._parse_once, event, parsers[event])
+
+    def _parse_once(self, event: str, parse: Callable[[dict], None], data: dict) -> None:
+        event_id = int(data["id"])
+        if event_id in self._seen_event_ids:
+            log.info("Ignored a replayed %s (id %s)", event, event_id)
+            return
+        self._seen_event_ids[event_id] = None
+        if len(self._seen_event_ids) > REPLAY_MEMORY:
+            self._seen_event_ids.popitem(last=False)
+        parse(data)
+
+    async def prefix_in(self, guild_id: int | None) -> str:
+        """Return the command prefix of a server (its own, or the default), or the default outside servers."""
+        if guild_id is None:
+            return self.config.command_prefix
+        return (await self.store.server_settings(guild_id)).prefix or self.config.command_prefix
+
+    async def setup_hook(self) -> None:
+        """Load the cogs; slash commands are synced on demand by ``!sync``, not here."""
+        self.before_invoke(self._watch_slash_reply)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Offer each message to the hooks first (a guess in a typed round goes no further), then to commands."""
+        if message.author.bot:
+            return
+        if any(hook(message) for hook in self.message_hooks):
+            return
+        await self.process_commands(message)
+
+    async def close(self) -> None:
+        """End running quizzes with a message (scores so far are saved), then disconnect."""
+        await self.quiz_runner.cancel_all()
+        await super().close()
+
+    async def on_ready(self) -> None:
+        """Log once the gateway session is ready."""
+        assert self.user is not None
+        log.info("Ready as %s (id %s) in %d servers", self.user, self.user.id, len(self.guilds))
+
+    async def on_resumed(self) -> None:
+        """Log a resumed gateway session (events missed while away are replayed by Discord)."""
+        log.info("Gateway session resumed")
+
+    async def on_disconnect(self) -> None:
+        """Log a lost gateway connection; discord.py reconnects by itself."""
+        log.info("Disconnected from the gateway; reconnecting")
+
+    # -- slow slash commands -------------------------------------------------------------------
+
+    async def _watch_slash_reply(self, ctx: commands.Context) -> None:
+        """Before a slash command runs, arrange for its answer to be deferred if it is slow (see below).
+
+        Commands that answer with a form are left alone (a form cannot follow a deferral). Commands that answer
+        privately (see :func:`replies_privately`) defer privately, so their answer stays private.
+        """
+        if ctx.interaction is not None and ctx.command is not None and not ctx.command.extras.get("opens_form"):
+            private = replies_privately(ctx.command)
+            task = asyncio.create_task(
+                self._defer_when_slow(ctx.interaction, private=private), name=f"defer-{ctx.interaction.id}"
+            )
+            self._watchdogs.add(task)
+            task.add_done_callback(self._watchdogs.discard)
+
+    async def _defer_when_slow(self, interaction: discord.Interaction, *, private: bool) -> None:
+        """Defer an interaction still unanswered after a while, so Discord's 3 s limit does not lose the reply.
+
+        A database waiting on a lock, or Discord rate-limiting the bot, can hold a command up; the reply then
+        arrives as a followup to the deferred response.
+        """
+        try:
+            await self.wait_for(
+                "command_completion", check=lambda ctx: ctx.interaction is interaction, timeout=DEFER_AFTER_SECONDS
+            )
+            return
+        except TimeoutError:
+            pass
+        if interaction.response.is_done() or interaction.is_expired():
+            return
+        try:
+            await interaction.response.defer(thinking=True, ephemeral=private)
+        except discord.HTTPException as exc:
+            log.warning("Could not defer a slow interaction: %s", exc)
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.info("Deferred the answer to a slow /%s", command)

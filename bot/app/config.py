@@ -1,0 +1,135 @@
+"""Process settings, read once from the environment (and a ``.env`` file) into a typed object."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot import PROJECT_ROOT
+from bot.core.errors import ConfigError
+from bot.storage import DEFAULT_DATABASE_PATH, DatabaseTarget, parse_database_url
+
+DEFAULT_PACKS_DIR = PROJECT_ROOT / "data" / "packs"
+
+# Three dot-separated base64url parts: user id, timestamp, HMAC.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 3650
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the process needs to start, validated."""
+
+    token: str
+    command_prefix: str = "!"
+    database: DatabaseTarget = field(default_factory=lambda: DatabaseTarget("sqlite", DEFAULT_DATABASE_PATH))
+    packs_dir: Path = DEFAULT_PACKS_DIR
+    log_level: str = "INFO"
+    owner_ids: frozenset[int] = frozenset()
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    data_retention_days: int = DEFAULT_RETENTION_DAYS
+    """Days a server's data is kept after the bot leaves it; 0 deletes it at the next sweep."""
+
+    def __repr__(self) -> str:
+        """Never show the token, even in a debug log or a traceback."""
+        return (
+            f"Config(token=<hidden>, command_prefix={self.command_prefix!r}, database={self.database!r}, "
+            f"packs_dir={self.packs_dir!r}, log_level={self.log_level!r}, owner_ids={set(self.owner_ids)!r}, "
+            f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
+            f"data_retention_days={self.data_retention_days!r})"
+        )
+
+
+def _parse_owner_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(
+                f"OWNER_IDS contains {part!r}, which is not a Discord user id. "
+                "Use comma-separated numeric ids, e.g. OWNER_IDS=123456789012345678,234567890123456789."
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_http_url(name: str, raw: str, schemes: tuple[str, ...]) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes or not parts.netloc:
+        allowed = " or ".join(f"{s}://" for s in schemes)
+        raise ConfigError(f"{name}={raw!r} is not a valid URL; it must start with {allowed} and name a host.")
+    return raw.rstrip("/")
+
+
+def _parse_retention_days(raw: str) -> int:
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_RETENTION_DAYS
+    if not raw.isdigit() or int(raw) > MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"DATA_RETENTION_DAYS={raw!r} must be a whole number of days from 0 to {MAX_RETENTION_DAYS}, "
+            f"e.g. {DEFAULT_RETENTION_DAYS}."
+        )
+    return int(raw)
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """Build a :class:`Config` from ``environ`` (default: ``os.environ``), or raise :class:`ConfigError`."""
+    env = os.environ if environ is None else environ
+
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set. Copy .env.example to .env and paste your bot token from "
+            "https://discord.com/developers/applications (Bot > Reset Token), or export DISCORD_TOKEN."
+        )
+    if token.lower().startswith("bot "):
+        token = token[4:].strip()
+    if not _TOKEN_SHAPE.match(token):
+        raise ConfigError(
+            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts). Copy it again from "
+            "the Bot page of your application; do not use the client secret or the application id."
+        )
+
+    prefix = env.get("COMMAND_PREFIX", "!")
+    if not prefix.strip() or len(prefix) > 5 or any(ch.isspace() for ch in prefix):
+        raise ConfigError(f"COMMAND_PREFIX={prefix!r} must be 1-5 characters without spaces, e.g. '!'.")
+
+    database_url = env.get("DATABASE_URL", "").strip()
+    database = parse_database_url(database_url) if database_url else DatabaseTarget("sqlite", DEFAULT_DATABASE_PATH)
+
+    log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL={log_level!r} is not one of {', '.join(_LOG_LEVELS)}.")
+
+    packs_raw = env.get("PACKS_DIR", "").strip()
+    packs_dir = Path(packs_raw) if packs_raw else DEFAULT_PACKS_DIR
+
+    return Config(
+        token=token,
+        command_prefix=prefix,
+        database=database,
+        packs_dir=packs_dir,
+        log_level=log_level,
+        owner_ids=_parse_owner_ids(env.get("OWNER_IDS", "")),
+        api_base_url=_parse_http_url("DISCORD_API_BASE_URL", env.get("DISCORD_API_BASE_URL", ""), ("http", "https")),
+        gateway_url=_parse_http_url("DISCORD_GATEWAY_URL", env.get("DISCORD_GATEWAY_URL", ""), ("ws", "wss")),
+        data_retention_days=_parse_retention_days(env.get("DATA_RETENTION_DAYS", "")),
+    )
+
+
+def logging_level(config: Config) -> int:
+    """Return the ``logging`` level number for the configured level name."""
+    return logging.getLevelNamesMapping()[config.log_level]

@@ -1,0 +1,344 @@
+"""Discord-free core for data control: forget-me, leaderboard resets, exports, uploaded packs and retention.
+
+Uploaded packs: :func:`parse_upload` turns the bytes of an attachment (a TOML pack, a Red-DiscordBot trivia list or
+Open Trivia DB JSON) into a validated :class:`bot.core.packs.Pack`, listing every problem by file, item and field. By
+default a file with any problem is refused whole; with ``partial`` the valid items are kept and the rest listed.
+
+Exports: :func:`build_export` renders what the store gathered for a server as one JSON document that fits an upload
+limit. Retention: the store's ``purge_departed`` deletes everything of servers the bot left longer ago than the
+retention period; it takes ``now`` so that tests (and the sweep) decide what time it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from bot.core.content import CUSTOM_PACK
+from bot.core.errors import MythOrFactError
+from bot.core.importers import ImportRefused, Skip, convert
+from bot.core.packs import Pack, PackError, PackProblem, parse_pack
+from bot.core.scores import ALL_TIME, is_period, week_key
+from bot.core.text import clip
+
+if TYPE_CHECKING:
+    from bot.core.catalog import PackSummary, SyncReport
+
+UploadFormat = Literal["toml", "red", "opentdb"]
+
+MAX_UPLOAD_BYTES = 256 * 1024
+"""Uploaded packs larger than this are refused before they are downloaded (and again on the bytes)."""
+MAX_SERVER_PACKS = 20
+"""How many uploaded packs one server may have at a time."""
+RESERVED_PACK_IDS = frozenset({CUSTOM_PACK})
+"""Pack ids a server cannot upload: ``custom`` holds the server's custom facts."""
+EXPORT_MAX_BYTES = 8 * 1024 * 1024
+"""Exports stay below this size, under Discord's smallest upload limit for bots."""
+SWEEP_INTERVAL = timedelta(hours=6)
+"""How often the retention sweep looks for servers whose data is due for deletion."""
+FORGOTTEN_USER_ID = 0
+"""Stands in for a member's id on reviewed suggestions after they asked to be forgotten (the column is NOT NULL)."""
+
+_EXTENSIONS: dict[str, UploadFormat] = {".toml": "toml", ".yaml": "red", ".yml": "red", ".json": "opentdb"}
+_ITEM_NUMBER = re.compile(r"^#(\d+)\b")
+_SKIP_LABEL = 60
+
+
+class UploadRefused(MythOrFactError):
+    """An uploaded file was not imported; ``problems`` says why, by file, item and field."""
+
+    def __init__(self, message: str, problems: Iterable[PackProblem] = ()) -> None:
+        self.problems = list(problems)
+        super().__init__(message)
+
+
+class UnknownServerPack(MythOrFactError):
+    """A moderator named a pack this server did not upload."""
+
+    def __init__(self, pack_id: str) -> None:
+        super().__init__(f"This server has no uploaded pack `{clip(pack_id, 40)}`. See `pack list`.")
+
+
+@dataclass(slots=True)
+class PackUpload:
+    """A validated upload: the pack to import, the problems of items left out, and harmless notes."""
+
+    pack: Pack
+    source_format: UploadFormat
+    rejected: list[PackProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def upload_format(filename: str) -> UploadFormat:
+    """Return the format an uploaded file is in, from its extension; refuse other files."""
+    lowered = filename.lower()
+    for extension, kind in _EXTENSIONS.items():
+        if lowered.endswith(extension):
+            return kind
+    shown = clip(filename, 60).replace("`", "'")
+    raise UploadRefused(
+        f"`{shown}` is not a pack I can read: send a `.toml` pack, a Red trivia list (`.yaml`) "
+        "or Open Trivia DB `.json`."
+    )
+
+
+def check_upload_size(size: int) -> None:
+    """Refuse a file over :data:`MAX_UPLOAD_BYTES` (called with the attachment's size, then with the bytes')."""
+    if size > MAX_UPLOAD_BYTES:
+        raise UploadRefused(
+            f"That file is {size / 1024:,.0f} KB; uploaded packs may be at most {MAX_UPLOAD_BYTES // 1024} KB. "
+            "Split it into smaller packs."
+        )
+
+
+def parse_upload(data: bytes, filename: str, *, partial: bool = False) -> PackUpload:
+    """Validate an uploaded file into a pack; raise :class:`UploadRefused` listing every problem.
+
+    Without ``partial`` any problem refuses the whole file; with it, the valid items are kept and the others are
+    returned in :attr:`PackUpload.rejected` (problems with the pack itself still refuse the file).
+    """
+    name = re.split(r"[\\/]", filename)[-1].replace("`", "'") or "upload"
+    kind = upload_format(name)
+    check_upload_size(len(data))
+    if kind == "toml":
+        return _parse_toml(data, name, partial=partial)
+    return _convert(data, name, kind, partial=partial)
+
+
+def _refusal(name: str, problems: list[PackProblem]) -> UploadRefused:
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    return UploadRefused(f"`{clip(name, 60)}` has {count}, so nothing was imported.", problems)
+
+
+def _parse_toml(data: bytes, name: str, *, partial: bool) -> PackUpload:
+    try:
+        document = tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise _refusal(name, [PackProblem(name, "is not UTF-8 text")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _refusal(name, [PackProblem(name, f"is not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise _refusal(name, [PackProblem(name, "is not usable TOML: it is nested too deeply")]) from None
+    try:
+        return PackUpload(parse_pack(document, name), "toml")
+    except PackError as exc:
+        problems = exc.problems
+    numbers = [_item_number(problem.item) for problem in problems]
+    if not partial or None in numbers:
+        raise _refusal(name, problems)
+    bad = set(numbers)
+    kept = [raw for index, raw in enumerate(document["items"], start=1) if index not in bad]
+    if not kept:
+        raise UploadRefused(f"`{clip(name, 60)}` has no valid item, so nothing was imported.", problems)
+    return PackUpload(parse_pack({**document, "items": kept}, name), "toml", problems)
+
+
+def _item_number(label: str | None) -> int | None:
+    """Return the item number of a problem's label (``#3`` or ``#3 (id)``); ``None`` for the pack itself."""
+    match = _ITEM_NUMBER.match(label or "")
+    return int(match[1]) if match else None
+
+
+def _skip_problem(name: str, skip: Skip) -> PackProblem:
+    return PackProblem(name, skip.reason, repr(clip(skip.question, _SKIP_LABEL)))
+
+
+def _convert(data: bytes, name: str, kind: UploadFormat, *, partial: bool) -> PackUpload:
+    try:
+        result = convert(data, name)
+    except ImportRefused as exc:
+        problems = [_skip_problem(name, skip) for skip in exc.skipped]
+        raise _refusal(name, [PackProblem(name, str(exc)), *problems]) from None
+    rejected = [_skip_problem(name, skip) for skip in result.skipped]
+    if rejected and not partial:
+        raise _refusal(name, rejected)
+    return PackUpload(result.pack, kind, rejected, list(result.notes))
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemListing:
+    """Problems rendered for a chat message: what fits in it, and the full list when some did not fit."""
+
+    text: str
+    full_list: str | None = None
+
+
+def list_problems(header: str, problems: list[PackProblem], limit: int = 2000) -> ProblemListing:
+    """Render ``header`` and one line per problem in a code block of at most ``limit`` characters in all.
+
+    Lines that do not fit are counted at the end, and the whole list is returned as plain text to attach.
+    Backticks are replaced, so text from the file cannot break out of the code block.
+    """
+    lines = [clip(str(problem).replace("`", "'"), 300) for problem in problems]
+    if not lines:
+        return ProblemListing(clip(header, limit))
+    tail_room = 80  # "…and 1,234 more: the full list is attached." plus the code fences
+    budget = limit - len(header) - tail_room
+    shown: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > budget:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    text = header + "\n```text\n" + "\n".join(shown) + "\n```"
+    rest = len(lines) - len(shown)
+    if not rest:
+        return ProblemListing(text)
+    return ProblemListing(f"{text}…and {rest:,} more: the full list is attached.", "\n".join(lines) + "\n")
+
+
+def check_pack_id(pack_id: str, shipped: Iterable[str]) -> None:
+    """Refuse a server pack id that a shipped pack uses, or that is reserved for custom facts."""
+    if pack_id in RESERVED_PACK_IDS:
+        raise UploadRefused(f"The pack id `{pack_id}` is reserved for this server's custom facts; choose another.")
+    if pack_id in set(shipped):
+        raise UploadRefused(
+            f"The pack id `{pack_id}` belongs to a pack that ships with the bot; give your pack another id."
+        )
+
+
+def resolve_period(text: str, now: datetime, zone: tzinfo = UTC) -> str:
+    """Turn ``all``, ``week`` (this ISO week in ``zone``) or a week key such as ``2026-W48`` into a period key."""
+    cleaned = text.strip().lower()
+    if cleaned == "week":
+        return week_key(now, zone)
+    cleaned = cleaned.upper() if cleaned != ALL_TIME else cleaned
+    if not is_period(cleaned):
+        raise MythOrFactError(
+            f"`{clip(text, 30)}` is not a leaderboard: use `all`, `week` (this week) or a week such as `2026-W48`."
+        )
+    return cleaned
+
+
+def period_name(period: str) -> str:
+    """Describe a period key for people: ``the all-time leaderboard`` or ``the leaderboard of week 2026-W48``."""
+    return "the all-time leaderboard" if period == ALL_TIME else f"the leaderboard of week {period}"
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetReport:
+    """What forgetting a member deleted or anonymised in one server."""
+
+    scores: int = 0
+    daily_answers: int = 0
+    daily_streaks: int = 0
+    disputes: int = 0
+    suggestions_deleted: int = 0
+    suggestions_anonymised: int = 0
+    credits_cleared: int = 0
+
+    @property
+    def total(self) -> int:
+        """How many rows were touched in all."""
+        return sum(getattr(self, entry.name) for entry in fields(self))
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeReport:
+    """What the retention sweep deleted for one departed server."""
+
+    guild_id: int
+    left_at: datetime
+    rows: dict[str, int]
+    """Rows deleted per table (items deleted with the server's packs included)."""
+
+    @property
+    def total(self) -> int:
+        """How many rows were deleted in all."""
+        return sum(self.rows.values())
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """A server export rendered as JSON."""
+
+    filename: str
+    data: bytes
+    truncated: dict[str, int]
+    """Sections that had to be cut to fit the size limit, with how many rows were left out."""
+
+
+def build_export(guild_id: int, sections: dict[str, Any], now: datetime, limit: int = EXPORT_MAX_BYTES) -> ExportFile:
+    """Render a server's data as one JSON document of at most ``limit`` bytes.
+
+    Sections are written in full when they fit (indented, then compact). Otherwise the longest list is cut in
+    half, repeatedly, keeping its first rows (the store lists the most useful first), and the document says how
+    many rows each cut section left out.
+    """
+    kept = {name: (list(value) if isinstance(value, list) else value) for name, value in sections.items()}
+    truncated: dict[str, int] = {}
+    while True:
+        document = {
+            "format": "myth-or-fact-export",
+            "version": 1,
+            "guild_id": guild_id,
+            "exported_at": now.isoformat(timespec="seconds"),
+            "truncated": truncated,
+            "sections": kept,
+        }
+        for indent in (1, None):
+            data = json.dumps(document, ensure_ascii=False, indent=indent, default=str).encode()
+            if len(data) <= limit:
+                filename = f"myth-or-fact-export-{guild_id}-{now:%Y%m%d-%H%M%S}.json"
+                return ExportFile(filename, data, dict(truncated))
+        lists = [name for name, value in kept.items() if isinstance(value, list) and value]
+        if not lists:
+            raise MythOrFactError("This server's export does not fit in one file, even cut down.")
+        longest = max(lists, key=lambda name: len(kept[name]))
+        rows = kept[longest]
+        keep = len(rows) // 2
+        truncated[longest] = truncated.get(longest, 0) + len(rows) - keep
+        kept[longest] = rows[:keep]
+
+
+class AdminStore(Protocol):
+    """What the bot needs from the database for data control."""
+
+    async def shipped_pack_ids(self) -> set[str]:
+        """Return the ids of every pack that ships with the bot (active or retired)."""
+        ...
+
+    async def import_server_pack(self, guild_id: int, pack: Pack) -> SyncReport:
+        """Add or update a server's own pack in one transaction; items keep their keys across re-imports.
+
+        Refuse (with :class:`UploadRefused`) a shipped or reserved pack id, or one pack too many.
+        """
+        ...
+
+    async def remove_server_pack(self, guild_id: int, pack_id: str) -> int:
+        """Retire a server's uploaded pack and its items; return how many items were retired."""
+        ...
+
+    async def server_packs(self, guild_id: int) -> list[PackSummary]:
+        """Return the active packs this server uploaded (custom facts included), with live item counts."""
+        ...
+
+    async def forget_member_data(self, guild_id: int, user_id: int) -> ForgetReport:
+        """Delete a member's data in one server; keep facts they were credited for, without their id."""
+        ...
+
+    async def reset_leaderboard(self, guild_id: int, period: str) -> int:
+        """Delete one leaderboard (``all`` or a week key) of a server; return how many rows went."""
+        ...
+
+    async def export_sections(self, guild_id: int) -> dict[str, Any]:
+        """Gather everything the bot stores for a server, section by section, most useful rows first."""
+        ...
+
+    async def mark_departed(self, guild_id: int, left_at: datetime) -> None:
+        """Record that the bot left a server (the first time counts if it is reported twice)."""
+        ...
+
+    async def clear_departed(self, guild_ids: Iterable[int]) -> int:
+        """Forget departures of servers the bot is in again; return how many records went."""
+        ...
+
+    async def purge_departed(self, now: datetime, retention: timedelta) -> list[PurgeReport]:
+        """Delete all data of servers the bot left at least ``retention`` before ``now``."""
+        ...

@@ -1,0 +1,133 @@
+"""The catalogue of items as the store serves them: value types, the store protocol, and loading packs.
+
+Everything here is backend-neutral; :mod:`bot.storage` implements :class:`CatalogStore` for each database.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from bot.core.packs import Item, Kind, Pack, PackProblem, scan_packs
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredItem(Item):
+    """An item as the store serves it: the pack's item plus where it lives."""
+
+    pk: int
+    """Internal key that stats and rotation point at; stable across pack edits."""
+    pack_id: str
+
+    @property
+    def ref(self) -> str:
+        """The public id users type, ``pack/item``."""
+        return f"{self.pack_id}/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSummary:
+    """How many myths, facts and quiz-only questions a topic has."""
+
+    topic: str
+    myths: int
+    facts: int
+    questions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PackSummary:
+    """A loaded pack and how many live items it has."""
+
+    id: str
+    name: str
+    description: str
+    version: str
+    items: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What loading the packs changed."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    packs_retired: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One moderator action: who did what, and when."""
+
+    user_id: int
+    action: str
+    detail: str
+    at: datetime
+
+
+class CatalogStore(Protocol):
+    """What the store offers for loading packs and serving items."""
+
+    async def sync_packs(self, packs: list[Pack], failed_files: set[str] = frozenset()) -> SyncReport:
+        """Load packs idempotently: add new items, update edited ones, retire removed ones.
+
+        Packs from ``failed_files`` (files that did not validate) keep their previous items.
+        """
+        ...
+
+    async def pick_item(
+        self, guild_id: int, kind: Kind, topic: str | None = None, rng: random.Random | None = None
+    ) -> StoredItem:
+        """Choose a random item of ``kind`` (and ``topic``) the server has not seen in this cycle."""
+        ...
+
+    async def pick_quiz_items(
+        self,
+        guild_id: int,
+        count: int,
+        modes: Sequence[str],
+        topic: str | None = None,
+        rng: random.Random | None = None,
+    ) -> list[StoredItem]:
+        """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`."""
+        ...
+
+    async def get_item(self, ref: str, guild_id: int | None = None) -> StoredItem:
+        """Find an item by ``pack/item`` or a bare item id that only one pack uses.
+
+        A server's own items (custom facts, uploaded packs) are found only with that server's ``guild_id``.
+        """
+        ...
+
+    async def get_item_by_pk(self, pk: int) -> StoredItem | None:
+        """Find an item by its internal key (used by buttons); ``None`` when it is gone."""
+        ...
+
+    async def search(self, text: str, limit: int = 5, guild_id: int | None = None) -> list[StoredItem]:
+        """Return the best full-text matches for ``text`` among live items (with the server's own)."""
+        ...
+
+    async def topics(self, guild_id: int | None = None) -> list[TopicSummary]:
+        """Return every topic with live items, with myth and fact counts (with the server's own items)."""
+        ...
+
+    async def packs(self, guild_id: int | None = None) -> list[PackSummary]:
+        """Return the active packs (shipped and the server's own) with their live item counts."""
+        ...
+
+    async def times_served(self, pk: int) -> int:
+        """Return how often an item has been served, across all servers."""
+        ...
+
+
+async def load_pack_dir(store: CatalogStore, directory: Path) -> tuple[SyncReport, list[PackProblem]]:
+    """Validate every pack in ``directory`` and sync the good ones; bad packs keep their old items."""
+    scan = scan_packs(directory)
+    report = await store.sync_packs(scan.packs, {problem.file for problem in scan.problems})
+    return report, scan.problems

@@ -1,0 +1,332 @@
+"""Drives quiz sessions: asks each round, posts hints, reveals, records, and announces the end.
+
+A :class:`QuizRunner` owns the running quizzes (its :class:`bot.core.quiz.QuizRegistry`) and one task per quiz,
+with a done-callback that forgets it however it ends. It reaches Discord only through a :class:`QuizPresenter`,
+which the quiz cog implements, in the way the daily scheduler reaches it through a poster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.catalog import CatalogStore
+from bot.core.errors import MythOrFactError
+from bot.core.quiz import (
+    MIXED,
+    Mode,
+    Question,
+    QuizRegistry,
+    QuizSession,
+    RoundResult,
+    RunningQuiz,
+    Standing,
+    plan_rounds,
+)
+from bot.core.scores import ScoreStore, week_key
+from bot.core.settings import SettingsStore
+from bot.core.text import clip
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 50
+INTERRUPTED = "The quiz here was interrupted by a restart; scores of finished questions are saved."
+UNEXPECTED_END = (
+    "Sorry, something went wrong on my side, so the quiz ended early. Scores of finished questions are saved."
+)
+SHUTDOWN_END = "The bot is restarting, so the quiz ended early. Scores so far are saved."
+
+
+class RunningQuizStore(Protocol):
+    """What the store keeps about running quizzes, so a restart after a crash can close them with a message."""
+
+    async def record_running_quiz(self, session_id: str, guild_id: int, channel_id: int, started_at: datetime) -> None:
+        """Note that a quiz is running."""
+        ...
+
+    async def forget_running_quiz(self, session_id: str) -> bool:
+        """Remove a quiz that ended (or was closed after a restart); return whether it was still recorded."""
+        ...
+
+    async def running_quizzes(self) -> list[tuple[str, int, int]]:
+        """Return ``(session_id, guild_id, channel_id)`` of every quiz recorded as running, oldest first."""
+        ...
+
+
+class QuizStore(RunningQuizStore, CatalogStore, ScoreStore, SettingsStore, Protocol):
+    """Everything the runner needs from the store: questions, settings, scores and the running-quiz records."""
+
+
+class QuizPresenter(Protocol):
+    """What a quiz needs from Discord in its channel. Best-effort calls (hints, closing buttons) never raise."""
+
+    async def ask(self, session: QuizSession, question: Question) -> int:
+        """Post a question with its answer buttons; return the message id."""
+        ...
+
+    async def close_question(self, question: Question, message_id: int) -> None:
+        """Disable a question's buttons after its reveal."""
+        ...
+
+    async def hint(self, text: str) -> None:
+        """Post a letter hint for a typed round."""
+        ...
+
+    async def reveal(self, result: RoundResult) -> None:
+        """Post the answer, the winners and the Dispute button."""
+        ...
+
+    async def finish(self, session: QuizSession, standings: list[Standing], reason: str) -> None:
+        """Post the final standings and why the quiz ended."""
+        ...
+
+
+class Alarm(Protocol):
+    """How a quiz's task sleeps and is woken early (by a typed winner, a skip or a stop)."""
+
+    async def nap(self, key: str, seconds: float) -> None:
+        """Sleep up to ``seconds``; return early if :meth:`ring` is called with ``key`` meanwhile."""
+        ...
+
+    def ring(self, key: str) -> None:
+        """Wake whatever naps under ``key`` now (nothing happens if nothing naps)."""
+        ...
+
+
+class EventAlarm:
+    """An :class:`Alarm` on asyncio events, one per key."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, asyncio.Event] = {}
+
+    async def nap(self, key: str, seconds: float) -> None:
+        """Sleep up to ``seconds``, or until rung."""
+        event = self._events.setdefault(key, asyncio.Event())
+        event.clear()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout=seconds)
+        finally:
+            self._events.pop(key, None)
+
+    def ring(self, key: str) -> None:
+        """Wake the nap under ``key``."""
+        event = self._events.get(key)
+        if event is not None:
+            event.set()
+
+
+class QuizRunner:
+    """Starts quizzes and plays each to its end in a task of its own."""
+
+    def __init__(
+        self,
+        store: QuizStore,
+        *,
+        clock: Callable[[], float],
+        now: Callable[[], datetime],
+        alarm: Alarm | None = None,
+        presenter_for: Callable[[int], QuizPresenter | None] | None = None,
+    ) -> None:
+        self.store = store
+        self.quizzes = QuizRegistry()
+        self.clock = clock
+        """Seconds on the event loop's clock: time limits, answer times and hints."""
+        self.now = now
+        """The wall clock (UTC) for records and weeks."""
+        self.alarm = alarm or EventAlarm()
+        self.presenter_for = presenter_for
+        """Returns the presenter for a channel id, or ``None`` where the bot cannot post; set by the quiz cog."""
+
+    # -- starting --------------------------------------------------------------------------------
+
+    async def start(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        announce: Callable[[QuizSession, int], Awaitable[object]],
+        command_prefix: str,
+        topic: str | None = None,
+        rounds: int | None = None,
+        mode: str | None = None,
+    ) -> RunningQuiz:
+        """Start a quiz in a channel, announce it with ``announce(session, wanted_rounds)``, and play it.
+
+        Raises a friendly error if a quiz already runs there, ``rounds`` is out of range, the mode is unknown or
+        there are no questions; nothing is left running then.
+        """
+        self.refuse_if_running(channel_id)
+        if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
+            raise MythOrFactError(f"A quiz has 1 to {MAX_ROUNDS} questions.")
+        presenter = self.presenter_for(channel_id) if self.presenter_for else None
+        if presenter is None:
+            raise MythOrFactError("Quizzes are not available here right now.")
+        server = await self.store.server_settings(guild_id)
+        settings = server.quiz()
+        wanted = rounds or settings.rounds
+        mode = mode or server.quiz_mode
+        if mode != MIXED and mode not in set(Mode):  # a slash command of an older version can send anything
+            raise MythOrFactError(
+                f"There is no quiz mode `{clip(mode, 50)}`. Use myth-or-fact, choice, typed or mixed."
+            )
+        modes = list(Mode) if mode == MIXED else [Mode(mode)]
+        rng = random.Random()
+        items = await self.store.pick_quiz_items(guild_id, wanted, [m.value for m in modes], topic, rng)
+        session = QuizSession(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            starter_id=starter_id,
+            items=plan_rounds(items, modes, rng),
+            settings=settings,
+            rng=rng,
+        )
+        running = RunningQuiz(session, command_prefix=command_prefix)
+        self.quizzes.add(running)
+        try:
+            await self.store.record_running_quiz(session.id, guild_id, channel_id, self.now())
+        except BaseException:
+            self.quizzes.remove(running)
+            raise
+        try:
+            await announce(session, wanted)
+        except BaseException:
+            self.quizzes.remove(running)
+            await self._forget_running(session.id)
+            raise
+        running.task = asyncio.create_task(self._run(running, presenter), name=f"quiz-{session.id}")
+        running.task.add_done_callback(lambda task: self._finished(running, task))
+        return running
+
+    def refuse_if_running(self, channel_id: int) -> None:
+        """Raise a friendly error (with a link) if a quiz already runs in the channel."""
+        running = self.quizzes.get(channel_id)
+        if running is not None:
+            raise MythOrFactError(f"A quiz is already running here: {jump_url(running.session)}")
+
+    # -- while it runs ---------------------------------------------------------------------------
+
+    def wake(self, running: RunningQuiz) -> None:
+        """Tell a quiz's task to look at its session now (a typed winner, a skip, a stop)."""
+        self.alarm.ring(running.session.id)
+
+    async def cancel_all(self) -> None:
+        """End every running quiz (each posts its standings: scores so far are saved); wait for them."""
+        tasks = [quiz.task for quiz in self.quizzes.all() if quiz.task and not quiz.task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _finished(self, running: RunningQuiz, task: asyncio.Task[None]) -> None:
+        """Forget a finished quiz and log how it ended."""
+        self.quizzes.remove(running)
+        if task.cancelled():
+            log.info("Quiz %s cancelled", running.session.id)
+        elif task.exception() is not None:
+            log.error("Quiz %s crashed", running.session.id, exc_info=task.exception())
+
+    async def _run(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
+        """Play a session to its end; however it ends, it is no longer recorded as running."""
+        try:
+            await self._play(running, presenter)
+        finally:
+            # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
+            await asyncio.shield(self._forget_running(running.session.id))
+
+    async def _play(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
+        """Ask, wait (with hints), reveal and record each round, then show the standings."""
+        session = running.session
+        try:
+            while not session.finished:
+                await self._play_round(running, presenter)
+        except asyncio.CancelledError:
+            await presenter.finish(session, session.standings(), SHUTDOWN_END)
+            raise
+        except Exception:
+            # Logged with its traceback by the done-callback; players get a plain ending instead of silence.
+            await presenter.finish(session, session.standings(), UNEXPECTED_END)
+            raise
+        await presenter.finish(session, session.standings(), end_reason(session))
+
+    async def _play_round(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
+        """One round: ask, wait for its end, record it (a shutdown cannot interrupt the write), reveal."""
+        session = running.session
+        question = session.start_round(self.clock())
+        running.skip_requested = False
+        message_id = await presenter.ask(session, question)
+        session.message_id = message_id
+        await self._wait_for_round_end(running, presenter)
+        result = session.close_round(skipped=running.skip_requested and not session.round_won)
+        played_at = self.now()
+        week = week_key(played_at, (await self.store.server_settings(session.guild_id)).zone())
+        await asyncio.shield(self.store.record_round(session.record(result, played_at), week))
+        await presenter.close_question(question, message_id)
+        await presenter.reveal(result)
+        if not session.finished:
+            await self.alarm.nap(running.session.id, session.settings.pause_seconds)
+
+    async def _wait_for_round_end(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
+        """Sleep until the time limit, a typed winner, or a skip; post hints when they fall due."""
+        session = running.session
+        while not session.round_won and not running.skip_requested:
+            now = self.clock()
+            if now >= session.deadline():
+                return
+            wake_at = min(session.deadline(), session.next_hint_at() or session.deadline())
+            await self.alarm.nap(running.session.id, max(0.0, wake_at - now))
+            hint = session.due_hint(self.clock())
+            if hint:
+                await presenter.hint(f"Hint: `{hint}`")
+
+    # -- after a crash ---------------------------------------------------------------------------
+
+    async def _forget_running(self, session_id: str) -> bool:
+        """Remove a quiz's crash-recovery row; return whether it was there. A database failure is only logged."""
+        try:
+            return await self.store.forget_running_quiz(session_id)
+        except Exception as exc:
+            log.warning("Could not mark quiz %s as finished: %s", session_id, exc)
+            return False
+
+    async def close_interrupted(
+        self, serves: Callable[[int], bool], notify: Callable[[int, str], Awaitable[None]]
+    ) -> int:
+        """Close quizzes an earlier process left running (a crash): ``notify`` their channels; return how many.
+
+        Only servers this process ``serves`` are touched (another shard's process closes its own). Quizzes of this
+        process are skipped, so running this on every READY is safe; each row is deleted before its channel is
+        told, so a quiz is announced as interrupted at most once.
+        """
+        closed = 0
+        for session_id, guild_id, channel_id in await self.store.running_quizzes():
+            if not serves(guild_id):
+                continue
+            if self.quizzes.by_session_id(session_id) is not None or not await self._forget_running(session_id):
+                continue
+            closed += 1
+            await notify(channel_id, INTERRUPTED)
+        if closed:
+            log.info("Closed %d quiz(zes) interrupted by a restart", closed)
+        return closed
+
+
+def end_reason(session: QuizSession) -> str:
+    """Why a quiz that played out ended, as its standings say."""
+    if session.ended_idle:
+        return f"Nobody answered {session.settings.idle_rounds_to_end} questions in a row, so the quiz ended."
+    if session.stopped:
+        return "The quiz was stopped."
+    return "That was the last question."
+
+
+def jump_url(session: QuizSession) -> str:
+    """Return a link to the session's current question message (or its channel)."""
+    base = f"https://discord.com/channels/{session.guild_id}/{session.channel_id}"
+    return f"{base}/{session.message_id}" if session.message_id else base

@@ -1,0 +1,238 @@
+"""SQL for daily fact posts: schedules, claimed posts, answers and streaks.
+
+Part of :class:`bot.storage.sqlite.store.SqliteStore`. Moments are stored as UTC ISO 8601 strings with microseconds
+(so they sort as text, which the ``daily_due`` index relies on); local days as ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
+
+from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
+from bot.core.scores import PlayerResult
+from bot.storage.sqlite.database import SqliteDatabase
+from bot.storage.sqlite.rows import stored_time
+from bot.storage.sqlite.scores import add_scores
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+_SCHEDULE_COLUMNS = "guild_id, channel_id, post_time, zone, topic, next_due, paused_reason"
+_POST_COLUMNS = "guild_id, day, item_pk, channel_id, status, message_id, claimed_at"
+
+
+def _schedule(row: aiosqlite.Row) -> DailySchedule:
+    return DailySchedule(
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        post_time=time.fromisoformat(row["post_time"]),
+        zone=row["zone"],
+        topic=row["topic"],
+        next_due=datetime.fromisoformat(row["next_due"]),
+        paused_reason=row["paused_reason"],
+    )
+
+
+def _post(row: aiosqlite.Row) -> DailyPost:
+    return DailyPost(
+        guild_id=row["guild_id"],
+        day=date.fromisoformat(row["day"]),
+        item_pk=row["item_pk"],
+        channel_id=row["channel_id"],
+        status=PostStatus(row["status"]),
+        message_id=row["message_id"],
+        claimed_at=datetime.fromisoformat(row["claimed_at"]),
+    )
+
+
+class DailyQueries(SqliteDatabase):
+    """The :class:`bot.core.daily.DailyStore` part of the SQLite store."""
+
+    # -- schedules -----------------------------------------------------------------------------
+
+    async def set_daily_schedule(self, schedule: DailySchedule) -> None:
+        """Create or replace a server's schedule; this also resumes a paused one."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                """INSERT INTO daily_schedules
+                       (guild_id, channel_id, post_time, zone, topic, next_due, paused_reason, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (guild_id) DO UPDATE SET
+                       channel_id = excluded.channel_id, post_time = excluded.post_time, zone = excluded.zone,
+                       topic = excluded.topic, next_due = excluded.next_due,
+                       paused_reason = excluded.paused_reason, updated_at = excluded.updated_at""",
+                (
+                    schedule.guild_id,
+                    schedule.channel_id,
+                    schedule.post_time.isoformat(timespec="minutes"),
+                    schedule.zone,
+                    schedule.topic,
+                    stored_time(schedule.next_due),
+                    schedule.paused_reason,
+                    stored_time(datetime.now(UTC)),
+                ),
+            )
+
+    async def remove_daily_schedule(self, guild_id: int) -> bool:
+        """Delete a server's schedule; return whether there was one. Past posts and answers stay."""
+        async with self._transaction() as conn:
+            cursor = await conn.execute("DELETE FROM daily_schedules WHERE guild_id = ?", (guild_id,))
+            return cursor.rowcount == 1
+
+    async def daily_schedule(self, guild_id: int) -> DailySchedule | None:
+        """Return a server's schedule, paused or not."""
+        row = await self._fetchone(f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE guild_id = ?", (guild_id,))
+        return _schedule(row) if row else None
+
+    async def due_daily_schedules(self, now: datetime, limit: int) -> list[DailySchedule]:
+        """Return up to ``limit`` active schedules due at ``now``, earliest first (read off the ``daily_due`` index)."""
+        rows = await self._fetchall(
+            f"""SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules
+                WHERE paused_reason IS NULL AND next_due <= ? ORDER BY next_due LIMIT ?""",
+            (stored_time(now), limit),
+        )
+        return [_schedule(row) for row in rows]
+
+    async def next_daily_due(self) -> datetime | None:
+        """Return the earliest due time of any active schedule."""
+        row = await self._fetchone("SELECT MIN(next_due) FROM daily_schedules WHERE paused_reason IS NULL")
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def advance_daily_schedule(self, guild_id: int, expected_due: datetime, next_due: datetime) -> bool:
+        """Move a schedule from ``expected_due`` to ``next_due``; ``False`` if it changed meanwhile."""
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE daily_schedules SET next_due = ? WHERE guild_id = ? AND next_due = ?",
+                (stored_time(next_due), guild_id, stored_time(expected_due)),
+            )
+            return cursor.rowcount == 1
+
+    async def pause_daily_schedule(self, guild_id: int, reason: str) -> bool:
+        """Pause a schedule with a reason; return ``True`` only if it was running (so the server is told once)."""
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE daily_schedules SET paused_reason = ? WHERE guild_id = ? AND paused_reason IS NULL",
+                (reason, guild_id),
+            )
+            return cursor.rowcount == 1
+
+    # -- posts ---------------------------------------------------------------------------------
+
+    async def claim_daily_post(
+        self, guild_id: int, day: date, channel_id: int, claimed_at: datetime, status: PostStatus = PostStatus.CLAIMED
+    ) -> bool:
+        """Write the day's post row before sending; ``False`` if the day already has one (the primary key)."""
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                """INSERT INTO daily_posts (guild_id, day, channel_id, status, claimed_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (guild_id, day) DO NOTHING""",
+                (guild_id, day.isoformat(), channel_id, str(status), stored_time(claimed_at)),
+            )
+            return cursor.rowcount == 1
+
+    async def set_daily_item(self, guild_id: int, day: date, item_pk: int) -> None:
+        """Record which item a claimed post shows."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE daily_posts SET item_pk = ? WHERE guild_id = ? AND day = ?",
+                (item_pk, guild_id, day.isoformat()),
+            )
+
+    async def finish_daily_post(
+        self, guild_id: int, day: date, status: PostStatus, message_id: int | None = None
+    ) -> None:
+        """Record how a claimed post ended (sent with its message id, skipped, or failed)."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE daily_posts SET status = ?, message_id = ? WHERE guild_id = ? AND day = ?",
+                (str(status), message_id, guild_id, day.isoformat()),
+            )
+
+    async def release_daily_post(self, guild_id: int, day: date) -> None:
+        """Delete a claim that was certainly not sent, so the day can still be posted after a fix."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "DELETE FROM daily_posts WHERE guild_id = ? AND day = ? AND status = 'claimed'",
+                (guild_id, day.isoformat()),
+            )
+
+    async def daily_post(self, guild_id: int, day: date) -> DailyPost | None:
+        """Return a server's post row for ``day``."""
+        row = await self._fetchone(
+            f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE guild_id = ? AND day = ?", (guild_id, day.isoformat())
+        )
+        return _post(row) if row else None
+
+    async def latest_daily_post(self, guild_id: int, before: date | None = None) -> DailyPost | None:
+        """Return the server's most recent sent post (before ``before``, if given)."""
+        row = await self._fetchone(
+            f"""SELECT {_POST_COLUMNS} FROM daily_posts
+                WHERE guild_id = ? AND status = 'sent' AND day < ? ORDER BY day DESC LIMIT 1""",
+            (guild_id, before.isoformat() if before else "9999-12-31"),
+        )
+        return _post(row) if row else None
+
+    async def last_daily_day(self, guild_id: int) -> date | None:
+        """Return the latest day the server has a post row for, whatever its status."""
+        row = await self._fetchone("SELECT MAX(day) FROM daily_posts WHERE guild_id = ?", (guild_id,))
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
+    async def unfinished_daily_posts(self) -> list[DailyPost]:
+        """Return posts still ``claimed`` (a crash between claiming and recording the send)."""
+        rows = await self._fetchall(
+            f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE status = 'claimed' ORDER BY claimed_at"
+        )
+        return [_post(row) for row in rows]
+
+    # -- answers and streaks -------------------------------------------------------------------
+
+    async def record_daily_answer(
+        self, guild_id: int, day: date, user_id: int, correct: bool, points: int, answered_at: datetime, week: str
+    ) -> DailyStreak | None:
+        """Record a member's answer once, with its points and streak; ``None`` if they had already answered.
+
+        The streak continues when the member's last right answer was to the server's previous post.
+        """
+        day_text = day.isoformat()
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                """INSERT INTO daily_answers (guild_id, day, user_id, correct, answered_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (guild_id, day, user_id) DO NOTHING""",
+                (guild_id, day_text, user_id, int(correct), stored_time(answered_at)),
+            )
+            if cursor.rowcount == 0:
+                return None
+            await add_scores(conn, guild_id, week, [PlayerResult(user_id, points if correct else 0, correct)])
+            row = await self._fetchone(
+                """SELECT current, best, last_day,
+                          (SELECT MAX(day) FROM daily_posts
+                           WHERE guild_id = :guild AND day < :day AND status = 'sent') AS previous_day
+                   FROM (SELECT 1) LEFT JOIN daily_streaks ON guild_id = :guild AND user_id = :user""",
+                {"guild": guild_id, "user": user_id, "day": day_text},
+            )
+            assert row is not None
+            continued = row["last_day"] is not None and row["last_day"] == row["previous_day"]
+            current = ((row["current"] if continued else 0) + 1) if correct else 0
+            best = max(row["best"] or 0, current)
+            await conn.execute(
+                """INSERT INTO daily_streaks (guild_id, user_id, current, best, last_day) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (guild_id, user_id) DO UPDATE SET
+                       current = excluded.current, best = excluded.best, last_day = excluded.last_day""",
+                (guild_id, user_id, current, best, day_text),
+            )
+        return DailyStreak(current, best, day)
+
+    async def daily_streak(self, guild_id: int, user_id: int) -> DailyStreak | None:
+        """Return a member's daily streak; ``current`` is 0 once they missed a post (or ``None`` if never played)."""
+        row = await self._fetchone(
+            """SELECT current, best, last_day,
+                      (SELECT day FROM daily_posts WHERE guild_id = :guild AND status = 'sent'
+                       ORDER BY day DESC LIMIT 1 OFFSET 1) AS before_latest
+               FROM daily_streaks WHERE guild_id = :guild AND user_id = :user""",
+            {"guild": guild_id, "user": user_id},
+        )
+        if row is None:
+            return None
+        alive = row["before_latest"] is None or row["last_day"] >= row["before_latest"]
+        return DailyStreak(row["current"] if alive else 0, row["best"], date.fromisoformat(row["last_day"]))

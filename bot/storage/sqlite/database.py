@@ -1,0 +1,158 @@
+"""The SQLite connection every part of the store shares: transactions, reads, settings and the audit trail.
+
+Each concern (catalog, scores, daily, content, admin) is a subclass of :class:`SqliteDatabase`;
+:class:`bot.storage.sqlite.store.SqliteStore` combines them into one :class:`bot.storage.base.FactStore`.
+Driver errors that mean "not now" (a lock, a read-only file, a failing disk) leave here as
+:class:`bot.core.errors.StorageUnavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.catalog import AuditEntry
+from bot.core.errors import MythOrFactError, StorageUnavailable
+from bot.core.settings import ServerSettings, SettingsCache, apply_changes, changed_values, describe_change, from_stored
+from bot.storage.sqlite import migrate
+from bot.storage.sqlite.rows import stored_now
+
+log = logging.getLogger(__name__)
+
+_UNAVAILABLE = ("database is locked", "database table is locked", "readonly database", "disk i/o error")
+
+
+def _raise_unavailable(error: sqlite3.OperationalError) -> None:
+    """Raise :class:`StorageUnavailable` if the driver's error means "try again later"; else return."""
+    if any(text in str(error).lower() for text in _UNAVAILABLE):
+        raise StorageUnavailable(str(error)) from error
+
+
+class SqliteDatabase:
+    """One aiosqlite connection: WAL mode, foreign keys on, writes serialised in explicit transactions."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._write_lock = asyncio.Lock()
+        self._settings = SettingsCache()
+
+    async def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        async with self._write_lock:
+            await self._conn.close()
+
+    async def schema_version(self) -> int:
+        """Return the schema version recorded in the database."""
+        return await migrate.schema_version(self._conn)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a block as one write transaction; other writers wait their turn."""
+        async with self._write_lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                await self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                _raise_unavailable(exc)
+                raise
+
+    # Each call is one round trip to aiosqlite's thread (execute, fetch and close would be three).
+    async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+        try:
+            return list(await self._conn.execute_fetchall(sql, params))
+        except sqlite3.OperationalError as exc:
+            _raise_unavailable(exc)
+            raise
+
+    async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+        return next(iter(await self._fetchall(sql, params)), None)
+
+    # -- server settings -----------------------------------------------------------------------
+
+    async def server_settings(self, guild_id: int) -> ServerSettings:
+        """Return a server's settings; cached, so reading them costs no query after the first time."""
+        cached = self._settings.get(guild_id)
+        if cached is not None:
+            return cached
+        row = await self._fetchone("SELECT settings FROM server_settings WHERE guild_id = ?", (guild_id,))
+        settings = from_stored(json.loads(row["settings"])) if row else ServerSettings()
+        self._settings.put(guild_id, settings)
+        return settings
+
+    async def update_server_settings(
+        self, guild_id: int, changes: dict[str, object], actor_id: int | None = None
+    ) -> ServerSettings:
+        """Validate and save changes to a server's settings; record who changed what; return the new settings."""
+        now = stored_now()
+        async with self._transaction() as conn:
+            # Read inside the transaction, so two moderators changing different settings at once both count.
+            current = await self.server_settings(guild_id)
+            updated = apply_changes(current, changes)
+            if actor_id is not None:
+                for name in changes:
+                    before, after = getattr(current, name), getattr(updated, name)
+                    if before != after:
+                        await self._insert_audit(
+                            guild_id, actor_id, "setting", describe_change(name, before, after), now
+                        )
+            await conn.execute(
+                """INSERT INTO server_settings (guild_id, settings, updated_at) VALUES (?, ?, ?)
+                   ON CONFLICT (guild_id) DO UPDATE
+                   SET settings = excluded.settings, updated_at = excluded.updated_at""",
+                (guild_id, json.dumps(changed_values(updated)), now),
+            )
+        self._settings.put(guild_id, updated)
+        return updated
+
+    def _forget_settings(self, guild_ids: Iterable[int]) -> None:
+        """Drop cached settings of servers whose rows were deleted."""
+        for guild_id in guild_ids:
+            self._settings.drop(guild_id)
+
+    async def _keep_new_pack_enabled(self, guild_id: int, pack_id: str) -> None:
+        """Add a server's newly created pack (custom facts, an upload) to its enabled packs, if it limits them.
+
+        Otherwise a server that had turned some packs off would never see its own new content.
+        """
+        settings = await self.server_settings(guild_id)
+        if settings.packs and pack_id not in settings.packs:
+            try:
+                await self.update_server_settings(guild_id, {"packs": [*settings.packs, pack_id]})
+            except MythOrFactError as exc:  # the list is full: the moderators can make room with `config packs`
+                log.warning("Guild %s's new pack %s stays off: %s", guild_id, pack_id, exc)
+
+    # -- audit trail ---------------------------------------------------------------------------
+
+    async def record_audit(self, guild_id: int, user_id: int, action: str, detail: str) -> None:
+        """Record one moderator action (``action`` is a short word such as ``daily`` or ``fact``)."""
+        async with self._transaction():
+            await self._insert_audit(guild_id, user_id, action, detail, stored_now())
+
+    async def _insert_audit(self, guild_id: int, user_id: int, action: str, detail: str, at: str) -> None:
+        """Write one audit line inside the caller's transaction (so a change and its line commit together)."""
+        await self._conn.execute(
+            "INSERT INTO audit_log (guild_id, user_id, action, detail, at) VALUES (?, ?, ?, ?, ?)",
+            (guild_id, user_id, action, detail, at),
+        )
+
+    async def audit_history(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
+        """Return the server's most recent moderator actions, newest first."""
+        rows = await self._fetchall(
+            "SELECT user_id, action, detail, at FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [
+            AuditEntry(row["user_id"], row["action"], row["detail"], datetime.fromisoformat(row["at"])) for row in rows
+        ]

@@ -1,0 +1,137 @@
+"""Commands for custom facts, suggestions, the review queue and hidden items.
+
+``customfact add|edit|remove|list`` (also typed as ``!fact add …``) lets moderators write the server's own facts;
+``suggest`` lets any member propose one; ``suggestions`` shows moderators the review queue. The forms and buttons
+live in :mod:`cogs.content.views`, the rules and the storage in :mod:`bot.core.content`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app.client import MythOrFactBot
+from bot.core.content import parse_custom_number
+from cogs.content import views as content_ui
+from cogs.utils.checks import moderator_only, require_bot_can_post
+
+log = logging.getLogger(__name__)
+
+KindChoice = Literal["fact", "myth"]
+BUTTONS = (content_ui.OpenFormButton, content_ui.RemoveButton, content_ui.ReviewButton)
+"""Buttons that keep working after a restart."""
+
+
+class Content(commands.Cog):
+    """Custom facts, suggestions, the review queue and hidden items."""
+
+    def __init__(self, bot: MythOrFactBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Register the form, removal and review buttons, so they work after a restart."""
+        self.bot.add_dynamic_items(*BUTTONS)
+
+    async def cog_unload(self) -> None:
+        """Stop handling the buttons while unloaded."""
+        self.bot.remove_dynamic_items(*BUTTONS)
+
+    async def cog_check(self, ctx: commands.Context[MythOrFactBot]) -> bool:
+        """Refuse early, with a clear message, where I cannot post embeds."""
+        if ctx.interaction is None:
+            require_bot_can_post(ctx)
+        return True
+
+    async def _open_form(
+        self, ctx: commands.Context[MythOrFactBot], purpose: content_ui.Purpose, kind: str | None, number: int = 0
+    ) -> None:
+        """Open the form: directly for a slash command, through a button for a prefix command."""
+        assert ctx.guild is not None
+        form = await content_ui.prepare_form(self.bot, ctx.author, ctx.guild, purpose, kind, number)
+        if ctx.interaction is not None:
+            await ctx.interaction.response.send_modal(form)
+            return
+        what = "your suggestion" if purpose == "suggest" else f"the {form.kind}"
+        await ctx.send(
+            f"Press **Open the form** to write {what}.",
+            view=content_ui.open_form_view(purpose, ctx.author.id, kind, number),
+        )
+
+    # -- custom facts --------------------------------------------------------------------------
+
+    @commands.hybrid_group(name="customfact", invoke_without_command=True)
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def customfact(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Moderators: this server's own facts and myths (add, edit, remove, list); also `fact add` and so on."""
+        await self.customfact_list(ctx)
+
+    @customfact.command(name="add", extras={"opens_form": True})
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.describe(kind="fact (true, the default) or myth (a popular belief that is wrong)")
+    async def customfact_add(self, ctx: commands.Context[MythOrFactBot], kind: KindChoice = "fact") -> None:
+        """Write a new fact or myth for this server's rotation (opens a form)."""
+        await self._open_form(ctx, "add", kind)
+
+    @customfact.command(name="edit", extras={"opens_form": True})
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.describe(number="The custom fact's number, e.g. 3 for custom/3", kind="Change it to a fact or a myth")
+    async def customfact_edit(
+        self, ctx: commands.Context[MythOrFactBot], number: str, kind: KindChoice | None = None
+    ) -> None:
+        """Change one of this server's custom facts (opens the form, filled in)."""
+        await self._open_form(ctx, "edit", kind, parse_custom_number(number))
+
+    @customfact.command(name="remove")
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.describe(number="The custom fact's number, e.g. 3 for custom/3")
+    async def customfact_remove(self, ctx: commands.Context[MythOrFactBot], number: str) -> None:
+        """Remove one of this server's custom facts from the rotation (asks you to confirm first)."""
+        assert ctx.guild is not None
+        fact = await self.bot.store.custom_fact(ctx.guild.id, parse_custom_number(number))
+        question, view = content_ui.confirm_removal(fact, ctx.author.id)
+        await ctx.send(question, view=view, ephemeral=True)
+
+    @customfact.command(name="list")
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.describe(page="Which page, 10 custom facts each")
+    async def customfact_list(self, ctx: commands.Context[MythOrFactBot], page: commands.Range[int, 1] = 1) -> None:
+        """List this server's custom facts with their numbers."""
+        assert ctx.guild is not None
+        size = content_ui.LIST_PAGE_SIZE
+        facts, total = await self.bot.store.custom_facts(ctx.guild.id, (page - 1) * size, size)
+        await ctx.send(embed=content_ui.custom_facts_embed(facts, total, page), ephemeral=True)
+
+    # -- suggestions and the review queue ------------------------------------------------------
+
+    @commands.hybrid_command(name="suggest", extras={"opens_form": True})
+    @commands.guild_only()
+    @app_commands.describe(kind="fact (true, the default) or myth (a popular belief that is wrong)")
+    async def suggest(self, ctx: commands.Context[MythOrFactBot], kind: KindChoice = "fact") -> None:
+        """Suggest a fact or myth, with its source, for this server's moderators to review (opens a form)."""
+        await self._open_form(ctx, "suggest", kind)
+
+    @commands.hybrid_command(name="suggestions")
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def suggestions(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Moderators: review members' suggestions and the questions players disputed."""
+        assert ctx.guild is not None
+        for part in (content_ui.suggestion_queue, content_ui.dispute_queue):
+            queue = await part(self.bot, ctx.guild.id)
+            extra = {"view": queue.view} if queue.view is not None else {}
+            await ctx.send(queue.content, embeds=queue.embeds, **extra)
+
+
+async def setup(bot: MythOrFactBot) -> None:
+    """Add the cog (discord.py extension entry point)."""
+    await bot.add_cog(Content(bot))

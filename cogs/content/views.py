@@ -1,0 +1,479 @@
+"""What custom facts, suggestions and the review queue look like on Discord: the form, its buttons, the queue.
+
+Buttons that must work after a restart are dynamic items with stable custom ids that carry what they act on:
+``mof:form:<purpose>:<member>:<kind>:<number>`` opens the form for the member who asked, and
+``mof:review:<action>:<id>`` approves or rejects a suggestion, or hides or dismisses a disputed item.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import discord
+
+from bot.app.client import MythOrFactBot
+from bot.core.content import (
+    CLAIM_LENGTH,
+    SOURCE_TEXT_MAX,
+    TRUTH_LENGTH,
+    CustomFact,
+    DisputedItem,
+    Suggestion,
+    check_draft,
+    format_source,
+    suggestion_limit_message,
+)
+from bot.core.errors import InvalidContent, MythOrFactError, SuggestionLimit
+from bot.core.text import clip
+from cogs.utils import render
+from cogs.utils.checks import FriendlyCheckFailure, NotModerator, is_moderator, require_moderator
+
+log = logging.getLogger(__name__)
+
+Purpose = Literal["add", "edit", "suggest"]
+QUEUE_SIZE = 5
+"""Entries per queue message: one row of buttons each, and Discord allows five rows."""
+LIST_PAGE_SIZE = 10
+
+
+def safe_text(text: str, limit: int) -> str:
+    """Return user text for a plain message: clipped, with Markdown and mentions defused."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(clip(" ".join(text.split()), limit)))
+
+
+def _escaped(text: str, limit: int) -> str:
+    return clip(discord.utils.escape_markdown(text), limit)
+
+
+# -- the form ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FormValues:
+    """What the form shows when it opens: an item being edited, or a submission to correct."""
+
+    claim: str = ""
+    truth: str = ""
+    source: str = ""
+    topic: str = ""
+
+
+class FactForm(discord.ui.Modal):
+    """The form for a custom fact (new or edited) or a member's suggestion."""
+
+    claim: discord.ui.TextInput = discord.ui.TextInput(
+        label="Claim",
+        custom_id="claim",
+        style=discord.TextStyle.paragraph,
+        min_length=CLAIM_LENGTH[0],
+        max_length=CLAIM_LENGTH[1],
+        placeholder="e.g. An octopus has three hearts.",
+    )
+    truth: discord.ui.TextInput = discord.ui.TextInput(
+        label="The truth, or why it is true",
+        custom_id="truth",
+        style=discord.TextStyle.paragraph,
+        min_length=TRUTH_LENGTH[0],
+        max_length=TRUTH_LENGTH[1],
+        placeholder="For a myth, what is actually true; for a fact, the explanation.",
+    )
+    source: discord.ui.TextInput = discord.ui.TextInput(
+        label="Source: a title, a link, or both",
+        custom_id="source",
+        max_length=SOURCE_TEXT_MAX,
+        placeholder="e.g. Octopus https://en.wikipedia.org/wiki/Octopus",
+    )
+    topic: discord.ui.TextInput = discord.ui.TextInput(
+        label="Topic",
+        custom_id="topic",
+        max_length=40,
+        placeholder="e.g. animals, space or human body",
+    )
+
+    def __init__(self, purpose: Purpose, kind: str, number: int = 0, values: FormValues | None = None) -> None:
+        titles = {"add": f"New custom {kind}", "edit": f"Edit custom/{number} ({kind})", "suggest": f"Suggest a {kind}"}
+        super().__init__(title=clip(titles[purpose], 45))
+        self.purpose = purpose
+        self.kind = kind
+        self.number = number
+        if values is not None:
+            self.claim.default = values.claim[: CLAIM_LENGTH[1]]
+            self.truth.default = values.truth[: TRUTH_LENGTH[1]]
+            self.source.default = values.source[:SOURCE_TEXT_MAX]
+            self.topic.default = values.topic[:40]
+
+    def typed(self) -> FormValues:
+        """Return what was submitted."""
+        return FormValues(str(self.claim.value), str(self.truth.value), str(self.source.value), str(self.topic.value))
+
+    async def on_submit(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Check and save the submission; a bad one saves nothing and offers the form again, filled in."""
+        try:
+            message, embed = await self._save(interaction)
+        except (MythOrFactError, FriendlyCheckFailure) as error:
+            # Bad fields can be fixed in the same form; a refusal (limit, permission) cannot.
+            fixable = isinstance(error, InvalidContent)
+            extra = {"view": RetryView(FactForm(self.purpose, self.kind, self.number, self.typed()))} if fixable else {}
+            await interaction.response.send_message(clip(str(error), 2000), ephemeral=True, **extra)
+            return
+        await interaction.response.send_message(message, embed=embed, ephemeral=True)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        """Log an unexpected failure and apologise; the member never sees a traceback."""
+        log.error("Saving a %s form failed", self.purpose, exc_info=error)
+        apology = "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
+        if interaction.response.is_done():
+            await interaction.followup.send(apology, ephemeral=True)
+        else:
+            await interaction.response.send_message(apology, ephemeral=True)
+
+    async def _save(self, interaction: discord.Interaction[MythOrFactBot]) -> tuple[str, discord.Embed | None]:
+        store = interaction.client.store
+        guild = interaction.guild
+        assert guild is not None
+        settings = await store.server_settings(guild.id)
+        typed = self.typed()
+        draft = check_draft(self.kind, typed.claim, typed.truth, typed.source, typed.topic)
+        now = discord.utils.utcnow()
+        if self.purpose == "suggest":
+            suggestion = await store.add_suggestion(
+                guild.id, interaction.user.id, draft, settings.suggestions_per_day, now
+            )
+            log.info("Suggestion %s in guild %s", suggestion.id, guild.id)
+            return f"Thanks! Your suggestion #{suggestion.id} is waiting for the moderators to review it.", None
+        await require_moderator(interaction.user, guild, settings)
+        if self.purpose == "add":
+            fact = await store.add_custom_fact(guild.id, draft, interaction.user.id, now)
+            message = f"Saved as `{fact.item.ref}`. It joins this server's rotation of {fact.item.kind}s."
+        else:
+            fact = await store.edit_custom_fact(guild.id, self.number, draft, interaction.user.id, now)
+            message = f"Saved your changes to `{fact.item.ref}`."
+        log.info("Custom fact %s %s in guild %s", fact.item.ref, self.purpose, guild.id)
+        return message, render.item_embed(fact.item, show_truth=True)
+
+
+class RetryView(discord.ui.View):
+    """Offers a rejected form again, filled in with what was typed, so nothing has to be retyped."""
+
+    def __init__(self, form: FactForm) -> None:
+        super().__init__(timeout=900)
+        self.form = form
+
+    @discord.ui.button(label="Fix and try again", style=discord.ButtonStyle.primary)
+    async def reopen(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Open the form again with the previous text."""
+        await interaction.response.send_modal(self.form)
+
+
+async def prepare_form(
+    bot: MythOrFactBot,
+    member: discord.Member | discord.User,
+    guild: discord.Guild,
+    purpose: Purpose,
+    kind: str | None,
+    number: int = 0,
+) -> FactForm:
+    """Check that ``member`` may open the form now and return it (filled in when editing).
+
+    Raise a friendly error otherwise: not a moderator, no such custom fact, or no suggestions left today.
+    """
+    store = bot.store
+    settings = await store.server_settings(guild.id)
+    if purpose == "suggest":
+        used = await store.suggestions_today(guild.id, member.id, discord.utils.utcnow())
+        if used >= settings.suggestions_per_day:
+            raise SuggestionLimit(suggestion_limit_message(settings.suggestions_per_day))
+        return FactForm(purpose, kind or "fact")
+    await require_moderator(member, guild, settings)
+    if purpose == "add":
+        return FactForm(purpose, kind or "fact")
+    fact = await store.custom_fact(guild.id, number)
+    item = fact.item
+    values = FormValues(item.claim, item.truth, format_source(item.source), item.topic)
+    return FactForm(purpose, kind or item.kind, number, values)
+
+
+class OpenFormButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"mof:form:(?P<purpose>add|edit|suggest):(?P<user>\d+):(?P<kind>myth|fact|keep):(?P<number>\d+)",
+):
+    """Opens the form for the member who typed the prefix command (a prefix command cannot open one itself)."""
+
+    def __init__(self, purpose: Purpose, user_id: int, kind: str | None, number: int = 0) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Open the form",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"mof:form:{purpose}:{user_id}:{kind or 'keep'}:{number}",
+            )
+        )
+        self.purpose = purpose
+        self.user_id = user_id
+        self.kind = kind
+        self.number = number
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> OpenFormButton:
+        """Rebuild the button from its custom id."""
+        kind = None if match["kind"] == "keep" else match["kind"]
+        return cls(match["purpose"], int(match["user"]), kind, int(match["number"]))  # type: ignore[arg-type]
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Open the form, after checking again that the clicker may."""
+        if interaction.user.id != self.user_id:
+            command = "suggest" if self.purpose == "suggest" else f"customfact {self.purpose}"
+            await interaction.response.send_message(
+                f"This form belongs to the member who asked for it. Use `{command}` to get your own.", ephemeral=True
+            )
+            return
+        assert interaction.guild is not None
+        try:
+            form = await prepare_form(
+                interaction.client, interaction.user, interaction.guild, self.purpose, self.kind, self.number
+            )
+        except (MythOrFactError, FriendlyCheckFailure) as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        await interaction.response.send_modal(form)
+
+
+def open_form_view(purpose: Purpose, user_id: int, kind: str | None, number: int = 0) -> discord.ui.View:
+    """Return a view holding the Open the form button."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(OpenFormButton(purpose, user_id, kind, number))
+    return view
+
+
+class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:unfact:(?P<user>\d+):(?P<number>\d+)"):
+    """Confirms the removal of a custom fact; only the moderator who asked can press it."""
+
+    def __init__(self, user_id: int, number: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Remove custom/{number}",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"mof:unfact:{user_id}:{number}",
+            )
+        )
+        self.user_id = user_id
+        self.number = number
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> RemoveButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["user"]), int(match["number"]))
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Remove the fact (after checking the clicker again) and say so in place of the question."""
+        if interaction.user.id != self.user_id or interaction.guild is None:
+            await interaction.response.send_message(
+                "Only the moderator who asked can confirm this removal.", ephemeral=True
+            )
+            return
+        store = interaction.client.store
+        guild = interaction.guild
+        try:
+            await require_moderator(interaction.user, guild, await store.server_settings(guild.id))
+            fact = await store.remove_custom_fact(guild.id, self.number, self.user_id, discord.utils.utcnow())
+        except (MythOrFactError, FriendlyCheckFailure) as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        log.info("Custom fact %s removed in guild %s", fact.item.ref, guild.id)
+        await interaction.response.edit_message(
+            content=f"Removed `{fact.item.ref}`. It has left this server's rotation, and the number {fact.number} "
+            "will not be used again.",
+            view=None,
+        )
+
+
+def confirm_removal(fact: CustomFact, user_id: int) -> tuple[str, discord.ui.View]:
+    """Return the question asked before removing a custom fact, with its confirmation button."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(RemoveButton(user_id, fact.number))
+    question = (
+        f"Remove `{fact.item.ref}` ({fact.item.kind}): {safe_text(fact.item.claim, 200)}\n"
+        "It leaves this server's rotation for good. Press the button to confirm."
+    )
+    return question, view
+
+
+# -- listing custom facts ---------------------------------------------------------------------------------
+
+
+def custom_facts_embed(facts: list[CustomFact], total: int, page: int) -> discord.Embed:
+    """Build one page of the server's custom facts: number, kind, claim and who wrote it."""
+    pages = max(1, -(-total // LIST_PAGE_SIZE))
+    embed = discord.Embed(title="Custom facts", colour=render.INFO_COLOUR)
+    if not facts:
+        embed.description = (
+            "This server has no custom facts yet. Moderators add them with `customfact add` (or `fact add`)."
+            if total == 0
+            else f"There is no page {page}: the last one is {pages}."
+        )
+        return embed
+    lines = []
+    for fact in facts:
+        credit = f" · by <@{fact.author_id}>" if fact.author_id else ""
+        lines.append(f"`{fact.item.ref}` {fact.item.kind} · {_escaped(fact.item.claim, 150)}{credit}")
+    embed.description = clip("\n".join(lines), render.DESCRIPTION_MAX)
+    embed.set_footer(text=f"Page {page} of {pages} · {total} custom facts · customfact list <page> for more")
+    return embed
+
+
+# -- the review queue -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueMessage:
+    """One message of the review queue: a heading, an embed per entry and a row of buttons per entry."""
+
+    content: str
+    embeds: list[discord.Embed]
+    view: discord.ui.View | None
+
+
+def suggestion_embed(suggestion: Suggestion) -> discord.Embed:
+    """Show a pending suggestion in full (within a fifth of a message's embed budget)."""
+    claim = _escaped(suggestion.claim, CLAIM_LENGTH[1])
+    description = clip(f"**{claim}**\n\n{discord.utils.escape_markdown(suggestion.truth)}", 650)
+    embed = discord.Embed(
+        title=f"Suggestion #{suggestion.id} · {suggestion.kind.title()}",
+        description=description,
+        colour=render.MYTH_COLOUR if suggestion.kind == "myth" else render.FACT_COLOUR,
+    )
+    embed.add_field(name="Source", value=_escaped(suggestion.source, 250), inline=False)
+    when = discord.utils.format_dt(suggestion.created_at, "R")
+    embed.add_field(name="Topic", value=f"`{suggestion.topic}` · by <@{suggestion.user_id}> {when}", inline=False)
+    return embed
+
+
+def disputed_embed(item: DisputedItem) -> discord.Embed:
+    """Show a disputed item with the reasons players gave."""
+    plural = "dispute" if item.disputes == 1 else "disputes"
+    reasons = "\n".join(f"• <@{r.user_id}>: {_escaped(' '.join(r.reason.split()), 200)}" for r in item.reasons)
+    more = item.disputes - len(item.reasons)
+    if more > 0:
+        reasons += f"\n…and {more} more"
+    embed = discord.Embed(
+        title=clip(f"{item.ref} · {item.disputes} {plural}", render.TITLE_MAX),
+        description=clip(f"**{_escaped(item.text, 300)}** ({item.kind})\n\n{reasons}", 900),
+        colour=render.INFO_COLOUR,
+    )
+    return embed
+
+
+async def suggestion_queue(bot: MythOrFactBot, guild_id: int) -> QueueMessage:
+    """Build the suggestions part of the review queue, from the store as it is now."""
+    pending, total = await bot.store.pending_suggestions(guild_id, QUEUE_SIZE)
+    if not pending:
+        return QueueMessage("**Suggestions:** none waiting. Members send them with `suggest`.", [], None)
+    view = discord.ui.View(timeout=None)
+    for row, suggestion in enumerate(pending):
+        view.add_item(ReviewButton("approve", suggestion.id, row=row))
+        view.add_item(ReviewButton("reject", suggestion.id, row=row))
+    shown = f" (the oldest {len(pending)} shown)" if total > len(pending) else ""
+    return QueueMessage(f"**Suggestions:** {total} waiting{shown}.", [suggestion_embed(s) for s in pending], view)
+
+
+async def dispute_queue(bot: MythOrFactBot, guild_id: int) -> QueueMessage:
+    """Build the disputed-items part of the review queue, from the store as it is now."""
+    items, total = await bot.store.disputed_items(guild_id, QUEUE_SIZE)
+    if not items:
+        return QueueMessage("**Disputed items:** none. Players dispute questions at a quiz reveal.", [], None)
+    view = discord.ui.View(timeout=None)
+    for row, item in enumerate(items):
+        view.add_item(ReviewButton("hide", item.item_pk, label=f"Hide {item.ref} in this server", row=row))
+        view.add_item(ReviewButton("dismiss", item.item_pk, label=f"Dismiss {item.ref}", row=row))
+    shown = f" (the {len(items)} most disputed shown)" if total > len(items) else ""
+    content = f"**Disputed items:** {total} with open disputes{shown}."
+    return QueueMessage(content, [disputed_embed(item) for item in items], view)
+
+
+_LABELS = {"approve": "Approve #{}", "reject": "Reject #{}", "hide": "Hide in this server", "dismiss": "Dismiss"}
+_STYLES = {
+    "approve": discord.ButtonStyle.success,
+    "reject": discord.ButtonStyle.secondary,
+    "hide": discord.ButtonStyle.danger,
+    "dismiss": discord.ButtonStyle.secondary,
+}
+
+
+_REVIEW_ID = r"mof:review:(?P<action>approve|reject|hide|dismiss):(?P<id>\d+)"
+
+
+class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=_REVIEW_ID):
+    """A moderator's decision on a suggestion (approve, reject) or a disputed item (hide, dismiss)."""
+
+    def __init__(self, action: str, target_id: int, *, label: str | None = None, row: int | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label or _LABELS[action].format(target_id), 80),
+                style=_STYLES[action],
+                custom_id=f"mof:review:{action}:{target_id}",
+                row=row,
+            )
+        )
+        self.action = action
+        self.target_id = target_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> ReviewButton:
+        """Rebuild the button from its custom id."""
+        return cls(match["action"], int(match["id"]), label=item.label)
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Check the clicker is a moderator, act, refresh the queue message and confirm privately."""
+        guild = interaction.guild
+        if guild is None:
+            await interaction.response.send_message("The review queue only works in a server.", ephemeral=True)
+            return
+        bot = interaction.client
+        settings = await bot.store.server_settings(guild.id)
+        if not is_moderator(interaction.user, settings):
+            role = guild.get_role(settings.mod_role_id) if settings.mod_role_id else None
+            await interaction.response.send_message(str(NotModerator(role)), ephemeral=True)
+            return
+        try:
+            note = await self._act(bot, guild.id, interaction.user.id)
+        except MythOrFactError as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        is_suggestion = self.action in ("approve", "reject")
+        queue = await (suggestion_queue if is_suggestion else dispute_queue)(bot, guild.id)
+        await interaction.response.edit_message(content=queue.content, embeds=queue.embeds, view=queue.view)
+        await interaction.followup.send(note, ephemeral=True)
+
+    async def _act(self, bot: MythOrFactBot, guild_id: int, moderator_id: int) -> str:
+        """Do what the button says; return the confirmation for the moderator."""
+        store = bot.store
+        now = discord.utils.utcnow()
+        if self.action in ("approve", "reject"):
+            review = await store.review_suggestion(guild_id, self.target_id, self.action, moderator_id, now)  # type: ignore[arg-type]
+            done = review.suggestion
+            if not review.changed:
+                by = f" by <@{done.reviewed_by}>" if done.reviewed_by else ""
+                return f"Suggestion #{done.id} was already {done.status}{by}; nothing changed."
+            if review.ref:
+                return f"Approved suggestion #{done.id}: it is now `{review.ref}`, credited to <@{done.user_id}>."
+            return f"Rejected suggestion #{done.id}."
+        item = await store.get_item_by_pk(self.target_id)
+        ref = f"`{item.ref}`" if item else "this item"
+        if self.action == "hide":
+            hidden, closed = await store.hide_item(guild_id, self.target_id, moderator_id, now)
+            closed_text = f"closed {closed} dispute{'s' * (closed != 1)}"
+            if hidden:
+                return f"Hid {ref} in this server (it leaves the rotation here only) and {closed_text}."
+            return f"Already hidden in this server: {ref}" + (f"; {closed_text}." if closed else ".")
+        closed = await store.dismiss_disputes(guild_id, self.target_id, moderator_id, now)
+        if closed:
+            return f"Dismissed {closed} dispute{'s' * (closed != 1)} of {ref}; it stays in the rotation."
+        return f"Nothing to dismiss: the disputes of {ref} were already handled."

@@ -1,0 +1,212 @@
+"""What a daily post looks like on Discord: its embed, the Myth/Fact and Play-a-quiz buttons, and the replies.
+
+Buttons are dynamic items with stable custom ids (``mof:daily:<server>:<day>:<myth|fact>`` and
+``mof:daily-quiz:<server>``) registered at start-up, so posts from before a restart keep working. The custom id
+never says which answer is right.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, timedelta
+
+import discord
+
+from bot.app.client import MythOrFactBot
+from bot.core.catalog import StoredItem
+from bot.core.daily import AnswerResult, AnswerStatus, DailyDelivery, DailyPost, answer_daily, post_marker
+from bot.core.errors import MythOrFactError
+from bot.core.scores import week_key
+from bot.core.text import clip
+from cogs.utils import render
+from cogs.utils.checks import ChannelNotAllowed, permission_names
+
+log = logging.getLogger(__name__)
+
+DAILY_COLOUR = discord.Colour.gold()
+NEEDED_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+
+
+def message_url(guild_id: int, channel_id: int, message_id: int | None) -> str:
+    """Return a link to a message (or to its channel when the id is unknown)."""
+    base = f"https://discord.com/channels/{guild_id}/{channel_id}"
+    return f"{base}/{message_id}" if message_id else base
+
+
+def post_url(post: DailyPost) -> str:
+    """Return a link to a daily post."""
+    return message_url(post.guild_id, post.channel_id, post.message_id)
+
+
+def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
+    """Return the permissions the bot lacks to post daily embeds in ``channel``."""
+    granted = channel.permissions_for(me)
+    return [name for name in NEEDED_PERMISSIONS if not getattr(granted, name)]
+
+
+def missing_reason(channel: discord.abc.GuildChannel, missing: list[str]) -> str:
+    """Return the pause reason for missing permissions, naming them as Discord's settings do."""
+    return f"I am missing the {permission_names(missing)} permission in {channel.mention}"
+
+
+def _stars(item: StoredItem) -> str:
+    return "★" * item.difficulty + "☆" * (3 - item.difficulty)
+
+
+def previous_answer(item: StoredItem) -> str:
+    """Render the answer to an earlier post: the claim, whether it was a myth or a fact, the truth and the source."""
+    claim = clip(discord.utils.escape_markdown(item.claim), 200)
+    truth = clip(item.truth, 500)
+    return clip(f"*{claim}*\nIt's a **{item.kind}**. {truth}\n{render.source_markdown(item)}", render.FIELD_VALUE_MAX)
+
+
+def post_embed(delivery: DailyDelivery) -> discord.Embed:
+    """Build the daily post: today's claim to judge, and the answer to the previous one."""
+    item = delivery.item
+    embed = discord.Embed(
+        title="Daily myth or fact",
+        colour=DAILY_COLOUR,
+        description=clip(
+            f"**{discord.utils.escape_markdown(item.claim)}**\n\n"
+            "Myth or fact? Answer once with the buttons; only you see whether you were right. "
+            "Right answers score on the leaderboard and build your daily streak.",
+            render.DESCRIPTION_MAX,
+        ),
+    )
+    if delivery.previous is not None:
+        yesterday = delivery.previous_day == delivery.day - timedelta(days=1)
+        embed.add_field(
+            name="Yesterday's answer" if yesterday else "Last time's answer",
+            value=previous_answer(delivery.previous),
+            inline=False,
+        )
+    # The footer starts with a stable marker: after a crash, the scheduler finds the post by it.
+    embed.set_footer(text=clip(f"{post_marker(delivery.day)} · {item.topic} · {_stars(item)}", render.FOOTER_MAX))
+    return embed
+
+
+def post_view(delivery: DailyDelivery) -> discord.ui.View:
+    """Return the daily post's buttons: Myth, Fact and Play a quiz."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(DailyAnswerButton(delivery.guild_id, delivery.day, "myth"))
+    view.add_item(DailyAnswerButton(delivery.guild_id, delivery.day, "fact"))
+    view.add_item(DailyQuizButton(delivery.guild_id))
+    return view
+
+
+def answer_reply(result: AnswerResult) -> discord.Embed:
+    """Build the private acknowledgement of a recorded answer: right or wrong, the truth, the source, the streak."""
+    item = result.item
+    assert item is not None
+    if result.correct:
+        title, colour = f"Right! It's a {item.kind}.", render.FACT_COLOUR
+    else:
+        title, colour = f"Not quite: it's a {item.kind}.", render.MYTH_COLOUR
+    embed = discord.Embed(title=title, colour=colour, description=clip(item.truth, render.DESCRIPTION_MAX))
+    embed.add_field(name="Source", value=render.source_markdown(item), inline=False)
+    streak = result.streak
+    if result.correct and streak is not None:
+        embed.set_footer(text=f"+{result.points} points · daily streak {streak.current} (best {streak.best})")
+    else:
+        embed.set_footer(text="Your daily streak starts again with the next right answer.")
+    return embed
+
+
+class DailyAnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"mof:daily:(?P<guild>\d+):(?P<day>\d{4}-\d{2}-\d{2}):(?P<choice>myth|fact)",
+):
+    """Myth or Fact on a daily post: answered once per member, acknowledged privately; works after a restart."""
+
+    def __init__(self, guild_id: int, day: date, choice: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=choice.title(),
+                style=discord.ButtonStyle.danger if choice == "myth" else discord.ButtonStyle.success,
+                custom_id=f"mof:daily:{guild_id}:{day.isoformat()}:{choice}",
+            )
+        )
+        self.guild_id = guild_id
+        self.day = day
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> DailyAnswerButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["guild"]), date.fromisoformat(match["day"]), match["choice"])
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Record the answer once and tell the member privately whether it was right."""
+        if interaction.guild_id != self.guild_id:
+            await interaction.response.send_message("This daily post belongs to another server.", ephemeral=True)
+            return
+        now = discord.utils.utcnow()
+        store = interaction.client.store
+        week = week_key(now, (await store.server_settings(self.guild_id)).zone())
+        result = await answer_daily(store, self.guild_id, self.day, interaction.user.id, self.choice, now, week)
+        if result.status is AnswerStatus.RECORDED:
+            await interaction.response.send_message(embed=answer_reply(result), ephemeral=True)
+            return
+        if result.status is AnswerStatus.ALREADY_ANSWERED:
+            message = "You already answered this daily post; answers can't be changed. See you tomorrow!"
+        elif result.status is AnswerStatus.OLD_POST:
+            latest = f" Today's is here: {post_url(result.latest)}" if result.latest else ""
+            message = f"This daily post is over, so it can't be answered any more.{latest}"
+        else:
+            message = "This item was retired from the fact store, so this daily post can't be answered."
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+class DailyQuizButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:daily-quiz:(?P<guild>\d+)"):
+    """Starts a quiz in the daily post's channel, as the quiz command would."""
+
+    def __init__(self, guild_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Play a quiz",
+                emoji="🎲",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"mof:daily-quiz:{guild_id}",
+            )
+        )
+        self.guild_id = guild_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> DailyQuizButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["guild"]))
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Start a quiz with the server's default settings; say privately why not if it can't start."""
+        channel, guild = interaction.channel, interaction.guild
+        if guild is None or guild.id != self.guild_id or not isinstance(channel, discord.TextChannel):
+            await interaction.response.send_message("Quizzes start from a server's daily post.", ephemeral=True)
+            return
+        missing = missing_permissions(channel, guild.me)
+        if missing:
+            await interaction.response.send_message(
+                f"I need the **{permission_names(missing)}** permission in this channel to run a quiz.", ephemeral=True
+            )
+            return
+        settings = await interaction.client.store.server_settings(guild.id)
+        if settings.allowed_channels and channel.id not in settings.allowed_channels:
+            await interaction.response.send_message(str(ChannelNotAllowed(settings.allowed_channels)), ephemeral=True)
+            return
+        prefix = await interaction.client.prefix_in(guild.id)
+        try:
+            await interaction.client.quiz_runner.start(
+                guild_id=guild.id,
+                channel_id=channel.id,
+                starter_id=interaction.user.id,
+                announce=lambda session, wanted: interaction.response.send_message(
+                    render.quiz_announcement(session, wanted, None, interaction.user, f"{prefix}quiz stop")
+                ),
+                command_prefix=prefix,
+            )
+        except MythOrFactError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)

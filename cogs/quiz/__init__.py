@@ -1,0 +1,260 @@
+"""The quiz cog: start, skip and stop games, take typed answers, and drive each session's rounds."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app.client import MythOrFactBot
+from bot.core.errors import MythOrFactError
+from bot.core.quiz import MIXED, Mode, Question, QuizSession, RoundResult, RunningQuiz, Standing
+from bot.core.quiz_runner import MAX_ROUNDS
+from cogs.quiz import views
+from cogs.utils import render
+from cogs.utils.autocomplete import topic_autocomplete
+from cogs.utils.checks import require_bot_can_post, require_moderator
+
+log = logging.getLogger(__name__)
+
+ModeChoice = Literal["mixed", "myth-or-fact", "choice", "typed"]
+
+
+class NotATopic(commands.Converter[str]):
+    """A topic name; refuses numbers and mode names so `!quiz 5 typed` reads as rounds and mode."""
+
+    async def convert(self, ctx: commands.Context, argument: str) -> str:
+        """Accept anything that is not a number or a mode name."""
+        if argument.isdigit() or argument.lower() in (MIXED, *Mode):
+            raise commands.BadArgument("not a topic")
+        return argument
+
+
+def may_control(member: discord.Member | discord.User, channel: discord.abc.GuildChannel, session: QuizSession) -> bool:
+    """Whether a member may skip or stop: the starter, or a moderator with Manage Messages."""
+    if member.id == session.starter_id:
+        return True
+    return isinstance(member, discord.Member) and channel.permissions_for(member).manage_messages
+
+
+class Quiz(commands.Cog):
+    """Quiz games played by a whole channel."""
+
+    def __init__(self, bot: MythOrFactBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Register the buttons (they respond even after a restart), the guess hook and the channel presenter."""
+        self.bot.add_dynamic_items(views.AnswerButton, views.DisputeButton)
+        self.bot.message_hooks.append(self.take_guess)
+        self.bot.quiz_runner.presenter_for = self.presenter_for
+
+    async def cog_unload(self) -> None:
+        """Stop listening for buttons and guesses; running games keep going (they live on the bot)."""
+        self.bot.remove_dynamic_items(views.AnswerButton, views.DisputeButton)
+        self.bot.message_hooks.remove(self.take_guess)
+        self.bot.quiz_runner.presenter_for = None
+
+    def presenter_for(self, channel_id: int) -> ChannelPresenter | None:
+        """Return the presenter of a channel this process can see (for the quiz runner), else ``None``."""
+        channel = self.bot.get_channel(channel_id)
+        return ChannelPresenter(channel) if isinstance(channel, discord.abc.Messageable) else None
+
+    # -- commands ------------------------------------------------------------------------------
+
+    @commands.hybrid_group(name="quiz", fallback="start", invoke_without_command=True)
+    @commands.guild_only()
+    @app_commands.describe(
+        topic="Only questions about this topic (see topics)",
+        rounds=f"How many questions (1-{MAX_ROUNDS}, default 10)",
+        mode="myth-or-fact, choice, typed, or mixed (default)",
+    )
+    @app_commands.autocomplete(topic=topic_autocomplete)
+    async def quiz(
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        topic: NotATopic | None = None,
+        rounds: int | None = None,
+        mode: ModeChoice | None = None,
+    ) -> None:
+        """Start a quiz in this channel: myth-or-fact, choice and typed rounds, scored on the leaderboard."""
+        assert ctx.guild is not None
+        self.bot.quiz_runner.refuse_if_running(ctx.channel.id)
+        # Questions are posted to the channel (not as replies), so the bot needs these even for /quiz.
+        require_bot_can_post(ctx)
+        stop = f"{ctx.clean_prefix if ctx.interaction is None else '/'}quiz stop"
+        await self.bot.quiz_runner.start(
+            guild_id=ctx.guild.id,
+            channel_id=ctx.channel.id,
+            starter_id=ctx.author.id,
+            announce=lambda session, wanted: ctx.send(
+                render.quiz_announcement(session, wanted, topic, ctx.author, stop)
+            ),
+            command_prefix=await self.bot.prefix_in(ctx.guild.id),
+            topic=topic,
+            rounds=rounds,
+            mode=mode,
+        )
+
+    @quiz.command(name="stop")
+    @commands.guild_only()
+    async def quiz_stop(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Stop the quiz in this channel (the starter, or a moderator with Manage Messages)."""
+        running = self._controllable(ctx)
+        running.session.stop()
+        running.skip_requested = True
+        self.bot.quiz_runner.wake(running)
+        await ctx.send("Stopping the quiz after this question.", ephemeral=True)
+
+    @quiz.command(name="skip")
+    @commands.guild_only()
+    async def quiz_skip(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Skip the current question (the starter, or a moderator with Manage Messages)."""
+        running = self._controllable(ctx)
+        running.skip_requested = True
+        self.bot.quiz_runner.wake(running)
+        await ctx.send("Skipping this question.", ephemeral=True)
+
+    @quiz.command(name="settings", ignore_extra=False)
+    @commands.guild_only()
+    @app_commands.describe(
+        rounds="Questions per quiz (1-50)",
+        seconds="Time for a myth-or-fact question (5-120); choice gets 5 s more, typed twice as long",
+        extra_time="Accessibility: extra time for every question, in percent (0-200)",
+        hints="Show letter hints in typed rounds",
+        idle_rounds="End a quiz after this many unanswered questions in a row (1-10)",
+        mode="The mode when a quiz starter does not choose one",
+    )
+    async def quiz_settings(
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        rounds: int | None = None,
+        seconds: int | None = None,
+        extra_time: int | None = None,
+        hints: bool | None = None,
+        idle_rounds: int | None = None,
+        mode: ModeChoice | None = None,
+    ) -> None:
+        """Show this server's quiz settings; moderators (Manage Server or the moderator role) can change them."""
+        assert ctx.guild is not None
+        changes = {
+            name: value
+            for name, value in (
+                ("quiz_rounds", rounds),
+                ("quiz_seconds", seconds),
+                ("quiz_extra_time", extra_time),
+                ("quiz_hints", hints),
+                ("quiz_idle_rounds", idle_rounds),
+                ("quiz_mode", mode),
+            )
+            if value is not None
+        }
+        if changes:
+            await require_moderator(ctx.author, ctx.guild, await self.bot.store.server_settings(ctx.guild.id))
+            current = await self.bot.store.update_server_settings(ctx.guild.id, changes, ctx.author.id)
+            log.info("Quiz settings of guild %s changed by %s: %s", ctx.guild.id, ctx.author.id, changes)
+        else:
+            current = await self.bot.store.server_settings(ctx.guild.id)
+        await ctx.send(embed=views.settings_embed(current, changed=bool(changes)))
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Close quizzes a crash interrupted, in servers this process serves, with a message in their channels."""
+        try:
+            await self.bot.quiz_runner.close_interrupted(self._serves, self._say_interrupted)
+        except Exception as exc:  # a locked database must not stop the bot from serving
+            log.error("Could not close interrupted quizzes: %s", exc)
+
+    def _serves(self, guild_id: int) -> bool:
+        return self.bot.get_guild(guild_id) is not None  # else another process (shard) serves it, or it was left
+
+    async def _say_interrupted(self, channel_id: int, text: str) -> None:
+        channel = self.bot.get_channel(channel_id)
+        postable = isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel)
+        if postable and channel.permissions_for(channel.guild.me).send_messages:
+            await _quietly(channel.send(text))
+
+    def _controllable(self, ctx: commands.Context[MythOrFactBot]) -> RunningQuiz:
+        running = self.bot.quizzes.get(ctx.channel.id)
+        if running is None:
+            raise MythOrFactError("No quiz is running in this channel. Start one with `quiz`.")
+        if not may_control(ctx.author, ctx.channel, running.session):  # type: ignore[arg-type]
+            raise MythOrFactError(
+                "Only the member who started the quiz or a moderator with the **Manage Messages** permission "
+                "can do that."
+            )
+        return running
+
+    # -- typed answers -------------------------------------------------------------------------
+
+    def take_guess(self, message: discord.Message) -> bool:
+        """Judge a message as a guess if a typed round is open in its channel; return whether it was one.
+
+        Runs for every message before command parsing, so it stays cheap: a dictionary lookup when no quiz runs.
+        Commands (the prefix, or a mention of the bot) are left to the command parser.
+        """
+        running = self.bot.quizzes.get(message.channel.id)
+        if running is None or running.session.question is None or running.session.question.mode is not Mode.TYPED:
+            return False
+        content = message.content
+        if content.startswith((running.command_prefix, self.bot.config.command_prefix, *self._mentions)):
+            return False
+        running.session.answer_typed(message.author.id, content, self.bot.loop.time())
+        if running.session.round_won:
+            self.bot.quiz_runner.wake(running)
+        return True
+
+    @property
+    def _mentions(self) -> tuple[str, ...]:
+        user_id = self.bot.user.id if self.bot.user else 0
+        return (f"<@{user_id}>", f"<@!{user_id}>")
+
+
+class ChannelPresenter:
+    """Shows one quiz in its Discord channel (the :class:`bot.core.quiz_runner.QuizPresenter` of the quiz cog)."""
+
+    def __init__(self, channel: discord.abc.Messageable) -> None:
+        self.channel = channel
+        self._asked: discord.Message | None = None
+
+    async def ask(self, session: QuizSession, question: Question) -> int:
+        """Post a question with its answer buttons."""
+        self._asked = await self.channel.send(
+            embed=views.question_embed(session, question), view=views.answer_view(session, question)
+        )
+        return self._asked.id
+
+    async def close_question(self, question: Question, message_id: int) -> None:
+        """Grey out a question's buttons, showing the right one."""
+        closed = views.closed_view(question)
+        if closed is not None and self._asked is not None and self._asked.id == message_id:
+            await _quietly(self._asked.edit(view=closed))
+
+    async def hint(self, text: str) -> None:
+        """Post a hint."""
+        await _quietly(self.channel.send(text))
+
+    async def reveal(self, result: RoundResult) -> None:
+        """Post the reveal with its Dispute button."""
+        await self.channel.send(embed=views.reveal_embed(result), view=views.dispute_view(result.question.item.pk))
+
+    async def finish(self, session: QuizSession, standings: list[Standing], reason: str) -> None:
+        """Post the final standings."""
+        await _quietly(self.channel.send(embed=views.standings_embed(session, standings, reason)))
+
+
+async def _quietly(awaitable: Awaitable[object]) -> None:
+    """Run a best-effort Discord call (editing old buttons, a hint), logging instead of failing the quiz."""
+    try:
+        await awaitable
+    except discord.HTTPException as exc:
+        log.warning("Quiz message failed: %s", exc)
+
+
+async def setup(bot: MythOrFactBot) -> None:
+    """Add the cog (discord.py extension entry point)."""
+    await bot.add_cog(Quiz(bot))

@@ -1,0 +1,255 @@
+"""What a quiz looks like on Discord: question and reveal embeds, answer buttons, the dispute button and modal.
+
+Buttons are dynamic items with stable custom ids (``mof:q:<session>:<round>:<option>``, ``mof:dispute:<item>``),
+so they answer sensibly even after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+
+from bot.app.client import MythOrFactBot
+from bot.core.quiz import MODE_NAMES, AnswerStatus, Mode, Question, QuizSession, RoundResult, Standing, time_limit
+from bot.core.settings import ServerSettings
+from bot.core.text import clip
+from cogs.utils import render
+
+log = logging.getLogger(__name__)
+
+QUESTION_COLOUR = discord.Colour.gold()
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+def question_embed(session: QuizSession, question: Question) -> discord.Embed:
+    """Build the embed for a question, with the round number and time limit."""
+    mode_line = MODE_NAMES[question.mode]
+    how = {
+        Mode.MYTH_OR_FACT: "Is this a myth or a fact? Press a button; you can answer once.",
+        Mode.CHOICE: "Pick one answer; you can answer once.",
+        Mode.TYPED: "Type your answer in this channel. The first right answer wins the round.",
+    }[question.mode]
+    embed = discord.Embed(
+        title=f"Question {question.number}/{session.total_rounds} · {mode_line}",
+        description=clip(f"**{discord.utils.escape_markdown(question.text)}**\n\n{how}", render.DESCRIPTION_MAX),
+        colour=QUESTION_COLOUR,
+    )
+    embed.set_footer(text=f"{question.item.topic} · {'★' * question.item.difficulty} · {question.time_limit:g} s")
+    return embed
+
+
+def answer_view(session: QuizSession, question: Question) -> discord.ui.View | None:
+    """Return the buttons for a button round (``None`` for typed rounds)."""
+    if not question.options:
+        return None
+    view = discord.ui.View(timeout=None)
+    for index, option in enumerate(question.options):
+        view.add_item(AnswerButton(session.id, question.number, index, option))
+    return view
+
+
+def closed_view(question: Question) -> discord.ui.View | None:
+    """Return the question's buttons, disabled, with the right one highlighted."""
+    if not question.options:
+        return None
+    view = discord.ui.View(timeout=None)
+    for index, option in enumerate(question.options):
+        style = discord.ButtonStyle.success if option == question.correct_option else discord.ButtonStyle.secondary
+        view.add_item(
+            discord.ui.Button(label=clip(option, 80), style=style, disabled=True, custom_id=f"mof:closed:{index}")
+        )
+    return view
+
+
+def _mentions(user_ids: list[int], limit: int = 15) -> str:
+    shown = ", ".join(f"<@{uid}>" for uid in user_ids[:limit])
+    more = len(user_ids) - limit
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def reveal_embed(result: RoundResult) -> discord.Embed:
+    """Build the reveal: the answer, the truth or explanation, the source, and who got it right."""
+    question = result.question
+    item = question.item
+    answer = discord.utils.escape_markdown(question.correct_option)
+    title = "Skipped" if result.skipped else f"Answer: {clip(question.correct_option, 200)}"
+    lines = [f"**{discord.utils.escape_markdown(question.text)}**"]
+    if question.mode is Mode.MYTH_OR_FACT:
+        lines.append(f"It's a **{answer.lower()}**.")
+    elif question.mode is Mode.TYPED and len(item.answers) > 1:
+        others = ", ".join(discord.utils.escape_markdown(a) for a in item.answers[1:4])
+        lines.append(f"Also accepted: {others}")
+    if item.truth:
+        lines.append(f"\n{item.truth}")
+    embed = discord.Embed(
+        title=title,
+        description=clip("\n".join(lines), render.DESCRIPTION_MAX),
+        colour=render.FACT_COLOUR if result.winners else render.MYTH_COLOUR,
+    )
+    if result.skipped:
+        who = "Nobody scores: the round was skipped."
+    elif result.winners:
+        who = "\n".join(
+            f"<@{player.user_id}> +{player.points}" + (f" (streak {player.streak})" if player.streak > 1 else "")
+            for player in result.winners[:15]
+        )
+        if len(result.winners) > 15:
+            who += f"\n…and {len(result.winners) - 15} more"
+    elif result.answered:
+        who = "Nobody got it right."
+    else:
+        who = "Nobody answered."
+    embed.add_field(name="Right answers", value=clip(who, render.FIELD_VALUE_MAX), inline=False)
+    embed.add_field(name="Source", value=render.source_markdown(item), inline=False)
+    embed.set_footer(text=render.footer_text(item))
+    return embed
+
+
+def standings_embed(session: QuizSession, standings: list[Standing], reason: str) -> discord.Embed:
+    """Build the end-of-session table."""
+    lines = [
+        f"{MEDALS.get(s.position, f'{s.position}.')} <@{s.user_id}>: {s.points} points, {s.correct} right"
+        for s in standings[:20]
+    ]
+    if len(standings) > 20:
+        lines.append(f"…and {len(standings) - 20} more players")
+    embed = discord.Embed(
+        title="Quiz over",
+        description=clip(f"{reason}\n\n" + ("\n".join(lines) or "Nobody scored this time."), render.DESCRIPTION_MAX),
+        colour=QUESTION_COLOUR,
+    )
+    embed.set_footer(text="Scores count towards the server leaderboard: see leaderboard and rank.")
+    return embed
+
+
+def settings_embed(settings: ServerSettings, *, changed: bool) -> discord.Embed:
+    """Show the server's quiz settings."""
+    quiz = settings.quiz()
+    limits = ", ".join(f"{MODE_NAMES[mode].lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
+    embed = discord.Embed(
+        title="Quiz settings saved" if changed else "Quiz settings",
+        colour=render.INFO_COLOUR,
+        description=(
+            f"Questions per quiz: **{settings.quiz_rounds}**\n"
+            f"Time limits: {limits} (longer questions get extra reading time)\n"
+            f"Extra time for accessibility: **{settings.quiz_extra_time}%**\n"
+            f"Hints in typed rounds: **{'on' if settings.quiz_hints else 'off'}**\n"
+            f"Mode when not chosen: **{settings.quiz_mode}**\n"
+            f"A quiz ends after **{settings.quiz_idle_rounds}** unanswered questions in a row"
+        ),
+    )
+    embed.set_footer(
+        text="Moderators change these with /quiz settings, or in order: "
+        "quiz settings <rounds> <seconds> <extra_time> <hints on|off> <idle_rounds> <mode>"
+    )
+    return embed
+
+
+_ACK = {
+    AnswerStatus.ALREADY_ANSWERED: "You already answered this question; answers can't be changed.",
+    AnswerStatus.ROUND_CLOSED: "Too late: this question is closed.",
+    AnswerStatus.NOT_AN_OPTION: "That button is not part of this question.",
+}
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"mof:q:(?P<session>[0-9a-f]+):(?P<round>\d+):(?P<option>\d)"
+):
+    """One answer of a button round; the answer is acknowledged privately and stays secret until the reveal."""
+
+    def __init__(self, session_id: str, round_number: int, index: int, label: str = "?") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, 80),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"mof:q:{session_id}:{round_number}:{index}",
+            )
+        )
+        self.session_id = session_id
+        self.round_number = round_number
+        self.index = index
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> AnswerButton:
+        """Rebuild the button from its custom id."""
+        return cls(match["session"], int(match["round"]), int(match["option"]), item.label or "?")
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Lock in the member's answer and tell them privately."""
+        running = interaction.client.quizzes.by_session_id(self.session_id)
+        question = running.session.question if running else None
+        if question is None or question.number != self.round_number or self.index >= len(question.options):
+            await interaction.response.send_message("This question is closed.", ephemeral=True)
+            return
+        option = question.options[self.index]
+        status = running.session.answer_option(interaction.user.id, option, interaction.client.loop.time())
+        if status is AnswerStatus.ACCEPTED:
+            message = f"Answer locked in: **{discord.utils.escape_markdown(option)}**. Wait for the reveal!"
+        else:
+            message = _ACK[status]
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+class DisputeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:dispute:(?P<pk>\d+)"):
+    """Lets a player flag an item as wrong or ambiguous, with a short reason, for the moderators."""
+
+    def __init__(self, item_pk: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Dispute", emoji="⚑", style=discord.ButtonStyle.secondary, custom_id=f"mof:dispute:{item_pk}"
+            )
+        )
+        self.item_pk = item_pk
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> DisputeButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["pk"]))
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Ask for the reason in a modal."""
+        if interaction.guild_id is None:
+            await interaction.response.send_message("Disputes only work in a server.", ephemeral=True)
+            return
+        await interaction.response.send_modal(DisputeModal(self.item_pk))
+
+
+class DisputeModal(discord.ui.Modal, title="Dispute this question"):
+    """Collects why a player thinks an item is wrong."""
+
+    reason: discord.ui.TextInput = discord.ui.TextInput(
+        label="What is wrong or ambiguous?",
+        custom_id="reason",
+        style=discord.TextStyle.paragraph,
+        min_length=5,
+        max_length=300,
+        placeholder="e.g. The source says 1986, not 1985.",
+    )
+
+    def __init__(self, item_pk: int) -> None:
+        super().__init__()
+        self.item_pk = item_pk
+
+    async def on_submit(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Store the dispute and thank the player."""
+        assert interaction.guild_id is not None
+        await interaction.client.store.add_dispute(
+            interaction.guild_id, self.item_pk, interaction.user.id, str(self.reason.value), discord.utils.utcnow()
+        )
+        log.info("Dispute of item %s in guild %s", self.item_pk, interaction.guild_id)
+        await interaction.response.send_message(
+            "Thanks! Your dispute is saved for the moderators to review.", ephemeral=True
+        )
+
+
+def dispute_view(item_pk: int) -> discord.ui.View:
+    """Return a view holding the Dispute button for one item."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(DisputeButton(item_pk))
+    return view

@@ -1,0 +1,141 @@
+"""Who may use which command, and where: the moderator check, the channel allow-list, the bot's own permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import discord
+from discord.ext import commands
+
+from bot.app.client import mark_private_reply
+from bot.core.settings import ServerSettings
+
+T = TypeVar("T")
+
+MODERATOR_MARK = "__mof_moderator__"
+
+
+class FriendlyCheckFailure(commands.CheckFailure):
+    """A check that failed for a reason the member should read; ``str(error)`` is the message.
+
+    Defined here, not in the ``cogs.errors`` extension: loading an extension makes a new module object,
+    and ``isinstance`` against a class from the old one would fail.
+    """
+
+
+class NotModerator(FriendlyCheckFailure):
+    """The member has neither Manage Server nor the server's moderator role."""
+
+    def __init__(self, role: discord.Role | None) -> None:
+        also = f" or the **{role.name}** role" if role else ""
+        super().__init__(f"You need the **Manage Server** permission{also} to do that. Nothing was changed.")
+
+
+class ChannelNotAllowed(FriendlyCheckFailure):
+    """The server limits commands and games to some channels, and this is not one of them."""
+
+    def __init__(self, channels: tuple[int, ...]) -> None:
+        listed = ", ".join(f"<#{channel_id}>" for channel_id in channels[:10])
+        super().__init__(f"Commands and games are on in {listed} on this server. See you there!")
+
+
+def is_moderator(member: discord.Member | discord.User, settings: ServerSettings) -> bool:
+    """Whether a member may use moderator commands: Manage Server, or the server's moderator role."""
+    if not isinstance(member, discord.Member):
+        return False
+    if member.guild_permissions.manage_guild:
+        return True
+    return settings.mod_role_id is not None and member.get_role(settings.mod_role_id) is not None
+
+
+async def require_moderator(
+    member: discord.Member | discord.User, guild: discord.Guild, settings: ServerSettings
+) -> None:
+    """Raise :class:`NotModerator` (naming the permission and role) unless ``member`` is a moderator."""
+    if not is_moderator(member, settings):
+        role = guild.get_role(settings.mod_role_id) if settings.mod_role_id else None
+        raise NotModerator(role)
+
+
+def moderator_only() -> Callable[[T], T]:
+    """Command decorator: server only, and only for moderators (Manage Server or the moderator role).
+
+    Slash commands also need ``@app_commands.default_permissions(manage_guild=True)`` on the top-level command
+    or group, so that Discord hides them from other members; the server-side check below is what counts.
+    """
+
+    async def predicate(ctx: commands.Context) -> bool:
+        if ctx.guild is None:
+            raise commands.NoPrivateMessage()
+        settings = await ctx.bot.store.server_settings(ctx.guild.id)
+        await require_moderator(ctx.author, ctx.guild, settings)
+        return True
+
+    def decorator(func: T) -> T:
+        callback = func.callback if isinstance(func, commands.Command) else func
+        setattr(callback, MODERATOR_MARK, True)
+        mark_private_reply(callback)
+        return commands.check(predicate)(func)
+
+    return decorator
+
+
+def is_moderator_command(command: commands.Command | None) -> bool:
+    """Whether a command (or the group it belongs to) was marked with :func:`moderator_only`."""
+    while command is not None:
+        if getattr(command.callback, MODERATOR_MARK, False):
+            return True
+        command = command.parent  # type: ignore[assignment]
+    return False
+
+
+async def channel_allowed(ctx: commands.Context) -> bool:
+    """Global check: outside the server's allowed channels, only moderator commands and ``help`` work.
+
+    It also enforces :func:`moderator_only` for every subcommand of a marked group: discord.py does not run a
+    group's own checks for its slash subcommands, nor for prefix subcommands of an ``invoke_without_command`` group.
+    """
+    if ctx.command is None:
+        return True
+    if ctx.guild is None:
+        if is_moderator_command(ctx.command):
+            raise commands.NoPrivateMessage()
+        return True
+    settings = await ctx.bot.store.server_settings(ctx.guild.id)
+    if is_moderator_command(ctx.command):
+        await require_moderator(ctx.author, ctx.guild, settings)
+        return True
+    if not settings.allowed_channels or ctx.command.qualified_name == "help":
+        return True
+    channel_ids = {ctx.channel.id, getattr(ctx.channel, "parent_id", None)}
+    if channel_ids & set(settings.allowed_channels):
+        return True
+    if is_moderator(ctx.author, settings):
+        return True
+    raise ChannelNotAllowed(settings.allowed_channels)
+
+
+_PERMISSION_NAMES = {
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+    "manage_guild": "Manage Server",
+    "manage_messages": "Manage Messages",
+    "send_messages_in_threads": "Send Messages in Threads",
+}
+
+
+def permission_names(missing: list[str]) -> str:
+    """Return permission flags as the names Discord's settings show, e.g. ``Embed Links``."""
+    return ", ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in missing)
+
+
+def require_bot_can_post(ctx: commands.Context) -> None:
+    """Raise :class:`commands.BotMissingPermissions` unless the bot can post embeds in this server channel."""
+    if ctx.guild is None:
+        return
+    granted = ctx.channel.permissions_for(ctx.me)  # type: ignore[arg-type]
+    missing = [name for name in ("send_messages", "embed_links") if not getattr(granted, name)]
+    if missing:
+        raise commands.BotMissingPermissions(missing)

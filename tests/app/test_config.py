@@ -1,0 +1,115 @@
+"""Unit tests for reading settings from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app.config import DEFAULT_DATABASE_PATH, ConfigError, load_config, parse_database_url
+from tests.helpers import FAKE_TOKEN
+
+
+def test_defaults_with_only_a_token():
+    config = load_config({"DISCORD_TOKEN": FAKE_TOKEN})
+    assert config.token == FAKE_TOKEN
+    assert config.command_prefix == "!"
+    assert config.database.path == DEFAULT_DATABASE_PATH
+    assert config.log_level == "INFO"
+    assert config.owner_ids == frozenset()
+    assert config.api_base_url is None
+    assert config.gateway_url is None
+    assert config.data_retention_days == 30
+
+
+def test_every_setting_is_read():
+    config = load_config(
+        {
+            "DISCORD_TOKEN": f"Bot {FAKE_TOKEN}",
+            "COMMAND_PREFIX": "?",
+            "DATABASE_URL": "sqlite:////var/lib/mof/bot.db",
+            "LOG_LEVEL": "debug",
+            "OWNER_IDS": "123, 456,",
+            "PACKS_DIR": "/srv/packs",
+            "DISCORD_API_BASE_URL": "http://127.0.0.1:8080/",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:8081",
+            "DATA_RETENTION_DAYS": " 7 ",
+        }
+    )
+    assert config.token == FAKE_TOKEN
+    assert config.command_prefix == "?"
+    assert config.database.path == Path("/var/lib/mof/bot.db")
+    assert config.log_level == "DEBUG"
+    assert config.owner_ids == {123, 456}
+    assert config.packs_dir == Path("/srv/packs")
+    assert config.api_base_url == "http://127.0.0.1:8080"
+    assert config.gateway_url == "ws://127.0.0.1:8081"
+    assert config.data_retention_days == 7
+
+
+def test_token_is_never_in_repr():
+    config = load_config({"DISCORD_TOKEN": FAKE_TOKEN})
+    assert FAKE_TOKEN not in repr(config)
+    assert FAKE_TOKEN not in str(config)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///bot.db", Path("bot.db")),
+        ("sqlite:///data/sub/bot.db", Path("data/sub/bot.db")),
+        ("sqlite:////abs/bot.db", Path("/abs/bot.db")),
+        ("SQLITE:///x.db", Path("x.db")),
+        ("sqlite:///:memory:", None),
+    ],
+)
+def test_database_urls(url, expected):
+    target = parse_database_url(url)
+    assert target.scheme == "sqlite"
+    assert target.path == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({}, "DISCORD_TOKEN is not set"),
+        ({"DISCORD_TOKEN": "  "}, "DISCORD_TOKEN is not set"),
+        ({"DISCORD_TOKEN": "not-a-token"}, "does not look like a bot token"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "COMMAND_PREFIX": "go go"}, "COMMAND_PREFIX"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "COMMAND_PREFIX": "toolong"}, "COMMAND_PREFIX"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD'"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "OWNER_IDS": "12,abc"}, "OWNER_IDS contains 'abc'"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "bot.db"}, "is not a URL"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "mysql://h/db"}, "unknown scheme 'mysql'"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "postgresql://h/db"}, "does not support yet"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "sqlite://host/x.db"}, "names a host"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "sqlite://"}, "names a host"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "sqlite:///"}, "no file path"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DISCORD_API_BASE_URL": "ftp://x"}, "DISCORD_API_BASE_URL"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DISCORD_GATEWAY_URL": "http://x"}, "must start with ws:// or wss://"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATA_RETENTION_DAYS": "a month"}, "DATA_RETENTION_DAYS='a month'"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATA_RETENTION_DAYS": "-1"}, "from 0 to 3650"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATA_RETENTION_DAYS": "3651"}, "from 0 to 3650"),
+    ],
+)
+def test_bad_settings_say_what_is_wrong(env, fragment):
+    with pytest.raises(ConfigError) as info:
+        load_config(env)
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value), "one clear line"
+
+
+def test_env_example_documents_every_setting():
+    example = (Path(__file__).parents[2] / ".env.example").read_text()
+    for name in (
+        "DISCORD_TOKEN",
+        "COMMAND_PREFIX",
+        "DATABASE_URL",
+        "LOG_LEVEL",
+        "OWNER_IDS",
+        "PACKS_DIR",
+        "DISCORD_API_BASE_URL",
+        "DISCORD_GATEWAY_URL",
+        "DATA_RETENTION_DAYS",
+    ):
+        assert f"\n{name}=" in example or f"\n# {name}=" in example, name
