@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import bisect
 import json
+import sqlite3
 import sys
 import tempfile
 import time
@@ -180,29 +181,23 @@ async def scheduler_pass(http, count: int, database: Path) -> tuple[float, float
     """Post to ``count`` servers due at the same minute through the real scheduler; return (s, CPU s, posted)."""
     from bot.app.config import DEFAULT_PACKS_DIR
     from bot.core.catalog import load_pack_dir
-    from bot.core.daily import DailyScheduler
+    from bot.core.daily import DailySchedule, DailyScheduler
     from bot.storage.sqlite.store import SqliteStore
 
     store = await SqliteStore.open(database)
     await load_pack_dir(store, DEFAULT_PACKS_DIR)
     due = datetime.now(UTC).replace(second=0, microsecond=0)
-    stamp = due.isoformat(timespec="microseconds")
-    async with store._transaction() as conn:
-        await conn.executemany(
-            """INSERT INTO daily_schedules (guild_id, channel_id, post_time, zone, topic, next_due, updated_at)
-               VALUES (?, ?, ?, 'UTC', NULL, ?, ?)""",
-            [
-                (FIRST_GUILD + index, FIRST_GUILD + 10 * index + 1, f"{due:%H:%M}", stamp, stamp)
-                for index in range(count)
-            ],
-        )
+    for index in range(count):
+        channel_id = FIRST_GUILD + 10 * index + 1
+        await store.set_daily_schedule(DailySchedule(FIRST_GUILD + index, channel_id, due.time(), "UTC", None, due))
     scheduler = DailyScheduler(store, HttpPoster(http), now=lambda: datetime.now(UTC), sleep=asyncio.sleep)
     wall, cpu = time.perf_counter(), time.process_time()
     report = await scheduler.run_pass()
     elapsed, used = time.perf_counter() - wall, time.process_time() - cpu
-    sent = await store._fetchone("SELECT COUNT(*) FROM daily_posts WHERE status = 'sent'")
     await store.close()
-    assert report.posted == count and sent is not None and sent[0] == count, (report, sent)
+    with sqlite3.connect(database) as conn:
+        sent = conn.execute("SELECT COUNT(*) FROM daily_posts WHERE status = 'sent'").fetchone()
+    assert report.posted == count and sent[0] == count, (report, sent)
     return elapsed, used, report.posted
 
 
