@@ -7,15 +7,13 @@ and when they were offered, so they work after a restart and expire after :data:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
-import re
 from datetime import timedelta
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.app.client import MythOrFactBot
 from bot.core.admin import (
@@ -39,17 +37,12 @@ from bot.core.packs import PackProblem
 from bot.core.text import clip
 from cogs.utils import render
 from cogs.utils.checks import FriendlyCheckFailure, moderator_only, require_moderator
+from cogs.utils.confirm import CONFIRM_SECONDS, ConfirmAction, ConfirmButton, confirmation_view
 
 log = logging.getLogger(__name__)
 
-CONFIRM_SECONDS = 300
-"""How long a confirmation's buttons work."""
-SWEEP_EVENT = "retention_sweep"
-"""Dispatch this event to run the retention sweep now instead of at its next six-hourly turn."""
-
-
-def _now_seconds() -> int:
-    return int(discord.utils.utcnow().timestamp())
+FORGET, RESET = "forget", "lbreset"
+"""The confirmations of this cog (their names are part of the buttons' custom ids)."""
 
 
 def _kilobytes(size: int) -> str:
@@ -83,35 +76,6 @@ class PartialOption(commands.Converter[bool], app_commands.Transformer):
         raise commands.BadArgument(f"{argument!r} is not `partial`")
 
 
-# -- confirmations ---------------------------------------------------------------------------------
-
-
-def confirmation_view(confirm: discord.ui.Item, cancel: discord.ui.Item) -> discord.ui.View:
-    """Return a view holding a confirm and a cancel button."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(confirm)
-    view.add_item(cancel)
-    return view
-
-
-async def screen_press(interaction: discord.Interaction, owner_id: int, issued: int, confirmed: bool) -> bool:
-    """Answer a press that must not go ahead (someone else's buttons, expired, Cancel); return whether to go ahead."""
-    if interaction.user.id != owner_id:
-        await interaction.response.send_message(
-            "These buttons belong to the member who ran the command; nothing was changed.", ephemeral=True
-        )
-        return False
-    if _now_seconds() - issued > CONFIRM_SECONDS:
-        await interaction.response.edit_message(
-            content="This confirmation has expired, so nothing was changed. Run the command again.", view=None
-        )
-        return False
-    if not confirmed:
-        await interaction.response.edit_message(content="Cancelled. Nothing was changed.", view=None)
-        return False
-    return True
-
-
 def forget_summary(report: ForgetReport) -> str:
     """Tell a member what forgetting them deleted."""
     parts = [
@@ -131,87 +95,6 @@ def forget_summary(report: ForgetReport) -> str:
     return text
 
 
-class ForgetButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"mof:forget:(?P<user>\d+):(?P<issued>\d+):(?P<choice>yes|no)",
-):
-    """Confirms or cancels a member's request to delete their data in a server; only that member can press it."""
-
-    def __init__(self, user_id: int, issued: int, confirmed: bool) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Delete my data" if confirmed else "Cancel",
-                style=discord.ButtonStyle.danger if confirmed else discord.ButtonStyle.secondary,
-                custom_id=f"mof:forget:{user_id}:{issued}:{'yes' if confirmed else 'no'}",
-            )
-        )
-        self.user_id = user_id
-        self.issued = issued
-        self.confirmed = confirmed
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> ForgetButton:
-        """Rebuild the button from its custom id."""
-        return cls(int(match["user"]), int(match["issued"]), match["choice"] == "yes")
-
-    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
-        """Delete the member's data in this server, or cancel."""
-        if interaction.guild_id is None or not await screen_press(
-            interaction, self.user_id, self.issued, self.confirmed
-        ):
-            return
-        report = await interaction.client.store.forget_member_data(interaction.guild_id, self.user_id)
-        log.info("Forgot member %s in guild %s: %s", self.user_id, interaction.guild_id, report)
-        await interaction.response.edit_message(content=forget_summary(report), view=None)
-
-
-class ResetButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"mof:lbreset:(?P<user>\d+):(?P<period>all|\d{4}-W\d{2}):(?P<issued>\d+):(?P<choice>yes|no)",
-):
-    """Confirms or cancels a leaderboard reset; only the moderator who asked can press it."""
-
-    def __init__(self, user_id: int, period: str, issued: int, confirmed: bool) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Reset it" if confirmed else "Cancel",
-                style=discord.ButtonStyle.danger if confirmed else discord.ButtonStyle.secondary,
-                custom_id=f"mof:lbreset:{user_id}:{period}:{issued}:{'yes' if confirmed else 'no'}",
-            )
-        )
-        self.user_id = user_id
-        self.period = period
-        self.issued = issued
-        self.confirmed = confirmed
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> ResetButton:
-        """Rebuild the button from its custom id."""
-        return cls(int(match["user"]), match["period"], int(match["issued"]), match["choice"] == "yes")
-
-    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
-        """Delete the leaderboard's rows in this server (if the presser is still a moderator), or cancel."""
-        guild = interaction.guild
-        if guild is None or not await screen_press(interaction, self.user_id, self.issued, self.confirmed):
-            return
-        store = interaction.client.store
-        try:
-            await require_moderator(interaction.user, guild, await store.server_settings(guild.id))
-        except FriendlyCheckFailure as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
-            return
-        removed = await store.reset_leaderboard(guild.id, self.period)
-        await store.record_audit(guild.id, interaction.user.id, "leaderboard", f"reset {self.period}: {removed} rows")
-        log.info("Leaderboard %s of guild %s reset by %s (%d rows)", self.period, guild.id, self.user_id, removed)
-        await interaction.response.edit_message(
-            content=f"Done: {period_name(self.period)} is empty again ({removed} players removed).", view=None
-        )
-
-
 # -- the cog ---------------------------------------------------------------------------------------
 
 
@@ -220,17 +103,20 @@ class Admin(commands.Cog):
 
     def __init__(self, bot: MythOrFactBot) -> None:
         self.bot = bot
-        self._sweeper: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
-        """Register the confirmation buttons (the retention sweep starts once the bot is ready)."""
-        self.bot.add_dynamic_items(ForgetButton, ResetButton)
+        """Register the confirmations and start the retention sweep (it waits until the bot is ready)."""
+        ConfirmButton.register(ConfirmAction(FORGET, "Delete my data", self._forget_confirmed))
+        ConfirmButton.register(ConfirmAction(RESET, "Reset it", self._reset_confirmed))
+        self.bot.add_dynamic_items(ConfirmButton)
+        self.retention_sweep.start()
 
     async def cog_unload(self) -> None:
-        """Stop the sweep and the buttons."""
-        self.bot.remove_dynamic_items(ForgetButton, ResetButton)
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        """Stop the sweep and the confirmations."""
+        self.retention_sweep.cancel()
+        self.bot.remove_dynamic_items(ConfirmButton)
+        for name in (FORGET, RESET):
+            ConfirmButton.unregister(name)
 
     # -- uploaded packs ------------------------------------------------------------------------
 
@@ -366,8 +252,7 @@ class Admin(commands.Cog):
     async def forgetme(self, ctx: commands.Context[MythOrFactBot]) -> None:
         """Delete your scores, daily answers, disputes and pending suggestions in this server (asks first)."""
         assert ctx.guild is not None
-        issued = _now_seconds()
-        view = confirmation_view(ForgetButton(ctx.author.id, issued, True), ForgetButton(ctx.author.id, issued, False))
+        view = confirmation_view(FORGET, ctx.author.id)
         await ctx.send(
             f"This deletes your data in **{_plain(ctx.guild.name, 100)}**: your scores on every leaderboard (all time "
             "and weekly), your daily answers and streak, your disputes and your pending suggestions. Custom facts "
@@ -376,6 +261,13 @@ class Admin(commands.Cog):
             view=view,
             ephemeral=True,
         )
+
+    async def _forget_confirmed(self, interaction: discord.Interaction[MythOrFactBot], user_id: int, _: str) -> str:
+        """Delete the member's data in this server."""
+        assert interaction.guild_id is not None
+        report = await self.bot.store.forget_member_data(interaction.guild_id, user_id)
+        log.info("Forgot member %s in guild %s: %s", user_id, interaction.guild_id, report)
+        return forget_summary(report)
 
     # -- leaderboards --------------------------------------------------------------------------
 
@@ -393,16 +285,30 @@ class Admin(commands.Cog):
         if not players:
             await ctx.send(f"{period_name(key).capitalize()} is already empty; nothing to reset.", ephemeral=True)
             return
-        issued = _now_seconds()
-        view = confirmation_view(
-            ResetButton(ctx.author.id, key, issued, True), ResetButton(ctx.author.id, key, issued, False)
-        )
+        view = confirmation_view(RESET, ctx.author.id, key)
         await ctx.send(
             f"Reset {period_name(key)} of this server? {players} players lose their points in it; other "
             "leaderboards stay. This cannot be undone.",
             view=view,
             ephemeral=True,
         )
+
+    async def _reset_confirmed(
+        self, interaction: discord.Interaction[MythOrFactBot], user_id: int, period: str
+    ) -> str | None:
+        """Delete the leaderboard's rows in this server, if the presser is still a moderator."""
+        guild = interaction.guild
+        assert guild is not None
+        store = self.bot.store
+        try:
+            await require_moderator(interaction.user, guild, await store.server_settings(guild.id))
+        except FriendlyCheckFailure as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return None
+        removed = await store.reset_leaderboard(guild.id, period)
+        await store.record_audit(guild.id, interaction.user.id, "leaderboard", f"reset {period}: {removed} rows")
+        log.info("Leaderboard %s of guild %s reset by %s (%d rows)", period, guild.id, user_id, removed)
+        return f"Done: {period_name(period)} is empty again ({removed} players removed)."
 
     # -- export --------------------------------------------------------------------------------
 
@@ -455,18 +361,24 @@ class Admin(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Keep the data of every server the bot is in (it may have been added back while offline); start the sweep.
-
-        ``on_ready`` can fire again after a reconnect; the sweep is started only once.
-        """
+        """Keep the data of every server the bot is in: it may have been added back while offline."""
         await self.bot.store.clear_departed(guild.id for guild in self.bot.guilds)
-        if self._sweeper is None or self._sweeper.done():
-            self._sweeper = asyncio.create_task(self._sweep_forever(), name="retention-sweep")
-            self._sweeper.add_done_callback(_sweeper_stopped)
 
     @property
     def _retention(self) -> timedelta:
         return timedelta(days=self.bot.config.data_retention_days)
+
+    @tasks.loop(seconds=SWEEP_INTERVAL.total_seconds())
+    async def retention_sweep(self) -> None:
+        """Sweep once the bot is ready, then every six hours; a failed sweep is logged and tried at the next turn."""
+        try:
+            await self.sweep()
+        except Exception:
+            log.exception("The retention sweep failed; trying again at the next turn")
+
+    @retention_sweep.before_loop
+    async def _wait_until_ready(self) -> None:
+        await self.bot.wait_until_ready()
 
     async def sweep(self) -> list[PurgeReport]:
         """Delete all data of servers the bot left longer ago than the retention period; log each one."""
@@ -481,22 +393,6 @@ class Admin(commands.Cog):
                 report.total,
             )
         return reports
-
-    async def _sweep_forever(self) -> None:
-        """Sweep at start-up, then every six hours (or when :data:`SWEEP_EVENT` is dispatched)."""
-        while True:
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("The retention sweep failed; trying again at the next turn")
-            with contextlib.suppress(TimeoutError):
-                await self.bot.wait_for(SWEEP_EVENT, timeout=SWEEP_INTERVAL.total_seconds())
-
-
-def _sweeper_stopped(task: asyncio.Task[None]) -> None:
-    """Log a sweep task that ended by anything but cancellation."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error("The retention sweep stopped", exc_info=task.exception())
 
 
 async def setup(bot: MythOrFactBot) -> None:
