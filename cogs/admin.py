@@ -21,6 +21,7 @@ from bot.core.admin import (
     RESERVED_PACK_IDS,
     SWEEP_INTERVAL,
     ForgetReport,
+    PackUpload,
     PurgeReport,
     UploadRefused,
     build_export,
@@ -31,7 +32,7 @@ from bot.core.admin import (
     resolve_period,
     upload_format,
 )
-from bot.core.catalog import PackSummary
+from bot.core.catalog import PackSummary, SyncReport
 from bot.core.errors import MythOrFactError
 from bot.core.packs import PackProblem
 from bot.core.text import clip
@@ -52,6 +53,34 @@ def _kilobytes(size: int) -> str:
 def _plain(text: str, limit: int = 80) -> str:
     """Make text from a file or a member safe to show inline: no Markdown, no mentions, at most ``limit`` long."""
     return discord.utils.escape_mentions(discord.utils.escape_markdown(clip(text, limit)))
+
+
+async def download(file: discord.Attachment) -> bytes:
+    """Fetch an attachment's bytes; a failed download gets a friendly error."""
+    try:
+        return await file.read()
+    except discord.HTTPException as exc:
+        log.info("Could not download the pack upload %r: %s", file.filename, exc)
+        raise MythOrFactError(
+            "I couldn't download that file from Discord (was the message deleted?). Attach it again, please."
+        ) from None
+
+
+def import_summary(upload: PackUpload, report: SyncReport, left_out: int) -> str:
+    """Tell the moderator what importing a pack changed, with the importer's notes."""
+    pack = upload.pack
+    changes = f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+    if report.retired:
+        changes += f", {report.retired} retired"
+    header = (
+        f"Imported **{_plain(pack.name)}** (`{pack.id}`) for this server: {changes}. "
+        f"It is served here only; remove it with `pack remove {pack.id}`."
+    )
+    if upload.notes:
+        header += "\n" + "\n".join(f"Note: {_plain(note, 200)}" for note in upload.notes[:3])
+    if left_out:
+        header += f"\nLeft out {left_out} item{'s' if left_out != 1 else ''} with problems:"
+    return header
 
 
 class PartialOption(commands.Converter[bool], app_commands.Transformer):
@@ -151,14 +180,7 @@ class Admin(commands.Cog):
         check_upload_size(file.size)  # before downloading anything
         await ctx.defer(ephemeral=True)
         try:
-            data = await file.read()
-        except discord.HTTPException as exc:
-            log.info("Could not download the pack upload %r: %s", file.filename, exc)
-            raise MythOrFactError(
-                "I couldn't download that file from Discord (was the message deleted?). Attach it again, please."
-            ) from None
-        try:
-            upload = parse_upload(data, file.filename, partial=bool(partial))
+            upload = parse_upload(await download(file), file.filename, partial=bool(partial))
         except UploadRefused as refused:
             if not refused.problems:
                 raise
@@ -173,18 +195,7 @@ class Admin(commands.Cog):
             detail += f"; {left_out} items left out"
         await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "pack", detail)
         log.info("Guild %s %s", ctx.guild.id, detail)
-        changes = f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
-        if report.retired:
-            changes += f", {report.retired} retired"
-        header = (
-            f"Imported **{_plain(pack.name)}** (`{pack.id}`) for this server: {changes}. "
-            f"It is served here only; remove it with `pack remove {pack.id}`."
-        )
-        if upload.notes:
-            header += "\n" + "\n".join(f"Note: {_plain(note, 200)}" for note in upload.notes[:3])
-        if left_out:
-            header += f"\nLeft out {left_out} item{'s' if left_out != 1 else ''} with problems:"
-        await self._send_listing(ctx, header, upload.rejected)
+        await self._send_listing(ctx, import_summary(upload, report, left_out), upload.rejected)
 
     async def _send_listing(
         self, ctx: commands.Context[MythOrFactBot], header: str, problems: list[PackProblem]

@@ -195,6 +195,31 @@ class Config(commands.Cog):
         log.info("Settings of guild %s changed by %s: %s", ctx.guild.id, ctx.author.id, changes)
         await ctx.send(embed=saved_embed(summary), ephemeral=True)
 
+    async def _set_or_clear(
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        setting: str,
+        chosen: discord.Role | discord.abc.GuildChannel | None,
+        *,
+        absent: str,
+        cleared: str,
+        already: str,
+        done: str,
+    ) -> None:
+        """Set a role or channel setting to ``chosen``, or clear it when ``chosen`` is ``None``; say what happened.
+
+        ``absent`` and ``already`` explain why nothing changed; ``done`` has a ``{}`` for the mention.
+        """
+        current = getattr(await self._settings(ctx), setting)
+        if chosen is None and current is None:
+            await self._unchanged(ctx, absent)
+        elif chosen is None:
+            await self._save(ctx, {setting: None}, cleared)
+        elif chosen.id == current:
+            await self._unchanged(ctx, f"{chosen.mention} {already}")
+        else:
+            await self._save(ctx, {setting: chosen.id}, done.replace("{}", chosen.mention, 1))
+
     async def _unchanged(self, ctx: commands.Context[MythOrFactBot], reason: str) -> None:
         await ctx.send(f"Nothing to change: {reason}", ephemeral=True)
 
@@ -396,25 +421,21 @@ class Config(commands.Cog):
             raise MythOrFactError(
                 "Only members with the **Manage Server** permission can choose the moderator role. Nothing was changed."
             )
-        current = (await self._settings(ctx)).mod_role_id
-        if role is None:
-            if current is None:
-                await self._unchanged(ctx, "there is no moderator role.")
-                return
-            summary = "Moderator role cleared: only members with **Manage Server** can use moderator commands now."
-            await self._save(ctx, {"mod_role_id": None}, summary)
-            return
-        if role.is_default():
+        if role is not None and role.is_default():
             raise MythOrFactError("@everyone can't be the moderator role: pick a role. Nothing was changed.")
-        if role.id == current:
-            await self._unchanged(ctx, f"{role.mention} is already the moderator role.")
-            return
-        summary = (
-            f"Moderator role: {role.mention}. Its members can use moderator commands, like members with "
-            "**Manage Server**. To show them the slash commands too, allow the role for this bot under "
-            "Server Settings → Integrations."
+        await self._set_or_clear(
+            ctx,
+            "mod_role_id",
+            role,
+            absent="there is no moderator role.",
+            cleared="Moderator role cleared: only members with **Manage Server** can use moderator commands now.",
+            already="is already the moderator role.",
+            done=(
+                "Moderator role: {}. Its members can use moderator commands, like members with **Manage Server**. "
+                "To show them the slash commands too, allow the role for this bot under Server Settings → "
+                "Integrations."
+            ),
         )
-        await self._save(ctx, {"mod_role_id": role.id}, summary)
 
     @config.command(name="logchannel", ignore_extra=False)
     @app_commands.describe(channel="Where I report problems, like a paused daily post; leave empty to clear it")
@@ -423,19 +444,16 @@ class Config(commands.Cog):
     ) -> None:
         """Set or clear the channel where I report problems."""
         assert ctx.guild is not None
-        current = (await self._settings(ctx)).log_channel_id
-        if channel is None:
-            if current is None:
-                await self._unchanged(ctx, "there is no log channel; problems go to the server's system channel.")
-                return
-            summary = "Log channel cleared: problems go to the server's system channel."
-            await self._save(ctx, {"log_channel_id": None}, summary)
-            return
-        if channel.id == current:
-            await self._unchanged(ctx, f"{channel.mention} is already the log channel.")
-            return
-        summary = f"Log channel: {channel.mention}. I report problems, like a paused daily post, there."
-        await self._save(ctx, {"log_channel_id": channel.id}, summary + posting_warning(channel, ctx.guild.me))
+        await self._set_or_clear(
+            ctx,
+            "log_channel_id",
+            channel,
+            absent="there is no log channel; problems go to the server's system channel.",
+            cleared="Log channel cleared: problems go to the server's system channel.",
+            already="is already the log channel.",
+            done="Log channel: {}. I report problems, like a paused daily post, there."
+            + (posting_warning(channel, ctx.guild.me) if channel else ""),
+        )
 
     @config.command(name="suggestions", ignore_extra=False)
     @app_commands.describe(per_day="How many suggestions a member may send per day (0-20; 0 turns them off)")

@@ -11,6 +11,7 @@ from pathlib import Path
 import discord
 
 from bot.app.config import Config
+from bot.core.packs import Item, Pack, Source
 from bot.core.scores import PlayerResult, RoundRecord
 
 TESTS_DIR = Path(__file__).parent
@@ -108,3 +109,20 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
     return names
+
+
+def club_pack(*ids: str) -> Pack:
+    """A server's own pack ``club``: one fact about the topic ``local`` per id, as a server might upload it."""
+    items = tuple(
+        Item(
+            id=item_id,
+            kind="fact",
+            claim=f"Club claim {item_id}.",
+            truth=f"Club truth {item_id}.",
+            topic="local",
+            difficulty=1,
+            source=Source("Club source", "https://example.org/club"),
+        )
+        for item_id in ids
+    )
+    return Pack("club", "Club pack", "Our own.", "The club", "CC0", "1", items)

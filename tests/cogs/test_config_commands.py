@@ -10,11 +10,10 @@ from discord.ext import commands
 from simcord import ChannelHandle, GuildHandle, MemberActor, RoleHandle
 
 from bot.core.errors import MythOrFactError
-from bot.core.packs import Item, Pack, Source
 from bot.core.quiz import Mode
 from bot.core.settings import ServerSettings, describe_enabled, toggled
 from cogs.utils.checks import ChannelNotAllowed, NotModerator, moderator_only
-from tests.helpers import expect_errors, footer_ref
+from tests.helpers import club_pack, expect_errors, footer_ref
 
 NEEDS_MANAGE_SERVER = "You need the **Manage Server** permission to do that. Nothing was changed."
 NEEDS_MANAGE_SERVER_OR_MODS = (
@@ -71,19 +70,7 @@ def field(embed: discord.Embed, name: str) -> str:
 
 async def add_server_pack(store, guild_id: int) -> None:
     """Give a server its own pack `club` with two facts about the topic `local`."""
-    items = tuple(
-        Item(
-            id=item_id,
-            kind="fact",
-            claim=f"Club claim {item_id}.",
-            truth=f"Club truth {item_id}.",
-            topic="local",
-            difficulty=1,
-            source=Source("Club source", "https://example.org/club"),
-        )
-        for item_id in ("a", "b")
-    )
-    pack = Pack("club", "Club pack", "Our own.", "The club", "CC0", "1", items)
+    pack = club_pack("a", "b")
     await store.import_server_pack(guild_id, pack)
 
 

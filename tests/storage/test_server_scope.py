@@ -9,29 +9,12 @@ import pytest
 
 from bot.core.catalog import load_pack_dir
 from bot.core.errors import UnknownItem, UnknownTopic
-from bot.core.packs import Item, Pack, Source
+from bot.core.packs import Pack
 from bot.core.settings import ServerSettings
 from bot.storage.base import FactStore
-from tests.helpers import SAMPLE_PACKS
+from tests.helpers import SAMPLE_PACKS, club_pack
 
 GUILD, OTHER = 111, 222
-
-
-def local_pack(*ids: str) -> Pack:
-    """A pack with one space fact per id, as a server might upload it."""
-    items = tuple(
-        Item(
-            id=item_id,
-            kind="fact",
-            claim=f"Local claim {item_id}.",
-            truth=f"Local truth {item_id}.",
-            topic="local",
-            difficulty=1,
-            source=Source("Local source", "https://example.org/source"),
-        )
-        for item_id in ids
-    )
-    return Pack("club", "Club pack", "Our own.", "The club", "CC0", "1", items)
 
 
 async def add_server_pack(store: FactStore, guild_id: int, pack: Pack) -> None:
@@ -44,11 +27,11 @@ async def draw_all(store, guild_id: int, kind: str = "fact", topic: str | None =
 
 
 async def test_a_server_pack_is_served_to_its_server_only(store):
-    await add_server_pack(store, GUILD, local_pack("a"))
+    await add_server_pack(store, GUILD, club_pack("a"))
     assert "club/a" in await draw_all(store, GUILD, topic="local")
     with pytest.raises(UnknownTopic):
         await store.pick_item(OTHER, "fact", "local")
-    assert (await store.get_item("club/a", GUILD)).claim == "Local claim a."
+    assert (await store.get_item("club/a", GUILD)).claim == "Club claim a."
     with pytest.raises(UnknownItem):
         await store.get_item("club/a", OTHER)
     with pytest.raises(UnknownItem):
@@ -62,14 +45,14 @@ async def test_a_server_pack_is_served_to_its_server_only(store):
 
 
 async def test_reloading_shipped_packs_keeps_server_packs(store):
-    await add_server_pack(store, GUILD, local_pack("a"))
+    await add_server_pack(store, GUILD, club_pack("a"))
     report, _ = await load_pack_dir(store, SAMPLE_PACKS)
     assert report.retired == 0 and report.packs_retired == 0
     assert (await store.get_item("club/a", GUILD)).ref == "club/a"
 
 
 async def test_enabled_packs_and_topics_limit_the_rotation(store):
-    await add_server_pack(store, GUILD, local_pack("a", "b"))
+    await add_server_pack(store, GUILD, club_pack("a", "b"))
     await store.update_server_settings(GUILD, {"packs": ["club"]})
     assert await draw_all(store, GUILD) == {"club/a", "club/b"}
     await store.update_server_settings(GUILD, {"packs": [], "topics": ["space"]})
@@ -116,6 +99,6 @@ async def test_a_server_that_limits_its_packs_still_gets_the_packs_it_creates(st
     await store.add_custom_fact(GUILD, draft, 7, datetime(2026, 11, 26, tzinfo=UTC))
     assert (await store.server_settings(GUILD)).packs == ("sample",), "only a new pack is switched on"
 
-    await store.import_server_pack(GUILD, local_pack("a"))
+    await store.import_server_pack(GUILD, club_pack("a"))
     assert (await store.server_settings(GUILD)).packs == ("sample", "club")
     assert await store.server_settings(OTHER) == ServerSettings(), "other servers untouched"

@@ -135,6 +135,25 @@ def _closing(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def _make_folder(folder: Path) -> None:
+    """Create a folder (and its parents) for a copy; refuse with one line if that is impossible."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot create the folder {folder}: {exc.strerror or exc}") from exc
+
+
+@contextlib.contextmanager
+def _copy_into(source: sqlite3.Connection, path: Path) -> Iterator[sqlite3.Connection]:
+    """Copy a database into a new self-contained file at ``path`` (no -wal beside it); yield the copy, open."""
+    path.unlink(missing_ok=True)
+    with _closing(sqlite3.connect(path)) as copy:
+        # One step (pages=-1) reads a single snapshot; steps spread over time would restart on every write.
+        source.backup(copy, pages=-1)
+        copy.execute("PRAGMA journal_mode = DELETE")
+        yield copy
+
+
 def _integrity(conn: sqlite3.Connection) -> tuple[str, ...]:
     return tuple(str(row[0]) for row in conn.execute(f"PRAGMA integrity_check({INTEGRITY_ROWS})"))
 
@@ -187,17 +206,10 @@ def backup_database(source: Path, target: Path | None = None, *, moment: datetim
     if not _is_sqlite_file(source):
         raise BackupError(f"{source} is not a SQLite database. Check DATABASE_URL.")
     destination = _backup_target(source, target, moment or _now())
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BackupError(f"cannot create the folder {destination.parent}: {exc.strerror or exc}") from exc
+    _make_folder(destination.parent)
     partial = destination.with_name(f".{destination.name}.partial")
     try:
-        partial.unlink(missing_ok=True)
-        with _closing(_connect(source, mode="rw")) as live, _closing(sqlite3.connect(partial)) as copy:
-            # One step (pages=-1) reads a single snapshot; steps spread over time would restart on every write.
-            live.backup(copy, pages=-1)
-            copy.execute("PRAGMA journal_mode = DELETE")  # a self-contained file, no -wal beside it
+        with _closing(_connect(source, mode="rw")) as live, _copy_into(live, partial) as copy:
             integrity = _integrity(copy)
             version = _schema_version(copy)
         partial.replace(destination)
@@ -307,16 +319,11 @@ def restore_database(
             )
         if exists:
             note = ensure_not_in_use(target)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BackupError(f"cannot create the folder {target.parent}: {exc.strerror or exc}") from exc
+        _make_folder(target.parent)
         staging = target.with_name(f".{target.name}.restoring")
         try:
-            staging.unlink(missing_ok=True)
-            with _closing(sqlite3.connect(staging)) as copy:
-                source.backup(copy, pages=-1)
-                copy.execute("PRAGMA journal_mode = DELETE")
+            with _copy_into(source, staging):
+                pass
         except (sqlite3.Error, OSError) as exc:
             with contextlib.suppress(OSError):
                 staging.unlink()
