@@ -18,7 +18,7 @@ import discord
 
 from bot.app.config import DEFAULT_PACKS_DIR, Config
 from bot.core.catalog import load_pack_dir
-from bot.storage.sqlite.store import SqliteStore
+from bot.storage import DatabaseTarget, open_store
 
 # A placeholder in the shape of a token; simcord never sends it anywhere.
 _OFFLINE_TOKEN = "MTAxMDEwMTAxMDEwMTAxMDEw.Offline.simulated-discord-no-network-at-all"
@@ -84,7 +84,7 @@ async def _session(read_line: Callable[[], str | None], write: Callable[[str], N
 
     from bot.app.client import MythOrFactBot
 
-    store = await SqliteStore.open(None)
+    store = await open_store(DatabaseTarget("sqlite", None))
     try:
         _, problems = await load_pack_dir(store, DEFAULT_PACKS_DIR)
         for problem in problems:
