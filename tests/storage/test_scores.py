@@ -11,8 +11,8 @@ import pytest
 
 from bot.core.scores import ALL_TIME, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period, week_key
 from bot.storage.base import FactStore
-from bot.storage.sqlite import scores as sqlite_scores
-from bot.storage.sqlite.scores import NEAR_MISSES_KEPT
+from bot.storage import shared
+from bot.storage.shared import NEAR_MISSES_KEPT
 from tests.conftest import RawSql
 
 GUILD = 1001
@@ -243,7 +243,7 @@ async def test_equal_points_share_a_position_and_list_by_correct_answers_then_us
 @pytest.fixture(params=["index", "buckets"])
 def page_start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test with pages found by stepping through the index, then again with pages found through buckets."""
-    monkeypatch.setattr(sqlite_scores, "SEEK_FROM_OFFSET", 10**9 if request.param == "index" else 1)
+    monkeypatch.setattr(shared, "SEEK_FROM_OFFSET", 10**9 if request.param == "index" else 1)
     return request.param
 
 

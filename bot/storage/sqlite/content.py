@@ -26,13 +26,12 @@ from bot.core.content import (
 )
 from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
 from bot.core.text import clip
+from bot.storage.shared import suggestion_from_row
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import write_item
 from bot.storage.sqlite.rows import ITEM_COLUMNS, PUBLIC_REF_SQL, content_hash, row_to_item, server_pack_id, stored_time
 
 if TYPE_CHECKING:
-    import aiosqlite
-
     from bot.core.packs import Item
 
 _DAY = timedelta(hours=24)
@@ -40,23 +39,6 @@ _DAY = timedelta(hours=24)
 
 def _custom_pack_id(guild_id: int) -> str:
     return server_pack_id(guild_id, CUSTOM_PACK)
-
-
-def _row_to_suggestion(row: aiosqlite.Row) -> Suggestion:
-    return Suggestion(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        user_id=row["user_id"],
-        kind=row["kind"],
-        claim=row["claim"],
-        truth=row["truth"],
-        topic=row["topic"],
-        source=row["source"],
-        status=row["status"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        reviewed_by=row["reviewed_by"],
-        item_pk=row["item_pk"],
-    )
 
 
 class ContentQueries(SqliteDatabase):
@@ -203,7 +185,7 @@ class ContentQueries(SqliteDatabase):
             suggestion_id = cursor.lastrowid
         row = await self._fetchone("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))
         assert row is not None
-        return _row_to_suggestion(row)
+        return suggestion_from_row(row)
 
     async def pending_suggestions(self, guild_id: int, limit: int = 5) -> tuple[list[Suggestion], int]:
         """Return the oldest pending suggestions, and how many are pending in all."""
@@ -215,7 +197,7 @@ class ContentQueries(SqliteDatabase):
             "SELECT COUNT(*) AS n FROM suggestions WHERE guild_id = ? AND status = 'pending'", (guild_id,)
         )
         assert total is not None
-        return [_row_to_suggestion(row) for row in rows], int(total["n"])
+        return [suggestion_from_row(row) for row in rows], int(total["n"])
 
     async def review_suggestion(
         self, guild_id: int, suggestion_id: int, action: ReviewAction, moderator_id: int, now: datetime
@@ -227,7 +209,7 @@ class ContentQueries(SqliteDatabase):
             row = await self._fetchone(select, (suggestion_id, guild_id))
             if row is None:
                 raise MythOrFactError(f"Suggestion #{suggestion_id} no longer exists.")
-            suggestion = _row_to_suggestion(row)
+            suggestion = suggestion_from_row(row)
             if suggestion.status != "pending":
                 return Review(suggestion, changed=False)
             item_pk = None
@@ -250,7 +232,7 @@ class ContentQueries(SqliteDatabase):
         assert row is not None
         if ref == f"{CUSTOM_PACK}/1":
             await self._keep_new_pack_enabled(guild_id, CUSTOM_PACK)
-        return Review(_row_to_suggestion(row), changed=True, ref=ref)
+        return Review(suggestion_from_row(row), changed=True, ref=ref)
 
     # -- disputes and hidden items -------------------------------------------------------------
 

@@ -6,44 +6,17 @@ Part of :class:`bot.storage.sqlite.store.SqliteStore`. Moments are stored as UTC
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime
 
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.scores import PlayerResult
+from bot.storage.shared import next_streak, post_from_row, schedule_from_row, streak_from_row
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.rows import stored_time
 from bot.storage.sqlite.scores import add_scores
 
-if TYPE_CHECKING:
-    import aiosqlite
-
 _SCHEDULE_COLUMNS = "guild_id, channel_id, post_time, zone, topic, next_due, paused_reason"
 _POST_COLUMNS = "guild_id, day, item_pk, channel_id, status, message_id, claimed_at"
-
-
-def _schedule(row: aiosqlite.Row) -> DailySchedule:
-    return DailySchedule(
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        post_time=time.fromisoformat(row["post_time"]),
-        zone=row["zone"],
-        topic=row["topic"],
-        next_due=datetime.fromisoformat(row["next_due"]),
-        paused_reason=row["paused_reason"],
-    )
-
-
-def _post(row: aiosqlite.Row) -> DailyPost:
-    return DailyPost(
-        guild_id=row["guild_id"],
-        day=date.fromisoformat(row["day"]),
-        item_pk=row["item_pk"],
-        channel_id=row["channel_id"],
-        status=PostStatus(row["status"]),
-        message_id=row["message_id"],
-        claimed_at=datetime.fromisoformat(row["claimed_at"]),
-    )
 
 
 class DailyQueries(SqliteDatabase):
@@ -83,7 +56,7 @@ class DailyQueries(SqliteDatabase):
     async def daily_schedule(self, guild_id: int) -> DailySchedule | None:
         """Return a server's schedule, paused or not."""
         row = await self._fetchone(f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE guild_id = ?", (guild_id,))
-        return _schedule(row) if row else None
+        return schedule_from_row(row) if row else None
 
     async def due_daily_schedules(self, now: datetime, limit: int) -> list[DailySchedule]:
         """Return up to ``limit`` active schedules due at ``now``, earliest first (read off the ``daily_due`` index)."""
@@ -92,7 +65,7 @@ class DailyQueries(SqliteDatabase):
                 WHERE paused_reason IS NULL AND next_due <= ? ORDER BY next_due LIMIT ?""",
             (stored_time(now), limit),
         )
-        return [_schedule(row) for row in rows]
+        return [schedule_from_row(row) for row in rows]
 
     async def next_daily_due(self) -> datetime | None:
         """Return the earliest due time of any active schedule."""
@@ -162,7 +135,7 @@ class DailyQueries(SqliteDatabase):
         row = await self._fetchone(
             f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE guild_id = ? AND day = ?", (guild_id, day.isoformat())
         )
-        return _post(row) if row else None
+        return post_from_row(row) if row else None
 
     async def latest_daily_post(self, guild_id: int, before: date | None = None) -> DailyPost | None:
         """Return the server's most recent sent post (before ``before``, if given)."""
@@ -171,7 +144,7 @@ class DailyQueries(SqliteDatabase):
                 WHERE guild_id = ? AND status = 'sent' AND day < ? ORDER BY day DESC LIMIT 1""",
             (guild_id, before.isoformat() if before else "9999-12-31"),
         )
-        return _post(row) if row else None
+        return post_from_row(row) if row else None
 
     async def last_daily_day(self, guild_id: int) -> date | None:
         """Return the latest day the server has a post row for, whatever its status."""
@@ -183,7 +156,7 @@ class DailyQueries(SqliteDatabase):
         rows = await self._fetchall(
             f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE status = 'claimed' ORDER BY claimed_at"
         )
-        return [_post(row) for row in rows]
+        return [post_from_row(row) for row in rows]
 
     # -- answers and streaks -------------------------------------------------------------------
 
@@ -212,9 +185,7 @@ class DailyQueries(SqliteDatabase):
                 {"guild": guild_id, "user": user_id, "day": day_text},
             )
             assert row is not None
-            continued = row["last_day"] is not None and row["last_day"] == row["previous_day"]
-            current = ((row["current"] if continued else 0) + 1) if correct else 0
-            best = max(row["best"] or 0, current)
+            current, best = next_streak(row, correct)
             await conn.execute(
                 """INSERT INTO daily_streaks (guild_id, user_id, current, best, last_day) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (guild_id, user_id) DO UPDATE SET
@@ -232,7 +203,4 @@ class DailyQueries(SqliteDatabase):
                FROM daily_streaks WHERE guild_id = :guild AND user_id = :user""",
             {"guild": guild_id, "user": user_id},
         )
-        if row is None:
-            return None
-        alive = row["before_latest"] is None or row["last_day"] >= row["before_latest"]
-        return DailyStreak(row["current"] if alive else 0, row["best"], date.fromisoformat(row["last_day"]))
+        return streak_from_row(row) if row else None
