@@ -19,13 +19,14 @@ DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "mythorfact.db"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
-def without_password(url: str) -> str:
-    """Return ``url`` with its password (if any) replaced by ``***``, fit for logs and messages."""
+def without_password(url: str, marker: str | None = "***") -> str:
+    """Return ``url`` with its password (if any) replaced by ``marker`` (or left out), fit for logs and messages."""
     parts = urlsplit(url)
     if parts.password is None:
         return url
     host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:{marker}@{host}" if marker else f"{user}@{host}"))
 
 
 @dataclass(frozen=True, slots=True)

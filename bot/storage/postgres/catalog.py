@@ -82,7 +82,7 @@ class CatalogQueries(PostgresDatabase):
         known = [
             row["topic"]
             for row in await self._fetchall(
-                f'SELECT DISTINCT topic FROM items WHERE retired = 0 AND {_OWNED} ORDER BY topic COLLATE "C"',
+                f'SELECT topic FROM items WHERE retired = 0 AND {_OWNED} GROUP BY topic ORDER BY topic COLLATE "C"',
                 {"guild": guild_id},
             )
         ]
