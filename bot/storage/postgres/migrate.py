@@ -48,10 +48,14 @@ async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None =
     """
     migrations = load_migrations() if migrations is None else migrations
     latest = migrations[-1].number if migrations else 0
+    current = await schema_version(conn)
+    check_not_newer(current, latest)
+    if current == latest:
+        return []  # the usual start: nothing to write (so a read-only standby can be opened too)
     await conn.execute(f"SELECT pg_advisory_lock({_LOCK_KEY})", LOCK_NAME)
     try:
         await conn.execute(_CREATE_VERSIONS)
-        current = await schema_version(conn)
+        current = await schema_version(conn)  # again: another process may have migrated while this one waited
         check_not_newer(current, latest)
         applied = []
         for migration in migrations:
