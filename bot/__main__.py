@@ -15,8 +15,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="connect to Discord and serve commands (the default)")
     packs = sub.add_parser("packs", help="work with fact packs")
     packs_sub = packs.add_subparsers(dest="packs_command", required=True)
-    check = packs_sub.add_parser("check", help="validate packs; exit 1 if any is malformed")
+    check = packs_sub.add_parser(
+        "check", help="validate and review packs (duplicates, quiz fields, sources); exit 1 on any problem"
+    )
     check.add_argument("directory", nargs="?", default=str(DEFAULT_PACKS_DIR), help="folder of .toml packs")
+    stats = packs_sub.add_parser("stats", help="items, myths, quiz coverage, difficulty and checked share per pack")
+    stats.add_argument("directory", nargs="?", default=str(DEFAULT_PACKS_DIR), help="folder of .toml packs")
     importer = packs_sub.add_parser(
         "import", help="convert Red-DiscordBot trivia lists (.yaml) or Open Trivia DB JSON (.json) into packs"
     )
@@ -47,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.app.cli import import_packs
 
         return import_packs(args.files, args.out, pack_id=args.pack_id, force=args.force)
+    if args.command == "packs" and args.packs_command == "stats":
+        from bot.app.cli import pack_stats_command
+
+        return pack_stats_command(args.directory)
     if args.command == "packs":
         from bot.app.cli import check_packs
 

@@ -9,7 +9,8 @@ import tempfile
 from pathlib import Path
 
 from bot.core.importers import MAX_IMPORT_BYTES, ImportRefused, ImportResult, convert
-from bot.core.packs import PackError, read_pack, scan_packs
+from bot.core.pack_review import PackStats, pack_stats, review_packs
+from bot.core.packs import Pack, PackError, PackScan, read_pack, scan_packs
 from bot.storage.sqlite.backup import (
     EXIT_FAILED,
     EXIT_OK,
@@ -22,17 +23,65 @@ from bot.storage.sqlite.backup import (
 
 
 def check_packs(directory: str) -> int:
-    """Validate every pack in ``directory``; print one line per problem; return 1 if any, else 0."""
+    """Validate and review every pack in ``directory``; print each problem and a summary; return 1 if any."""
+    scan = _scan(directory)
+    if scan is None:
+        return 2
+    problems = [*scan.problems, *review_packs(scan.packs)]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print_stats(scan.packs)
+    items = sum(len(pack.items) for pack in scan.packs)
+    print(f"{len(scan.packs)} valid packs with {items} items; {len(problems)} problems.")
+    return 1 if problems else 0
+
+
+def pack_stats_command(directory: str) -> int:
+    """Print the coverage table of the packs in ``directory`` (validation problems go to stderr)."""
+    scan = _scan(directory)
+    if scan is None:
+        return 2
+    for problem in scan.problems:
+        print(problem, file=sys.stderr)
+    print_stats(scan.packs)
+    return 1 if scan.problems else 0
+
+
+def _scan(directory: str) -> PackScan | None:
     folder = Path(directory)
     if not folder.is_dir():
         print(f"error: {folder} is not a folder of packs", file=sys.stderr)
-        return 2
-    scan = scan_packs(folder)
-    for problem in scan.problems:
-        print(problem, file=sys.stderr)
-    items = sum(len(pack.items) for pack in scan.packs)
-    print(f"{len(scan.packs)} valid packs with {items} items; {len(scan.problems)} problems.")
-    return 1 if scan.problems else 0
+        return None
+    return scan_packs(folder)
+
+
+def print_stats(packs: list[Pack]) -> None:
+    """Print one line per pack: items, myths and facts, quiz coverage, difficulty mix, checked share; then totals."""
+    rows = [pack_stats(pack) for pack in packs]
+    print(
+        f"{'pack':<20}{'items':>6}{'myths':>7}{'facts':>7}{'quiz':>6}{'quiz %':>8}{'easy/med/hard':>15}{'checked':>9}"
+    )
+    for row in rows:
+        print(_stats_line(row.pack_id, row))
+    if len(rows) > 1:
+        total = PackStats(
+            "all",
+            *(sum(getattr(row, name) for row in rows) for name in ("items", "myths", "facts", "questions")),
+            sum(row.quiz_ready for row in rows),
+            sum(row.with_choices for row in rows),
+            tuple(sum(row.difficulty[level] for row in rows) for level in range(3)),  # type: ignore[arg-type]
+            sum(row.checked for row in rows),
+        )
+        print(_stats_line(f"all ({len(rows)} packs)", total))
+
+
+def _stats_line(name: str, row: PackStats) -> str:
+    mix = "/".join(str(count) for count in row.difficulty)
+    checked = f"{row.checked_share:.0%}"
+    return (
+        f"{name:<20}{row.items:>6}{row.myths:>7}{row.facts:>7}{row.quiz_ready:>6}{row.quiz_share:>8.0%}"
+        f"{mix:>15}{checked:>9}"
+    )
 
 
 def import_packs(files: list[str], out_dir: str, *, pack_id: str | None = None, force: bool = False) -> int:

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import yaml
 
 from bot.core.errors import MythOrFactError
+from bot.core.matching import is_correct
 from bot.core.packs import ITEM_FIELDS, MAX_PACK_BYTES, PACK_FIELDS, Pack, PackError, PackProblem, parse_pack
 from bot.core.text import clip
 
@@ -382,6 +383,16 @@ def _from_red(doc: object, list_name: str, pack_id: str) -> _Draft:
         if reason:
             draft.skip(question, reason)
             continue
+        untypeable = [answer for answer in answers if not is_correct(answer, [answer])]
+        if untypeable:
+            answers = [answer for answer in answers if answer not in untypeable]
+            shown = ", ".join(repr(answer) for answer in untypeable)
+            if not answers:
+                draft.skip(question, f"no answer a typed guess could match ({shown})")
+                continue
+            draft.notes.append(
+                f"dropped {shown} from the answers of {clip(question, SKIP_LABEL_LENGTH)!r}: no typed guess matches it"
+            )
         if len(answers) > MAX_ANSWERS:
             draft.notes.append(
                 f"kept the first {MAX_ANSWERS} of {len(answers)} answers for {clip(question, SKIP_LABEL_LENGTH)!r}"

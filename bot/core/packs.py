@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 Kind = Literal["myth", "fact", "question"]
 KINDS: tuple[Kind, ...] = ("myth", "fact", "question")
@@ -21,6 +22,7 @@ KINDS: tuple[Kind, ...] = ("myth", "fact", "question")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_PACK_BYTES = 2_000_000
 _MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
+_MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(\s*<?\s*(https?:|www\.)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,9 @@ class _Checker:
         if plain and _MENTION.search(value):
             self.fail(name, "must not contain mentions such as @everyone or <@id>")
             return None
+        if plain and _MARKDOWN_LINK.search(value):
+            self.fail(name, "must not contain Markdown links; put the address in source.url and the bot links it")
+            return None
         return value
 
     def slug(self, name: str, hi: int) -> str | None:
@@ -189,6 +194,18 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
+def _is_web_address(url: str) -> bool:
+    """Whether ``url`` is an http(s) address a reader can open: a host with a dot, no spaces or angle brackets."""
+    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", url) or re.search(r"[<>\s\"]", url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and "." in host and not host.startswith(".") and not host.endswith(".")
+
+
 def _parse_source(check: _Checker) -> Source | None:
     raw = check.table.get("source")
     if raw is None:
@@ -202,8 +219,8 @@ def _parse_source(check: _Checker) -> Source | None:
     url = sub.text("url", 8, 500, required=False)
     citation = sub.text("citation", 1, 300, required=False)
     sub.unknown_keys(("title", "url", "citation"))
-    if url is not None and not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
-        sub.fail("url", f"{url!r} must be an http(s) address")
+    if url is not None and not _is_web_address(url):
+        sub.fail("url", f"{url!r} must be a web address like https://example.org/page")
         url = None
     if url is None and citation is None and "url" not in raw and "citation" not in raw:
         sub.fail(None, "needs a url or a citation")
