@@ -204,6 +204,7 @@ class AdminQueries(PostgresDatabase):
                     deleted = await self._execute(f"DELETE FROM {table} WHERE guild_id = $1", (guild_id,))
                     if deleted:
                         rows[table] = deleted
+                await self._announce_settings_change(guild_id)
             self._forget_settings([guild_id])
             reports.append(PurgeReport(guild_id, row["left_at"], rows))
         return reports

@@ -4,7 +4,8 @@ Each concern (catalog, scores, daily, content, admin) is a subclass of :class:`P
 :class:`bot.storage.postgres.store.PostgresStore` combines them into one :class:`bot.storage.base.FactStore`.
 
 Several bot processes may share the database, so every read-modify-write holds a lock: a row lock, a unique key
-(``ON CONFLICT``) or a transaction-level advisory lock named after what it protects (:meth:`_lock`). Driver
+(``ON CONFLICT``) or a transaction-level advisory lock named after what it protects (:meth:`_lock`); a settings
+change is announced with ``NOTIFY`` so the other processes drop their cached copy. Driver
 errors that mean "not now" (a lost connection, a server starting or shutting down, a read-only replica, a lock
 or statement timeout, a deadlock, a closed pool) leave here as :class:`bot.core.errors.StorageUnavailable`.
 """
@@ -12,6 +13,7 @@ or statement timeout, a deadlock, a closed pool) leave here as :class:`bot.core.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -26,6 +28,8 @@ from bot.core.errors import StorageUnavailable
 from bot.core.settings import ServerSettings, SettingsCache, apply_changes, changed_values, describe_change, from_stored
 from bot.storage.postgres import migrate
 from bot.storage.shared import audit_from_row, keep_new_pack_enabled
+
+log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | Mapping[str, Any]
 """Query parameters: positional for ``$1, $2…``, or a mapping for ``:name`` placeholders (see :func:`bind`)."""
@@ -42,6 +46,9 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,  # the client gave up waiting (connect, acquire, command timeout)
 )
 _CLOSED = ("pool is closed", "pool is closing", "connection is closed", "connection was closed")
+
+SETTINGS_CHANNEL = "mythorfact_settings"
+"""Where a process announces (``NOTIFY``, the server id as payload) that it changed or deleted a server's settings."""
 
 _NAMED = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
@@ -97,11 +104,37 @@ class PostgresDatabase:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         self._settings = SettingsCache()
+        self._listener: asyncpg.Connection | None = None
 
     async def close(self) -> None:
         """Close the pool, waiting for queries in flight; safe to call twice."""
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
         if not self._pool.is_closing():
             await self._pool.close()
+
+    async def _listen_for_settings(self, listener: asyncpg.Connection) -> None:
+        """Keep this process's settings cache fresh: drop a server's entry when another process announces a change.
+
+        ``listener`` is a connection of its own (a pooled one would be handed to queries); it closes with the store.
+        """
+        self._listener = listener
+        await listener.add_listener(SETTINGS_CHANNEL, self._settings_changed)
+        listener.add_termination_listener(self._listener_lost)
+
+    def _settings_changed(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        if payload.isdigit():
+            self._settings.drop(int(payload))
+
+    def _listener_lost(self, _conn: object) -> None:
+        log.warning(
+            "Lost the connection that hears about settings changed by other processes; until a restart, "
+            "this process may serve a server's old settings after another process changes them"
+        )
+
+    async def _announce_settings_change(self, guild_id: int) -> None:
+        """Tell every process (on commit) that a server's settings changed, so they drop their cached copy."""
+        await self._execute("SELECT pg_notify($1, $2)", (SETTINGS_CHANNEL, str(guild_id)))
 
     async def schema_version(self) -> int:
         """Return the schema version recorded in the database."""
@@ -207,6 +240,7 @@ class PostgresDatabase:
                    SET settings = excluded.settings, updated_at = excluded.updated_at""",
                 (guild_id, changed_values(updated), now),
             )
+            await self._announce_settings_change(guild_id)
         self._settings.put(guild_id, updated)
         return updated
 

@@ -44,15 +44,17 @@ class PostgresStore(CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, 
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreError(f"cannot connect to {where}: {type(exc).__name__}: {exc}") from exc
+        store = cls(pool)
         try:
             async with pool.acquire() as conn:
                 await migrate.migrate(conn)
+            await store._listen_for_settings(await asyncpg.connect(url))
         except BaseException as exc:
-            await pool.close()
+            await store.close()
             if isinstance(exc, StoreError) or not isinstance(exc, Exception):
                 raise
             raise StoreError(f"cannot use {where}: {type(exc).__name__}: {exc}") from exc
-        return cls(pool)
+        return store
 
     # -- running quizzes (crash recovery) ------------------------------------------------------
 

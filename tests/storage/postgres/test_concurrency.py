@@ -122,3 +122,14 @@ async def test_a_pool_closed_mid_query_is_storage_unavailable(processes: list[Fa
         await slow
     with pytest.raises(StorageUnavailable):
         await store.audit_history(GUILD)
+
+
+async def test_a_setting_changed_by_another_process_is_seen_here(processes: list[FactStore]):
+    here, there = processes[0], processes[1]
+    assert (await here.server_settings(GUILD)).quiz_rounds == 10  # the default, cached here
+    await there.update_server_settings(GUILD, {"quiz_rounds": 5}, actor_id=1)
+    for _ in range(50):  # the announcement arrives on commit, through this process's listening connection
+        if (await here.server_settings(GUILD)).quiz_rounds == 5:
+            break
+        await asyncio.sleep(0.02)
+    assert (await here.server_settings(GUILD)).quiz_rounds == 5
