@@ -207,7 +207,7 @@ class CatalogQueries(PostgresDatabase):
             rows = await self._fetchall(
                 f"""SELECT {ITEM_COLUMNS} FROM items WHERE item_id = :item AND retired = 0 AND {_OWNED}
                     ORDER BY pack_id COLLATE "C" """,
-                {key: params[key] for key in ("guild", "item")},
+                params,
             )
         if not rows:
             raise UnknownItem(ref)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.scores import PlayerResult
 from bot.storage.postgres.database import PostgresDatabase
-from bot.storage.postgres.scores import add_scores
+from bot.storage.postgres.scores import add_scores, lock_scores
 from bot.storage.shared import next_streak, post_from_row, schedule_from_row, streak_from_row, utc
 
 _SCHEDULE_COLUMNS = "guild_id, channel_id, post_time, zone, topic, next_due, paused_reason"
@@ -164,6 +164,8 @@ class DailyQueries(PostgresDatabase):
         The streak continues when the member's last right answer was to the server's previous post.
         """
         async with self._transaction() as conn:
+            # The server's score lock, held until commit, also covers the streak's read and write.
+            await lock_scores(conn, guild_id)
             answered = await self._execute(
                 """INSERT INTO daily_answers (guild_id, day, user_id, correct, answered_at) VALUES ($1, $2, $3, $4, $5)
                    ON CONFLICT (guild_id, day, user_id) DO NOTHING""",
@@ -171,7 +173,6 @@ class DailyQueries(PostgresDatabase):
             )
             if answered == 0:
                 return None
-            # add_scores holds the server's score lock until commit, which also covers the streak's read and write.
             await add_scores(conn, guild_id, week, [PlayerResult(user_id, points if correct else 0, correct)])
             row = await self._fetchone(
                 """SELECT current, best, last_day,

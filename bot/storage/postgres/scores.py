@@ -4,8 +4,9 @@ Ranking works as in the SQLite store (see :mod:`bot.storage.sqlite.scores`): ``r
 PL/pgSQL trigger on ``scores`` (``migrations/0002_scores.sql``), counts members per points value at three
 resolutions, so a member's position is three index range sums and a page comes off ``scores_by_rank``.
 
-Writers of one server's scores take turns on an advisory lock (:func:`lock_scores`): a round touches several
-score and bucket rows, and two rounds locking them in different orders would otherwise deadlock.
+Writers of one server's scores take turns on an advisory lock (:func:`lock_scores`), taken first in their
+transaction: a round touches several score and bucket rows, and two rounds locking them in different orders
+would otherwise deadlock.
 """
 
 from __future__ import annotations
@@ -112,8 +113,10 @@ async def lock_scores(conn: asyncpg.Connection, guild_id: int) -> None:
 
 
 async def add_scores(conn: asyncpg.Connection, guild_id: int, week: str, players: Iterable[PlayerResult]) -> None:
-    """Add players' results to the all-time and ``week`` leaderboards, inside the caller's transaction."""
-    await lock_scores(conn, guild_id)
+    """Add players' results to the all-time and ``week`` leaderboards, inside the caller's transaction.
+
+    The caller holds :func:`lock_scores` (taken first thing in its transaction, so every writer locks in one order).
+    """
     players = sorted(players, key=lambda player: player.user_id)
     await conn.executemany(
         _UPSERT_SCORE,
@@ -154,6 +157,7 @@ class ScoreQueries(PostgresDatabase):
         guesses = count_guesses(record.near_misses)
 
         async with self._transaction() as conn:
+            await lock_scores(conn, guild)
             # The insert's trigger also counts the round for the item's and the topic's statistics.
             inserted = await conn.fetchval(
                 """INSERT INTO rounds (round_key, guild_id, played_at, item_pk, topic, answers, correct_answers)
