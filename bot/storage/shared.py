@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.catalog import AuditEntry, StoredItem
-from bot.core.content import Suggestion
+from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
 from bot.core.packs import Item, Source
 from bot.core.scores import ScoreRow, is_period
 from bot.core.settings import SettingsStore
+from bot.core.text import clip
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,43 @@ def suggestion_from_row(row: Row) -> Suggestion:
         reviewed_by=row["reviewed_by"],
         item_pk=row["item_pk"],
     )
+
+
+# -- content and its audit lines --------------------------------------------------------------
+
+
+def custom_fact_detail(verb: str, number: int, claim: str) -> str:
+    """Return the audit line of a custom fact ``verb`` (added, edited, removed)."""
+    return f"{verb} custom/{number}: {clip(claim, 120)}"
+
+
+def review_detail(status: str, suggestion_id: int, ref: str | None, claim: str) -> str:
+    """Return the audit line of a reviewed suggestion (approved ones name the custom fact they became)."""
+    became = f" as {ref}" if ref else ""
+    return f"{status} suggestion #{suggestion_id}{became}: {clip(claim, 100)}"
+
+
+def hide_detail(ref: str, closed: int) -> str:
+    """Return the audit line of hiding an item in a server."""
+    return f"hid {ref} in this server and closed {closed} dispute{'s' * (closed != 1)}"
+
+
+def dismiss_detail(ref: str, closed: int) -> str:
+    """Return the audit line of dismissing an item's disputes."""
+    return f"dismissed {closed} dispute{'s' * (closed != 1)} of {ref}"
+
+
+def disputed_items_from_rows(items: list[Row], reason_rows: Iterable[Row], reasons: int) -> list[DisputedItem]:
+    """Build :class:`DisputedItem` entries, each with up to ``reasons`` reasons (``reason_rows`` newest first)."""
+    by_item: dict[int, list[DisputeReason]] = {row["pk"]: [] for row in items}
+    for row in reason_rows:
+        shown = by_item[row["item_pk"]]
+        if len(shown) < reasons:
+            shown.append(DisputeReason(row["user_id"], row["reason"]))
+    return [
+        DisputedItem(row["pk"], row["ref"], row["kind"], row["text"], row["disputes"], tuple(by_item[row["pk"]]))
+        for row in items
+    ]
 
 
 # -- migrations -----------------------------------------------------------------------------------

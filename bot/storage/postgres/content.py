@@ -15,7 +15,6 @@ from bot.core.content import (
     CUSTOM_PACK_NAME,
     CustomFact,
     DisputedItem,
-    DisputeReason,
     FactDraft,
     Review,
     ReviewAction,
@@ -25,11 +24,19 @@ from bot.core.content import (
     suggestion_limit_message,
 )
 from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
-from bot.core.text import clip
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.items import write_item
 from bot.storage.postgres.rows import ITEM_COLUMNS, PUBLIC_REF_SQL, item_from_row, server_pack_id
-from bot.storage.shared import content_hash, suggestion_from_row, utc
+from bot.storage.shared import (
+    content_hash,
+    custom_fact_detail,
+    dismiss_detail,
+    disputed_items_from_rows,
+    hide_detail,
+    review_detail,
+    suggestion_from_row,
+    utc,
+)
 
 if TYPE_CHECKING:
     from bot.core.packs import Item
@@ -51,7 +58,7 @@ class ContentQueries(PostgresDatabase):
         async with self._transaction():
             _, number = await self._create_custom_fact(guild_id, draft, author_id, now)
             await self._insert_audit(
-                guild_id, author_id, "fact", f"added custom/{number}: {clip(draft.claim, 120)}", utc(now)
+                guild_id, author_id, "fact", custom_fact_detail("added", number, draft.claim), utc(now)
             )
         if number == 1:
             await self._keep_new_pack_enabled(guild_id, CUSTOM_PACK)
@@ -82,7 +89,7 @@ class ContentQueries(PostgresDatabase):
             if changed == 0:
                 raise UnknownCustomFact(number)
             await self._insert_audit(
-                guild_id, editor_id, "fact", f"edited custom/{number}: {clip(draft.claim, 120)}", utc(now)
+                guild_id, editor_id, "fact", custom_fact_detail("edited", number, draft.claim), utc(now)
             )
         return await self.custom_fact(guild_id, number)
 
@@ -93,7 +100,7 @@ class ContentQueries(PostgresDatabase):
             changed = await self._execute("UPDATE items SET retired = 1 WHERE pk = $1 AND retired = 0", (fact.item.pk,))
             if changed == 0:  # removed by someone else in the meantime
                 raise UnknownCustomFact(number)
-            detail = f"removed custom/{number}: {clip(fact.item.claim, 120)}"
+            detail = custom_fact_detail("removed", number, fact.item.claim)
             await self._insert_audit(guild_id, remover_id, "fact", detail, utc(now))
         return fact
 
@@ -226,11 +233,8 @@ class ContentQueries(PostgresDatabase):
                    WHERE id = $5 AND status = 'pending'""",
                 (status, moderator_id, utc(now), item_pk, suggestion_id),
             )
-            became = f" as {ref}" if ref else ""
-            detail = f"{status} suggestion #{suggestion_id}{became}: "
-            await self._insert_audit(
-                guild_id, moderator_id, "suggestion", detail + clip(suggestion.claim, 100), utc(now)
-            )
+            detail = review_detail(status, suggestion_id, ref, suggestion.claim)
+            await self._insert_audit(guild_id, moderator_id, "suggestion", detail, utc(now))
             row = await self._fetchone(select, (suggestion_id, guild_id))
         assert row is not None
         if ref == f"{CUSTOM_PACK}/1":
@@ -254,22 +258,15 @@ class ContentQueries(PostgresDatabase):
         )
         total = await self._fetchone(f"SELECT COUNT(*) AS n FROM {open_disputes}", params)
         assert total is not None
-        by_item: dict[int, list[DisputeReason]] = {row["pk"]: [] for row in rows}
-        if by_item:
+        found = []
+        if rows:
             found = await self._fetchall(
                 """SELECT item_pk, user_id, reason FROM disputes
                     WHERE guild_id = $1 AND resolved_at IS NULL AND item_pk = ANY($2::bigint[])
                     ORDER BY id DESC""",
-                (guild_id, list(by_item)),
+                (guild_id, [row["pk"] for row in rows]),
             )
-            for row in found:
-                shown = by_item[row["item_pk"]]
-                if len(shown) < reasons:
-                    shown.append(DisputeReason(row["user_id"], row["reason"]))
-        items = [
-            DisputedItem(row["pk"], row["ref"], row["kind"], row["text"], row["disputes"], tuple(by_item[row["pk"]]))
-            for row in rows
-        ]
+        items = disputed_items_from_rows(rows, found, reasons)
         return items, int(total["n"])
 
     async def hide_item(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> tuple[bool, int]:
@@ -289,7 +286,7 @@ class ContentQueries(PostgresDatabase):
             )
             closed = await self._close_disputes(guild_id, item_pk, now)
             if hidden or closed:
-                detail = f"hid {ref} in this server and closed {closed} dispute{'s' * (closed != 1)}"
+                detail = hide_detail(ref, closed)
                 await self._insert_audit(guild_id, moderator_id, "dispute", detail, utc(now))
         return hidden, closed
 
@@ -299,7 +296,7 @@ class ContentQueries(PostgresDatabase):
             ref = await self._visible_ref(guild_id, item_pk)
             closed = await self._close_disputes(guild_id, item_pk, now)
             if closed:
-                detail = f"dismissed {closed} dispute{'s' * (closed != 1)} of {ref}"
+                detail = dismiss_detail(ref, closed)
                 await self._insert_audit(guild_id, moderator_id, "dispute", detail, utc(now))
         return closed
 
