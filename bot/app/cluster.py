@@ -92,6 +92,6 @@ class ShardLeases:
         for name in self.names:
             try:
                 await self.store.release_lease(name, self.holder)
-            except StorageUnavailable as exc:
-                log.warning("Could not release the lease %s (%s); it expires by itself", name, exc.cause)
+            except Exception as exc:  # stopping goes on: the lease expires by itself
+                log.warning("Could not release the lease %s (%s); it expires by itself", name, exc)
         self.names.clear()
