@@ -151,7 +151,7 @@ async def real_bot_answers(rounds: int) -> tuple[int, float]:
     """Play ``rounds`` typed rounds with 19 wrong answers and one right one each; return (answers, seconds)."""
     store = await SqliteStore.open(None)
     await load_pack_dir(store, DEFAULT_PACKS_DIR)
-    bot = MythOrFactBot(Config(token=TOKEN), store)
+    bot = MythOrFactBot(Config(token=TOKEN, shard_count=1), store)
     calls = await offline(bot)
     counter = Counter(bot)
     message_ids = itertools.count(10**18)

@@ -115,7 +115,7 @@ async def bench_fact(requests: int) -> None:
     store = await SqliteStore.open(None)
     await load_pack_dir(store, DEFAULT_PACKS_DIR)
     base = await time_fact(bare_bot(), requests)
-    real = await time_fact(MythOrFactBot(Config(token=TOKEN), store), requests)
+    real = await time_fact(MythOrFactBot(Config(token=TOKEN, shard_count=1), store), requests)
     await store.close()
     print(f"`!fact` latency, message to reply on simcord, {requests} requests each")
     for name, values in (("real bot", real), ("bare discord.py", base)):

@@ -42,6 +42,9 @@ from cogs.utils.confirm import CONFIRM_SECONDS, ConfirmAction, ConfirmButton, co
 
 log = logging.getLogger(__name__)
 
+SWEEP_LEASE = "job:retention-sweep"
+SWEEP_LEASE_TTL = SWEEP_INTERVAL - timedelta(minutes=5)
+"""Held a little less than the interval, so the holder renews it at its next turn and a dead holder's lapses."""
 FORGET, RESET = "forget", "lbreset"
 """The confirmations of this cog (their names are part of the buttons' custom ids)."""
 
@@ -381,8 +384,16 @@ class Admin(commands.Cog):
 
     @tasks.loop(seconds=SWEEP_INTERVAL.total_seconds())
     async def retention_sweep(self) -> None:
-        """Sweep once the bot is ready, then every six hours; a failed sweep is logged and tried at the next turn."""
+        """Sweep once the bot is ready, then every six hours, in one process of the cluster (the lease's holder).
+
+        A failed sweep is logged and tried at the next turn.
+        """
         try:
+            now = discord.utils.utcnow()
+            holder = await self.bot.store.claim_lease(SWEEP_LEASE, self.bot.instance_id, now, SWEEP_LEASE_TTL)
+            if holder != self.bot.instance_id:
+                log.info("The retention sweep runs in %s this time", holder)
+                return
             await self.sweep()
         except Exception:
             log.exception("The retention sweep failed; trying again at the next turn")

@@ -639,17 +639,18 @@ class FakeDiscord:
                 if payload["d"].get("token") != self.token:
                     await socket.close(code=4004, message=b"Authentication failed.")
                     break
-                await self._identify(socket)
+                await self._identify(socket, payload["d"])
             elif payload["op"] == 6:
                 await self._resume(socket, payload["d"])
         return socket
 
-    async def _identify(self, socket: web.WebSocketResponse) -> None:
+    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
         self.identifies += 1
         session = GatewaySession(secrets.token_hex(8), socket=socket)
         self._sessions[session.id] = session
         self._session = session
-        await self._dispatch_in(session, "READY", self._ready_payload(session.id))
+        ready = self._ready_payload(session.id) | {"shard": data.get("shard") or [0, 1]}
+        await self._dispatch_in(session, "READY", ready)
         await self._dispatch_in(session, "GUILD_CREATE", self._guild_payload())
         self.ready.set()
 

@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 def make_config(**overrides: object) -> Config:
     """Return a valid config for tests, with ``overrides`` applied."""
-    values: dict[str, object] = {"token": FAKE_TOKEN, "packs_dir": SAMPLE_PACKS}
+    values: dict[str, object] = {"token": FAKE_TOKEN, "packs_dir": SAMPLE_PACKS, "shard_count": 1}
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]
 

@@ -14,7 +14,9 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot.app.cluster import this_process
 from bot.app.config import Config
+from bot.core.cluster import ShardSet
 from bot.core.quiz_runner import QuizRunner
 from bot.storage.base import FactStore
 
@@ -116,7 +118,7 @@ def replies_privately(command: commands.Command | None) -> bool:
     return False
 
 
-class MythOrFactBot(commands.Bot):
+class MythOrFactBot(commands.AutoShardedBot):
     """Myth or Fact: hybrid commands over a fact store; never pings anyone."""
 
     def __init__(self, config: Config, store: FactStore, *, intents: discord.Intents | None = None) -> None:
@@ -128,7 +130,11 @@ class MythOrFactBot(commands.Bot):
             owner_ids=set(config.owner_ids) or None,
             case_insensitive=True,
             strip_after_prefix=True,
+            shard_count=config.shard_count,
+            shard_ids=list(config.shard_ids) if config.shard_ids is not None else None,
         )
+        self.instance_id = this_process()
+        """Who this process is in the cluster's leases: host and process id."""
         self.config = config
         self.store = store
         self.quiz_runner = QuizRunner(
@@ -190,18 +196,34 @@ class MythOrFactBot(commands.Bot):
         await self.quiz_runner.cancel_all()
         await super().close()
 
+    @property
+    def shard_set(self) -> ShardSet:
+        """The shards this process serves (known once the bot has logged in)."""
+        count = self.shard_count or 1
+        return ShardSet(count, tuple(self.shard_ids) if self.shard_ids else tuple(range(count)))
+
     async def on_ready(self) -> None:
-        """Log once the gateway session is ready."""
+        """Log once every shard's gateway session is ready."""
         assert self.user is not None
-        log.info("Ready as %s (id %s) in %d servers", self.user, self.user.id, len(self.guilds))
+        log.info(
+            "Ready as %s (id %s) in %d servers, %s",
+            self.user,
+            self.user.id,
+            len(self.guilds),
+            self.shard_set.describe(),
+        )
 
-    async def on_resumed(self) -> None:
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Log a shard whose session is ready."""
+        log.info("Shard %d ready", shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
         """Log a resumed gateway session (events missed while away are replayed by Discord)."""
-        log.info("Gateway session resumed")
+        log.info("Gateway session resumed (shard %d)", shard_id)
 
-    async def on_disconnect(self) -> None:
+    async def on_shard_disconnect(self, shard_id: int) -> None:
         """Log a lost gateway connection; discord.py reconnects by itself."""
-        log.info("Disconnected from the gateway; reconnecting")
+        log.info("Disconnected from the gateway (shard %d); reconnecting", shard_id)
 
     # -- slow slash commands -------------------------------------------------------------------
 

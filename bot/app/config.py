@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot import PROJECT_ROOT
+from bot.core.cluster import parse_shard_count, parse_shard_ids
 from bot.core.errors import ConfigError
 from bot.storage import DEFAULT_DATABASE_PATH, DatabaseTarget, parse_database_url
 
@@ -37,6 +38,10 @@ class Config:
     gateway_url: str | None = None
     data_retention_days: int = DEFAULT_RETENTION_DAYS
     """Days a server's data is kept after the bot leaves it; 0 deletes it at the next sweep."""
+    shard_count: int | None = None
+    """Shards of the whole bot; ``None``: Discord's recommendation from ``/gateway/bot``."""
+    shard_ids: tuple[int, ...] | None = None
+    """The shards this process runs; ``None``: all of them."""
 
     def __repr__(self) -> str:
         """Never show the token, even in a debug log or a traceback."""
@@ -44,7 +49,8 @@ class Config:
             f"Config(token=<hidden>, command_prefix={self.command_prefix!r}, database={self.database!r}, "
             f"packs_dir={self.packs_dir!r}, log_level={self.log_level!r}, owner_ids={set(self.owner_ids)!r}, "
             f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
-            f"data_retention_days={self.data_retention_days!r})"
+            f"data_retention_days={self.data_retention_days!r}, shard_count={self.shard_count!r}, "
+            f"shard_ids={self.shard_ids!r})"
         )
 
 
@@ -117,6 +123,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     packs_raw = env.get("PACKS_DIR", "").strip()
     packs_dir = Path(packs_raw) if packs_raw else DEFAULT_PACKS_DIR
 
+    shard_raw = env.get("SHARD_COUNT", "").strip()
+    shard_count = parse_shard_count(shard_raw) if shard_raw else None
+    ids_raw = env.get("SHARD_IDS", "").strip()
+    shard_ids = parse_shard_ids(ids_raw, shard_count) if ids_raw else None
+
     return Config(
         token=token,
         command_prefix=prefix,
@@ -127,6 +138,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         api_base_url=_parse_http_url("DISCORD_API_BASE_URL", env.get("DISCORD_API_BASE_URL", ""), ("http", "https")),
         gateway_url=_parse_http_url("DISCORD_GATEWAY_URL", env.get("DISCORD_GATEWAY_URL", ""), ("ws", "wss")),
         data_retention_days=_parse_retention_days(env.get("DATA_RETENTION_DAYS", "")),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
 
 

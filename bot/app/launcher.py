@@ -12,6 +12,7 @@ import discord
 from dotenv import find_dotenv, load_dotenv
 
 from bot.app.client import MythOrFactBot, point_at_endpoints
+from bot.app.cluster import ShardLeases, ShardsTaken
 from bot.app.config import Config, ConfigError, load_config, logging_level
 from bot.core.catalog import load_pack_dir
 from bot.core.errors import StorageUnavailable, StoreError
@@ -105,7 +106,21 @@ async def serve(config: Config) -> int:
             loop.add_signal_handler(signum, lambda s=signum: _request_stop(bot, s))
         try:
             async with bot:
-                await bot.start(config.token)
+                await bot.login(config.token)
+                if bot.shard_count is None:  # Discord's advice for the bot's size (needed from 2,500 servers)
+                    bot.shard_count = (await bot.http.get_bot_gateway())[0]
+                leases = ShardLeases(bot.store, bot.instance_id)
+                try:
+                    await leases.claim(bot.shard_set)
+                except ShardsTaken as exc:
+                    return fail(str(exc))
+                log.info("Serving %s", bot.shard_set.describe())
+                keeper = asyncio.create_task(leases.keep(lambda reason: _lost_shards(bot, reason)), name="leases")
+                try:
+                    await bot.connect()
+                finally:
+                    keeper.cancel()
+                    await leases.release()
         except discord.LoginFailure:
             return fail(
                 "Discord refused the token. Reset it on the Bot page of your application and update DISCORD_TOKEN."
@@ -145,6 +160,12 @@ async def load_packs(store: FactStore, config: Config) -> None:
         report.unchanged,
         report.retired,
     )
+
+
+async def _lost_shards(bot: MythOrFactBot, reason: str) -> None:
+    """Stop serving when another process took over a shard (this one was stalled past its lease)."""
+    log.critical("Stopping: another process serves this process's shards now (%s)", reason)
+    await bot.close()
 
 
 def _request_stop(bot: MythOrFactBot, signum: int) -> None:

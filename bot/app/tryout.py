@@ -89,7 +89,7 @@ async def _session(read_line: Callable[[], str | None], write: Callable[[str], N
         _, problems = await load_pack_dir(store, DEFAULT_PACKS_DIR)
         for problem in problems:
             write(f"(pack skipped: {problem})")
-        bot = MythOrFactBot(Config(token=_OFFLINE_TOKEN), store)
+        bot = MythOrFactBot(Config(token=_OFFLINE_TOKEN, shard_count=1), store)
         async with simcord.run(bot, check_errors=False) as env:
             guild = env.create_guild(name="Try-out server")
             channel = guild.create_text_channel("trivia")

@@ -27,6 +27,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.catalog import CatalogStore, StoredItem
+from bot.core.cluster import ShardSet
 from bot.core.errors import MythOrFactError, NoItems
 from bot.core.quiz import POINTS_BY_DIFFICULTY
 from bot.core.scheduling import POSTS_PER_SECOND, catch_up, local_day, next_post_at
@@ -165,12 +166,14 @@ class DailyStore(CatalogStore, Protocol):
         """Return a server's schedule, paused or not."""
         ...
 
-    async def due_daily_schedules(self, now: datetime, limit: int) -> list[DailySchedule]:
-        """Return up to ``limit`` active schedules due at ``now``, earliest first."""
+    async def due_daily_schedules(
+        self, now: datetime, limit: int, shards: ShardSet | None = None
+    ) -> list[DailySchedule]:
+        """Return up to ``limit`` active schedules due at ``now``, earliest first (of ``shards``' servers only)."""
         ...
 
-    async def next_daily_due(self) -> datetime | None:
-        """Return the earliest due time of any active schedule."""
+    async def next_daily_due(self, shards: ShardSet | None = None) -> datetime | None:
+        """Return the earliest due time of any active schedule (of ``shards``' servers only)."""
         ...
 
     async def advance_daily_schedule(self, guild_id: int, expected_due: datetime, next_due: datetime) -> bool:
@@ -213,8 +216,8 @@ class DailyStore(CatalogStore, Protocol):
         """Return the latest day the server has a post row for, whatever its status."""
         ...
 
-    async def unfinished_daily_posts(self) -> list[DailyPost]:
-        """Return posts still ``claimed`` (a crash between claiming and recording the send)."""
+    async def unfinished_daily_posts(self, shards: ShardSet | None = None) -> list[DailyPost]:
+        """Return posts still ``claimed`` (a crash between claiming and recording the send), of ``shards``."""
         ...
 
     async def record_daily_answer(
@@ -313,13 +316,22 @@ class DailyScheduler:
         per_second: int = POSTS_PER_SECOND,
         max_in_flight: int = MAX_IN_FLIGHT,
         rng: random.Random | None = None,
+        shards: ShardSet | None = None,
     ) -> None:
         self.store = store
+        self.shards = shards
+        """The shards whose servers this scheduler posts to (``None``: every server in the database)."""
         self.poster = poster
         self.now = now
+        self._per_second, self._sleep = per_second, sleep
         self.pacer = Pacer(per_second, now, sleep)
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._rng = rng or random.Random()
+
+    def serve(self, shards: ShardSet) -> None:
+        """Post only to servers of ``shards``, at their share of Discord's global rate limit (at least 1/s)."""
+        self.shards = shards
+        self.pacer = Pacer(max(1, int(self._per_second * shards.share)), self.now, self._sleep)
 
     # -- the loop ---------------------------------------------------------------------------------
 
@@ -335,7 +347,7 @@ class DailyScheduler:
                 if await self.recover(claimed_before=self.now() - RETRY_DELAYED_AFTER):
                     report.handled += 1
                 delay = await self.seconds_until_due()
-                if await self.store.unfinished_daily_posts():
+                if await self.store.unfinished_daily_posts(self.shards):
                     delay = min(delay, RETRY_DELAYED_AFTER.total_seconds())
             except Exception:
                 log.exception("Daily scheduler pass failed")
@@ -346,7 +358,7 @@ class DailyScheduler:
 
     async def seconds_until_due(self) -> float:
         """Return how long the loop may sleep before the next schedule falls due (capped)."""
-        next_due = await self.store.next_daily_due()
+        next_due = await self.store.next_daily_due(self.shards)
         if next_due is None:
             return MAX_IDLE_SECONDS
         return min((next_due - self.now()).total_seconds(), MAX_IDLE_SECONDS)
@@ -359,7 +371,11 @@ class DailyScheduler:
         sends: list[asyncio.Task[None]] = []
         try:
             while True:
-                batch = [s for s in await self.store.due_daily_schedules(self.now(), BATCH) if s.guild_id not in seen]
+                batch = [
+                    s
+                    for s in await self.store.due_daily_schedules(self.now(), BATCH, self.shards)
+                    if s.guild_id not in seen
+                ]
                 if not batch:
                     break
                 for schedule in batch:
@@ -491,7 +507,7 @@ class DailyScheduler:
         """
         posts = [
             post
-            for post in await self.store.unfinished_daily_posts()
+            for post in await self.store.unfinished_daily_posts(self.shards)
             if claimed_before is None or post.claimed_at <= claimed_before
         ]
         for post in posts:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from bot.core.admin import AdminStore
 from bot.core.catalog import CatalogStore
+from bot.core.cluster import LeaseStore
 from bot.core.content import ContentStore
 from bot.core.daily import DailyStore
 from bot.core.quiz_runner import RunningQuizStore
@@ -18,7 +19,15 @@ from bot.core.settings import SettingsStore
 
 
 class FactStore(
-    DailyStore, CatalogStore, SettingsStore, ScoreStore, ContentStore, AdminStore, RunningQuizStore, Protocol
+    DailyStore,
+    CatalogStore,
+    SettingsStore,
+    ScoreStore,
+    ContentStore,
+    AdminStore,
+    RunningQuizStore,
+    LeaseStore,
+    Protocol,
 ):
     """Everything the bot needs from its database."""
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.catalog import AuditEntry, StoredItem
+from bot.core.cluster import ShardSet
 from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
@@ -367,6 +368,19 @@ def near_misses_by_item(rows: Iterable[Row]) -> dict[int, list[str]]:
         if len(shown) < NEAR_MISSES_SHOWN:
             shown.append(row["guess"])
     return misses
+
+
+# -- cluster --------------------------------------------------------------------------------------
+
+
+def shard_scope(shards: ShardSet | None) -> tuple[int | None, tuple[int, ...]]:
+    """Return ``(shard count, shard ids)`` to filter servers by, or ``(None, ())`` for every server.
+
+    A server's shard is ``(guild_id >> 22) % count`` (see :meth:`ShardSet.serves`); the SQL of each backend says so.
+    """
+    if shards is None or shards.everything:
+        return None, ()
+    return shards.count, shards.ids
 
 
 # -- daily ----------------------------------------------------------------------------------------

@@ -160,6 +160,7 @@ class Daily(commands.Cog):
 
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
+        self.scheduler.serve(self.bot.shard_set)
         await self.scheduler.run(self._idle)
 
     async def _idle(self, seconds: float) -> None:

@@ -74,5 +74,5 @@ async def test_read_only_database_at_start_up_still_serves(tmp_path):
             assert reply.body["content"] == FRIENDLY
             log = bot.log_since(log_mark)
             assert log.count("Database unavailable") == 1 and "readonly database" in log
-            assert "Traceback" not in bot.log
+            assert "Traceback" not in bot.log, bot.log
     assert query(database, "PRAGMA integrity_check") == [("ok",)]

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.core.cluster import ShardSet
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.scores import PlayerResult
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.scores import add_scores, lock_scores
-from bot.storage.shared import next_streak, post_from_row, schedule_from_row, streak_from_row, utc
+from bot.storage.shared import next_streak, post_from_row, schedule_from_row, shard_scope, streak_from_row, utc
 
 _SCHEDULE_COLUMNS = "guild_id, channel_id, post_time, zone, topic, next_due, paused_reason"
 _POST_COLUMNS = "guild_id, day, item_pk, channel_id, status, message_id, claimed_at"
+
+# A server's shard is (guild_id >> 22) % shard_count; :shard_count NULL means every server.
+_ON_SHARDS = "(:shard_count::int IS NULL OR ((guild_id >> 22) % :shard_count::int) = ANY(:shard_ids::int[]))"
+
+
+def _shard_params(shards: ShardSet | None) -> dict[str, object]:
+    count, ids = shard_scope(shards)
+    return {"shard_count": count, "shard_ids": list(ids)}
 
 
 class DailyQueries(PostgresDatabase):
@@ -56,18 +65,23 @@ class DailyQueries(PostgresDatabase):
         row = await self._fetchone(f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE guild_id = $1", (guild_id,))
         return schedule_from_row(row) if row else None
 
-    async def due_daily_schedules(self, now: datetime, limit: int) -> list[DailySchedule]:
+    async def due_daily_schedules(
+        self, now: datetime, limit: int, shards: ShardSet | None = None
+    ) -> list[DailySchedule]:
         """Return up to ``limit`` active schedules due at ``now``, earliest first (read off the ``daily_due`` index)."""
         rows = await self._fetchall(
             f"""SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules
-                WHERE paused_reason IS NULL AND next_due <= $1 ORDER BY next_due LIMIT $2""",
-            (utc(now), limit),
+                WHERE paused_reason IS NULL AND next_due <= :now AND {_ON_SHARDS} ORDER BY next_due LIMIT :limit""",
+            {"now": utc(now), "limit": limit, **_shard_params(shards)},
         )
         return [schedule_from_row(row) for row in rows]
 
-    async def next_daily_due(self) -> datetime | None:
-        """Return the earliest due time of any active schedule."""
-        row = await self._fetchone("SELECT MIN(next_due) FROM daily_schedules WHERE paused_reason IS NULL")
+    async def next_daily_due(self, shards: ShardSet | None = None) -> datetime | None:
+        """Return the earliest due time of any active schedule of ``shards``' servers."""
+        row = await self._fetchone(
+            f"SELECT MIN(next_due) FROM daily_schedules WHERE paused_reason IS NULL AND {_ON_SHARDS}",
+            _shard_params(shards),
+        )
         return row[0] if row else None
 
     async def advance_daily_schedule(self, guild_id: int, expected_due: datetime, next_due: datetime) -> bool:
@@ -147,10 +161,11 @@ class DailyQueries(PostgresDatabase):
         row = await self._fetchone("SELECT MAX(day) FROM daily_posts WHERE guild_id = $1", (guild_id,))
         return row[0] if row else None
 
-    async def unfinished_daily_posts(self) -> list[DailyPost]:
-        """Return posts still ``claimed`` (a crash between claiming and recording the send)."""
+    async def unfinished_daily_posts(self, shards: ShardSet | None = None) -> list[DailyPost]:
+        """Return posts still ``claimed`` (a crash between claiming and recording the send), of ``shards``."""
         rows = await self._fetchall(
-            f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE status = 'claimed' ORDER BY claimed_at"
+            f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE status = 'claimed' AND {_ON_SHARDS} ORDER BY claimed_at",
+            _shard_params(shards),
         )
         return [post_from_row(row) for row in rows]
 

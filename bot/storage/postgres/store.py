@@ -11,6 +11,7 @@ from bot.core.errors import StoreError
 from bot.storage.postgres import migrate
 from bot.storage.postgres.admin import AdminQueries
 from bot.storage.postgres.catalog import CatalogQueries
+from bot.storage.postgres.cluster import ClusterQueries
 from bot.storage.postgres.content import ContentQueries
 from bot.storage.postgres.daily import DailyQueries
 from bot.storage.postgres.scores import ScoreQueries
@@ -27,7 +28,7 @@ async def _prepare_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-class PostgresStore(CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
+class PostgresStore(CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries, ClusterQueries):
     """Fact store on PostgreSQL: a connection pool, many processes, row and advisory locks where they meet."""
 
     @classmethod

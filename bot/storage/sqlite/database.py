@@ -9,6 +9,7 @@ Driver errors that mean "not now" (a lock, a read-only file, a failing disk) lea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -54,7 +55,7 @@ class SqliteDatabase:
         """Run a block as one write transaction; other writers wait their turn."""
         async with self._write_lock:
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._begin()
                 try:
                     yield self._conn
                 except BaseException:
@@ -64,6 +65,18 @@ class SqliteDatabase:
             except sqlite3.OperationalError as exc:
                 _raise_unavailable(exc)
                 raise
+
+    async def _begin(self) -> None:
+        """Start a write transaction; a cancellation while it starts never leaves it open."""
+        begin = asyncio.ensure_future(self._conn.execute("BEGIN IMMEDIATE"))
+        try:
+            await asyncio.shield(begin)
+        except asyncio.CancelledError:
+            # The BEGIN runs in aiosqlite's thread whatever happens here: wait for it, then undo it.
+            with contextlib.suppress(Exception):
+                await begin
+                await self._conn.execute("ROLLBACK")
+            raise
 
     # Each call is one round trip to aiosqlite's thread (execute, fetch and close would be three).
     async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 import aiosqlite
 
@@ -11,25 +14,64 @@ from bot.core.errors import StoreError
 from bot.storage.sqlite import migrate
 from bot.storage.sqlite.admin import AdminQueries
 from bot.storage.sqlite.catalog import CatalogQueries
+from bot.storage.sqlite.cluster import ClusterQueries
 from bot.storage.sqlite.content import ContentQueries
 from bot.storage.sqlite.daily import DailyQueries
 from bot.storage.sqlite.scores import ScoreQueries
 
 
-class SqliteStore(CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries):
-    """Fact store on SQLite: one file (or memory), WAL mode, one writer at a time."""
+class ProcessLock:
+    """An exclusive ``flock`` on the database file: one SQLite database serves one bot process.
+
+    SQLite's own locks are POSIX record locks, which ``flock`` does not touch on Linux, so the lock stops a second
+    bot process but not a backup, a restore check or SQLite itself.
+    """
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+
+    @classmethod
+    def take(cls, database: Path) -> ProcessLock:
+        """Lock the database for this process, or raise :class:`StoreError` if another process has it."""
+        try:  # read-only is enough for flock, so a read-only database still opens (and is served)
+            handle = os.fdopen(os.open(database, os.O_RDONLY | os.O_CREAT, 0o644), "rb")
+        except OSError as exc:
+            raise StoreError(f"cannot open the database {database}: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise StoreError(
+                f"the database {database} is in use by another bot process; one SQLite database serves one process "
+                "(several processes need PostgreSQL: see README, Running at scale)"
+            ) from None
+        return cls(handle)
+
+    def release(self) -> None:
+        """Unlock (closing the file releases the lock)."""
+        self._handle.close()
+
+
+class SqliteStore(CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries, ClusterQueries):
+    """Fact store on SQLite: one file (or memory), WAL mode, one writer at a time, one process."""
+
+    _process_lock: ProcessLock | None = None
 
     @classmethod
     async def open(cls, path: Path | None) -> SqliteStore:
         """Open (creating if needed) the database at ``path`` (``None``: in memory) and migrate it."""
+        lock = None
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the data directory {path.parent}: {exc.strerror}") from exc
+            lock = ProcessLock.take(path)
         try:
             conn = await aiosqlite.connect(":memory:" if path is None else str(path), isolation_level=None)
         except Exception as exc:  # aiosqlite wraps the sqlite3 error
+            if lock is not None:
+                lock.release()
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
         try:
@@ -40,10 +82,21 @@ class SqliteStore(CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, Ad
             await migrate.migrate(conn)
         except Exception as exc:
             await conn.close()
+            if lock is not None:
+                lock.release()
             if isinstance(exc, StoreError):
                 raise
             raise StoreError(f"cannot use the database {path}: {exc}") from exc
-        return cls(conn)
+        store = cls(conn)
+        store._process_lock = lock
+        return store
+
+    async def close(self) -> None:
+        """Close the connection and let another process open the file; safe to call twice."""
+        await super().close()
+        if self._process_lock is not None:
+            self._process_lock.release()
+            self._process_lock = None
 
     # -- running quizzes (crash recovery) ------------------------------------------------------
 
