@@ -406,7 +406,9 @@ class FakeDiscord:
         """Add the bot to a new generated server: GUILD_CREATE goes to its shard (if connected); return its id."""
         guild_id = self._new_guild_id()
         if self._sessions_for(guild_id):
-            await self.dispatch("GUILD_CREATE", self._guild_payload(guild_id))
+            payload = self._guild_payload(guild_id)
+            del payload["unavailable"]  # as Discord sends a join: no "unavailable", unlike start-up's lazy loading
+            await self.dispatch("GUILD_CREATE", payload)
         return guild_id
 
     async def remove_guild(self, guild_id: int) -> None:
@@ -877,7 +879,10 @@ class FakeDiscord:
         session = GatewaySession(secrets.token_hex(8), (shard_id, shard_count), connection=connection)
         connection.session_id = session.id
         self._sessions[session.id] = session
-        self._current.pop(session.shard, None)
+        for key, old in list(self._current.items()):
+            # Replaced, or of an abandoned layout (a bot restarted with another shard count): no more events there.
+            if key == session.shard or (key[1] != shard_count and not (old.connection and old.connection.open)):
+                del self._current[key]
         self._current[session.shard] = session  # the newest last
         guild_ids = [g for g in self.guild_ids() if session.carries(g)]
         ready = self._ready_payload(session.id, guild_ids, session.shard if requested else None)
