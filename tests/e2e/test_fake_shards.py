@@ -17,7 +17,7 @@ import aiohttp
 import discord
 import pytest
 
-from tests.e2e.helpers import fake_discord, pointed_at
+from tests.e2e.helpers import eventually, fake_discord, pointed_at
 from tests.fakediscord import (
     DM_CHANNEL_ID,
     GUILD_ID,
@@ -94,15 +94,7 @@ async def connected(client: discord.Client, seconds: float = 30.0) -> AsyncItera
             await asyncio.wait_for(runner, 10)
 
 
-async def eventually(check, seconds: float = 10.0, what: str = "") -> Any:
-    deadline = time.monotonic() + seconds
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"still not true after {seconds} s: {what}"
-        await asyncio.sleep(0.02)
-    return result
-
-
-def guild_ids(events: list[dict[str, Any]]) -> set[int]:
+def guilds_of(events: list[dict[str, Any]]) -> set[int]:
     return {int(event["guild_id"]) for event in events}
 
 
@@ -133,7 +125,7 @@ async def test_two_shards_in_two_clients_each_get_only_their_servers_and_events(
             assert first.message_guilds() == mine[0] | {None}, "direct messages go to shard 0"
             assert second.message_guilds() == mine[1]
             assert all(m.content == f"hello {m.guild.id}" for m in second.messages if m.guild)
-            assert guild_ids(fake.events_on(1, "MESSAGE_CREATE")) == mine[1]
+            assert guilds_of(fake.events_on(1, "MESSAGE_CREATE")) == mine[1]
 
             await first.http.bulk_upsert_global_commands(first.application_id, [PING])  # through the fake's REST
             for shard_id, client in ((0, first), (1, second)):
@@ -142,7 +134,7 @@ async def test_two_shards_in_two_clients_each_get_only_their_servers_and_events(
                 answer = await fake.answer_of(pending)
                 assert answer.body["data"]["content"] == f"pong from shard {shard_id}"
                 assert [i.guild_id for i in client.interactions] == [guild_id]
-            assert guild_ids(fake.events_on(0, "INTERACTION_CREATE")) == {min(mine[0])}
+            assert guilds_of(fake.events_on(0, "INTERACTION_CREATE")) == {min(mine[0])}
 
             leaving = max(mine[1] - {GUILD_ID})  # a generated server
             await fake.remove_guild(leaving)
@@ -177,7 +169,7 @@ async def test_without_a_shard_count_the_client_takes_the_recommended_one_for_30
             await eventually(lambda: len(client.messages) == 3, what="three messages")
             assert {m.guild.id: m.guild.shard_id for m in client.messages if m.guild} == {g: s for s, g in sent.items()}
             for shard_id, guild_id in sent.items():
-                assert guild_ids(fake.events_on(shard_id, "MESSAGE_CREATE")) == {guild_id}
+                assert guilds_of(fake.events_on(shard_id, "MESSAGE_CREATE")) == {guild_id}
 
 
 async def test_one_shard_resumes_alone_and_missed_events_wait_for_it():
@@ -204,7 +196,7 @@ async def test_one_shard_resumes_alone_and_missed_events_wait_for_it():
 
 @pytest.mark.parametrize("shard_count", [1, None], ids=["one shard", "no shard field"])
 async def test_3000_servers_on_one_shard_are_closed_with_sharding_required(shard_count: int | None):
-    async with pointed_fake(extra_guilds=3000) as fake:
+    async with pointed_fake(extra_guilds=2999) as fake:
         client = ShardedClient(shard_count=1) if shard_count else discord.Client(intents=INTENTS)
         client.up = asyncio.Event()  # type: ignore[attr-defined]
         with pytest.raises(discord.errors.ConnectionClosed) as closed:
@@ -253,3 +245,8 @@ async def test_raw_identify_the_limit_per_shard_and_invalid_shards():
         assert {int(e["d"]["id"]) for e in events[1:]} == {int(g["id"]) for g in ready["guilds"]}
         assert (GUILD_ID in fake.guild_ids(1, 2)) == (str(GUILD_ID) in {g["id"] for g in ready["guilds"]})
         assert fake.identifies_by_shard == {1: 1} and fake.readies_by_shard == {1: 1}
+    async with fake_discord(extra_guilds=3) as fake:
+        events, code = await identify(fake, None)  # no shard field: one shard with every server, as the bot does
+        assert code is None and "shard" not in events[0]["d"]
+        assert [int(g["id"]) for g in events[0]["d"]["guilds"]] == fake.guild_ids()
+        assert fake.connections[0].shard == (0, 1) and not fake.connections[0].sharded
