@@ -33,7 +33,7 @@ from bot.core.admin import (
     upload_format,
 )
 from bot.core.catalog import PackSummary, SyncReport
-from bot.core.errors import MythOrFactError
+from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.packs import PackProblem
 from bot.core.text import clip
 from cogs.utils import render
@@ -395,6 +395,8 @@ class Admin(commands.Cog):
                 log.info("The retention sweep runs in %s this time", holder)
                 return
             await self.sweep()
+        except StorageUnavailable as exc:
+            log.warning("The retention sweep could not run, the database is unavailable (%s); next turn", exc.cause)
         except Exception:
             log.exception("The retention sweep failed; trying again at the next turn")
 

@@ -12,6 +12,14 @@ events.
 The server enforces a few of Discord's rules so that breaking them shows up in tests: an interaction must be
 answered within 3 seconds and only once, message content is at most 2,000 characters, embeds stay within their
 limits, and the bot cannot post where its permissions are denied.
+
+Sharding works as on Discord. Besides the Fake Server the bot can be in thousands of cheap generated servers
+(``FakeDiscord(extra_guilds=3000)``, one #general each). ``GET /gateway/bot`` recommends one shard per 1,000
+servers; IDENTIFY's ``shard: [shard_id, shard_count]`` is honoured (READY and GUILD_CREATE cover only the servers
+with ``(guild_id >> 22) % shard_count == shard_id``, and every event of a server goes to its shard's session,
+direct messages to shard 0); several shards may be connected at once, each with its own RESUME and replay; and a
+bot identifying with too few shards (one would hold more than 2,500 servers; no shard field means one shard) is
+closed with 4011, Sharding required. :attr:`FakeDiscord.connections` says which shard each websocket carried.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import re
 import secrets
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,6 +62,15 @@ QUIZ_CHANNEL_IDS = tuple(900_000_000_000_000_100 + n for n in range(8))
 
 USER_NAMES = {USER_ID: "alice", BOB_ID: "bob", CAROL_ID: "carol"}
 
+SHARD_GUILD_LIMIT = 2500
+"""The most servers Discord lets one shard hold; a bot identifying with fewer shards is closed with 4011."""
+GUILDS_PER_RECOMMENDED_SHARD = 1000
+"""``GET /gateway/bot`` recommends one shard per this many servers (at least one)."""
+SHARDING_REQUIRED = 4011
+INVALID_SHARD = 4010
+GENERATED_GUILD_EPOCH_MS = 200_000_000_000
+"""Snowflake timestamp (ms after Discord's epoch, in 2021) of the first generated server's id."""
+
 INTERACTION_ANSWER_SECONDS = 3.0
 """Discord's limit for the first response to an interaction."""
 FOLLOWUP_SECONDS = 15 * 60.0
@@ -64,6 +82,24 @@ _CALLBACK = re.compile(r"^/interactions/(\d+)/([^/]+)/callback$")
 _WEBHOOK = re.compile(r"^/webhooks/(\d+)/([^/]+)$")
 _WEBHOOK_MESSAGE = re.compile(r"^/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)$")
 _COMMANDS = re.compile(r"^/applications/(\d+)(?:/guilds/(\d+))?/commands$")
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """Return the shard that carries a server's events, by Discord's formula."""
+    return (guild_id >> 22) % shard_count
+
+
+def generated_guild_id(n: int) -> int:
+    """Return the id of the ``n``-th generated server (from 0).
+
+    The ids have consecutive snowflake timestamps, so generated servers spread evenly over shards.
+    """
+    return (GENERATED_GUILD_EPOCH_MS + n) << 22
+
+
+def generated_channel_id(guild_id: int) -> int:
+    """Return the one text channel (#general) of a generated server."""
+    return guild_id | 1
 
 
 def _user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -166,17 +202,65 @@ class PendingInteraction:
 
 
 @dataclass
+class Connection:
+    """One gateway websocket the fake accepted: which shard it carries, what was sent on it, how it ended."""
+
+    number: int
+    """Its place among all connections, from 0."""
+    socket: web.WebSocketResponse
+    shard: tuple[int, int] | None = None
+    """``(shard_id, shard_count)`` it identified (or resumed) as; ``(0, 1)`` for an IDENTIFY without a shard field;
+    ``None`` before IDENTIFY or RESUME."""
+    sharded: bool = False
+    """Whether its IDENTIFY carried a ``shard`` field."""
+    opened_by: str | None = None
+    """``"IDENTIFY"`` or ``"RESUME"``: how it got its session."""
+    session_id: str | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """Every dispatch (op 0) sent on it, replays included."""
+    close_code: int | None = None
+    """The close code, whoever closed it (``None`` while open or when the peer just vanished)."""
+    closed_by_fake: bool = False
+    established: bool = False
+    """READY and every GUILD_CREATE sent (or RESUMED): the shard is up."""
+
+    @property
+    def shard_id(self) -> int | None:
+        return self.shard[0] if self.shard else None
+
+    @property
+    def open(self) -> bool:
+        return not self.socket.closed
+
+    def dispatched(self, event: str | None = None) -> list[dict[str, Any]]:
+        """Return the ``d`` of every ``event`` (or every dispatch) sent on this connection."""
+        return [e["d"] for e in self.events if event is None or e["t"] == event]
+
+
+@dataclass
 class GatewaySession:
-    """One gateway session: its id and every event dispatched in it, for RESUME."""
+    """One gateway session: its id, its shard and every event dispatched in it, for RESUME."""
 
     id: str
+    shard: tuple[int, int] = (0, 1)
+    """``(shard_id, shard_count)``; a bot that sent no shard field holds the single shard ``(0, 1)``."""
     events: list[dict[str, Any]] = field(default_factory=list)
-    socket: web.WebSocketResponse | None = None
+    connection: Connection | None = None
+    """The websocket it is attached to; ``None`` while the bot is away (events wait here for RESUME)."""
+
+    @property
+    def socket(self) -> web.WebSocketResponse | None:
+        return self.connection.socket if self.connection is not None else None
 
     @property
     def sequence(self) -> int:
         """The last sequence number used."""
         return self.events[-1]["s"] if self.events else 0
+
+    def carries(self, guild_id: int | None) -> bool:
+        """Whether events of this server (``None``: direct messages, on shard 0) go to this session."""
+        shard_id, shard_count = self.shard
+        return shard_id == 0 if guild_id is None else shard_of(guild_id, shard_count) == shard_id
 
 
 @dataclass
@@ -185,6 +269,10 @@ class FakeDiscord:
 
     token: str
     reject_login: bool = False
+    extra_guilds: int = 0
+    """How many generated servers the bot is in besides the Fake Server: each has one text channel (#general, see
+    :func:`generated_channel_id`), alice as owner and the bot as members. Thousands cost little: their payloads are
+    built only when sent."""
     requests: list[Recorded] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     heartbeat_interval_ms: int = 40_000
@@ -192,11 +280,17 @@ class FakeDiscord:
     """How long an interaction waits for its first response before it fails, like Discord's 3 s."""
     identifies: int = 0
     resumes: int = 0
+    identifies_by_shard: Counter[int] = field(default_factory=Counter)
+    """IDENTIFYs received per shard id (no shard field counts as shard 0), refused ones included."""
+    readies_by_shard: Counter[int] = field(default_factory=Counter)
+    """READYs sent per shard id."""
+    connections: list[Connection] = field(default_factory=list)
+    """Every gateway websocket, in the order they opened."""
     heartbeats: int = 0
     invalidate_next_resume: bool = False
-    """Answer the next RESUME with INVALID_SESSION, so the bot must IDENTIFY again."""
+    """Answer the next RESUME (of any shard) with INVALID_SESSION, so the bot must IDENTIFY again."""
     replay_on_resume: int = 0
-    """On RESUME, also re-send this many events the bot had already received (as Discord may)."""
+    """On RESUME (of any shard), also re-send this many events the bot had already received (as Discord may)."""
     commands: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)
     """Registered application commands, by guild id (``None``: global)."""
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -205,13 +299,26 @@ class FakeDiscord:
     faults: list[Fault] = field(default_factory=list)
     uploads: dict[int, Upload] = field(default_factory=dict)
     """Files members attached, by attachment id."""
-    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sessions: dict[str, GatewaySession] = field(default_factory=dict)
-    _session: GatewaySession | None = None
+    _current: dict[tuple[int, int], GatewaySession] = field(default_factory=dict)
+    """The session events go to, by shard; a new IDENTIFY for a shard replaces its session."""
+    _generated: dict[int, None] = field(default_factory=dict)
+    """Ids of the generated servers the bot is in, in order (a dict as an ordered set)."""
+    _generated_next: int = 0
     _ids: _Snowflakes = field(default_factory=lambda: _Snowflakes())
     _posted: asyncio.Condition = field(default_factory=asyncio.Condition)
     _runner: web.AppRunner | None = None
     port: int = 0
+
+    def __post_init__(self) -> None:
+        for _ in range(self.extra_guilds):
+            self._new_guild_id()
+
+    def _new_guild_id(self) -> int:
+        guild_id = generated_guild_id(self._generated_next)
+        self._generated_next += 1
+        self._generated[guild_id] = None
+        return guild_id
 
     @property
     def api_url(self) -> str:
@@ -237,15 +344,106 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         """Close sockets and stop listening."""
-        for socket in self._sockets:
-            await socket.close()
+        for connection in self.connections:
+            await connection.socket.close()
         if self._runner:
             await self._runner.cleanup()
 
     def reset_session(self) -> None:
-        """Forget the gateway session (a new bot process must IDENTIFY) and the ready flag."""
-        self._session = None
+        """Forget the gateway sessions of every shard (a new bot process must IDENTIFY) and the ready flag."""
+        self._current.clear()
         self.ready.clear()
+
+    # -- servers and shards ----------------------------------------------------------------------
+
+    def guild_ids(self, shard_id: int | None = None, shard_count: int | None = None) -> list[int]:
+        """Return the servers the bot is in (the Fake Server first), or only those of one shard.
+
+        ``shard_count`` defaults to the count the bot identified with (else Discord's recommendation).
+        """
+        guild_ids = [GUILD_ID, *self._generated]
+        if shard_id is None:
+            return guild_ids
+        count = shard_count or self.shard_count
+        return [guild_id for guild_id in guild_ids if shard_of(guild_id, count) == shard_id]
+
+    @property
+    def recommended_shards(self) -> int:
+        """What ``GET /gateway/bot`` recommends: one shard per 1,000 servers, at least one."""
+        return max(1, -(-len(self.guild_ids()) // GUILDS_PER_RECOMMENDED_SHARD))
+
+    @property
+    def shard_count(self) -> int:
+        """The shard count of the latest identified session (else the recommended one)."""
+        sessions = list(self._current.values())
+        return sessions[-1].shard[1] if sessions else self.recommended_shards
+
+    def shard_of(self, guild_id: int, shard_count: int | None = None) -> int:
+        """Return the shard id that carries a server (for ``shard_count``, default :attr:`shard_count`)."""
+        return shard_of(guild_id, shard_count or self.shard_count)
+
+    def channel_in(self, guild_id: int) -> int:
+        """Return a text channel of a server: #general of the Fake Server or of a generated one."""
+        if guild_id == GUILD_ID:
+            return CHANNEL_ID
+        assert guild_id in self._generated, f"the bot is not in server {guild_id}"
+        return generated_channel_id(guild_id)
+
+    def guild_of_channel(self, channel_id: int) -> int | None:
+        """Return the server of a channel (``None`` for the DM channel); unknown channels count as the Fake Server's."""
+        if channel_id == DM_CHANNEL_ID:
+            return None
+        if channel_id & 1 and channel_id ^ 1 in self._generated:
+            return channel_id ^ 1
+        return GUILD_ID
+
+    def _shard_load(self, shard_count: int) -> int:
+        """Return how many servers the busiest of ``shard_count`` shards would hold."""
+        load = Counter(shard_of(guild_id, shard_count) for guild_id in self.guild_ids())
+        return max(load.values())
+
+    async def add_guild(self) -> int:
+        """Add the bot to a new generated server: GUILD_CREATE goes to its shard (if connected); return its id."""
+        guild_id = self._new_guild_id()
+        if self._sessions_for(guild_id):
+            payload = self._guild_payload(guild_id)
+            del payload["unavailable"]  # as Discord sends a join: no "unavailable", unlike start-up's lazy loading
+            await self.dispatch("GUILD_CREATE", payload)
+        return guild_id
+
+    async def remove_guild(self, guild_id: int) -> None:
+        """Remove the bot from a generated server: its shard gets GUILD_DELETE (without ``unavailable``)."""
+        assert guild_id in self._generated, f"only generated servers can be left, not {guild_id}"
+        del self._generated[guild_id]
+        await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
+
+    def connections_of(self, shard_id: int) -> list[Connection]:
+        """Return every connection that identified or resumed as ``shard_id``, oldest first."""
+        return [c for c in self.connections if c.shard_id == shard_id]
+
+    def connection_of(self, shard_id: int) -> Connection | None:
+        """Return the open connection of the current session of ``shard_id``, if any."""
+        session = next((s for s in reversed(self._current.values()) if s.shard[0] == shard_id), None)
+        connection = session.connection if session is not None else None
+        return connection if connection is not None and connection.open else None
+
+    def events_on(self, shard_id: int, event: str | None = None) -> list[dict[str, Any]]:
+        """Return the ``d`` of every ``event`` (or every dispatch) sent on the connections of ``shard_id``."""
+        return [d for c in self.connections_of(shard_id) for d in c.dispatched(event)]
+
+    def shard_ids_connected(self) -> list[int]:
+        """Return the shard ids whose current session holds an open websocket."""
+        connections = [s.connection for s in self._current.values() if s.connection is not None]
+        return sorted({c.shard[0] for c in connections if c.open and c.established and c.shard})
+
+    async def wait_for_shards(self, *shard_ids: int, seconds: float = 15.0) -> None:
+        """Wait until each of ``shard_ids`` has an open, identified connection with its servers sent."""
+        deadline = time.monotonic() + seconds
+        while not set(shard_ids) <= set(self.shard_ids_connected()):
+            if time.monotonic() > deadline:
+                connected = self.shard_ids_connected()
+                raise AssertionError(f"shards {shard_ids} not all up within {seconds} s (up: {connected})")
+            await asyncio.sleep(0.02)
 
     # -- faults ------------------------------------------------------------------------------------
 
@@ -360,9 +558,11 @@ class FakeDiscord:
     async def _route(self, method: str, path: str, body: dict[str, Any], record: Recorded) -> web.Response:
         if method == "GET" and path == "/users/@me":
             return _json(_user(BOT_ID, "MythOrFact", bot=True))
-        if method == "GET" and path in ("/gateway", "/gateway/bot"):
+        if method == "GET" and path == "/gateway":
+            return _json({"url": self.gateway_url})
+        if method == "GET" and path == "/gateway/bot":
             limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+            return _json({"url": self.gateway_url, "shards": self.recommended_shards, "session_start_limit": limit})
         if method == "GET" and path == "/oauth2/applications/@me":
             owner = _user(USER_ID, "alice")
             return _json({"id": str(APPLICATION_ID), "name": "MythOrFact", "icon": None, "description": "",
@@ -441,8 +641,8 @@ class FakeDiscord:
             "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
             "pinned": False, "type": 0, "flags": flags | (body.get("flags") or 0),
         }  # fmt: skip
-        if self._channel(channel_id) and channel_id != DM_CHANNEL_ID:
-            message["guild_id"] = str(GUILD_ID)
+        if self._channel(channel_id) and (guild_id := self.guild_of_channel(channel_id)) is not None:
+            message["guild_id"] = str(guild_id)
         self.messages[int(message["id"])] = message
         return message
 
@@ -626,7 +826,8 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
-        self._sockets.append(socket)
+        connection = Connection(len(self.connections), socket)
+        self.connections.append(connection)
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         async for frame in socket:
             if frame.type != WSMsgType.TEXT:
@@ -637,85 +838,171 @@ class FakeDiscord:
                 await socket.send_json({"op": 11})
             elif payload["op"] == 2:
                 if payload["d"].get("token") != self.token:
-                    await socket.close(code=4004, message=b"Authentication failed.")
+                    await self._close(connection, 4004, "Authentication failed.")
                     break
-                await self._identify(socket, payload["d"])
+                await self._identify(connection, payload["d"])
             elif payload["op"] == 6:
-                await self._resume(socket, payload["d"])
+                await self._resume(connection, payload["d"])
+        if connection.close_code is None:
+            connection.close_code = socket.close_code
+        self._detach(connection)
         return socket
 
-    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+    async def _close(self, connection: Connection, code: int, reason: str) -> None:
+        connection.close_code, connection.closed_by_fake = code, True
+        self._detach(connection)
+        await connection.socket.close(code=code, message=reason.encode())
+
+    def _detach(self, connection: Connection) -> None:
+        """Take a closed connection off its session; a clean close (1000/1001) by the bot ends the session."""
+        for session in list(self._sessions.values()):
+            if session.connection is connection:
+                session.connection = None
+                if not connection.closed_by_fake and connection.close_code in (1000, 1001):
+                    self._sessions.pop(session.id, None)
+                    if self._current.get(session.shard) is session:
+                        del self._current[session.shard]
+
+    async def _identify(self, connection: Connection, data: dict[str, Any]) -> None:
+        requested = data.get("shard")
+        shard_id, shard_count = (int(requested[0]), int(requested[1])) if requested else (0, 1)
         self.identifies += 1
-        session = GatewaySession(secrets.token_hex(8), socket=socket)
+        self.identifies_by_shard[shard_id] += 1
+        connection.shard, connection.sharded = (shard_id, shard_count), bool(requested)
+        connection.opened_by = "IDENTIFY"
+        if shard_count < 1 or not 0 <= shard_id < shard_count:
+            await self._close(connection, INVALID_SHARD, "Invalid shard.")
+            return
+        if self._shard_load(shard_count) > SHARD_GUILD_LIMIT:
+            await self._close(connection, SHARDING_REQUIRED, "Sharding required.")
+            return
+        session = GatewaySession(secrets.token_hex(8), (shard_id, shard_count), connection=connection)
+        connection.session_id = session.id
         self._sessions[session.id] = session
-        self._session = session
-        ready = self._ready_payload(session.id) | {"shard": data.get("shard") or [0, 1]}
+        for key, old in list(self._current.items()):
+            # Replaced, or of an abandoned layout (a bot restarted with another shard count): no more events there.
+            if key == session.shard or (key[1] != shard_count and not (old.connection and old.connection.open)):
+                del self._current[key]
+        self._current[session.shard] = session  # the newest last
+        guild_ids = [g for g in self.guild_ids() if session.carries(g)]
+        ready = self._ready_payload(session.id, guild_ids, session.shard if requested else None)
         await self._dispatch_in(session, "READY", ready)
-        await self._dispatch_in(session, "GUILD_CREATE", self._guild_payload())
+        self.readies_by_shard[shard_id] += 1
+        for guild_id in guild_ids:
+            await self._dispatch_in(session, "GUILD_CREATE", self._guild_payload(guild_id))
+        connection.established = True
         self.ready.set()
 
-    async def _resume(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+    async def _resume(self, connection: Connection, data: dict[str, Any]) -> None:
         session = self._sessions.get(data.get("session_id") or "")
         if session is None or self.invalidate_next_resume or data.get("token") != self.token:
             self.invalidate_next_resume = False
-            await socket.send_json({"op": 9, "d": False})
+            await connection.socket.send_json({"op": 9, "d": False})
             return
         self.resumes += 1
-        session.socket = socket
-        self._session = session
+        if session.connection is not None and session.connection is not connection:
+            self._detach(session.connection)
+        session.connection = connection
+        connection.shard, connection.opened_by, connection.session_id = session.shard, "RESUME", session.id
+        self._current.pop(session.shard, None)
+        self._current[session.shard] = session
         start = max(0, int(data.get("seq") or 0) - self.replay_on_resume)
         for event in session.events:
             if event["s"] > start:
-                await socket.send_json(event)
+                connection.events.append(event)
+                await connection.socket.send_json(event)
         await self._dispatch_in(session, "RESUMED", {})
+        connection.established = True
 
     async def _dispatch_in(self, session: GatewaySession, event: str, data: dict[str, Any]) -> None:
         payload = {"op": 0, "t": event, "s": session.sequence + 1, "d": data}
         session.events.append(payload)
-        if session.socket is not None and not session.socket.closed:
-            await session.socket.send_json(payload)
+        connection = session.connection
+        if connection is not None and connection.open:
+            connection.events.append(payload)
+            await connection.socket.send_json(payload)
+
+    @staticmethod
+    def _guild_of_event(event: str, data: dict[str, Any]) -> int | None:
+        if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+            return int(data["id"])
+        return int(data["guild_id"]) if data.get("guild_id") else None
+
+    def _sessions_for(self, guild_id: int | None) -> list[GatewaySession]:
+        return [session for session in self._current.values() if session.carries(guild_id)]
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event in the current session; while the socket is down it waits there for RESUME."""
-        assert self._session is not None, "the bot has not identified yet"
-        await self._dispatch_in(self._session, event, data)
+        """Send an event to the session of the shard that carries its server (direct messages: shard 0).
 
-    async def replay(self, sequence: int) -> None:
-        """Deliver an earlier event of this session again, as a duplicate with a new sequence number."""
-        assert self._session is not None
-        earlier = next(e for e in self._session.events if e["s"] == sequence)
-        await self._dispatch_in(self._session, earlier["t"], earlier["d"])
+        While that shard's socket is down the event waits in its session for RESUME.
+        """
+        guild_id = self._guild_of_event(event, data)
+        sessions = self._sessions_for(guild_id)
+        where = f"server {guild_id}" if guild_id is not None else "direct messages"
+        assert self._current, "the bot has not identified yet"
+        assert sessions, f"no identified shard carries {where} (shards: {sorted(self._current)})"
+        for session in sessions:
+            await self._dispatch_in(session, event, data)
 
-    def last_sequence(self, event: str) -> int:
-        """Return the sequence number of the latest ``event`` dispatched in this session."""
-        assert self._session is not None
-        return next(e["s"] for e in reversed(self._session.events) if e["t"] == event)
+    def _current_session(self, shard_id: int | None) -> GatewaySession:
+        """The current session of ``shard_id``; with ``None`` the only one (or shard 0's)."""
+        assert self._current, "the bot has not identified yet"
+        sessions = list(self._current.values())
+        if shard_id is None and len(sessions) == 1:
+            return sessions[0]
+        wanted = 0 if shard_id is None else shard_id
+        session = next((s for s in reversed(sessions) if s.shard[0] == wanted), None)
+        assert session is not None, f"shard {wanted} has not identified (shards: {sorted(self._current)})"
+        return session
 
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close the bot's websocket as Discord does when a connection breaks; the bot should RESUME."""
-        assert self._session is not None and self._session.socket is not None
-        socket, self._session.socket = self._session.socket, None
-        await socket.close(code=code, message=b"injected disconnect")
+    async def replay(self, sequence: int, *, shard_id: int | None = None) -> None:
+        """Deliver an earlier event of a shard's session again, as a duplicate with a new sequence number."""
+        session = self._current_session(shard_id)
+        earlier = next(e for e in session.events if e["s"] == sequence)
+        await self._dispatch_in(session, earlier["t"], earlier["d"])
+
+    def last_sequence(self, event: str, *, shard_id: int | None = None) -> int:
+        """Return the sequence number of the latest ``event`` dispatched in a shard's session."""
+        session = self._current_session(shard_id)
+        return next(e["s"] for e in reversed(session.events) if e["t"] == event)
+
+    async def drop_gateway(self, code: int = 4000, *, shard_id: int | None = None) -> None:
+        """Close a shard's websocket as Discord does when a connection breaks; the bot should RESUME.
+
+        ``shard_id`` may be left out while the bot holds a single shard.
+        """
+        session = self._current_session(shard_id)
+        assert session.connection is not None, f"shard {session.shard[0]} is not connected"
+        await self._close(session.connection, code, "injected disconnect")
 
     @property
     def connected(self) -> bool:
-        """Whether the bot holds an open websocket in the current session."""
-        return self._session is not None and self._session.socket is not None and not self._session.socket.closed
+        """Whether the bot holds an open websocket in the current session of every shard it identified."""
+        return bool(self._current) and all(s.connection and s.connection.open for s in self._current.values())
 
-    def _ready_payload(self, session_id: str) -> dict[str, Any]:
-        return {
+    def _ready_payload(
+        self, session_id: str, guild_ids: Sequence[int], shard: tuple[int, int] | None = None
+    ) -> dict[str, Any]:
+        payload = {
             "v": 10, "user": _user(BOT_ID, "MythOrFact", bot=True),
-            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+            "guilds": [{"id": str(guild_id), "unavailable": True} for guild_id in guild_ids],
             "session_id": session_id, "resume_gateway_url": self.gateway_url,
             "application": {"id": str(APPLICATION_ID), "flags": 0},
         }  # fmt: skip
+        if shard:
+            payload["shard"] = list(shard)
+        return payload
 
-    def _roles(self) -> list[dict[str, Any]]:
+    def _roles(self, guild_id: int = GUILD_ID) -> list[dict[str, Any]]:
         granted = discord.Permissions.text() | discord.Permissions(view_channel=True)
         moderator = discord.Permissions(manage_guild=True, manage_messages=True)
         common = {"color": 0, "hoist": False, "managed": False, "mentionable": True}
+        everyone = {"id": str(guild_id), "name": "@everyone", "permissions": str(granted.value), "position": 0,
+                    **common}  # fmt: skip
+        if guild_id != GUILD_ID:
+            return [everyone]
         return [
-            {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(granted.value), "position": 0, **common},
+            everyone,
             {
                 "id": str(MOD_ROLE_ID),
                 "name": "Moderators",
@@ -740,13 +1027,13 @@ class FakeDiscord:
             value |= int(self._roles()[1]["permissions"])
         return value
 
-    def _text_channel(self, channel_id: int, name: str, position: int) -> dict[str, Any]:
+    def _text_channel(self, channel_id: int, name: str, position: int, guild_id: int = GUILD_ID) -> dict[str, Any]:
         overwrites = []
         if channel_id == LOCKED_CHANNEL_ID:
             denied = discord.Permissions(send_messages=True, embed_links=True, send_messages_in_threads=True)
             overwrites = [{"id": str(BOT_ID), "type": 1, "allow": "0", "deny": str(denied.value)}]
         return {"id": str(channel_id), "type": 0, "name": name, "position": position,
-                "permission_overwrites": overwrites, "guild_id": str(GUILD_ID), "nsfw": False,
+                "permission_overwrites": overwrites, "guild_id": str(guild_id), "nsfw": False,
                 "parent_id": None, "topic": None, "rate_limit_per_user": 0}  # fmt: skip
 
     def _thread(self) -> dict[str, Any]:
@@ -771,13 +1058,17 @@ class FakeDiscord:
             return self._thread()
         if channel_id == DM_CHANNEL_ID:
             return self._dm_channel(USER_ID)
+        if (guild_id := self.guild_of_channel(channel_id)) != GUILD_ID and guild_id is not None:
+            return self._text_channel(channel_id, "general", 0, guild_id)
         return next((c for c in self._channels() if int(c["id"]) == channel_id), None)
 
     def _dm_channel(self, recipient: int) -> dict[str, Any]:
         return {"id": str(DM_CHANNEL_ID), "type": 1, "last_message_id": None,
                 "recipients": [_user(recipient, USER_NAMES.get(recipient, "someone"))]}  # fmt: skip
 
-    def _guild_payload(self) -> dict[str, Any]:
+    def _guild_payload(self, guild_id: int = GUILD_ID) -> dict[str, Any]:
+        if guild_id != GUILD_ID:
+            return self._generated_guild_payload(guild_id)
         return {
             "id": str(GUILD_ID), "name": "Fake Server", "owner_id": str(USER_ID), "roles": self._roles(),
             "channels": self._channels(), "threads": [self._thread()],
@@ -785,6 +1076,19 @@ class FakeDiscord:
             "member_count": 4, "large": False, "features": [], "emojis": [], "stickers": [],
             "unavailable": False, "joined_at": _now(), "premium_tier": 0, "preferred_locale": "en-US",
             "system_channel_id": str(CHANNEL_ID),
+        }  # fmt: skip
+
+    def _generated_guild_payload(self, guild_id: int) -> dict[str, Any]:
+        """A small server: one text channel, the @everyone role, alice (owner) and the bot."""
+        number = (guild_id >> 22) - GENERATED_GUILD_EPOCH_MS
+        channel_id = generated_channel_id(guild_id)
+        return {
+            "id": str(guild_id), "name": f"Generated Server {number}", "owner_id": str(USER_ID),
+            "roles": self._roles(guild_id), "channels": [self._text_channel(channel_id, "general", 0, guild_id)],
+            "threads": [], "members": [self._member(uid) for uid in (BOT_ID, USER_ID)],
+            "member_count": 2, "large": False, "features": [], "emojis": [], "stickers": [],
+            "unavailable": False, "joined_at": _now(), "premium_tier": 0, "preferred_locale": "en-US",
+            "system_channel_id": str(channel_id),
         }  # fmt: skip
 
     # -- what members do -------------------------------------------------------------------------
@@ -813,28 +1117,29 @@ class FakeDiscord:
             "mention_roles": [str(rid) for rid in mention_role_ids], "attachments": list(attachments), "embeds": [],
             "pinned": False, "type": 0,
         }  # fmt: skip
-        if channel_id != DM_CHANNEL_ID:
-            data["guild_id"] = str(GUILD_ID)
+        if (guild_id := self.guild_of_channel(channel_id)) is not None:
+            data["guild_id"] = str(guild_id)
             data["member"] = {k: v for k, v in self._member(author_id).items() if k != "user"}
         await self.dispatch("MESSAGE_CREATE", data)
         return data
 
     def _interaction(self, kind: int, data: dict[str, Any], channel_id: int, user_id: int) -> dict[str, Any]:
         interaction_id = next(self._ids)
+        guild_id = self.guild_of_channel(channel_id)
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(APPLICATION_ID), "type": kind, "data": data,
             "token": f"fake-token-{interaction_id}-{secrets.token_hex(6)}", "version": 1,
             "locale": "en-US", "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "authorizing_integration_owners": {"0": str(guild_id or GUILD_ID)},
             "channel_id": str(channel_id),
             "channel": {k: v for k, v in (self._channel(channel_id) or {"id": str(channel_id), "type": 0}).items()},
         }  # fmt: skip
-        if channel_id == DM_CHANNEL_ID:
+        if guild_id is None:
             payload["user"] = _user(user_id, USER_NAMES.get(user_id, "someone"))
             payload["context"] = 1
             payload["app_permissions"] = str(discord.Permissions.text().value)
         else:
-            payload["guild_id"] = str(GUILD_ID)
+            payload["guild_id"] = str(guild_id)
             payload["guild_locale"] = "en-US"
             payload["context"] = 0
             member = self._member(user_id)
@@ -865,7 +1170,7 @@ class FakeDiscord:
         self, command_line: str, options: dict[str, Any], focused: str | None, channel_id: int = CHANNEL_ID
     ) -> dict[str, Any]:
         names = command_line.split()
-        command = self.find_command(names[0], None if channel_id == DM_CHANNEL_ID else GUILD_ID)
+        command = self.find_command(names[0], self.guild_of_channel(channel_id))
         data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": 1}
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
@@ -907,6 +1212,16 @@ class FakeDiscord:
         payload = self._interaction(2, data, channel_id, user_id)
         await self.dispatch("INTERACTION_CREATE", payload)
         return self.interactions[int(payload["id"])]
+
+    async def send_message_in(self, guild_id: int, content: str, **options: Any) -> dict[str, Any]:
+        """Deliver a MESSAGE_CREATE in a server's #general, to that server's shard (options as :meth:`send_message`)."""
+        return await self.send_message(content, channel_id=self.channel_in(guild_id), **options)
+
+    async def slash_in(
+        self, guild_id: int, command_line: str, options: dict[str, Any] | None = None, *, user_id: int = USER_ID
+    ) -> PendingInteraction:
+        """Run a slash command in a server's #general; the interaction goes to that server's shard."""
+        return await self.slash(command_line, options, channel_id=self.channel_in(guild_id), user_id=user_id)
 
     async def autocomplete(
         self,

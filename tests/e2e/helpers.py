@@ -11,11 +11,14 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import discord
+import yarl
 
 from tests.fakediscord import CHANNEL_ID, USER_ID, FakeDiscord, Recorded
 from tests.helpers import FAKE_TOKEN, SAMPLE_PACKS
@@ -146,14 +149,29 @@ async def running_bot(
 
 
 @asynccontextmanager
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    """A started fake Discord, stopped afterwards."""
-    fake = FakeDiscord(token=FAKE_TOKEN)
+async def fake_discord(**options: Any) -> AsyncIterator[FakeDiscord]:
+    """A started fake Discord, stopped afterwards; ``options`` go to :class:`FakeDiscord` (``extra_guilds=3000``)."""
+    fake = FakeDiscord(token=FAKE_TOKEN, **options)
     await fake.start()
     try:
         yield fake
     finally:
         await fake.stop()
+
+
+@contextmanager
+def pointed_at(fake: FakeDiscord) -> Iterator[None]:
+    """Point discord.py in this process at ``fake`` (as ``bot.app.client.point_at_endpoints`` does); undo it after.
+
+    For tests that drive the fake with a plain discord.py client instead of the bot process.
+    """
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = f"{fake.api_url}/api/v10"
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
 
 
 @dataclass
