@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot`` runs the bot; ``packs check``, ``try``, ``backup`` and ``restore`` tools."""
+"""Command line: ``python -m bot`` runs the bot; ``packs``, ``try``, ``backup``, ``restore`` and ``db copy`` tools."""
 
 from __future__ import annotations
 
@@ -41,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="check a backup and put it in place of the database (bot stopped)")
     restore.add_argument("path", metavar="PATH", help="the backup file to restore")
     restore.add_argument("--yes", action="store_true", help="replace an existing database (it is kept beside it)")
+    database = sub.add_parser("db", help="work with whole databases (bot stopped)")
+    database_sub = database.add_subparsers(dest="db_command", required=True)
+    copy = database_sub.add_parser(
+        "copy", help="copy every table from one DATABASE_URL to another (SQLite or PostgreSQL) and compare row counts"
+    )
+    copy.add_argument("source", metavar="SOURCE", help="e.g. sqlite:///data/mythorfact.db")
+    copy.add_argument("target", metavar="TARGET", help="e.g. postgresql://user:password@host:5432/dbname")
+    copy.add_argument("--force", action="store_true", help="replace the contents of a target that is not empty")
     return parser
 
 
@@ -67,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.app.cli import restore_command
 
         return restore_command(args.path, yes=args.yes)
+    if args.command == "db":
+        from bot.app.cli import db_copy_command
+
+        return db_copy_command(args.source, args.target, force=args.force)
     if args.command == "try":
         from bot.app.tryout import run_tryout
 

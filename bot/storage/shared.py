@@ -434,6 +434,22 @@ def streak_from_row(row: Row) -> DailyStreak:
     return DailyStreak(row["current"] if alive else 0, row["best"], last_day)
 
 
+# -- copying whole databases -----------------------------------------------------------------
+
+
+def foreign_key_order(tables: Iterable[str], references: dict[str, set[str]]) -> list[str]:
+    """Return ``tables`` so that each comes after the tables it references (alphabetical where free)."""
+    ordered: list[str] = []
+    waiting = sorted(tables)
+    while waiting:
+        ready = [table for table in waiting if not (references.get(table, set()) & set(waiting)) - {table}]
+        if not ready:  # a cycle: keep the rest alphabetical (no such schema here)
+            ready = waiting[:1]
+        ordered.append(ready[0])
+        waiting.remove(ready[0])
+    return ordered
+
+
 # -- exports --------------------------------------------------------------------------------------
 
 

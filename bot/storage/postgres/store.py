@@ -15,6 +15,7 @@ from bot.storage.postgres.cluster import ClusterQueries
 from bot.storage.postgres.content import ContentQueries
 from bot.storage.postgres.daily import DailyQueries
 from bot.storage.postgres.scores import ScoreQueries
+from bot.storage.postgres.transfer import TransferQueries
 from bot.storage.shared import utc
 
 POOL_SIZE = (1, 10)
@@ -28,7 +29,9 @@ async def _prepare_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-class PostgresStore(CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries, ClusterQueries):
+class PostgresStore(
+    CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries, ClusterQueries, TransferQueries
+):
     """Fact store on PostgreSQL: a connection pool, many processes, row and advisory locks where they meet."""
 
     @classmethod

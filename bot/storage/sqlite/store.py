@@ -18,6 +18,7 @@ from bot.storage.sqlite.cluster import ClusterQueries
 from bot.storage.sqlite.content import ContentQueries
 from bot.storage.sqlite.daily import DailyQueries
 from bot.storage.sqlite.scores import ScoreQueries
+from bot.storage.sqlite.transfer import TransferQueries
 
 
 class ProcessLock:
@@ -52,7 +53,9 @@ class ProcessLock:
         self._handle.close()
 
 
-class SqliteStore(CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries, ClusterQueries):
+class SqliteStore(
+    CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries, ClusterQueries, TransferQueries
+):
     """Fact store on SQLite: one file (or memory), WAL mode, one writer at a time, one process."""
 
     _process_lock: ProcessLock | None = None
