@@ -3,35 +3,58 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import hypothesis  # noqa: F401 - see below
 import pytest
 import pytest_asyncio
 
 from bot.core.catalog import load_pack_dir
 from bot.storage import DatabaseTarget, open_store
 from bot.storage.base import FactStore
+from tests import postgres
 from tests.helpers import SAMPLE_PACKS, make_config
 
-BACKENDS = ["sqlite"]
-"""Every storage backend the store tests run against; a new backend adds its name here and in open_test_store."""
+# hypothesis is imported here, before any test runs, rather than lazily by its plugin at the end of a session that
+# did not use it: on CPython 3.11.7 that late import (an assertion-rewriting ast.parse) can be interrupted by the
+# garbage collector logging a leaked task's traceback (which parses too), and fails with "AST constructor
+# recursion depth mismatch" after every test passed.
+
+BACKENDS = ["sqlite", "postgres"]
+"""Every storage backend; tests/storage runs its contract tests against each (the rest of the suite uses SQLite).
+A new backend adds its name here and in open_test_store."""
 
 
 RawSql = Callable[..., Awaitable[list[tuple]]]
-"""``await raw_sql(sql, *params)``: run SQL on the test's database beside the store; return the rows."""
+"""``await raw_sql(sql, *params)``: run SQL on the test's database beside the store; return the rows as tuples.
+Placeholders are ``?`` (or ``:name`` with one dict) on every backend."""
 
 
 async def open_test_store(backend: str, folder: Path) -> FactStore:
-    """Open an empty, migrated store of ``backend`` for one test, its data under ``folder``."""
+    """Open an empty, migrated store of ``backend`` for one test, its data under ``folder``.
+
+    Opening it again with the same ``folder`` reopens the same data (a PostgreSQL schema named after the folder).
+    """
+    if backend == "postgres":
+        return await open_store(DatabaseTarget("postgresql", None, await postgres.schema_url(folder)))
     assert backend == "sqlite", backend
     return await open_store(DatabaseTarget("sqlite", folder / "store.db"))
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """The storage backend under test."""
-    return request.param
+@pytest.fixture
+def backend() -> str:
+    """The storage backend under test: SQLite, except in tests/storage (see its conftest.py)."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """Create a PostgreSQL database for this test session (each test gets a schema in it); drop it at the end."""
+    if not postgres.SERVER_URL:
+        pytest.skip(postgres.SKIP_REASON)
+    with postgres.session_database() as url:
+        yield url
 
 
 @pytest_asyncio.fixture
@@ -42,17 +65,21 @@ async def empty_store(backend: str, tmp_path: Path) -> AsyncIterator[FactStore]:
     await opened.close()
 
 
-@pytest.fixture
-def raw_sql(backend: str, tmp_path: Path) -> RawSql:
+@pytest_asyncio.fixture
+async def raw_sql(backend: str, tmp_path: Path) -> AsyncIterator[RawSql]:
     """Run SQL on the test's database through a connection of its own: to check what was stored, or to set up
     rows no command can write (old data that today's rules refuse). Each call commits."""
+    if backend == "postgres":
+        async with postgres.raw_connection(tmp_path) as run:
+            yield run
+        return
 
     async def run(sql: str, *params: object) -> list[tuple]:
         named = len(params) == 1 and isinstance(params[0], dict)
         with sqlite3.connect(tmp_path / "store.db") as conn:
             return conn.execute(sql, params[0] if named else params).fetchall()
 
-    return run
+    yield run
 
 
 @pytest_asyncio.fixture

@@ -168,7 +168,7 @@ def backup_command(path: str | None) -> int:
     """``python -m bot backup [PATH]``: copy the configured database, print where and how big; exit status."""
     _load_dotenv()
     try:
-        report = backup_database(database_path(), Path(path) if path else None)
+        report = backup_database(database_path(command="backup"), Path(path) if path else None)
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_status
@@ -188,7 +188,7 @@ def restore_command(path: str, *, yes: bool) -> int:
     """``python -m bot restore PATH [--yes]``: check a backup and put it in place of the configured database."""
     _load_dotenv()
     try:
-        report = restore_database(Path(path), database_path(), replace_existing=yes)
+        report = restore_database(Path(path), database_path(command="restore"), replace_existing=yes)
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_status

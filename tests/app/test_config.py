@@ -70,6 +70,28 @@ def test_database_urls(url, expected):
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://mof:s3cret@db.example:5432/mythorfact",
+        "postgres://mof:s3cret@db.example/mythorfact?sslmode=require",
+    ],
+)
+def test_postgresql_urls_are_accepted_and_never_show_the_password(url):
+    target = parse_database_url(url)
+    assert (target.scheme, target.path, target.url) == ("postgresql", None, url)
+    assert "s3cret" not in target.display and "mof:***@db.example" in target.display
+    config = load_config({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": url})
+    assert config.database == target
+    assert "s3cret" not in repr(config) and "s3cret" not in str(config)
+
+
+def test_a_bad_postgresql_url_is_refused_without_showing_the_password():
+    with pytest.raises(ConfigError) as info:
+        load_config({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "postgresql://mof:s3cret@db:notaport/x"})
+    assert "s3cret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("env", "fragment"),
     [
         ({}, "DISCORD_TOKEN is not set"),
@@ -81,7 +103,8 @@ def test_database_urls(url, expected):
         ({"DISCORD_TOKEN": FAKE_TOKEN, "OWNER_IDS": "12,abc"}, "OWNER_IDS contains 'abc'"),
         ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "bot.db"}, "is not a URL"),
         ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "mysql://h/db"}, "unknown scheme 'mysql'"),
-        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "postgresql://h/db"}, "does not support yet"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "postgresql://h/"}, "names no database"),
+        ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "postgresql://u:pw@h:port/db"}, "not a valid PostgreSQL URL"),
         ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "sqlite://host/x.db"}, "names a host"),
         ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "sqlite://"}, "names a host"),
         ({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": "sqlite:///"}, "no file path"),

@@ -132,6 +132,13 @@ async def test_search_ranks_the_best_match_first(store: FactStore):
     assert {r.id for r in await store.search("Moon")} == {"great-wall-moon", "dark-side-moon"}
 
 
+async def test_search_ignores_accents(store: FactStore):
+    accented = dataclasses.replace(SAMPLE.items[0], id="cafe-crema", claim="Crème brûlée comes from a café in Nîmes.")
+    await store.sync_packs([dataclasses.replace(SAMPLE, items=(*SAMPLE.items, accented))])
+    for words in ("creme brulee", "CAFÉ", "nimes", "Crème"):
+        assert [item.id for item in await store.search(words)][:1] == ["cafe-crema"], words
+
+
 async def test_search_stems_and_ignores_operators(store: FactStore):
     assert (await store.search("remembering"))[0].id == "goldfish-memory"
     assert (await store.search('hearts" OR NEAR(*'))[0].id == "octopus-hearts"

@@ -1,4 +1,4 @@
-"""Unit tests for custom facts, suggestions and the review queue, against a real in-memory store."""
+"""Unit tests for custom facts, suggestions and the review queue, against a real store on every backend."""
 
 from __future__ import annotations
 

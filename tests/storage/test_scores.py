@@ -1,18 +1,17 @@
-"""Scores, leaderboards, disputes and quiz statistics against a real SQLite store (the sample pack, items 1..7)."""
+"""Scores, leaderboards, disputes and quiz statistics, on every backend (the sample pack, items 1..7)."""
 
 from __future__ import annotations
 
 import random
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core.scores import ALL_TIME, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period, week_key
+from bot.storage import shared
 from bot.storage.base import FactStore
-from bot.storage.sqlite import scores as sqlite_scores
-from bot.storage.sqlite.scores import NEAR_MISSES_KEPT
+from bot.storage.shared import NEAR_MISSES_KEPT
 from tests.conftest import RawSql
 
 GUILD = 1001
@@ -61,7 +60,7 @@ async def assert_rank_buckets_exact(raw_sql: RawSql) -> None:
         """SELECT guild_id, period, level, bucket, COUNT(*) FROM (
                SELECT guild_id, period, 0 AS level, points AS bucket FROM scores
                UNION ALL SELECT guild_id, period, 1, points >> 8 FROM scores
-               UNION ALL SELECT guild_id, period, 2, points >> 16 FROM scores)
+               UNION ALL SELECT guild_id, period, 2, points >> 16 FROM scores) AS levels
            GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""
     )
     assert [tuple(row) for row in kept] == [tuple(row) for row in recount]
@@ -191,12 +190,14 @@ async def test_record_round_refuses_bad_input_and_records_nothing(store: FactSto
     assert await snapshot(raw_sql) == before
 
 
-async def test_a_round_that_fails_midway_leaves_nothing(store: FactStore, raw_sql: RawSql):
+async def test_a_round_that_fails_midway_leaves_nothing(
+    store: FactStore, raw_sql: RawSql, integrity_error: type[Exception]
+):
     await record(store, a_round(right(1, 10), misses=("three",)))
     before = await snapshot(raw_sql)
     # Item 999 does not exist: the round and scores are written first, then the item stats break a foreign key.
     broken = a_round(right(1, 10), right(2, 20), item=999, misses=("two",), key="s9:1")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_error):
         await store.record_round(broken, "2026-W48")
     assert await snapshot(raw_sql) == before
     # The key was not used up: the same round with a real item records.
@@ -243,7 +244,7 @@ async def test_equal_points_share_a_position_and_list_by_correct_answers_then_us
 @pytest.fixture(params=["index", "buckets"])
 def page_start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test with pages found by stepping through the index, then again with pages found through buckets."""
-    monkeypatch.setattr(sqlite_scores, "SEEK_FROM_OFFSET", 10**9 if request.param == "index" else 1)
+    monkeypatch.setattr(shared, "SEEK_FROM_OFFSET", 10**9 if request.param == "index" else 1)
     return request.param
 
 

@@ -6,11 +6,10 @@ Part of :class:`bot.storage.sqlite.store.SqliteStore`.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core.admin import (
     FORGOTTEN_USER_ID,
@@ -25,13 +24,10 @@ from bot.core.catalog import PackSummary, SyncReport
 from bot.core.content import CUSTOM_PACK
 from bot.core.packs import Pack
 from bot.core.scores import is_period
+from bot.storage.shared import export_row
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import upsert_pack
 from bot.storage.sqlite.rows import public_pack_id, server_pack_id, stored_time
-
-if TYPE_CHECKING:
-    import aiosqlite
-
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +59,6 @@ _EXPORT_QUERIES: dict[str, str] = {
                    WHERE disputes.guild_id = :guild ORDER BY disputes.id DESC""",
     "audit_log": "SELECT id, user_id, action, detail, at FROM audit_log WHERE guild_id = :guild ORDER BY id DESC",
 }
-_JSON_COLUMNS = frozenset({"tags", "answers", "choices"})
-
-
-def _export_row(row: aiosqlite.Row) -> dict[str, Any]:
-    """Turn a row into plain JSON values: list columns decoded, server pack ids without their server part."""
-    out: dict[str, Any] = {}
-    for key in row.keys():  # noqa: SIM118 - aiosqlite rows are not iterable by key
-        value = row[key]
-        if key in _JSON_COLUMNS and isinstance(value, str):
-            value = json.loads(value)
-        elif key in ("pack_id", "id") and isinstance(value, str):
-            value = public_pack_id(value)
-        if key != "guild_id":
-            out[key] = value
-    return out
 
 
 class AdminQueries(SqliteDatabase):
@@ -179,7 +160,7 @@ class AdminQueries(SqliteDatabase):
         """Gather everything the bot stores for a server, section by section, most useful rows first."""
         sections: dict[str, Any] = {"settings": dataclasses.asdict(await self.server_settings(guild_id))}
         for name, sql in _EXPORT_QUERIES.items():
-            sections[name] = [_export_row(row) for row in await self._fetchall(sql, {"guild": guild_id})]
+            sections[name] = [export_row(row) for row in await self._fetchall(sql, {"guild": guild_id})]
         return sections
 
     # -- retention -----------------------------------------------------------------------------

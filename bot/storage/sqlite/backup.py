@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.errors import ConfigError
-from bot.storage import DEFAULT_DATABASE_PATH, parse_database_url
+from bot.storage import DEFAULT_DATABASE_PATH, parse_database_url, without_password
 from bot.storage.sqlite.migrate import load_migrations
 
 EXIT_OK = 0
@@ -77,8 +78,26 @@ class RestoreReport:
     note: str = ""
 
 
-def database_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Return the database file named by ``DATABASE_URL`` (or the default), without needing the bot token."""
+def postgres_refusal(url: str, command: str) -> str:
+    """Return the one line that sends the operator of a PostgreSQL database to pg_dump or pg_restore."""
+    shown = shlex.quote(without_password(url, marker=None))
+    if command == "restore":
+        example = f"pg_restore --clean --if-exists --dbname={shown} mythorfact.dump"
+        tool = "pg_restore"
+    else:
+        example = f"pg_dump --format=custom --file=mythorfact.dump {shown}"
+        tool = "pg_dump"
+    return (
+        f"DATABASE_URL points at PostgreSQL, and `python -m bot {command}` handles SQLite files only: "
+        f"use {tool}, e.g. `{example}` (the password comes from PGPASSWORD or ~/.pgpass)."
+    )
+
+
+def database_path(environ: Mapping[str, str] | None = None, command: str = "backup") -> Path:
+    """Return the database file named by ``DATABASE_URL`` (or the default), without needing the bot token.
+
+    A PostgreSQL database is refused with a pointer to pg_dump / pg_restore (``command`` says which).
+    """
     env = os.environ if environ is None else environ
     url = env.get("DATABASE_URL", "").strip()
     if not url:
@@ -87,6 +106,8 @@ def database_path(environ: Mapping[str, str] | None = None) -> Path:
         target = parse_database_url(url)
     except ConfigError as exc:
         raise BackupError(str(exc)) from exc
+    if target.url is not None:
+        raise BackupError(postgres_refusal(target.url, command))
     if target.path is None:
         raise BackupError("DATABASE_URL names an in-memory database; there is no file to back up or restore into.")
     return target.path

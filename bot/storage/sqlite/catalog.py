@@ -5,18 +5,16 @@ from __future__ import annotations
 import difflib
 import json
 import random
-import re
 from collections.abc import Sequence
 
 from bot.core.catalog import PackSummary, StoredItem, SyncReport, TopicSummary
-from bot.core.errors import AmbiguousItem, BadSearch, NoItems, UnknownItem, UnknownTopic
+from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
 from bot.core.packs import Kind, Pack
 from bot.core.text import normalize_topic
+from bot.storage.shared import refill_from_new_cycle, search_words
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import upsert_pack
 from bot.storage.sqlite.rows import ITEM_COLUMNS, public_pack_id, row_to_item, server_pack_id, stored_now
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 # Which items can be asked in each quiz mode (see bot.core.quiz.supported_modes).
 _MODE_CONDITIONS = {
@@ -163,9 +161,7 @@ class CatalogQueries(SqliteDatabase):
                 return [None]
             last = await self._fetchone(f"{seen_sql} ORDER BY served_at DESC LIMIT 1", params)
             await self._conn.execute("DELETE FROM served WHERE guild_id = :guild AND pool = :pool", params)
-            rest = [pk for pk in everything if pk not in chosen and (last is None or pk != last["item_pk"])]
-            rest = rest or [pk for pk in everything if pk not in chosen]
-            chosen += rng.sample(rest, min(count - len(chosen), len(rest)))
+            chosen = refill_from_new_cycle(chosen, everything, last["item_pk"] if last else None, count, rng)
         now = stored_now()
         await self._conn.executemany(
             "INSERT OR IGNORE INTO served (guild_id, pool, item_pk, served_at) VALUES (?, ?, ?, ?)",
@@ -211,9 +207,7 @@ class CatalogQueries(SqliteDatabase):
 
     async def search(self, text: str, limit: int = 5, guild_id: int | None = None) -> list[StoredItem]:
         """Rank live items by BM25 over claim, truth and topic; more matching words rank higher."""
-        words = [w for w in _WORD.findall(text.lower()) if len(w) > 1][:12]
-        if not words:
-            raise BadSearch("Give me at least one word to search for, e.g. `search goldfish memory`.")
+        words = search_words(text)
         # Each word is quoted so FTS5 operators typed by users (AND, NEAR, *, ^) are taken literally.
         match = " OR ".join(f'"{w}"*' for w in words)
         rows = await self._fetchall(

@@ -15,7 +15,6 @@ from bot.core.content import (
     CUSTOM_PACK_NAME,
     CustomFact,
     DisputedItem,
-    DisputeReason,
     FactDraft,
     Review,
     ReviewAction,
@@ -25,14 +24,19 @@ from bot.core.content import (
     suggestion_limit_message,
 )
 from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
-from bot.core.text import clip
+from bot.storage.shared import (
+    custom_fact_detail,
+    dismiss_detail,
+    disputed_items_from_rows,
+    hide_detail,
+    review_detail,
+    suggestion_from_row,
+)
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import write_item
 from bot.storage.sqlite.rows import ITEM_COLUMNS, PUBLIC_REF_SQL, content_hash, row_to_item, server_pack_id, stored_time
 
 if TYPE_CHECKING:
-    import aiosqlite
-
     from bot.core.packs import Item
 
 _DAY = timedelta(hours=24)
@@ -40,23 +44,6 @@ _DAY = timedelta(hours=24)
 
 def _custom_pack_id(guild_id: int) -> str:
     return server_pack_id(guild_id, CUSTOM_PACK)
-
-
-def _row_to_suggestion(row: aiosqlite.Row) -> Suggestion:
-    return Suggestion(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        user_id=row["user_id"],
-        kind=row["kind"],
-        claim=row["claim"],
-        truth=row["truth"],
-        topic=row["topic"],
-        source=row["source"],
-        status=row["status"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        reviewed_by=row["reviewed_by"],
-        item_pk=row["item_pk"],
-    )
 
 
 class ContentQueries(SqliteDatabase):
@@ -69,7 +56,7 @@ class ContentQueries(SqliteDatabase):
         async with self._transaction():
             _, number = await self._create_custom_fact(guild_id, draft, author_id, now)
             await self._insert_audit(
-                guild_id, author_id, "fact", f"added custom/{number}: {clip(draft.claim, 120)}", stored_time(now)
+                guild_id, author_id, "fact", custom_fact_detail("added", number, draft.claim), stored_time(now)
             )
         if number == 1:
             await self._keep_new_pack_enabled(guild_id, CUSTOM_PACK)
@@ -100,7 +87,7 @@ class ContentQueries(SqliteDatabase):
             if cursor.rowcount == 0:
                 raise UnknownCustomFact(number)
             await self._insert_audit(
-                guild_id, editor_id, "fact", f"edited custom/{number}: {clip(draft.claim, 120)}", stored_time(now)
+                guild_id, editor_id, "fact", custom_fact_detail("edited", number, draft.claim), stored_time(now)
             )
         return await self.custom_fact(guild_id, number)
 
@@ -111,7 +98,7 @@ class ContentQueries(SqliteDatabase):
             cursor = await conn.execute("UPDATE items SET retired = 1 WHERE pk = ? AND retired = 0", (fact.item.pk,))
             if cursor.rowcount == 0:  # removed by someone else in the meantime
                 raise UnknownCustomFact(number)
-            detail = f"removed custom/{number}: {clip(fact.item.claim, 120)}"
+            detail = custom_fact_detail("removed", number, fact.item.claim)
             await self._insert_audit(guild_id, remover_id, "fact", detail, stored_time(now))
         return fact
 
@@ -203,7 +190,7 @@ class ContentQueries(SqliteDatabase):
             suggestion_id = cursor.lastrowid
         row = await self._fetchone("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))
         assert row is not None
-        return _row_to_suggestion(row)
+        return suggestion_from_row(row)
 
     async def pending_suggestions(self, guild_id: int, limit: int = 5) -> tuple[list[Suggestion], int]:
         """Return the oldest pending suggestions, and how many are pending in all."""
@@ -215,7 +202,7 @@ class ContentQueries(SqliteDatabase):
             "SELECT COUNT(*) AS n FROM suggestions WHERE guild_id = ? AND status = 'pending'", (guild_id,)
         )
         assert total is not None
-        return [_row_to_suggestion(row) for row in rows], int(total["n"])
+        return [suggestion_from_row(row) for row in rows], int(total["n"])
 
     async def review_suggestion(
         self, guild_id: int, suggestion_id: int, action: ReviewAction, moderator_id: int, now: datetime
@@ -227,7 +214,7 @@ class ContentQueries(SqliteDatabase):
             row = await self._fetchone(select, (suggestion_id, guild_id))
             if row is None:
                 raise MythOrFactError(f"Suggestion #{suggestion_id} no longer exists.")
-            suggestion = _row_to_suggestion(row)
+            suggestion = suggestion_from_row(row)
             if suggestion.status != "pending":
                 return Review(suggestion, changed=False)
             item_pk = None
@@ -241,16 +228,13 @@ class ContentQueries(SqliteDatabase):
                    WHERE id = ? AND status = 'pending'""",
                 (status, moderator_id, stored_time(now), item_pk, suggestion_id),
             )
-            became = f" as {ref}" if ref else ""
-            detail = f"{status} suggestion #{suggestion_id}{became}: "
-            await self._insert_audit(
-                guild_id, moderator_id, "suggestion", detail + clip(suggestion.claim, 100), stored_time(now)
-            )
+            detail = review_detail(status, suggestion_id, ref, suggestion.claim)
+            await self._insert_audit(guild_id, moderator_id, "suggestion", detail, stored_time(now))
             row = await self._fetchone(select, (suggestion_id, guild_id))
         assert row is not None
         if ref == f"{CUSTOM_PACK}/1":
             await self._keep_new_pack_enabled(guild_id, CUSTOM_PACK)
-        return Review(_row_to_suggestion(row), changed=True, ref=ref)
+        return Review(suggestion_from_row(row), changed=True, ref=ref)
 
     # -- disputes and hidden items -------------------------------------------------------------
 
@@ -269,22 +253,15 @@ class ContentQueries(SqliteDatabase):
         )
         total = await self._fetchone(f"SELECT COUNT(*) AS n FROM {open_disputes}", params)
         assert total is not None
-        by_item: dict[int, list[DisputeReason]] = {row["pk"]: [] for row in rows}
-        if by_item:
+        found = []
+        if rows:
             found = await self._fetchall(
                 f"""SELECT item_pk, user_id, reason FROM disputes
-                    WHERE guild_id = ? AND resolved_at IS NULL AND item_pk IN ({", ".join("?" * len(by_item))})
+                    WHERE guild_id = ? AND resolved_at IS NULL AND item_pk IN ({", ".join("?" * len(rows))})
                     ORDER BY id DESC""",
-                (guild_id, *by_item),
+                (guild_id, *[row["pk"] for row in rows]),
             )
-            for row in found:
-                shown = by_item[row["item_pk"]]
-                if len(shown) < reasons:
-                    shown.append(DisputeReason(row["user_id"], row["reason"]))
-        items = [
-            DisputedItem(row["pk"], row["ref"], row["kind"], row["text"], row["disputes"], tuple(by_item[row["pk"]]))
-            for row in rows
-        ]
+        items = disputed_items_from_rows(rows, found, reasons)
         return items, int(total["n"])
 
     async def hide_item(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> tuple[bool, int]:
@@ -302,7 +279,7 @@ class ContentQueries(SqliteDatabase):
             hidden = cursor.rowcount == 1
             closed = await self._close_disputes(guild_id, item_pk, now)
             if hidden or closed:
-                detail = f"hid {ref} in this server and closed {closed} dispute{'s' * (closed != 1)}"
+                detail = hide_detail(ref, closed)
                 await self._insert_audit(guild_id, moderator_id, "dispute", detail, stored_time(now))
         return hidden, closed
 
@@ -312,7 +289,7 @@ class ContentQueries(SqliteDatabase):
             ref = await self._visible_ref(guild_id, item_pk)
             closed = await self._close_disputes(guild_id, item_pk, now)
             if closed:
-                detail = f"dismissed {closed} dispute{'s' * (closed != 1)} of {ref}"
+                detail = dismiss_detail(ref, closed)
                 await self._insert_audit(guild_id, moderator_id, "dispute", detail, stored_time(now))
         return closed
 

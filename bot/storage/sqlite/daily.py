@@ -7,18 +7,15 @@ Part of :class:`bot.storage.sqlite.store.SqliteStore`. Moments are stored as UTC
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime
 
 from bot.core.cluster import ShardSet
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.scores import PlayerResult
+from bot.storage.shared import next_streak, post_from_row, schedule_from_row, shard_scope, streak_from_row
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.rows import stored_time
 from bot.storage.sqlite.scores import add_scores
-
-if TYPE_CHECKING:
-    import aiosqlite
 
 _SCHEDULE_COLUMNS = "guild_id, channel_id, post_time, zone, topic, next_due, paused_reason"
 _POST_COLUMNS = "guild_id, day, item_pk, channel_id, status, message_id, claimed_at"
@@ -29,33 +26,8 @@ _ON_SHARDS = "(:shard_count IS NULL OR ((guild_id >> 22) % :shard_count) IN (SEL
 
 
 def _shard_params(shards: ShardSet | None) -> dict[str, object]:
-    if shards is None or shards.everything:
-        return {"shard_count": None, "shard_ids": "[]"}
-    return {"shard_count": shards.count, "shard_ids": json.dumps(shards.ids)}
-
-
-def _schedule(row: aiosqlite.Row) -> DailySchedule:
-    return DailySchedule(
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        post_time=time.fromisoformat(row["post_time"]),
-        zone=row["zone"],
-        topic=row["topic"],
-        next_due=datetime.fromisoformat(row["next_due"]),
-        paused_reason=row["paused_reason"],
-    )
-
-
-def _post(row: aiosqlite.Row) -> DailyPost:
-    return DailyPost(
-        guild_id=row["guild_id"],
-        day=date.fromisoformat(row["day"]),
-        item_pk=row["item_pk"],
-        channel_id=row["channel_id"],
-        status=PostStatus(row["status"]),
-        message_id=row["message_id"],
-        claimed_at=datetime.fromisoformat(row["claimed_at"]),
-    )
+    count, ids = shard_scope(shards)
+    return {"shard_count": count, "shard_ids": json.dumps(ids)}
 
 
 class DailyQueries(SqliteDatabase):
@@ -95,7 +67,7 @@ class DailyQueries(SqliteDatabase):
     async def daily_schedule(self, guild_id: int) -> DailySchedule | None:
         """Return a server's schedule, paused or not."""
         row = await self._fetchone(f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE guild_id = ?", (guild_id,))
-        return _schedule(row) if row else None
+        return schedule_from_row(row) if row else None
 
     async def due_daily_schedules(
         self, now: datetime, limit: int, shards: ShardSet | None = None
@@ -106,7 +78,7 @@ class DailyQueries(SqliteDatabase):
                 WHERE paused_reason IS NULL AND next_due <= :now AND {_ON_SHARDS} ORDER BY next_due LIMIT :limit""",
             {"now": stored_time(now), "limit": limit, **_shard_params(shards)},
         )
-        return [_schedule(row) for row in rows]
+        return [schedule_from_row(row) for row in rows]
 
     async def next_daily_due(self, shards: ShardSet | None = None) -> datetime | None:
         """Return the earliest due time of any active schedule of ``shards``' servers."""
@@ -179,7 +151,7 @@ class DailyQueries(SqliteDatabase):
         row = await self._fetchone(
             f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE guild_id = ? AND day = ?", (guild_id, day.isoformat())
         )
-        return _post(row) if row else None
+        return post_from_row(row) if row else None
 
     async def latest_daily_post(self, guild_id: int, before: date | None = None) -> DailyPost | None:
         """Return the server's most recent sent post (before ``before``, if given)."""
@@ -188,7 +160,7 @@ class DailyQueries(SqliteDatabase):
                 WHERE guild_id = ? AND status = 'sent' AND day < ? ORDER BY day DESC LIMIT 1""",
             (guild_id, before.isoformat() if before else "9999-12-31"),
         )
-        return _post(row) if row else None
+        return post_from_row(row) if row else None
 
     async def last_daily_day(self, guild_id: int) -> date | None:
         """Return the latest day the server has a post row for, whatever its status."""
@@ -201,7 +173,7 @@ class DailyQueries(SqliteDatabase):
             f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE status = 'claimed' AND {_ON_SHARDS} ORDER BY claimed_at",
             _shard_params(shards),
         )
-        return [_post(row) for row in rows]
+        return [post_from_row(row) for row in rows]
 
     # -- answers and streaks -------------------------------------------------------------------
 
@@ -230,9 +202,7 @@ class DailyQueries(SqliteDatabase):
                 {"guild": guild_id, "user": user_id, "day": day_text},
             )
             assert row is not None
-            continued = row["last_day"] is not None and row["last_day"] == row["previous_day"]
-            current = ((row["current"] if continued else 0) + 1) if correct else 0
-            best = max(row["best"] or 0, current)
+            current, best = next_streak(row, correct)
             await conn.execute(
                 """INSERT INTO daily_streaks (guild_id, user_id, current, best, last_day) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (guild_id, user_id) DO UPDATE SET
@@ -250,7 +220,4 @@ class DailyQueries(SqliteDatabase):
                FROM daily_streaks WHERE guild_id = :guild AND user_id = :user""",
             {"guild": guild_id, "user": user_id},
         )
-        if row is None:
-            return None
-        alive = row["before_latest"] is None or row["last_day"] >= row["before_latest"]
-        return DailyStreak(row["current"] if alive else 0, row["best"], date.fromisoformat(row["last_day"]))
+        return streak_from_row(row) if row else None

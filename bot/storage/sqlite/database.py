@@ -11,21 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import datetime
 
 import aiosqlite
 
 from bot.core.catalog import AuditEntry
-from bot.core.errors import MythOrFactError, StorageUnavailable
+from bot.core.errors import StorageUnavailable
 from bot.core.settings import ServerSettings, SettingsCache, apply_changes, changed_values, describe_change, from_stored
+from bot.storage.shared import audit_from_row, keep_new_pack_enabled
 from bot.storage.sqlite import migrate
 from bot.storage.sqlite.rows import stored_now
-
-log = logging.getLogger(__name__)
 
 _UNAVAILABLE = ("database is locked", "database table is locked", "readonly database", "disk i/o error")
 
@@ -135,16 +132,8 @@ class SqliteDatabase:
             self._settings.drop(guild_id)
 
     async def _keep_new_pack_enabled(self, guild_id: int, pack_id: str) -> None:
-        """Add a server's newly created pack (custom facts, an upload) to its enabled packs, if it limits them.
-
-        Otherwise a server that had turned some packs off would never see its own new content.
-        """
-        settings = await self.server_settings(guild_id)
-        if settings.packs and pack_id not in settings.packs:
-            try:
-                await self.update_server_settings(guild_id, {"packs": [*settings.packs, pack_id]})
-            except MythOrFactError as exc:  # the list is full: the moderators can make room with `config packs`
-                log.warning("Guild %s's new pack %s stays off: %s", guild_id, pack_id, exc)
+        """Switch a server's newly created pack on if it limits its packs (see :func:`keep_new_pack_enabled`)."""
+        await keep_new_pack_enabled(self, guild_id, pack_id)
 
     # -- audit trail ---------------------------------------------------------------------------
 
@@ -166,6 +155,4 @@ class SqliteDatabase:
             "SELECT user_id, action, detail, at FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
             (guild_id, limit),
         )
-        return [
-            AuditEntry(row["user_id"], row["action"], row["detail"], datetime.fromisoformat(row["at"])) for row in rows
-        ]
+        return [audit_from_row(row) for row in rows]

@@ -3,41 +3,20 @@
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-from bot.core.errors import StoreError
+from bot.storage.shared import Migration, check_not_newer, read_migrations
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """One schema step: version ``number`` is reached by running ``sql``."""
-
-    number: int
-    name: str
-    sql: str
 
 
 def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """Read ``NNNN_name.sql`` files in order; numbers must run 1, 2, 3… without gaps."""
-    migrations = []
-    for path in sorted(directory.glob("*.sql")):
-        match = _NAME.match(path.name)
-        if not match:
-            raise StoreError(f"migration file {path.name} must be named like 0001_description.sql")
-        migrations.append(Migration(int(match.group(1)), path.stem, path.read_text(encoding="utf-8")))
-    for expected, migration in enumerate(migrations, start=1):
-        if migration.number != expected:
-            raise StoreError(f"migration {migration.name} should be number {expected:04d}")
-    return migrations
+    """Read this backend's ``NNNN_name.sql`` files in order (see :func:`bot.storage.shared.read_migrations`)."""
+    return read_migrations(directory)
 
 
 async def schema_version(conn: aiosqlite.Connection) -> int:
@@ -55,11 +34,7 @@ async def migrate(conn: aiosqlite.Connection, migrations: list[Migration] | None
     migrations = load_migrations() if migrations is None else migrations
     latest = migrations[-1].number if migrations else 0
     current = await schema_version(conn)
-    if current > latest:
-        raise StoreError(
-            f"the database is at schema version {current}, but this version of the bot only knows up to "
-            f"{latest}. Run a newer version of the bot, or restore a backup made by this version."
-        )
+    check_not_newer(current, latest)
     applied = []
     for migration in migrations:
         if migration.number <= current:

@@ -8,17 +8,25 @@ down first finds its starting points value by walking the same buckets, so it sk
 than every member above it (only members tied with the page's first member are stepped over in the index).
 
 Members with equal points share a position (see :mod:`bot.core.scores`), so positions need counts by points only.
+The walk and the page positions are backend-neutral (:mod:`bot.storage.shared`); only the SQL is SQLite's.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core.scores import ALL_TIME, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
+from bot.storage.shared import (
+    NEAR_MISSES_KEPT,
+    check_period,
+    count_guesses,
+    leaderboard_page,
+    near_misses_by_item,
+    score_row,
+)
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.rows import PUBLIC_REF_SQL, stored_time
 
@@ -26,18 +34,6 @@ if TYPE_CHECKING:
     import aiosqlite
 
 log = logging.getLogger(__name__)
-
-NEAR_MISSES_KEPT = 20
-"""Distinct near misses kept per item and server; the least frequent (then oldest) are dropped beyond this."""
-NEAR_MISSES_SHOWN = 3
-"""Near misses attached to each :class:`ItemStats`."""
-_GUESS_LENGTH = 100
-_LEVEL_BITS = 8
-"""Each level of ``rank_buckets`` is ``bucket >> 8`` of the one below (the migration and the SQL here agree)."""
-_MIN_POINTS, _MAX_POINTS = -(2**63), 2**63 - 1
-SEEK_FROM_OFFSET = 5_000
-"""From this offset on, a page first finds where it starts through ``rank_buckets`` (three small queries, about
-0.4 ms) instead of stepping over every member above it in the index (about 65 ns each)."""
 
 # Members of the leaderboard `{guild}`/`{period}` with more points than `{points}`: at each level, the
 # buckets above the member's own inside the member's bucket one level up (all higher buckets at the top).
@@ -113,27 +109,6 @@ _OPEN_DISPUTES = (
 )
 
 
-def _check_period(period: str) -> None:
-    if not is_period(period):
-        raise ValueError(f"{period!r} is not a leaderboard period: use 'all' or an ISO week such as '2026-W48'")
-
-
-def _normalize_guess(guess: str) -> str:
-    return " ".join(guess.split()).casefold()[:_GUESS_LENGTH]
-
-
-def _score_row(row: aiosqlite.Row, position: int) -> ScoreRow:
-    return ScoreRow(
-        position=position,
-        user_id=row["user_id"],
-        points=row["points"],
-        correct=row["correct"],
-        rounds=row["rounds"],
-        best_streak=row["best_streak"],
-        fastest_ms=row["fastest_ms"],
-    )
-
-
 async def add_scores(conn: aiosqlite.Connection, guild_id: int, week: str, players: Iterable[PlayerResult]) -> None:
     """Add players' results to the all-time and ``week`` leaderboards, inside the caller's transaction."""
     players = list(players)
@@ -173,7 +148,7 @@ class ScoreQueries(SqliteDatabase):
             raise ValueError(f"round {record.round_key}: a player appears more than once")
         guild = record.guild_id
         correct_answers = sum(player.correct for player in record.players)
-        guesses = Counter(filter(None, map(_normalize_guess, record.near_misses)))
+        guesses = count_guesses(record.near_misses)
 
         async with self._transaction() as conn:
             # The insert's trigger also counts the round for the item's and the topic's statistics.
@@ -216,66 +191,31 @@ class ScoreQueries(SqliteDatabase):
 
         Raise :class:`ValueError` for a malformed period or a negative offset or limit.
         """
-        _check_period(period)
+        check_period(period)
         if offset < 0 or limit < 0:
             raise ValueError("offset and limit must not be negative")
-        points, skip = _MAX_POINTS, offset
-        if offset >= SEEK_FROM_OFFSET:
-            start = await self._seek(guild_id, period, offset)
-            if start is None:
-                return []
-            points, ahead = start
-            skip = offset - ahead
-        rows = await self._fetchall(
-            PAGE_SQL, {"guild": guild_id, "period": period, "points": points, "skip": skip, "limit": limit}
-        )
-        page = []
-        position = rows[0]["first_position"] if rows else 1
-        for index, row in enumerate(rows):
-            if index and row["points"] != rows[index - 1]["points"]:
-                position = offset + index + 1
-            page.append(_score_row(row, position))
-        return page
 
-    async def _seek(self, guild_id: int, period: str, offset: int) -> tuple[int, int] | None:
-        """Return the points of the member ``offset`` places down the board and how many members have more.
+        async def read_page(points: int, skip: int) -> list[aiosqlite.Row]:
+            params = {"guild": guild_id, "period": period, "points": points, "skip": skip, "limit": limit}
+            return await self._fetchall(PAGE_SQL, params)
 
-        Walks ``rank_buckets`` from the coarsest level down, adding up whole buckets of members ahead.
-        Return ``None`` when the board has no more than ``offset`` members.
-        """
-        ahead = 0
-        low, high = _MIN_POINTS, _MAX_POINTS
-        bucket = 0
-        for level in (2, 1, 0):
-            row = await self._fetchone(
-                SEEK_SQL,
-                {
-                    "guild": guild_id,
-                    "period": period,
-                    "level": level,
-                    "low": low,
-                    "high": high,
-                    "remaining": offset - ahead,
-                },
-            )
-            if row is None:
-                return None
-            bucket = row["bucket"]
-            ahead += row["above"]
-            low, high = bucket << _LEVEL_BITS, (bucket << _LEVEL_BITS) + (1 << _LEVEL_BITS) - 1
-        return bucket, ahead
+        async def find_bucket(level: int, low: int, high: int, remaining: int) -> aiosqlite.Row | None:
+            params = {"guild": guild_id, "period": period, "level": level, "low": low, "high": high}
+            return await self._fetchone(SEEK_SQL, {**params, "remaining": remaining})
+
+        return await leaderboard_page(read_page, find_bucket, offset)
 
     async def count_players(self, guild_id: int, period: str) -> int:
         """Return how many members have a score in ``period`` (for page counts)."""
-        _check_period(period)
+        check_period(period)
         row = await self._fetchone(COUNT_SQL, {"guild": guild_id, "period": period})
         return int(row[0]) if row else 0
 
     async def member_rank(self, guild_id: int, period: str, user_id: int) -> ScoreRow | None:
         """Return a member's line with their position, or ``None`` if they have not played in ``period``."""
-        _check_period(period)
+        check_period(period)
         row = await self._fetchone(MEMBER_SQL, {"guild": guild_id, "period": period, "user": user_id})
-        return _score_row(row, row["position"]) if row else None
+        return score_row(row, row["position"]) if row else None
 
     # -- disputes ------------------------------------------------------------------------------
 
@@ -369,12 +309,7 @@ class ScoreQueries(SqliteDatabase):
                 ORDER BY item_pk, count DESC, last_seen DESC, guess""",
             (guild_id, *pks),
         )
-        misses: dict[int, list[str]] = {}
-        for row in rows:
-            shown = misses.setdefault(row["item_pk"], [])
-            if len(shown) < NEAR_MISSES_SHOWN:
-                shown.append(row["guess"])
-        return misses
+        return near_misses_by_item(rows)
 
     async def server_totals(self, guild_id: int, topics: int = 5) -> ServerTotals:
         """Return the server's totals for `stats`, with its ``topics`` most played topics."""

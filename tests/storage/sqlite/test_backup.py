@@ -303,8 +303,17 @@ def test_database_path_needs_no_token():
     assert database_path({"DATABASE_URL": "sqlite:////srv/mof/bot.db"}) == Path("/srv/mof/bot.db")
     with pytest.raises(BackupError, match="in-memory"):
         database_path({"DATABASE_URL": "sqlite:///:memory:"})
-    with pytest.raises(BackupError, match="does not support yet"):
-        database_path({"DATABASE_URL": "postgresql://db/mof"})
+
+
+@pytest.mark.parametrize(("command", "tool"), [("backup", "pg_dump"), ("restore", "pg_restore")])
+def test_a_postgresql_database_is_sent_to_pg_dump_and_pg_restore(command: str, tool: str):
+    url = "postgresql://mof:s3cret@db.example:5432/mythorfact"
+    with pytest.raises(BackupError) as info:
+        database_path({"DATABASE_URL": url}, command=command)
+    message = str(info.value)
+    assert f"use {tool}, e.g. `{tool} " in message and "postgresql://mof@db.example:5432/mythorfact" in message
+    assert "s3cret" not in message and "\n" not in message
+    assert info.value.exit_status == EXIT_REFUSED
 
 
 def test_names_and_sizes():
@@ -365,3 +374,13 @@ def test_cli_backup_of_a_missing_database_exits_2_with_one_line(tmp_path: Path):
         == f"error: there is no database at {tmp_path / 'nothing.db'}. Check DATABASE_URL (or start the bot once).\n"
     )
     assert result.stdout == ""
+
+
+def test_cli_backup_and_restore_of_postgresql_point_at_pg_dump_and_pg_restore(tmp_path: Path):
+    url = "postgresql://mof:s3cret@db.example:5432/mythorfact"
+    for command, tool in (("backup", "pg_dump"), ("restore", "pg_restore")):
+        result = run_cli(tmp_path, command, *(["copy.dump"] if command == "restore" else []), DATABASE_URL=url)
+        assert result.returncode == 2
+        assert result.stderr.startswith("error: DATABASE_URL points at PostgreSQL") and f"use {tool}," in result.stderr
+        assert result.stderr.count("\n") == 1 and "s3cret" not in result.stderr
+        assert result.stdout == ""

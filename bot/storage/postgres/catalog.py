@@ -1,0 +1,264 @@
+"""SQL for the catalogue: loading packs, per-server rotation, lookups, full-text search, topics and packs."""
+
+from __future__ import annotations
+
+import difflib
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.core.catalog import PackSummary, StoredItem, SyncReport, TopicSummary
+from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
+from bot.core.packs import Kind, Pack
+from bot.core.text import normalize_topic
+from bot.storage.postgres.database import PostgresDatabase
+from bot.storage.postgres.items import upsert_pack
+from bot.storage.postgres.rows import ITEM_COLUMNS, item_from_row, public_pack_id, server_pack_id
+from bot.storage.shared import fold_diacritics, refill_from_new_cycle, search_words
+
+# Which items can be asked in each quiz mode (see bot.core.quiz.supported_modes).
+_MODE_CONDITIONS = {
+    "myth-or-fact": "kind IN ('myth', 'fact')",
+    "choice": "(question IS NOT NULL AND choices <> '[]'::jsonb)",
+    "typed": "(question IS NOT NULL AND answers <> '[]'::jsonb)",
+}
+
+# What one server may be served: shipped items and its own, minus hidden ones, limited to its enabled
+# packs and topics. Parameters: :guild, :packs and :own_packs (pack ids as shipped and as the server's own),
+# :topics (arrays, or NULL for "all").
+_VISIBLE = """(items.guild_id IS NULL OR items.guild_id = :guild)
+    AND NOT EXISTS (SELECT 1 FROM hidden_items WHERE hidden_items.guild_id = :guild AND hidden_items.item_pk = items.pk)
+    AND (:packs::text[] IS NULL OR items.pack_id = ANY(:packs::text[]) OR items.pack_id = ANY(:own_packs::text[]))
+    AND (:topics::text[] IS NULL OR items.topic = ANY(:topics::text[]))"""
+
+# Shipped items and the server's own, regardless of its filters (for ids, search and topic lists).
+_OWNED = "(items.guild_id IS NULL OR items.guild_id = :guild::bigint)"
+
+# Relative weights of claim (A), topic (B) and truth (C), as SQLite's bm25(3, 1, 2); ts_rank takes {D, C, B, A}.
+_SEARCH_WEIGHTS = "'{0.1, 0.333, 0.667, 1.0}'"
+
+
+class CatalogQueries(PostgresDatabase):
+    """The :class:`bot.core.catalog.CatalogStore` part of the PostgreSQL store."""
+
+    # -- loading packs -------------------------------------------------------------------------
+
+    async def sync_packs(self, packs: list[Pack], failed_files: set[str] = frozenset()) -> SyncReport:
+        """Load packs idempotently (see :meth:`bot.core.catalog.CatalogStore.sync_packs`)."""
+        added = updated = unchanged = retired = packs_retired = 0
+        now = datetime.now(UTC)
+        async with self._transaction() as conn:
+            await self._lock("sync_packs")  # two processes starting at once load the packs one after the other
+            for pack in packs:
+                counts = await upsert_pack(conn, pack, pack.id, None, now)
+                added, updated, unchanged, retired = (
+                    added + counts.added,
+                    updated + counts.updated,
+                    unchanged + counts.unchanged,
+                    retired + counts.retired,
+                )
+
+            # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
+            loaded = {pack.id for pack in packs}
+            for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL"):
+                if row["id"] in loaded or row["file"] in failed_files:
+                    continue
+                retired += await self._execute(
+                    "UPDATE items SET retired = 1 WHERE pack_id = $1 AND retired = 0", (row["id"],)
+                )
+                await self._execute("UPDATE packs SET active = 0 WHERE id = $1", (row["id"],))
+                packs_retired += 1
+        return SyncReport(added, updated, unchanged, retired, packs_retired)
+
+    # -- serving items -------------------------------------------------------------------------
+
+    async def _require_topic(self, topic: str, guild_id: int) -> None:
+        """Raise :class:`UnknownTopic` (with close matches) unless the topic exists among the server's items."""
+        params = {"topic": topic, "guild": guild_id}
+        if await self._fetchone(
+            f"SELECT 1 FROM items WHERE topic = :topic AND retired = 0 AND {_OWNED} LIMIT 1", params
+        ):
+            return
+        known = [
+            row["topic"]
+            for row in await self._fetchall(
+                f'SELECT topic FROM items WHERE retired = 0 AND {_OWNED} GROUP BY topic ORDER BY topic COLLATE "C"',
+                {"guild": guild_id},
+            )
+        ]
+        suggestions = difflib.get_close_matches(topic, known, n=3, cutoff=0.5)
+        suggestions += [t for t in known if topic in t and t not in suggestions]
+        raise UnknownTopic(topic, suggestions[:3])
+
+    async def pick_item(
+        self, guild_id: int, kind: Kind, topic: str | None = None, rng: random.Random | None = None
+    ) -> StoredItem:
+        """Choose a random unseen item for the server's pool, restarting the cycle once all were seen."""
+        if topic is not None:
+            topic = normalize_topic(topic)
+            await self._require_topic(topic, guild_id)
+        condition = "kind = :kind AND (:topic::text IS NULL OR topic = :topic::text)"
+        params = {**await self._scope(guild_id), "kind": kind, "topic": topic}
+        async with self._transaction():
+            [chosen] = await self._draw(
+                guild_id, f"{kind}:{topic or '*'}", condition, params, 1, rng or random.Random()
+            )
+            if chosen is None:
+                raise NoItems(kind, topic)
+            await self._execute(
+                """INSERT INTO item_stats AS stats (item_pk, times_served) VALUES ($1, 1)
+                   ON CONFLICT (item_pk) DO UPDATE SET times_served = stats.times_served + 1""",
+                (chosen,),
+            )
+        item = await self.get_item_by_pk(chosen)
+        assert item is not None
+        return item
+
+    async def pick_quiz_items(
+        self,
+        guild_id: int,
+        count: int,
+        modes: Sequence[str],
+        topic: str | None = None,
+        rng: random.Random | None = None,
+    ) -> list[StoredItem]:
+        """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`."""
+        if topic is not None:
+            topic = normalize_topic(topic)
+            await self._require_topic(topic, guild_id)
+        askable = [_MODE_CONDITIONS[mode] for mode in sorted(set(modes))]
+        condition = f"({' OR '.join(askable)}) AND (:topic::text IS NULL OR topic = :topic::text)"
+        pool = f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}"
+        async with self._transaction():
+            scope = {**await self._scope(guild_id), "topic": topic}
+            chosen = await self._draw(guild_id, pool, condition, scope, count, rng or random.Random())
+        if chosen == [None]:
+            raise NoItems("quiz question", topic)
+        items = [await self.get_item_by_pk(pk) for pk in chosen if pk is not None]
+        return [item for item in items if item is not None]
+
+    async def _scope(self, guild_id: int) -> dict[str, object]:
+        """Return the query parameters of :data:`_VISIBLE` for a server, from its cached settings."""
+        settings = await self.server_settings(guild_id)
+        packs = list(settings.packs) if settings.packs else None
+        return {
+            "guild": guild_id,
+            "packs": packs,
+            "own_packs": [server_pack_id(guild_id, pack) for pack in packs] if packs else None,
+            "topics": list(settings.topics) if settings.topics else None,
+        }
+
+    async def _draw(
+        self, guild_id: int, pool: str, condition: str, params: dict, count: int, rng: random.Random
+    ) -> list[int | None]:
+        """Draw ``count`` random pks from the pool that the server has not seen this cycle, and mark them seen.
+
+        When the unseen part runs short, a new cycle starts (without reopening on the item that closed the last
+        one). Returns ``[None]`` when the pool is empty. Runs inside the caller's transaction, holding the pool's
+        lock, so two processes drawing for one server never hand out the same item twice in a cycle.
+        """
+        await self._lock("served", guild_id, pool)
+        params = {**params, "guild": guild_id, "pool": pool}
+        live = f"FROM items WHERE retired = 0 AND {condition} AND {_VISIBLE}"
+        seen_sql = "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool"
+        unseen_sql = f"SELECT pk {live} AND pk NOT IN ({seen_sql}) ORDER BY pk"
+        unseen = [row["pk"] for row in await self._fetchall(unseen_sql, params)]
+        chosen = rng.sample(unseen, min(count, len(unseen)))
+        if len(chosen) < count:
+            everything = [row["pk"] for row in await self._fetchall(f"SELECT pk {live} ORDER BY pk", params)]
+            if not everything:
+                return [None]
+            last = await self._fetchone(f"{seen_sql} ORDER BY served_at DESC LIMIT 1", params)
+            await self._execute("DELETE FROM served WHERE guild_id = $1 AND pool = $2", (guild_id, pool))
+            chosen = refill_from_new_cycle(chosen, everything, last["item_pk"] if last else None, count, rng)
+        now = datetime.now(UTC)
+        await self._executemany(
+            """INSERT INTO served (guild_id, pool, item_pk, served_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT DO NOTHING""",
+            [(guild_id, pool, pk, now) for pk in chosen],
+        )
+        return list(chosen)
+
+    async def get_item_by_pk(self, pk: int) -> StoredItem | None:
+        """Find a live item by its internal key."""
+        row = await self._fetchone(f"SELECT {ITEM_COLUMNS} FROM items WHERE pk = $1 AND retired = 0", (pk,))
+        return item_from_row(row) if row else None
+
+    async def get_item(self, ref: str, guild_id: int | None = None) -> StoredItem:
+        """Find a live item by ``pack/item`` or an unambiguous bare item id (case-insensitive).
+
+        Shipped items are found everywhere; a server's own items only with that server's ``guild_id``.
+        """
+        ref = ref.strip().strip("`").lower()
+        pack_id, sep, item_id = ref.rpartition("/")
+        params = {
+            "guild": guild_id,
+            "item": item_id,
+            "pack": pack_id,
+            "own_pack": server_pack_id(guild_id or 0, pack_id),
+        }
+        if sep:
+            rows = await self._fetchall(
+                f"""SELECT {ITEM_COLUMNS} FROM items WHERE pack_id IN (:pack, :own_pack) AND item_id = :item
+                    AND retired = 0 AND {_OWNED}""",
+                params,
+            )
+        else:
+            rows = await self._fetchall(
+                f"""SELECT {ITEM_COLUMNS} FROM items WHERE item_id = :item AND retired = 0 AND {_OWNED}
+                    ORDER BY pack_id COLLATE "C" """,
+                params,
+            )
+        if not rows:
+            raise UnknownItem(ref)
+        if len(rows) > 1:
+            raise AmbiguousItem(ref, [f"{public_pack_id(row['pack_id'])}/{row['item_id']}" for row in rows])
+        return item_from_row(rows[0])
+
+    async def search(self, text: str, limit: int = 5, guild_id: int | None = None) -> list[StoredItem]:
+        """Rank live items over claim, truth and topic (weighted like SQLite's bm25); more matching words rank higher.
+
+        Each word becomes a quoted prefix term (``'word':*``), so operators typed by users (``&``, ``|``, ``!``,
+        ``<->``) are taken literally; words are stemmed like the index (English) and folded without accents.
+        """
+        words = [fold_diacritics(word) for word in search_words(text)]
+        query = " | ".join(f"'{word}':*" for word in words)  # words are \w+: no quote can slip in
+        rows = await self._fetchall(
+            f"""SELECT {", ".join(f"items.{c.strip()}" for c in ITEM_COLUMNS.split(","))}
+                FROM items, to_tsquery('english', :query) AS query
+                WHERE items.search_vector @@ query AND items.retired = 0 AND {_OWNED}
+                ORDER BY ts_rank({_SEARCH_WEIGHTS}, items.search_vector, query) DESC, items.pk
+                LIMIT :limit""",
+            {"query": query, "limit": limit, "guild": guild_id},
+        )
+        return [item_from_row(row) for row in rows]
+
+    async def topics(self, guild_id: int | None = None) -> list[TopicSummary]:
+        """Return each live topic with its myth and fact counts (with the server's own items)."""
+        rows = await self._fetchall(
+            f"""SELECT topic, COUNT(*) FILTER (WHERE kind = 'myth') AS myths,
+                      COUNT(*) FILTER (WHERE kind = 'fact') AS facts,
+                      COUNT(*) FILTER (WHERE kind = 'question') AS questions
+               FROM items WHERE retired = 0 AND {_OWNED} GROUP BY topic ORDER BY topic COLLATE "C" """,
+            {"guild": guild_id},
+        )
+        return [TopicSummary(row["topic"], row["myths"], row["facts"], row["questions"]) for row in rows]
+
+    async def packs(self, guild_id: int | None = None) -> list[PackSummary]:
+        """Return active packs (shipped ones and the server's own) with their live item counts."""
+        rows = await self._fetchall(
+            """SELECT packs.id, packs.name, packs.description, packs.version, COUNT(items.pk) AS n
+               FROM packs LEFT JOIN items ON items.pack_id = packs.id AND items.retired = 0
+               WHERE packs.active = 1 AND (packs.guild_id IS NULL OR packs.guild_id = $1::bigint)
+               GROUP BY packs.id ORDER BY packs.name COLLATE "C" """,
+            (guild_id,),
+        )
+        return [
+            PackSummary(public_pack_id(row["id"]), row["name"], row["description"], row["version"], row["n"])
+            for row in rows
+        ]
+
+    async def times_served(self, pk: int) -> int:
+        """Return how often an item has been served, across all servers."""
+        row = await self._fetchone("SELECT times_served FROM item_stats WHERE item_pk = $1", (pk,))
+        return int(row["times_served"]) if row else 0

@@ -1,0 +1,102 @@
+"""Writing packs and items, shared by pack loading, custom facts and uploads; runs inside a caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from bot.core.catalog import SyncReport
+from bot.core.packs import Item, Pack
+from bot.storage.shared import content_hash
+
+
+async def upsert_pack(
+    conn: asyncpg.Connection, pack: Pack, db_pack_id: str, guild_id: int | None, now: datetime
+) -> SyncReport:
+    """Write one pack and its items; retire items the pack dropped; report what changed.
+
+    The pack row is written first, which locks it: two processes loading the same pack take turns.
+    """
+    added = updated = unchanged = 0
+    await conn.execute(
+        """
+        INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at, guild_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)
+        ON CONFLICT (id) DO UPDATE SET
+            name = excluded.name, description = excluded.description, author = excluded.author,
+            license = excluded.license, version = excluded.version, file = excluded.file,
+            active = 1, loaded_at = excluded.loaded_at
+        """,
+        db_pack_id,
+        pack.name,
+        pack.description,
+        pack.author,
+        pack.license,
+        pack.version,
+        pack.path.name if pack.path else pack.id,
+        now,
+        guild_id,
+    )
+    existing = {
+        row["item_id"]: (row["content_hash"], row["retired"])
+        for row in await conn.fetch("SELECT item_id, content_hash, retired FROM items WHERE pack_id = $1", db_pack_id)
+    }
+    for item in pack.items:
+        previous = existing.pop(item.id, None)
+        if previous == (content_hash(item), 0):
+            unchanged += 1
+            continue
+        await write_item(conn, db_pack_id, item, guild_id, None)
+        if previous is None:
+            added += 1
+        else:
+            updated += 1
+    gone = [item_id for item_id, (_, was_retired) in existing.items() if not was_retired]
+    if gone:
+        await conn.execute(
+            "UPDATE items SET retired = 1 WHERE pack_id = $1 AND item_id = ANY($2::text[])", db_pack_id, gone
+        )
+    return SyncReport(added, updated, unchanged, len(gone))
+
+
+async def write_item(
+    conn: asyncpg.Connection, db_pack_id: str, item: Item, guild_id: int | None, author_id: int | None
+) -> int:
+    """Insert or update one item; return its key (kept across updates).
+
+    An update brings a retired item back and keeps its credit unless a new ``author_id`` is given.
+    """
+    return await conn.fetchval(
+        """
+        INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
+            source_url, source_citation, question, answers, choices, content_hash, guild_id, author_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+        ON CONFLICT (pack_id, item_id) DO UPDATE SET
+            kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
+            topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
+            source_title = excluded.source_title, source_url = excluded.source_url,
+            source_citation = excluded.source_citation, question = excluded.question,
+            answers = excluded.answers, choices = excluded.choices,
+            content_hash = excluded.content_hash, retired = 0,
+            author_id = COALESCE(excluded.author_id, items.author_id)
+        RETURNING pk
+        """,
+        db_pack_id,
+        item.id,
+        item.kind,
+        item.claim,
+        item.truth,
+        item.topic,
+        list(item.tags),
+        item.difficulty,
+        item.source.title,
+        item.source.url,
+        item.source.citation,
+        item.question,
+        list(item.answers),
+        list(item.choices),
+        content_hash(item),
+        guild_id,
+        author_id,
+    )

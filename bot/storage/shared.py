@@ -1,0 +1,457 @@
+"""Backend-neutral pieces of the storage backends: ids, row mappers, migrations, ranking, rotation and exports.
+
+Each backend keeps its own SQL (the dialects differ); what does not depend on the dialect lives here once, so
+SQLite and PostgreSQL cannot drift apart. Row mappers accept what either driver returns: SQLite hands back ISO
+strings and JSON text, PostgreSQL ``datetime``/``date``/``time`` objects and decoded JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from bot.core.catalog import AuditEntry, StoredItem
+from bot.core.cluster import ShardSet
+from bot.core.content import DisputedItem, DisputeReason, Suggestion
+from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
+from bot.core.errors import BadSearch, MythOrFactError, StoreError
+from bot.core.packs import Item, Source
+from bot.core.scores import ScoreRow, is_period
+from bot.core.settings import SettingsStore
+from bot.core.text import clip
+
+log = logging.getLogger(__name__)
+
+Row = Mapping[str, Any]
+"""A database row, by column name (``aiosqlite.Row`` and ``asyncpg.Record`` both read like this)."""
+
+# -- ids and items ------------------------------------------------------------------------------
+
+ITEM_COLUMNS = (
+    "pk, pack_id, item_id, kind, claim, truth, topic, difficulty, source_title, source_url, "
+    "source_citation, tags, question, answers, choices"
+)
+"""The columns :func:`item_from_row` reads, in a form ready for ``SELECT``."""
+
+JSON_LIST_COLUMNS = frozenset({"tags", "answers", "choices"})
+"""Item columns that hold a JSON list."""
+
+
+def server_pack_id(guild_id: int, pack_id: str) -> str:
+    """Return the database id of a pack that belongs to one server: ``<guild id>~<pack id>``."""
+    return f"{guild_id}~{pack_id}"
+
+
+def public_pack_id(db_pack_id: str) -> str:
+    """Return the pack id users see: a server pack's id without its server part."""
+    return db_pack_id.rpartition("~")[2]
+
+
+def content_hash(item: Item) -> str:
+    """Return a digest of everything an item shows, so an unchanged item is not rewritten on start-up."""
+    payload = json.dumps(
+        [
+            item.kind,
+            item.claim,
+            item.truth,
+            item.topic,
+            item.difficulty,
+            item.source.title,
+            item.source.url,
+            item.source.citation,
+            item.tags,
+            item.question,
+            item.answers,
+            item.choices,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def json_list(value: str | list | tuple) -> list:
+    """Return a JSON list column's value as a list, whether the driver decoded it or not."""
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+def item_from_row(row: Row) -> StoredItem:
+    """Build a :class:`StoredItem` from a row holding :data:`ITEM_COLUMNS`."""
+    return StoredItem(
+        pk=row["pk"],
+        pack_id=public_pack_id(row["pack_id"]),
+        id=row["item_id"],
+        kind=row["kind"],
+        claim=row["claim"],
+        truth=row["truth"],
+        topic=row["topic"],
+        difficulty=row["difficulty"],
+        source=Source(row["source_title"], row["source_url"], row["source_citation"]),
+        tags=tuple(json_list(row["tags"])),
+        question=row["question"],
+        answers=tuple(json_list(row["answers"])),
+        choices=tuple(json_list(row["choices"])),
+    )
+
+
+# -- times ----------------------------------------------------------------------------------------
+
+
+def utc(moment: datetime) -> datetime:
+    """Return an aware moment in UTC; refuse a naive datetime (the database never guesses a zone)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"times must be timezone-aware, not {moment!r}")
+    return moment.astimezone(UTC)
+
+
+def iso_moment(moment: datetime) -> str:
+    """Return a moment as text the way the SQLite store keeps it: UTC, ISO 8601 with microseconds."""
+    return utc(moment).isoformat(timespec="microseconds")
+
+
+def as_moment(value: str | datetime) -> datetime:
+    """Return a stored moment (ISO text or a driver's datetime) as an aware datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def as_day(value: str | date) -> date:
+    """Return a stored day (``YYYY-MM-DD`` or a driver's date) as a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def as_clock(value: str | time) -> time:
+    """Return a stored wall-clock time (``HH:MM`` or a driver's time) as a time."""
+    return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def audit_from_row(row: Row) -> AuditEntry:
+    """Build an :class:`AuditEntry` from a row with ``user_id, action, detail, at``."""
+    return AuditEntry(row["user_id"], row["action"], row["detail"], as_moment(row["at"]))
+
+
+def suggestion_from_row(row: Row) -> Suggestion:
+    """Build a :class:`Suggestion` from a ``suggestions`` row."""
+    return Suggestion(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        claim=row["claim"],
+        truth=row["truth"],
+        topic=row["topic"],
+        source=row["source"],
+        status=row["status"],
+        created_at=as_moment(row["created_at"]),
+        reviewed_by=row["reviewed_by"],
+        item_pk=row["item_pk"],
+    )
+
+
+# -- content and its audit lines --------------------------------------------------------------
+
+
+def custom_fact_detail(verb: str, number: int, claim: str) -> str:
+    """Return the audit line of a custom fact ``verb`` (added, edited, removed)."""
+    return f"{verb} custom/{number}: {clip(claim, 120)}"
+
+
+def review_detail(status: str, suggestion_id: int, ref: str | None, claim: str) -> str:
+    """Return the audit line of a reviewed suggestion (approved ones name the custom fact they became)."""
+    became = f" as {ref}" if ref else ""
+    return f"{status} suggestion #{suggestion_id}{became}: {clip(claim, 100)}"
+
+
+def hide_detail(ref: str, closed: int) -> str:
+    """Return the audit line of hiding an item in a server."""
+    return f"hid {ref} in this server and closed {closed} dispute{'s' * (closed != 1)}"
+
+
+def dismiss_detail(ref: str, closed: int) -> str:
+    """Return the audit line of dismissing an item's disputes."""
+    return f"dismissed {closed} dispute{'s' * (closed != 1)} of {ref}"
+
+
+def disputed_items_from_rows(items: list[Row], reason_rows: Iterable[Row], reasons: int) -> list[DisputedItem]:
+    """Build :class:`DisputedItem` entries, each with up to ``reasons`` reasons (``reason_rows`` newest first)."""
+    by_item: dict[int, list[DisputeReason]] = {row["pk"]: [] for row in items}
+    for row in reason_rows:
+        shown = by_item[row["item_pk"]]
+        if len(shown) < reasons:
+            shown.append(DisputeReason(row["user_id"], row["reason"]))
+    return [
+        DisputedItem(row["pk"], row["ref"], row["kind"], row["text"], row["disputes"], tuple(by_item[row["pk"]]))
+        for row in items
+    ]
+
+
+# -- migrations -----------------------------------------------------------------------------------
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step: version ``number`` is reached by running ``sql``."""
+
+    number: int
+    name: str
+    sql: str
+
+
+def read_migrations(directory: Path) -> list[Migration]:
+    """Read ``NNNN_name.sql`` files in order; numbers must run 1, 2, 3… without gaps."""
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise StoreError(f"migration file {path.name} must be named like 0001_description.sql")
+        migrations.append(Migration(int(match.group(1)), path.stem, path.read_text(encoding="utf-8")))
+    for expected, migration in enumerate(migrations, start=1):
+        if migration.number != expected:
+            raise StoreError(f"migration {migration.name} should be number {expected:04d}")
+    return migrations
+
+
+def check_not_newer(current: int, latest: int) -> None:
+    """Refuse a database whose schema is newer than the code (rather than guess at it)."""
+    if current > latest:
+        raise StoreError(
+            f"the database is at schema version {current}, but this version of the bot only knows up to "
+            f"{latest}. Run a newer version of the bot, or restore a backup made by this version."
+        )
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+async def keep_new_pack_enabled(store: SettingsStore, guild_id: int, pack_id: str) -> None:
+    """Add a server's newly created pack (custom facts, an upload) to its enabled packs, if it limits them.
+
+    Otherwise a server that had turned some packs off would never see its own new content.
+    """
+    settings = await store.server_settings(guild_id)
+    if settings.packs and pack_id not in settings.packs:
+        try:
+            await store.update_server_settings(guild_id, {"packs": [*settings.packs, pack_id]})
+        except MythOrFactError as exc:  # the list is full: the moderators can make room with `config packs`
+            log.warning("Guild %s's new pack %s stays off: %s", guild_id, pack_id, exc)
+
+
+# -- rotation and search --------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+SEARCH_WORDS = 12
+"""At most this many words of a search are used."""
+
+
+def search_words(text: str) -> list[str]:
+    """Return the words of a search (lower case, two letters or more); raise :class:`BadSearch` if none."""
+    words = [w for w in _WORD.findall(text.lower()) if len(w) > 1][:SEARCH_WORDS]
+    if not words:
+        raise BadSearch("Give me at least one word to search for, e.g. `search goldfish memory`.")
+    return words
+
+
+def fold_diacritics(text: str) -> str:
+    """Return ``text`` without accents (``café`` → ``cafe``), as the search index keeps words."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def refill_from_new_cycle(
+    chosen: list[int], everything: list[int], last: int | None, count: int, rng: random.Random
+) -> list[int]:
+    """Top ``chosen`` up to ``count`` from a new cycle of ``everything``, not reopening on ``last``."""
+    rest = [pk for pk in everything if pk not in chosen and pk != last]
+    rest = rest or [pk for pk in everything if pk not in chosen]
+    return chosen + rng.sample(rest, min(count - len(chosen), len(rest)))
+
+
+# -- scores ---------------------------------------------------------------------------------------
+
+NEAR_MISSES_KEPT = 20
+"""Distinct near misses kept per item and server; the least frequent (then oldest) are dropped beyond this."""
+NEAR_MISSES_SHOWN = 3
+"""Near misses attached to each :class:`bot.core.scores.ItemStats`."""
+GUESS_LENGTH = 100
+LEVEL_BITS = 8
+"""Each level of ``rank_buckets`` is ``bucket >> 8`` of the one below (the migrations and the SQL agree)."""
+MIN_POINTS, MAX_POINTS = -(2**63), 2**63 - 1
+SEEK_FROM_OFFSET = 5_000
+"""From this offset on, a page first finds where it starts through ``rank_buckets`` (three small queries)
+instead of stepping over every member above it in the index (read at call time, so tests can lower it)."""
+
+
+def check_period(period: str) -> None:
+    """Raise :class:`ValueError` unless ``period`` is ``all`` or an ISO week key."""
+    if not is_period(period):
+        raise ValueError(f"{period!r} is not a leaderboard period: use 'all' or an ISO week such as '2026-W48'")
+
+
+def count_guesses(guesses: Iterable[str]) -> Counter[str]:
+    """Count near misses after normalising them (spaces collapsed, case folded, clipped); empty ones go."""
+    normalized = (" ".join(guess.split()).casefold()[:GUESS_LENGTH] for guess in guesses)
+    return Counter(filter(None, normalized))
+
+
+def score_row(row: Row, position: int) -> ScoreRow:
+    """Build a :class:`ScoreRow` from a row with the score columns."""
+    return ScoreRow(
+        position=position,
+        user_id=row["user_id"],
+        points=row["points"],
+        correct=row["correct"],
+        rounds=row["rounds"],
+        best_streak=row["best_streak"],
+        fastest_ms=row["fastest_ms"],
+    )
+
+
+BucketFinder = Callable[[int, int, int, int], Awaitable[Row | None]]
+"""``find(level, low, high, remaining)``: the bucket of ``level`` between ``low`` and ``high`` holding the member
+``remaining`` places below the top of that range, with ``bucket`` and ``above`` (members in higher buckets)."""
+PageReader = Callable[[int, int], Awaitable[list[Row]]]
+"""``read(points, skip)``: the page starting ``skip`` members into those with at most ``points`` points."""
+
+
+async def seek_start(find_bucket: BucketFinder, offset: int) -> tuple[int, int] | None:
+    """Return the points of the member ``offset`` places down the board and how many members have more.
+
+    Walks ``rank_buckets`` from the coarsest level down, adding up whole buckets of members ahead.
+    Return ``None`` when the board has no more than ``offset`` members.
+    """
+    ahead = 0
+    low, high = MIN_POINTS, MAX_POINTS
+    bucket = 0
+    for level in (2, 1, 0):
+        row = await find_bucket(level, low, high, offset - ahead)
+        if row is None:
+            return None
+        bucket = row["bucket"]
+        ahead += row["above"]
+        low, high = bucket << LEVEL_BITS, (bucket << LEVEL_BITS) + (1 << LEVEL_BITS) - 1
+    return bucket, ahead
+
+
+async def leaderboard_page(read_page: PageReader, find_bucket: BucketFinder, offset: int) -> list[ScoreRow]:
+    """Return the page at ``offset``; equal points share a position (the first member's comes with the rows)."""
+    points, skip = MAX_POINTS, offset
+    if offset >= SEEK_FROM_OFFSET:
+        start = await seek_start(find_bucket, offset)
+        if start is None:
+            return []
+        points, ahead = start
+        skip = offset - ahead
+    rows = await read_page(points, skip)
+    page = []
+    position = rows[0]["first_position"] if rows else 1
+    for index, row in enumerate(rows):
+        if index and row["points"] != rows[index - 1]["points"]:
+            position = offset + index + 1
+        page.append(score_row(row, position))
+    return page
+
+
+def near_misses_by_item(rows: Iterable[Row]) -> dict[int, list[str]]:
+    """Group near misses (rows of ``item_pk, guess``, most relevant first) by item, a few each."""
+    misses: dict[int, list[str]] = {}
+    for row in rows:
+        shown = misses.setdefault(row["item_pk"], [])
+        if len(shown) < NEAR_MISSES_SHOWN:
+            shown.append(row["guess"])
+    return misses
+
+
+# -- cluster --------------------------------------------------------------------------------------
+
+
+def shard_scope(shards: ShardSet | None) -> tuple[int | None, tuple[int, ...]]:
+    """Return ``(shard count, shard ids)`` to filter servers by, or ``(None, ())`` for every server.
+
+    A server's shard is ``(guild_id >> 22) % count`` (see :meth:`ShardSet.serves`); the SQL of each backend says so.
+    """
+    if shards is None or shards.everything:
+        return None, ()
+    return shards.count, shards.ids
+
+
+# -- daily ----------------------------------------------------------------------------------------
+
+
+def schedule_from_row(row: Row) -> DailySchedule:
+    """Build a :class:`DailySchedule` from a ``daily_schedules`` row."""
+    return DailySchedule(
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        post_time=as_clock(row["post_time"]),
+        zone=row["zone"],
+        topic=row["topic"],
+        next_due=as_moment(row["next_due"]),
+        paused_reason=row["paused_reason"],
+    )
+
+
+def post_from_row(row: Row) -> DailyPost:
+    """Build a :class:`DailyPost` from a ``daily_posts`` row."""
+    return DailyPost(
+        guild_id=row["guild_id"],
+        day=as_day(row["day"]),
+        item_pk=row["item_pk"],
+        channel_id=row["channel_id"],
+        status=PostStatus(row["status"]),
+        message_id=row["message_id"],
+        claimed_at=as_moment(row["claimed_at"]),
+    )
+
+
+def next_streak(row: Row, correct: bool) -> tuple[int, int]:
+    """Return a member's ``(current, best)`` after an answer, from their streak row and the previous post's day.
+
+    ``row`` has ``current, best, last_day`` (``NULL`` for a first answer) and ``previous_day``; the streak continues
+    when the member's last right answer was to the server's previous post.
+    """
+    continued = row["last_day"] is not None and row["last_day"] == row["previous_day"]
+    current = ((row["current"] if continued else 0) + 1) if correct else 0
+    return current, max(row["best"] or 0, current)
+
+
+def streak_from_row(row: Row) -> DailyStreak:
+    """Build a member's :class:`DailyStreak` from ``current, best, last_day, before_latest``.
+
+    ``current`` counts only while the member answered one of the server's last two posts.
+    """
+    last_day = as_day(row["last_day"])
+    before_latest = row["before_latest"]
+    alive = before_latest is None or last_day >= as_day(before_latest)
+    return DailyStreak(row["current"] if alive else 0, row["best"], last_day)
+
+
+# -- exports --------------------------------------------------------------------------------------
+
+
+def export_value(key: str, value: Any) -> Any:
+    """Turn one stored value into plain JSON: lists decoded, pack ids public, times as ISO text."""
+    if key in JSON_LIST_COLUMNS and isinstance(value, str):
+        return json.loads(value)
+    if key in ("pack_id", "id") and isinstance(value, str):
+        return public_pack_id(value)
+    if isinstance(value, datetime):
+        return iso_moment(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")
+    return value
+
+
+def export_row(row: Row) -> dict[str, Any]:
+    """Turn a row into a JSON object without its ``guild_id`` (see :func:`export_value`)."""
+    return {key: export_value(key, row[key]) for key in row.keys() if key != "guild_id"}  # noqa: SIM118
