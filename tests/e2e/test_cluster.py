@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import BotProcess, eventually, fake_discord, has_text, posted_text
+from tests.e2e.helpers import BotProcess, eventually, fake_discord, has_text, posted_text, text_of
 from tests.fakediscord import FakeDiscord
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "")
@@ -100,8 +100,9 @@ async def test_two_processes_serve_their_shards_post_once_and_sweep_once(tmp_pat
             # Points from a daily answer count on each server's leaderboard, whichever process serves it.
             for guild_id in every:
                 [post] = daily_posts(fake, fake.channel_in(guild_id))
-                await fake.click(post, "Myth")
-                await fake.click(post, "Fact")  # a second answer is refused
+                first = await fake.final_text(await fake.click(post, "Myth"), seconds=15)
+                again = await fake.final_text(await fake.click(post, "Fact"), seconds=15)
+                assert "already answered" in text_of(again) and text_of(first) != text_of(again)
             for guild_id in every:
                 assert "** of 1 · " in await answer_in(fake, guild_id, "!rank", "Rank of")
             assert all(len(daily_posts(fake, fake.channel_in(g))) == 1 for g in every), "exactly once per server"
