@@ -11,6 +11,10 @@ Reported: the time to post to every server against the floor of N/50 s (target r
 The baseline, measured in the same run against the same server, is a bare loop sending one prebuilt payload per
 channel through the same ``HTTPClient`` at the same pace, without the store or the scheduler.
 
+With ``--database-url postgresql://…`` it runs on PostgreSQL (a database is created on that server and dropped after),
+and with ``--processes 2`` as a cluster: each process a scheduler of one shard, at its share of the pace, sharing the
+fake's one global limit; the time is the slowest process's.
+
 Run: ``python -m bench.daily`` (10,000 servers, about 7 minutes) or ``--quick`` (300 servers).
 """
 
@@ -20,11 +24,13 @@ import argparse
 import asyncio
 import bisect
 import json
-import sqlite3
+import secrets
 import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -177,31 +183,124 @@ async def bare_sends(http, count: int, per_second: float) -> tuple[float, float]
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-async def scheduler_pass(http, count: int, database: Path) -> tuple[float, float, int]:
-    """Post to ``count`` servers due at the same minute through the real scheduler; return (s, CPU s, posted)."""
+def guild_id(index: int) -> int:
+    """The id of the ``index``-th server, spread over shards as Discord spreads real ones ((id >> 22) % count)."""
+    return FIRST_GUILD + (index << 22)
+
+
+async def prepare(url: str, count: int) -> None:
+    """Migrate the database, load the packs, and make ``count`` servers' daily posts due this minute."""
     from bot.app.config import DEFAULT_PACKS_DIR
     from bot.core.catalog import load_pack_dir
-    from bot.core.daily import DailySchedule, DailyScheduler
-    from bot.storage.sqlite.store import SqliteStore
+    from bot.core.daily import DailySchedule
+    from bot.storage import open_store, parse_database_url
 
-    store = await SqliteStore.open(database)
+    store = await open_store(parse_database_url(url))
     await load_pack_dir(store, DEFAULT_PACKS_DIR)
     due = datetime.now(UTC).replace(second=0, microsecond=0)
     for index in range(count):
         channel_id = FIRST_GUILD + 10 * index + 1
-        await store.set_daily_schedule(DailySchedule(FIRST_GUILD + index, channel_id, due.time(), "UTC", None, due))
+        await store.set_daily_schedule(DailySchedule(guild_id(index), channel_id, due.time(), "UTC", None, due))
+    await store.close()
+
+
+async def scheduler_pass(http, url: str, shards=None) -> tuple[float, float, int]:
+    """Post what is due through the real scheduler (of ``shards`` only, at their share); return (s, CPU s, posted)."""
+    from bot.core.daily import DailyScheduler
+    from bot.storage import open_store, parse_database_url
+
+    store = await open_store(parse_database_url(url))
     scheduler = DailyScheduler(store, HttpPoster(http), now=lambda: datetime.now(UTC), sleep=asyncio.sleep)
+    if shards is not None:
+        scheduler.serve(shards)
     wall, cpu = time.perf_counter(), time.process_time()
     report = await scheduler.run_pass()
     elapsed, used = time.perf_counter() - wall, time.process_time() - cpu
     await store.close()
-    with sqlite3.connect(database) as conn:
-        sent = conn.execute("SELECT COUNT(*) FROM daily_posts WHERE status = 'sent'").fetchone()
-    assert report.posted == count and sent[0] == count, (report, sent)
     return elapsed, used, report.posted
 
 
-async def bench(count: int) -> None:
+async def count_sent(url: str, count: int) -> int:
+    """Count the servers whose post of today is recorded as sent."""
+    from bot.core.daily import PostStatus
+    from bot.storage import open_store, parse_database_url
+
+    store = await open_store(parse_database_url(url))
+    today = datetime.now(UTC).date()
+    sent = 0
+    for index in range(count):
+        post = await store.daily_post(guild_id(index), today)
+        sent += post is not None and post.status is PostStatus.SENT
+    await store.close()
+    return sent
+
+
+async def worker(api: str, url: str, shard: int, shard_count: int) -> None:
+    """One process of a cluster: post to the servers of one shard; print its figures as JSON."""
+    import discord
+    from discord.http import HTTPClient, Route
+
+    from bot.core.cluster import ShardSet
+
+    Route.BASE = f"{api}/api/v10"
+    discord.utils.setup_logging(level=30)
+    http = HTTPClient(asyncio.get_running_loop())
+    await http.static_login(TOKEN)
+    elapsed, cpu, posted = await scheduler_pass(http, url, ShardSet(shard_count, (shard,)))
+    await http.close()
+    print(json.dumps({"elapsed": elapsed, "cpu": cpu, "posted": posted}), flush=True)
+
+
+async def cluster_pass(api: str, url: str, processes: int) -> tuple[float, float, int]:
+    """Run ``processes`` scheduler processes, one shard each, at once; return (slowest s, total CPU s, posted)."""
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.daily",
+            "--worker",
+            f"{shard}/{processes}",
+            "--api",
+            api,
+            "--database-url",
+            url,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=Path(__file__).parents[1],
+        )
+        for shard in range(processes)
+    ]
+    results = []
+    for process in workers:
+        out, _ = await process.communicate()
+        assert process.returncode == 0, f"a worker failed ({process.returncode})"
+        results.append(json.loads(out.decode().strip().splitlines()[-1]))
+    return (
+        max(r["elapsed"] for r in results),
+        sum(r["cpu"] for r in results),
+        sum(r["posted"] for r in results),
+    )
+
+
+@asynccontextmanager
+async def bench_database(admin_url: str | None) -> AsyncIterator[str]:
+    """A fresh database: a SQLite file, or a new PostgreSQL database on ``admin_url``'s server (dropped after)."""
+    if admin_url is None:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    import asyncpg
+
+    name = f"mof_bench_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def bench(count: int, admin_url: str | None, processes: int) -> None:
     """Run the baseline and the scheduler against one fake endpoint and print the figures."""
     import discord
     from discord.http import HTTPClient, Route
@@ -224,16 +323,24 @@ async def bench(count: int) -> None:
             await stats(session, base)  # forget the login
             bare_time, bare_cpu = await bare_sends(http, count, POSTS_PER_SECOND)
             bare = await stats(session, base)
-            with tempfile.TemporaryDirectory() as folder:
-                real_time, real_cpu, posted = await scheduler_pass(http, count, Path(folder) / "bench.db")
-            real = await stats(session, base)
+            async with bench_database(admin_url) as url:
+                await prepare(url, count)
+                await stats(session, base)
+                if processes > 1:
+                    real_time, real_cpu, posted = await cluster_pass(base, url, processes)
+                else:
+                    real_time, real_cpu, posted = await scheduler_pass(http, url)
+                real = await stats(session, base)
+                sent = await count_sent(url, count)
+            assert posted == count == sent, (posted, sent)
         await http.close()
     finally:
         server.terminate()
         await server.wait()
 
-    print(f"daily posts: {count:,} servers due at the same minute, paced at {POSTS_PER_SECOND}/s, "
-          f"fake REST limit {GLOBAL_LIMIT} requests per sliding second")  # fmt: skip
+    backend = "PostgreSQL" if admin_url else "SQLite"
+    print(f"daily posts: {count:,} servers due at the same minute, {processes} process(es) on {backend}, paced at "
+          f"{POSTS_PER_SECOND}/s in all, fake REST limit {GLOBAL_LIMIT} requests per sliding second")  # fmt: skip
     print(f"  floor (N/{GLOBAL_LIMIT}):                   {floor:8.1f} s")
     print(f"  scheduler (claim, rotate, render, send): {real_time:8.1f} s  ratio {real_time / floor:.3f} "
           f"(target <= 1.1)  429s {real['too_many']}  busiest second {real['busiest_second']}  "
@@ -242,7 +349,8 @@ async def bench(count: int) -> None:
           f"                 429s {bare['too_many']}  busiest second {bare['busiest_second']}  "
           f"CPU {bare_cpu:.1f} s ({1000 * bare_cpu / count:.2f} ms/post)")  # fmt: skip
     print(f"  ratio scheduler/baseline: time {real_time / bare_time:.3f}, CPU {real_cpu / bare_cpu:.2f}")
-    print(json.dumps({"servers": count, "scheduler": real, "baseline": bare}))
+    summary = {"servers": count, "processes": processes, "backend": backend, "scheduler": real, "baseline": bare}
+    print(json.dumps(summary))
 
 
 def main() -> None:
@@ -250,12 +358,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="300 servers, for a smoke run")
     parser.add_argument("--servers", type=int, help="how many servers (default 10,000)")
+    parser.add_argument(
+        "--database-url", help="a PostgreSQL server to bench on (a database is created there and dropped)"
+    )
+    parser.add_argument("--processes", type=int, default=1, help="scheduler processes, one shard each (PostgreSQL)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve()
         return
-    asyncio.run(bench(args.servers or (300 if args.quick else 10_000)))
+    if args.worker:
+        shard, _, shard_count = args.worker.partition("/")
+        asyncio.run(worker(args.api, args.database_url, int(shard), int(shard_count)))
+        return
+    if args.processes > 1 and not args.database_url:
+        parser.error("several processes need PostgreSQL (--database-url); one SQLite database serves one process")
+    asyncio.run(bench(args.servers or (300 if args.quick else 10_000), args.database_url, args.processes))
 
 
 if __name__ == "__main__":

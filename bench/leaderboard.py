@@ -1,14 +1,15 @@
 """Leaderboard latency benchmark on a large database.
 
 Builds a temporary database with 1,000,000 score rows across 10,000 servers (the largest with 100,000
-members, a fifth of each server's members also on the current weekly board), then measures through the real
-store (``SqliteStore``):
+members, a fifth of each server's members also on the current weekly board), on SQLite or (with
+``--database-url postgresql://…``, where a database is created and dropped) on PostgreSQL, then measures through
+the real store:
 
 - top-10 and ``member_rank`` p50/p99, for the biggest server and for random servers and members,
-  against a bare primary-key lookup of one member's points through a plain aiosqlite connection;
+  against a bare primary-key lookup of one member's points through a plain connection of the same driver;
 - the naive alternative, a ``COUNT(*)`` over the ranking index, for the same members (for context);
-- ``record_round`` p50/p99 on the same database, as the store opens it (SQLite's automatic WAL checkpoint runs
-  inside the commit that fills the WAL, which sets the p99 of writes).
+- ``record_round`` p50/p99 and rounds per second on the same database, as the store opens it (on SQLite the
+  automatic WAL checkpoint runs inside the commit that fills the WAL, which sets the p99 of writes).
 
 Run: ``python -m bench.leaderboard`` (``--quick`` for a small smoke run). Target: p99 <= 2 ms for top-10 and rank.
 """
@@ -18,8 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
 import sqlite3
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,10 +29,12 @@ from pathlib import Path
 
 import aiosqlite
 
+from bench.daily import bench_database
 from bot.app.config import DEFAULT_PACKS_DIR
 from bot.core.catalog import load_pack_dir
 from bot.core.scores import ALL_TIME, PlayerResult, RoundRecord, week_key
-from bot.storage.sqlite.store import SqliteStore
+from bot.storage import open_store, parse_database_url
+from bot.storage.base import FactStore
 
 NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 WEEK = week_key(NOW)
@@ -79,28 +82,17 @@ def member_scores(rng: random.Random) -> tuple[int, int, int, int, int | None]:
     return points, correct, rounds, streak, fastest
 
 
-def build(path: Path, scale: Scale, rng: random.Random) -> tuple[list[int], dict[int, list[int]]]:
-    """Fill ``scores`` in one transaction, then rebuild its indexes, triggers and ``rank_buckets`` in SQL.
+SCORE_COLUMNS = ("guild_id", "period", "user_id", "points", "correct", "rounds", "best_streak", "fastest_ms")
 
-    Return the server ids (biggest first) and a sample of member ids per server.
-    """
+
+def generate(scale: Scale, rng: random.Random) -> tuple[list[int], dict[int, list[int]], list[tuple]]:
+    """Return the server ids (biggest first), a sample of member ids per server, and every score row."""
     sizes = server_sizes(scale, rng)
     guilds = [rng.getrandbits(62) for _ in sizes]
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous = OFF")
-    schema = conn.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'scores' AND type IN ('index', 'trigger') "
-        "AND sql IS NOT NULL"
-    ).fetchall()
     members: dict[int, list[int]] = {}
-    total = 0
-    conn.execute("BEGIN")
-    # Loading without the indexes and triggers, then building them in bulk, is far faster than row by row.
-    for kind, name, _ in schema:
-        conn.execute(f"DROP {kind.upper()} {name}")
+    rows: list[tuple] = []
     for guild, size in zip(guilds, sizes, strict=True):
         user_ids = sorted(rng.sample(range(10**17, 10**18), size))
-        rows = []
         weekly = []
         for index, user_id in enumerate(user_ids):
             points, correct, rounds, streak, fastest = member_scores(rng)
@@ -110,9 +102,25 @@ def build(path: Path, scale: Scale, rng: random.Random) -> tuple[list[int], dict
                 week_correct = min(correct, week_rounds)
                 week_points = points * week_correct // correct if correct else 0
                 weekly.append((guild, WEEK, user_id, week_points, week_correct, week_rounds, streak, fastest))
-        conn.executemany("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows + weekly)
-        total += len(rows) + len(weekly)
+        rows += weekly
         members[guild] = sorted(set(rng.sample(user_ids, min(len(user_ids), 50))) | {user_ids[0], user_ids[-1]})
+    return guilds, members, rows
+
+
+def build_sqlite(path: Path, scale: Scale, rng: random.Random) -> tuple[list[int], dict[int, list[int]]]:
+    """Fill ``scores`` in one transaction, then rebuild its indexes, triggers and ``rank_buckets`` in SQL."""
+    guilds, members, rows = generate(scale, rng)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    schema = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'scores' AND type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL"
+    ).fetchall()
+    conn.execute("BEGIN")
+    # Loading without the indexes and triggers, then building them in bulk, is far faster than row by row.
+    for kind, name, _ in schema:
+        conn.execute(f"DROP {kind.upper()} {name}")
+    conn.executemany("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     for level, shift in enumerate((0, 8, 16)):
         conn.execute(
             f"""INSERT INTO rank_buckets (guild_id, period, level, bucket, members)
@@ -123,7 +131,58 @@ def build(path: Path, scale: Scale, rng: random.Random) -> tuple[list[int], dict
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
-    print(f"built {total:,} score rows across {len(guilds):,} servers (biggest {sizes[0]:,} members)")
+    print(f"built {len(rows):,} score rows across {len(guilds):,} servers (biggest {scale.biggest:,} members)")
+    return guilds, members
+
+
+class Bare:
+    """A plain driver connection beside the store, for the baseline and for checks: ``fetch(sql, *params)``."""
+
+    def __init__(self, fetch: Callable[..., Awaitable[list[tuple]]], close: Callable[[], Awaitable[None]]) -> None:
+        self.fetch = fetch
+        self.close = close
+
+    @classmethod
+    async def sqlite(cls, path: Path) -> Bare:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+
+        async def fetch(sql: str, *params: object) -> list[tuple]:
+            return [tuple(row) for row in await conn.execute_fetchall(sql, params)]
+
+        return cls(fetch, conn.close)
+
+    @classmethod
+    async def postgres(cls, url: str) -> Bare:
+        import asyncpg
+
+        conn = await asyncpg.connect(url)
+
+        async def fetch(sql: str, *params: object) -> list[tuple]:
+            numbered = iter(range(1, len(params) + 1))
+            return [tuple(row) for row in await conn.fetch(re.sub(r"\?", lambda _: f"${next(numbered)}", sql), *params)]
+
+        return cls(fetch, conn.close)
+
+
+async def build_postgres(url: str, scale: Scale, rng: random.Random) -> tuple[list[int], dict[int, list[int]]]:
+    """Fill ``scores`` by COPY with its triggers off, then fill ``rank_buckets`` in SQL as the triggers would."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        guilds, members, rows = generate(scale, rng)
+        await conn.execute("ALTER TABLE scores DISABLE TRIGGER USER")
+        await conn.copy_records_to_table("scores", records=rows, columns=SCORE_COLUMNS)
+        for level, shift in enumerate((0, 8, 16)):
+            await conn.execute(
+                f"""INSERT INTO rank_buckets (guild_id, period, level, bucket, members)
+                    SELECT guild_id, period, {level}, points >> {shift}, COUNT(*) FROM scores GROUP BY 1, 2, 4"""
+            )
+        await conn.execute("ALTER TABLE scores ENABLE TRIGGER USER")
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    print(f"built {len(rows):,} score rows across {len(guilds):,} servers (biggest {scale.biggest:,} members)")
     return guilds, members
 
 
@@ -165,11 +224,12 @@ def report(name: str, values: list[float]) -> None:
     print(f"  {name:40} p50 {percentile(values, 0.5):6.3f}  p99 {percentile(values, 0.99):6.3f} ms")
 
 
-async def measure(path: Path, scale: Scale, guilds: list[int], members: dict[int, list[int]], seed: int) -> None:
-    """Open the store and a bare connection on the database, run the measurements, and close both."""
-    bare = await aiosqlite.connect(path, isolation_level=None)
+async def measure(
+    url: str, bare: Bare, scale: Scale, guilds: list[int], members: dict[int, list[int]], seed: int
+) -> None:
+    """Open the store on the database, run the measurements beside the bare connection, and close both."""
     try:
-        store = await SqliteStore.open(path)
+        store = await open_store(parse_database_url(url))
         try:
             await run_measurements(store, bare, scale, guilds, members, random.Random(seed))
         finally:
@@ -179,8 +239,8 @@ async def measure(path: Path, scale: Scale, guilds: list[int], members: dict[int
 
 
 async def run_measurements(
-    store: SqliteStore,
-    bare: aiosqlite.Connection,
+    store: FactStore,
+    bare: Bare,
     scale: Scale,
     guilds: list[int],
     members: dict[int, list[int]],
@@ -191,38 +251,36 @@ async def run_measurements(
     big_members = [rng.choice(members[biggest]) for _ in range(scale.samples)]
     pairs = [(g, rng.choice(members[g])) for g in (rng.choice(guilds) for _ in range(scale.samples))]
 
-    # One round trip to aiosqlite's thread each, like the store's own reads.
+    # One round trip each, like the store's own reads.
     async def bare_lookup(guild: int, user_id: int) -> None:
         sql = "SELECT points FROM scores WHERE guild_id = ? AND period = 'all' AND user_id = ?"
-        assert await bare.execute_fetchall(sql, (guild, user_id))
+        assert await bare.fetch(sql, guild, user_id)
 
     async def naive_rank(guild: int, user_id: int) -> None:
-        sql = """SELECT COUNT(*) FROM scores WHERE guild_id = :g AND period = 'all' AND points > (
-                     SELECT points FROM scores WHERE guild_id = :g AND period = 'all' AND user_id = :u)"""
-        await bare.execute_fetchall(sql, {"g": guild, "u": user_id})
+        sql = """SELECT COUNT(*) FROM scores WHERE guild_id = ? AND period = 'all' AND points > (
+                     SELECT points FROM scores WHERE guild_id = ? AND period = 'all' AND user_id = ?)"""
+        await bare.fetch(sql, guild, guild, user_id)
 
     big_players = await store.count_players(biggest, ALL_TIME)
     # The store's positions must agree with a plain count on the real data.
     for user_id in members[biggest][:10] + members[biggest][-2:]:
         row = await store.member_rank(biggest, ALL_TIME, user_id)
         assert row is not None
-        async with bare.execute(
-            "SELECT 1 + COUNT(*) FROM scores WHERE guild_id = ? AND period = 'all' AND points > ?",
-            (biggest, row.points),
-        ) as cursor:
-            assert (await cursor.fetchone())[0] == row.position, (row, user_id)
+        [(position,)] = await bare.fetch(
+            "SELECT 1 + COUNT(*) FROM scores WHERE guild_id = ? AND period = 'all' AND points > ?", biggest, row.points
+        )
+        assert position == row.position, (row, user_id)
     # Last place is the worst case for a rank that counts the members ahead.
-    async with bare.execute(
+    [(last_place,), *_] = await bare.fetch(
         "SELECT user_id FROM scores WHERE guild_id = ? AND period = 'all' ORDER BY points, correct, user_id DESC",
-        (biggest,),
-    ) as cursor:
-        last_place = (await cursor.fetchone())[0]
+        biggest,
+    )
 
     n = scale.samples
     bare_big = [lambda u=u: bare_lookup(biggest, u) for u in big_members]
     bare_random = [lambda g=g, u=u: bare_lookup(g, u) for g, u in pairs]
     print(f"\nbiggest server, {big_players:,} members; {n:,} requests per line, each followed by a bare lookup")
-    print("  (bare: one member's points by primary key through a plain aiosqlite connection; ratios p50 / p99)")
+    print("  (bare: one member's points by primary key through a plain connection; ratios p50 / p99)")
     await compare("top_scores top-10, all-time", [lambda: store.top_scores(biggest, ALL_TIME)] * n, bare_big)
     await compare("top_scores top-10, this week", [lambda: store.top_scores(biggest, WEEK)] * n, bare_big)
     await compare(
@@ -258,7 +316,7 @@ async def run_measurements(
         "member_rank, all-time", [lambda g=g, u=u: store.member_rank(g, ALL_TIME, u) for g, u in pairs], bare_random
     )
 
-    items = [row[0] for row in await bare.execute_fetchall("SELECT pk FROM items")]
+    items = [row[0] for row in await bare.fetch("SELECT pk FROM items")]
     records = []
     for number in range(scale.rounds):
         guild = biggest if number % 4 == 0 else rng.choice(guilds)
@@ -273,8 +331,11 @@ async def run_measurements(
             RoundRecord(guild, f"bench:{number}", rng.choice(items), "bench", played_at, tuple(results), ("nearly",))
         )
     print(f"\nrecord_round, 1-8 players, {len(records):,} new rounds (a quarter in the biggest server)")
+    started = time.perf_counter()
     recorded = await timed([lambda r=r: store.record_round(r, WEEK) for r in records], warm_up=False)
+    elapsed = time.perf_counter() - started
     report("record_round, store as opened", recorded)
+    print(f"  {'rounds recorded per second':40} {len(records) / elapsed:8.0f} /s")
 
 
 def main() -> None:
@@ -282,22 +343,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small database and few requests, for a smoke run")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database-url", help="a PostgreSQL server to bench on (a database is created and dropped)")
     args = parser.parse_args()
     scale = QUICK if args.quick else FULL
-    rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory(prefix="mof-bench-") as tmp:
-        path = Path(tmp) / "bench.db"
+    asyncio.run(bench(scale, args.seed, args.database_url))
 
-        async def prepare() -> None:
-            store = await SqliteStore.open(path)
-            await load_pack_dir(store, DEFAULT_PACKS_DIR)
-            await store.close()
 
+async def bench(scale: Scale, seed: int, admin_url: str | None) -> None:
+    """Build the database on the chosen backend, then measure."""
+    rng = random.Random(seed)
+    async with bench_database(admin_url) as url:
         started = time.perf_counter()
-        asyncio.run(prepare())
-        guilds, members = build(path, scale, rng)
-        print(f"  in {time.perf_counter() - started:.1f} s; database {path.stat().st_size / 1e6:,.0f} MB")
-        asyncio.run(measure(path, scale, guilds, members, args.seed))
+        store = await open_store(parse_database_url(url))
+        await load_pack_dir(store, DEFAULT_PACKS_DIR)
+        await store.close()
+        print(f"backend: {'PostgreSQL' if admin_url else 'SQLite'}")
+        if admin_url:
+            guilds, members = await build_postgres(url, scale, rng)
+            bare = await Bare.postgres(url)
+        else:
+            path = Path(url.removeprefix("sqlite:///"))
+            guilds, members = await asyncio.to_thread(build_sqlite, path, scale, rng)
+            bare = await Bare.sqlite(path)
+        print(f"  in {time.perf_counter() - started:.1f} s")
+        await measure(url, bare, scale, guilds, members, seed)
 
 
 if __name__ == "__main__":

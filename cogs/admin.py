@@ -408,6 +408,7 @@ class Admin(commands.Cog):
         """Delete all data of servers the bot left longer ago than the retention period; log each one."""
         await self.bot.store.clear_departed(guild.id for guild in self.bot.guilds)
         reports = await self.bot.store.purge_departed(discord.utils.utcnow(), self._retention)
+        log.info("Retention sweep done: %d departed servers' data deleted", len(reports))
         for report in reports:
             log.info(
                 "Deleted the data of guild %s (left %s, over %d days ago): %d rows",
