@@ -109,6 +109,7 @@ class PostgresDatabase:
     async def close(self) -> None:
         """Close the pool, waiting for queries in flight; safe to call twice."""
         if self._listener is not None and not self._listener.is_closed():
+            self._listener.remove_termination_listener(self._listener_lost)  # closing it on purpose
             await self._listener.close()
         if not self._pool.is_closing():
             await self._pool.close()
