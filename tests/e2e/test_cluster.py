@@ -112,3 +112,26 @@ async def test_two_processes_serve_their_shards_post_once_and_sweep_once(tmp_pat
         finally:
             for process in processes.values():
                 process.kill()
+
+
+async def test_a_process_asked_for_a_shard_another_process_serves_is_refused_with_one_line(tmp_path: Path):
+    async with fake_discord(extra_guilds=3) as fake, fresh_database() as url:
+        first = await BotProcess.start(
+            fake, tmp_path / "unused.db", tmp_path, DATABASE_URL=url, SHARD_COUNT="2", SHARD_IDS="0-1"
+        )
+        try:
+            await first.wait_for_log("Ready as", seconds=40)
+            second = await BotProcess.start(
+                fake, tmp_path / "unused.db", tmp_path, DATABASE_URL=url, SHARD_COUNT="2", SHARD_IDS="1"
+            )
+            assert await second.process.wait() == 2
+            await eventually(lambda: any(line.startswith("error:") for line in second.lines), 5)
+            errors = [line for line in second.lines if line.startswith("error:")]
+            assert len(errors) == 1 and "shard 1 of 2 is already served by the process" in errors[0], second.log
+            assert "Traceback" not in second.log
+            mark = len(fake.requests)
+            await fake.send_message_in(fake.guild_ids(1, 2)[0], "!topics")
+            await fake.wait_for_post_in(fake.channel_in(fake.guild_ids(1, 2)[0]), has_text("Topics"), after=mark)
+            assert await first.stop() == 0
+        finally:
+            first.kill()
