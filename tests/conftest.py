@@ -6,7 +6,6 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
-import hypothesis  # noqa: F401 - see below
 import pytest
 import pytest_asyncio
 
@@ -15,11 +14,6 @@ from bot.storage import DatabaseTarget, open_store
 from bot.storage.base import FactStore
 from tests import postgres
 from tests.helpers import SAMPLE_PACKS, make_config
-
-# hypothesis is imported here, before any test runs, rather than lazily by its plugin at the end of a session that
-# did not use it: on CPython 3.11.7 that late import (an assertion-rewriting ast.parse) can be interrupted by the
-# garbage collector logging a leaked task's traceback (which parses too), and fails with "AST constructor
-# recursion depth mismatch" after every test passed.
 
 BACKENDS = ["sqlite", "postgres"]
 """Every storage backend; tests/storage runs its contract tests against each (the rest of the suite uses SQLite).

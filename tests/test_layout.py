@@ -111,16 +111,16 @@ def test_extensions_never_import_each_other_and_the_bot_imports_none():
 
 
 async def test_command_names_are_unique_and_fit_discord_limits(store):
-    bot = MythOrFactBot(make_config(), store)
-    await bot.setup_hook()
-    names = [command.name for command in bot.tree.get_commands()]
-    assert len(names) == len(set(names))
-    for command in bot.tree.walk_commands():
-        assert 1 <= len(command.name) <= 32 and command.name == command.name.lower()
-        assert 1 <= len(command.description) <= 100, command.name
-        for parameter in getattr(command, "parameters", []):
-            assert 1 <= len(parameter.description) <= 100, (command.name, parameter.name)
-    await bot.close()
+    # `async with` sets the client up as login would (an AutoShardedBot cannot close otherwise) and closes it.
+    async with MythOrFactBot(make_config(), store) as bot:
+        await bot.setup_hook()
+        names = [command.name for command in bot.tree.get_commands()]
+        assert len(names) == len(set(names))
+        for command in bot.tree.walk_commands():
+            assert 1 <= len(command.name) <= 32 and command.name == command.name.lower()
+            assert 1 <= len(command.description) <= 100, command.name
+            for parameter in getattr(command, "parameters", []):
+                assert 1 <= len(parameter.description) <= 100, (command.name, parameter.name)
 
 
 def test_ci_runs_exactly_the_readme_test_command():
