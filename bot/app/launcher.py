@@ -87,7 +87,7 @@ async def serve(config: Config) -> int:
     """Run the bot until it is stopped; return the exit status."""
     log.info(
         "Starting: database %s, packs from %s, log level %s",
-        config.database.path or ":memory:",
+        config.database.display,
         config.packs_dir,
         config.log_level,
     )
