@@ -51,7 +51,10 @@ def test_token_from_dotenv_file_is_used(tmp_path: Path):
     ("settings", "fragment"),
     [
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL='CHATTY' is not one of"),
-        ({"DATABASE_URL": "postgresql://bot:secret@db.invalid/mof"}, "cannot connect to postgresql://bot:***@db.invalid/mof"),
+        (
+            {"DATABASE_URL": "postgresql://bot:secret@db.invalid/mof"},
+            "cannot connect to postgresql://bot:***@db.invalid/mof",
+        ),
         ({"OWNER_IDS": "me"}, "OWNER_IDS contains 'me'"),
         ({"PACKS_DIR": "/nonexistent/packs"}, "the packs folder /nonexistent/packs does not exist"),
         ({"DATABASE_URL": "sqlite:////proc/mof/bot.db"}, "cannot create the data directory /proc/mof"),
