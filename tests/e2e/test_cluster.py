@@ -1,9 +1,10 @@
 """End-to-end: a cluster of two ``python -m bot`` processes (SHARD_COUNT=2, SHARD_IDS=0 and 1) on one PostgreSQL
 database, against one fake Discord with servers on both shards.
 
-Commands are answered once in every server, by the process of its shard; each server's daily post is sent exactly
-once although one process is killed with SIGKILL and restarted before it is due; the retention sweep runs in one
-process; points scored in servers of both shards are on their leaderboards. Runs when TEST_POSTGRES_URL is set.
+Commands and quizzes are answered once in every server, by the process of its shard; each server's daily post is
+sent exactly once although one process is killed with SIGKILL and restarted before it is due; the retention sweep
+runs in one process; points scored in servers of both shards are on their leaderboards. Runs when
+TEST_POSTGRES_URL is set.
 """
 
 from __future__ import annotations
@@ -73,14 +74,17 @@ async def test_two_processes_serve_their_shards_post_once_and_sweep_once(tmp_pat
         first, second = await start(fake, url, tmp_path, 0), await start(fake, url, tmp_path, 1)
         processes = {0: first, 1: second}
         try:
-            # Each command is answered once, by the process of the server's shard.
+            # Each command is answered once, by the process of the server's shard; so is a quiz.
             for guild_ids in servers.values():
                 for guild_id in guild_ids:
+                    channel_id = fake.channel_in(guild_id)
                     mark = len(fake.requests)
-                    await answer_in(fake, guild_id, "!topics", "Topics")
-                    assert (
-                        len([r for r in fake.posts(fake.channel_in(guild_id)) if fake.requests.index(r) >= mark]) == 1
-                    )
+                    await answer_in(fake, guild_id, "!fact", "id ")
+                    await answer_in(fake, guild_id, "!quiz 1 myth-or-fact", "Question 1/1")
+                    await answer_in(fake, guild_id, "!quiz stop", "Quiz over")
+                    posted = [posted_text(r) for r in fake.posts(channel_id) if fake.requests.index(r) >= mark]
+                    assert sum("Quiz time!" in text for text in posted) == 1, posted
+                    assert sum("Question 1/1" in text for text in posted) == 1, posted
             # The retention sweep ran in exactly one of them.
             await eventually(lambda: sum("Retention sweep done" in p.log for p in processes.values()) == 1, 20)
             assert sum("The retention sweep runs in" in p.log for p in processes.values()) == 1
