@@ -105,7 +105,8 @@ async def offline(bot: commands.Bot) -> RestLog:
                 "hoist": False, "managed": False, "mentionable": False}  # fmt: skip
     parsers = bot._connection.parsers
     parsers["READY"]({"v": 10, "user": user_payload(BOT_ID, bot=True), "guilds": [], "session_id": "bench",
-                      "resume_gateway_url": "ws://bench", "application": {"id": str(BOT_ID), "flags": 0}})  # fmt: skip
+                      "shard": [0, 1], "resume_gateway_url": "ws://bench",
+                      "application": {"id": str(BOT_ID), "flags": 0}})  # fmt: skip
     parsers["GUILD_CREATE"]({
         "id": str(GUILD_ID), "name": "Bench", "owner_id": "1", "roles": [everyone], "member_count": 2,
         "channels": [{"id": str(CHANNEL_ID), "type": 0, "name": "quiz", "position": 0, "permission_overwrites": []}],
