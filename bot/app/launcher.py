@@ -97,7 +97,8 @@ async def serve(config: Config) -> int:
     try:
         store = await open_store(config.database)
     except StoreError as exc:
-        return fail(f"{exc}. Check DATABASE_URL and that the folder is writable.")
+        where = "that the server runs and lets this user in" if config.database.url else "that the folder is writable"
+        return fail(f"{exc}. Check DATABASE_URL and {where}.")
     try:
         await load_packs(store, config)
         bot = MythOrFactBot(config, store)

@@ -8,7 +8,6 @@ which the quiz cog implements, in the way the daily scheduler reaches it through
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -98,29 +97,6 @@ class Alarm(Protocol):
         ...
 
 
-class EventAlarm:
-    """An :class:`Alarm` on asyncio events, one per key."""
-
-    def __init__(self) -> None:
-        self._events: dict[str, asyncio.Event] = {}
-
-    async def nap(self, key: str, seconds: float) -> None:
-        """Sleep up to ``seconds``, or until rung."""
-        event = self._events.setdefault(key, asyncio.Event())
-        event.clear()
-        try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=seconds)
-        finally:
-            self._events.pop(key, None)
-
-    def ring(self, key: str) -> None:
-        """Wake the nap under ``key``."""
-        event = self._events.get(key)
-        if event is not None:
-            event.set()
-
-
 class QuizRunner:
     """Starts quizzes and plays each to its end in a task of its own."""
 
@@ -130,7 +106,7 @@ class QuizRunner:
         *,
         clock: Callable[[], float],
         now: Callable[[], datetime],
-        alarm: Alarm | None = None,
+        alarm: Alarm,
         presenter_for: Callable[[int], QuizPresenter | None] | None = None,
     ) -> None:
         self.store = store
@@ -139,7 +115,7 @@ class QuizRunner:
         """Seconds on the event loop's clock: time limits, answer times and hints."""
         self.now = now
         """The wall clock (UTC) for records and weeks."""
-        self.alarm = alarm or EventAlarm()
+        self.alarm = alarm
         self.presenter_for = presenter_for
         """Returns the presenter for a channel id, or ``None`` where the bot cannot post; set by the quiz cog."""
 

@@ -21,7 +21,7 @@ import pytest
 import pytest_asyncio
 
 from bot.core.admin import MAX_UPLOAD_BYTES
-from bot.storage.sqlite.rows import server_pack_id
+from bot.storage.shared import server_pack_id
 from tests.e2e.helpers import BotProcess, fake_discord, posted_text, query, running_bot, sync_commands, text_of
 from tests.fakediscord import (
     BOB_ID,

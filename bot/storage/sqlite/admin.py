@@ -24,10 +24,9 @@ from bot.core.catalog import PackSummary, SyncReport
 from bot.core.content import CUSTOM_PACK
 from bot.core.packs import Pack
 from bot.core.scores import is_period
-from bot.storage.shared import export_row
+from bot.storage.shared import export_row, iso_moment, public_pack_id, server_pack_id
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import upsert_pack
-from bot.storage.sqlite.rows import public_pack_id, server_pack_id, stored_time
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ class AdminQueries(SqliteDatabase):
                     f"This server already has {MAX_SERVER_PACKS} uploaded packs; remove one with `pack remove` first."
                 )
             known = await self._fetchone("SELECT 1 FROM packs WHERE id = ?", (db_pack_id,))
-            report = await upsert_pack(self._conn, pack, db_pack_id, guild_id, stored_time(datetime.now(UTC)))
+            report = await upsert_pack(self._conn, pack, db_pack_id, guild_id, iso_moment(datetime.now(UTC)))
         if known is None:
             await self._keep_new_pack_enabled(guild_id, pack.id)
         return report
@@ -170,7 +169,7 @@ class AdminQueries(SqliteDatabase):
         async with self._transaction() as conn:
             await conn.execute(
                 "INSERT INTO departed_guilds (guild_id, left_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (guild_id, stored_time(left_at)),
+                (guild_id, iso_moment(left_at)),
             )
 
     async def clear_departed(self, guild_ids: Iterable[int]) -> int:
@@ -186,7 +185,7 @@ class AdminQueries(SqliteDatabase):
         """Delete all data of servers the bot left at least ``retention`` before ``now``, one transaction each."""
         due = await self._fetchall(
             "SELECT guild_id, left_at FROM departed_guilds WHERE left_at <= ? ORDER BY left_at",
-            (stored_time(now - retention),),
+            (iso_moment(now - retention),),
         )
         if not due:
             return []

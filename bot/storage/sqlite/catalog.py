@@ -11,10 +11,17 @@ from bot.core.catalog import PackSummary, StoredItem, SyncReport, TopicSummary
 from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
 from bot.core.packs import Kind, Pack
 from bot.core.text import normalize_topic
-from bot.storage.shared import refill_from_new_cycle, search_words
+from bot.storage.shared import (
+    ITEM_COLUMNS,
+    item_from_row,
+    public_pack_id,
+    refill_from_new_cycle,
+    search_words,
+    server_pack_id,
+)
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import upsert_pack
-from bot.storage.sqlite.rows import ITEM_COLUMNS, public_pack_id, row_to_item, server_pack_id, stored_now
+from bot.storage.sqlite.rows import stored_now
 
 # Which items can be asked in each quiz mode (see bot.core.quiz.supported_modes).
 _MODE_CONDITIONS = {
@@ -172,7 +179,7 @@ class CatalogQueries(SqliteDatabase):
     async def get_item_by_pk(self, pk: int) -> StoredItem | None:
         """Find a live item by its internal key."""
         row = await self._fetchone(f"SELECT {ITEM_COLUMNS} FROM items WHERE pk = ? AND retired = 0", (pk,))
-        return row_to_item(row) if row else None
+        return item_from_row(row) if row else None
 
     async def get_item(self, ref: str, guild_id: int | None = None) -> StoredItem:
         """Find a live item by ``pack/item`` or an unambiguous bare item id (case-insensitive).
@@ -203,7 +210,7 @@ class CatalogQueries(SqliteDatabase):
             raise UnknownItem(ref)
         if len(rows) > 1:
             raise AmbiguousItem(ref, [f"{public_pack_id(row['pack_id'])}/{row['item_id']}" for row in rows])
-        return row_to_item(rows[0])
+        return item_from_row(rows[0])
 
     async def search(self, text: str, limit: int = 5, guild_id: int | None = None) -> list[StoredItem]:
         """Rank live items by BM25 over claim, truth and topic; more matching words rank higher."""
@@ -217,7 +224,7 @@ class CatalogQueries(SqliteDatabase):
                 ORDER BY bm25(items_fts, 3.0, 1.0, 2.0) LIMIT :limit""",
             {"match": match, "limit": limit, "guild": guild_id},
         )
-        return [row_to_item(row) for row in rows]
+        return [item_from_row(row) for row in rows]
 
     async def topics(self, guild_id: int | None = None) -> list[TopicSummary]:
         """Return each live topic with its myth and fact counts (with the server's own items)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.storage.shared import iso_moment
 from bot.storage.sqlite.database import SqliteDatabase
-from bot.storage.sqlite.rows import stored_time
 
 
 class ClusterQueries(SqliteDatabase):
@@ -23,8 +23,8 @@ class ClusterQueries(SqliteDatabase):
                 {
                     "name": name,
                     "holder": holder,
-                    "until": stored_time(now + ttl),
-                    "now": stored_time(now),
+                    "until": iso_moment(now + ttl),
+                    "now": iso_moment(now),
                     "replacing": replacing,
                 },
             )

@@ -25,16 +25,21 @@ from bot.core.content import (
 )
 from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
 from bot.storage.shared import (
+    ITEM_COLUMNS,
+    content_hash,
     custom_fact_detail,
     dismiss_detail,
     disputed_items_from_rows,
     hide_detail,
+    iso_moment,
+    item_from_row,
     review_detail,
+    server_pack_id,
     suggestion_from_row,
 )
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import write_item
-from bot.storage.sqlite.rows import ITEM_COLUMNS, PUBLIC_REF_SQL, content_hash, row_to_item, server_pack_id, stored_time
+from bot.storage.sqlite.rows import PUBLIC_REF_SQL
 
 if TYPE_CHECKING:
     from bot.core.packs import Item
@@ -56,7 +61,7 @@ class ContentQueries(SqliteDatabase):
         async with self._transaction():
             _, number = await self._create_custom_fact(guild_id, draft, author_id, now)
             await self._insert_audit(
-                guild_id, author_id, "fact", custom_fact_detail("added", number, draft.claim), stored_time(now)
+                guild_id, author_id, "fact", custom_fact_detail("added", number, draft.claim), iso_moment(now)
             )
         if number == 1:
             await self._keep_new_pack_enabled(guild_id, CUSTOM_PACK)
@@ -87,7 +92,7 @@ class ContentQueries(SqliteDatabase):
             if cursor.rowcount == 0:
                 raise UnknownCustomFact(number)
             await self._insert_audit(
-                guild_id, editor_id, "fact", custom_fact_detail("edited", number, draft.claim), stored_time(now)
+                guild_id, editor_id, "fact", custom_fact_detail("edited", number, draft.claim), iso_moment(now)
             )
         return await self.custom_fact(guild_id, number)
 
@@ -99,7 +104,7 @@ class ContentQueries(SqliteDatabase):
             if cursor.rowcount == 0:  # removed by someone else in the meantime
                 raise UnknownCustomFact(number)
             detail = custom_fact_detail("removed", number, fact.item.claim)
-            await self._insert_audit(guild_id, remover_id, "fact", detail, stored_time(now))
+            await self._insert_audit(guild_id, remover_id, "fact", detail, iso_moment(now))
         return fact
 
     async def custom_fact(self, guild_id: int, number: int) -> CustomFact:
@@ -110,7 +115,7 @@ class ContentQueries(SqliteDatabase):
         )
         if row is None:
             raise UnknownCustomFact(number)
-        return CustomFact(row_to_item(row), row["author_id"])
+        return CustomFact(item_from_row(row), row["author_id"])
 
     async def custom_facts(self, guild_id: int, offset: int = 0, limit: int = 10) -> tuple[list[CustomFact], int]:
         """Return a page of the server's live custom facts by number, and how many there are in all."""
@@ -122,7 +127,7 @@ class ContentQueries(SqliteDatabase):
         )
         total = await self._fetchone("SELECT COUNT(*) AS n FROM items WHERE pack_id = :pack AND retired = 0", params)
         assert total is not None
-        return [CustomFact(row_to_item(row), row["author_id"]) for row in rows], int(total["n"])
+        return [CustomFact(item_from_row(row), row["author_id"]) for row in rows], int(total["n"])
 
     async def _create_custom_fact(
         self, guild_id: int, draft: FactDraft, author_id: int, now: datetime
@@ -142,7 +147,7 @@ class ContentQueries(SqliteDatabase):
                 "this server",
                 CUSTOM_PACK_LICENSE,
                 CUSTOM_PACK,
-                stored_time(now),
+                iso_moment(now),
                 guild_id,
             ),
         )
@@ -162,7 +167,7 @@ class ContentQueries(SqliteDatabase):
         """Return how many suggestions a member sent in the server in the 24 hours before ``now``."""
         row = await self._fetchone(
             "SELECT COUNT(*) AS n FROM suggestions WHERE guild_id = ? AND user_id = ? AND created_at > ?",
-            (guild_id, user_id, stored_time(now - _DAY)),
+            (guild_id, user_id, iso_moment(now - _DAY)),
         )
         return int(row["n"]) if row else 0
 
@@ -184,7 +189,7 @@ class ContentQueries(SqliteDatabase):
                     draft.truth,
                     draft.topic,
                     format_source(draft.source),
-                    stored_time(now),
+                    iso_moment(now),
                 ),
             )
             suggestion_id = cursor.lastrowid
@@ -226,10 +231,10 @@ class ContentQueries(SqliteDatabase):
             await conn.execute(
                 """UPDATE suggestions SET status = ?, reviewed_by = ?, reviewed_at = ?, item_pk = ?
                    WHERE id = ? AND status = 'pending'""",
-                (status, moderator_id, stored_time(now), item_pk, suggestion_id),
+                (status, moderator_id, iso_moment(now), item_pk, suggestion_id),
             )
             detail = review_detail(status, suggestion_id, ref, suggestion.claim)
-            await self._insert_audit(guild_id, moderator_id, "suggestion", detail, stored_time(now))
+            await self._insert_audit(guild_id, moderator_id, "suggestion", detail, iso_moment(now))
             row = await self._fetchone(select, (suggestion_id, guild_id))
         assert row is not None
         if ref == f"{CUSTOM_PACK}/1":
@@ -274,13 +279,13 @@ class ContentQueries(SqliteDatabase):
             cursor = await conn.execute(
                 """INSERT INTO hidden_items (guild_id, item_pk, hidden_by, hidden_at) VALUES (?, ?, ?, ?)
                    ON CONFLICT (guild_id, item_pk) DO NOTHING""",
-                (guild_id, item_pk, moderator_id, stored_time(now)),
+                (guild_id, item_pk, moderator_id, iso_moment(now)),
             )
             hidden = cursor.rowcount == 1
             closed = await self._close_disputes(guild_id, item_pk, now)
             if hidden or closed:
                 detail = hide_detail(ref, closed)
-                await self._insert_audit(guild_id, moderator_id, "dispute", detail, stored_time(now))
+                await self._insert_audit(guild_id, moderator_id, "dispute", detail, iso_moment(now))
         return hidden, closed
 
     async def dismiss_disputes(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> int:
@@ -290,7 +295,7 @@ class ContentQueries(SqliteDatabase):
             closed = await self._close_disputes(guild_id, item_pk, now)
             if closed:
                 detail = dismiss_detail(ref, closed)
-                await self._insert_audit(guild_id, moderator_id, "dispute", detail, stored_time(now))
+                await self._insert_audit(guild_id, moderator_id, "dispute", detail, iso_moment(now))
         return closed
 
     async def _visible_ref(self, guild_id: int, item_pk: int) -> str:
@@ -306,6 +311,6 @@ class ContentQueries(SqliteDatabase):
         rows = await self._fetchall(
             """UPDATE disputes SET resolved_at = ? WHERE guild_id = ? AND item_pk = ? AND resolved_at IS NULL
                RETURNING id""",
-            (stored_time(now), guild_id, item_pk),
+            (iso_moment(now), guild_id, item_pk),
         )
         return len(rows)

@@ -12,9 +12,8 @@ from datetime import UTC, date, datetime
 from bot.core.cluster import ShardSet
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.scores import PlayerResult
-from bot.storage.shared import next_streak, post_from_row, schedule_from_row, shard_scope, streak_from_row
+from bot.storage.shared import iso_moment, next_streak, post_from_row, schedule_from_row, shard_scope, streak_from_row
 from bot.storage.sqlite.database import SqliteDatabase
-from bot.storage.sqlite.rows import stored_time
 from bot.storage.sqlite.scores import add_scores
 
 _SCHEDULE_COLUMNS = "guild_id, channel_id, post_time, zone, topic, next_due, paused_reason"
@@ -52,9 +51,9 @@ class DailyQueries(SqliteDatabase):
                     schedule.post_time.isoformat(timespec="minutes"),
                     schedule.zone,
                     schedule.topic,
-                    stored_time(schedule.next_due),
+                    iso_moment(schedule.next_due),
                     schedule.paused_reason,
-                    stored_time(datetime.now(UTC)),
+                    iso_moment(datetime.now(UTC)),
                 ),
             )
 
@@ -76,7 +75,7 @@ class DailyQueries(SqliteDatabase):
         rows = await self._fetchall(
             f"""SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules
                 WHERE paused_reason IS NULL AND next_due <= :now AND {_ON_SHARDS} ORDER BY next_due LIMIT :limit""",
-            {"now": stored_time(now), "limit": limit, **_shard_params(shards)},
+            {"now": iso_moment(now), "limit": limit, **_shard_params(shards)},
         )
         return [schedule_from_row(row) for row in rows]
 
@@ -93,7 +92,7 @@ class DailyQueries(SqliteDatabase):
         async with self._transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE daily_schedules SET next_due = ? WHERE guild_id = ? AND next_due = ?",
-                (stored_time(next_due), guild_id, stored_time(expected_due)),
+                (iso_moment(next_due), guild_id, iso_moment(expected_due)),
             )
             return cursor.rowcount == 1
 
@@ -116,7 +115,7 @@ class DailyQueries(SqliteDatabase):
             cursor = await conn.execute(
                 """INSERT INTO daily_posts (guild_id, day, channel_id, status, claimed_at) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (guild_id, day) DO NOTHING""",
-                (guild_id, day.isoformat(), channel_id, str(status), stored_time(claimed_at)),
+                (guild_id, day.isoformat(), channel_id, str(status), iso_moment(claimed_at)),
             )
             return cursor.rowcount == 1
 
@@ -189,7 +188,7 @@ class DailyQueries(SqliteDatabase):
             cursor = await conn.execute(
                 """INSERT INTO daily_answers (guild_id, day, user_id, correct, answered_at) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (guild_id, day, user_id) DO NOTHING""",
-                (guild_id, day_text, user_id, int(correct), stored_time(answered_at)),
+                (guild_id, day_text, user_id, int(correct), iso_moment(answered_at)),
             )
             if cursor.rowcount == 0:
                 return None

@@ -8,7 +8,7 @@ import aiosqlite
 
 from bot.core.catalog import SyncReport
 from bot.core.packs import Item, Pack
-from bot.storage.sqlite.rows import content_hash
+from bot.storage.shared import content_hash
 
 
 async def upsert_pack(

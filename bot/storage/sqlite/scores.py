@@ -23,12 +23,13 @@ from bot.storage.shared import (
     NEAR_MISSES_KEPT,
     check_period,
     count_guesses,
+    iso_moment,
     leaderboard_page,
     near_misses_by_item,
     score_row,
 )
 from bot.storage.sqlite.database import SqliteDatabase
-from bot.storage.sqlite.rows import PUBLIC_REF_SQL, stored_time
+from bot.storage.sqlite.rows import PUBLIC_REF_SQL
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -142,7 +143,7 @@ class ScoreQueries(SqliteDatabase):
         """
         if week == ALL_TIME or not is_period(week):
             raise ValueError(f"{week!r} is not an ISO week key such as '2026-W48'")
-        played_at = stored_time(record.played_at)
+        played_at = iso_moment(record.played_at)
         user_ids = [player.user_id for player in record.players]
         if len(set(user_ids)) != len(user_ids):
             raise ValueError(f"round {record.round_key}: a player appears more than once")
@@ -224,7 +225,7 @@ class ScoreQueries(SqliteDatabase):
 
         A member has one open dispute per item: disputing it again returns the open dispute's id unchanged.
         """
-        created = stored_time(created_at)
+        created = iso_moment(created_at)
         async with self._transaction() as conn:
             cursor = await conn.execute(
                 """INSERT INTO disputes (guild_id, item_pk, user_id, reason, created_at) VALUES (?, ?, ?, ?, ?)
@@ -243,7 +244,7 @@ class ScoreQueries(SqliteDatabase):
 
     async def resolve_dispute(self, guild_id: int, dispute_id: int, resolved_at: datetime) -> bool:
         """Close an open dispute of this server; return ``False`` if there is no such open dispute."""
-        resolved = stored_time(resolved_at)
+        resolved = iso_moment(resolved_at)
         async with self._transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE disputes SET resolved_at = ? WHERE id = ? AND guild_id = ? AND resolved_at IS NULL",
