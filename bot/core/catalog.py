@@ -125,6 +125,10 @@ class CatalogStore(Protocol):
         """Return how often an item has been served, across all servers."""
         ...
 
+    async def wait_until_recorded(self) -> None:
+        """Wait until every item served so far is recorded (serving writes its record just after the reply)."""
+        ...
+
 
 async def load_pack_dir(store: CatalogStore, directory: Path) -> tuple[SyncReport, list[PackProblem]]:
     """Validate every pack in ``directory`` and sync the good ones; bad packs keep their old items."""

@@ -365,6 +365,7 @@ async def test_retention_deletes_a_departed_server_after_the_period_and_not_befo
     await store.record_audit(GUILD, BEN, "pack", "imported club")
     await store.mark_departed(GUILD, NOW)
     await store.mark_departed(GUILD, NOW + timedelta(days=3))  # a replayed departure keeps the first time
+    await store.wait_until_recorded()
     before = await guild_rows(raw_sql, GUILD)
     assert {"scores", "rank_buckets", "rounds", "served", "server_settings", "audit_log", "items", "packs"} <= set(
         before

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from bot.core.errors import AmbiguousItem, BadSearch, NoItems, UnknownItem, UnknownTopic
 from bot.core.packs import read_pack
 from bot.storage.base import FactStore
+from tests.conftest import open_test_store
 from tests.helpers import SAMPLE_PACKS
 
 SAMPLE = read_pack(SAMPLE_PACKS / "sample.toml")
@@ -80,6 +83,35 @@ async def test_no_repeats_until_the_pool_is_exhausted_then_a_new_cycle(store: Fa
     second_cycle = [(await store.pick_item(42, "myth", rng=rng)).id for _ in range(4)]
     assert sorted(second_cycle) == sorted(first_cycle)
     assert second_cycle[0] != first_cycle[-1], "a new cycle does not open with the item that closed the last"
+
+
+async def test_draws_at_once_never_repeat_within_a_cycle(store: FactStore):
+    picks = await asyncio.gather(*(store.pick_item(42, "myth", rng=random.Random(n)) for n in range(4)))
+    assert len({item.pk for item in picks}) == 4, "four myths, four different ones"
+
+
+async def test_the_rotation_survives_a_restart(store: FactStore, backend: str, tmp_path: Path):
+    """Draws are kept in memory and recorded behind the reply; closing the store records them all."""
+    rng = random.Random(5)
+    before = [(await store.pick_item(42, "myth", rng=rng)).id for _ in range(2)]
+    assert await store.times_served((await store.get_item(before[0])).pk) == 1
+    await store.close()
+    reopened = await open_test_store(backend, tmp_path)
+    try:
+        after = [(await reopened.pick_item(42, "myth", rng=rng)).id for _ in range(2)]
+    finally:
+        await reopened.close()
+    assert sorted(before + after) == ["bats-blind", "dark-side-moon", "goldfish-memory", "great-wall-moon"]
+
+
+async def test_a_hidden_item_leaves_a_rotation_already_in_memory(store: FactStore):
+    first = await store.pick_item(42, "myth", rng=random.Random(1))
+    target = next(
+        item for item in [await store.get_item(i) for i in ("bats-blind", "goldfish-memory")] if item.pk != first.pk
+    )
+    await store.hide_item(42, target.pk, 7, datetime(2026, 12, 3, tzinfo=UTC))
+    served = {(await store.pick_item(42, "myth", rng=random.Random(n))).pk for n in range(8)}
+    assert target.pk not in served and len(served) == 3
 
 
 async def test_rotation_is_per_server_and_per_topic(store: FactStore):

@@ -73,7 +73,7 @@ class AdminQueries(PostgresDatabase):
     async def import_server_pack(self, guild_id: int, pack: Pack) -> SyncReport:
         """Add or update a server's own pack in one transaction; items keep their keys across re-imports."""
         db_pack_id = server_pack_id(guild_id, pack.id)
-        async with self._transaction() as conn:
+        async with self._catalog_transaction(guild_id) as conn:
             await self._lock("packs", guild_id)  # the count of a server's packs holds until this one is in
             check_pack_id(pack.id, await self.shipped_pack_ids())
             others = await self._fetchone(
@@ -93,7 +93,7 @@ class AdminQueries(PostgresDatabase):
     async def remove_server_pack(self, guild_id: int, pack_id: str) -> int:
         """Retire a server's uploaded pack and its items; return how many items were retired."""
         db_pack_id = server_pack_id(guild_id, pack_id)
-        async with self._transaction():
+        async with self._catalog_transaction(guild_id):
             found = await self._fetchone(
                 "SELECT 1 FROM packs WHERE id = $1 AND guild_id = $2 AND active = 1", (db_pack_id, guild_id)
             )
@@ -187,6 +187,7 @@ class AdminQueries(PostgresDatabase):
 
     async def purge_departed(self, now: datetime, retention: timedelta) -> list[PurgeReport]:
         """Delete all data of servers the bot left at least ``retention`` before ``now``, one transaction each."""
+        await self.wait_until_recorded()  # no queued draw may bring a purged server's rows back
         due = await self._fetchall(
             "SELECT guild_id, left_at FROM departed_guilds WHERE left_at <= $1 ORDER BY left_at",
             (utc(now - retention),),

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import difflib
 import random
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
+
+import asyncpg
 
 from bot.core.catalog import PackSummary, StoredItem, SyncReport, TopicSummary
 from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
@@ -14,6 +17,7 @@ from bot.core.text import normalize_topic
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.items import upsert_pack
 from bot.storage.postgres.rows import ITEM_COLUMNS, item_from_row, public_pack_id, server_pack_id
+from bot.storage.rotation import Draw, Rotation, draw_segments
 from bot.storage.shared import fold_diacritics, refill_from_new_cycle, search_words
 
 # Which items can be asked in each quiz mode (see bot.core.quiz.supported_modes).
@@ -47,7 +51,7 @@ class CatalogQueries(PostgresDatabase):
         """Load packs idempotently (see :meth:`bot.core.catalog.CatalogStore.sync_packs`)."""
         added = updated = unchanged = retired = packs_retired = 0
         now = datetime.now(UTC)
-        async with self._transaction() as conn:
+        async with self._catalog_transaction(None) as conn:
             await self._lock("sync_packs")  # two processes starting at once load the packs one after the other
             for pack in packs:
                 counts = await upsert_pack(conn, pack, pack.id, None, now)
@@ -90,29 +94,71 @@ class CatalogQueries(PostgresDatabase):
         suggestions += [t for t in known if topic in t and t not in suggestions]
         raise UnknownTopic(topic, suggestions[:3])
 
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(pool)
+        self._rotation = Rotation(self._record_draws)
+
+    async def close(self) -> None:
+        """Record the draws still queued, then close."""
+        await self._rotation.close()
+        await super().close()
+
+    def _catalog_changed(self, guild_id: int | None) -> None:
+        self._rotation.forget(guild_id)
+
     async def pick_item(
         self, guild_id: int, kind: Kind, topic: str | None = None, rng: random.Random | None = None
     ) -> StoredItem:
-        """Choose a random unseen item for the server's pool, restarting the cycle once all were seen."""
+        """Choose a random unseen item for the server's pool, restarting the cycle once all were seen.
+
+        The pool's rotation is kept in memory by the process serving the server's shard, and recorded right
+        after (see :mod:`bot.storage.rotation`).
+        """
         if topic is not None:
             topic = normalize_topic(topic)
             await self._require_topic(topic, guild_id)
-        condition = "kind = :kind AND (:topic::text IS NULL OR topic = :topic::text)"
-        params = {**await self._scope(guild_id), "kind": kind, "topic": topic}
-        async with self._transaction():
-            [chosen] = await self._draw(
-                guild_id, f"{kind}:{topic or '*'}", condition, params, 1, rng or random.Random()
-            )
-            if chosen is None:
-                raise NoItems(kind, topic)
-            await self._execute(
-                """INSERT INTO item_stats AS stats (item_pk, times_served) VALUES ($1, 1)
-                   ON CONFLICT (item_pk) DO UPDATE SET times_served = stats.times_served + 1""",
-                (chosen,),
-            )
-        item = await self.get_item_by_pk(chosen)
-        assert item is not None
+        pool = f"{kind}:{topic or '*'}"
+        params = {**await self._scope(guild_id), "kind": kind, "topic": topic, "pool": pool}
+        live = (
+            "FROM items WHERE retired = 0 AND kind = :kind AND (:topic::text IS NULL OR topic = :topic::text) "
+            f"AND {_VISIBLE}"
+        )
+        seen = "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool"
+
+        async def load_deck() -> tuple[list[int], int | None]:
+            unseen = await self._fetchall(f"SELECT pk {live} AND pk NOT IN ({seen})", params)
+            last = await self._fetchone(f"{seen} ORDER BY served_at DESC LIMIT 1", params)
+            return [row["pk"] for row in unseen], last["item_pk"] if last else None
+
+        async def load_pool() -> list[int]:
+            return [row["pk"] for row in await self._fetchall(f"SELECT pk {live} ORDER BY pk", params)]
+
+        item = await self._rotation.serve(
+            guild_id, pool, load_deck, load_pool, self.get_item_by_pk, datetime.now(UTC), rng or random.Random()
+        )
+        if item is None:
+            raise NoItems(kind, topic)
         return item
+
+    async def _record_draws(self, draws: list[Draw]) -> None:
+        """Write draws to ``served`` and count them in ``item_stats``, in one transaction, in order."""
+        async with self._transaction():
+            for new_cycle, rows in draw_segments(draws):
+                if new_cycle is not None:
+                    await self._lock("served", new_cycle.guild_id, new_cycle.pool)
+                    await self._execute(
+                        "DELETE FROM served WHERE guild_id = $1 AND pool = $2", (new_cycle.guild_id, new_cycle.pool)
+                    )
+                await self._executemany(
+                    """INSERT INTO served (guild_id, pool, item_pk, served_at) VALUES ($1, $2, $3, $4)
+                       ON CONFLICT DO NOTHING""",
+                    [(d.guild_id, d.pool, d.item_pk, d.served_at) for d in rows],
+                )
+            await self._executemany(
+                """INSERT INTO item_stats AS stats (item_pk, times_served) VALUES ($1, $2)
+                   ON CONFLICT (item_pk) DO UPDATE SET times_served = stats.times_served + excluded.times_served""",
+                sorted(Counter(draw.item_pk for draw in draws).items()),
+            )
 
     async def pick_quiz_items(
         self,
@@ -258,7 +304,12 @@ class CatalogQueries(PostgresDatabase):
             for row in rows
         ]
 
+    async def wait_until_recorded(self) -> None:
+        """Wait until every item served so far is recorded in ``served`` and ``item_stats``."""
+        await self._rotation.flush()
+
     async def times_served(self, pk: int) -> int:
         """Return how often an item has been served, across all servers."""
+        await self._rotation.flush()
         row = await self._fetchone("SELECT times_served FROM item_stats WHERE item_pk = $1", (pk,))
         return int(row["times_served"]) if row else 0

@@ -55,7 +55,7 @@ class ContentQueries(PostgresDatabase):
 
     async def add_custom_fact(self, guild_id: int, draft: FactDraft, author_id: int, now: datetime) -> CustomFact:
         """Store a new custom fact with the server's next number, credited to ``author_id``; audit it."""
-        async with self._transaction():
+        async with self._catalog_transaction(guild_id):
             _, number = await self._create_custom_fact(guild_id, draft, author_id, now)
             await self._insert_audit(
                 guild_id, author_id, "fact", custom_fact_detail("added", number, draft.claim), utc(now)
@@ -69,7 +69,7 @@ class ContentQueries(PostgresDatabase):
     ) -> CustomFact:
         """Replace a live custom fact's content (its number and credit stay); audit it."""
         item = draft.to_item(number)
-        async with self._transaction():
+        async with self._catalog_transaction(guild_id):
             changed = await self._execute(
                 """UPDATE items SET kind = $1, claim = $2, truth = $3, topic = $4, source_title = $5, source_url = $6,
                        source_citation = NULL, content_hash = $7
@@ -96,7 +96,7 @@ class ContentQueries(PostgresDatabase):
     async def remove_custom_fact(self, guild_id: int, number: int, remover_id: int, now: datetime) -> CustomFact:
         """Retire a live custom fact (it leaves the rotation; its number is never reused); audit it."""
         fact = await self.custom_fact(guild_id, number)
-        async with self._transaction():
+        async with self._catalog_transaction(guild_id):
             changed = await self._execute("UPDATE items SET retired = 1 WHERE pk = $1 AND retired = 0", (fact.item.pk,))
             if changed == 0:  # removed by someone else in the meantime
                 raise UnknownCustomFact(number)
@@ -214,7 +214,7 @@ class ContentQueries(PostgresDatabase):
         """Approve (it becomes a credited custom fact, in one transaction) or reject a pending suggestion."""
         select = "SELECT * FROM suggestions WHERE id = $1 AND guild_id = $2"
         ref = None
-        async with self._transaction():
+        async with self._catalog_transaction(guild_id):
             # The row lock makes a second moderator (in any process) wait, then see the suggestion reviewed.
             row = await self._fetchone(f"{select} FOR UPDATE", (suggestion_id, guild_id))
             if row is None:
@@ -274,7 +274,7 @@ class ContentQueries(PostgresDatabase):
 
         Return whether it was hidden now (false: it already was) and how many disputes were closed.
         """
-        async with self._transaction():
+        async with self._catalog_transaction(guild_id):
             ref = await self._visible_ref(guild_id, item_pk)
             hidden = (
                 await self._execute(

@@ -126,6 +126,7 @@ class PostgresDatabase:
     def _settings_changed(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         if payload.isdigit():
             self._settings.drop(int(payload))
+            self._catalog_changed(int(payload))
 
     def _listener_lost(self, _conn: object) -> None:
         log.warning(
@@ -163,6 +164,18 @@ class PostgresDatabase:
                     yield conn
                 finally:
                     _TRANSACTION.reset(token)
+
+    @asynccontextmanager
+    async def _catalog_transaction(self, guild_id: int | None) -> AsyncIterator[asyncpg.Connection]:
+        """Run a transaction that changes what ``guild_id`` (``None``: every server) is served."""
+        try:
+            async with self._transaction() as conn:
+                yield conn
+        finally:
+            self._catalog_changed(guild_id)
+
+    def _catalog_changed(self, guild_id: int | None) -> None:
+        """Note that what a server is served may have changed (``None``: every server); caches drop it."""
 
     async def _lock(self, *name: object) -> None:
         """Hold an advisory lock named ``name`` until the current transaction ends (other processes wait)."""
@@ -243,12 +256,14 @@ class PostgresDatabase:
             )
             await self._announce_settings_change(guild_id)
         self._settings.put(guild_id, updated)
+        self._catalog_changed(guild_id)
         return updated
 
     def _forget_settings(self, guild_ids: Iterable[int]) -> None:
         """Drop cached settings of servers whose rows were deleted."""
         for guild_id in guild_ids:
             self._settings.drop(guild_id)
+            self._catalog_changed(guild_id)
 
     async def _keep_new_pack_enabled(self, guild_id: int, pack_id: str) -> None:
         """Switch a server's newly created pack on if it limits its packs (see :func:`keep_new_pack_enabled`).

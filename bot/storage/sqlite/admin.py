@@ -72,7 +72,7 @@ class AdminQueries(SqliteDatabase):
     async def import_server_pack(self, guild_id: int, pack: Pack) -> SyncReport:
         """Add or update a server's own pack in one transaction; items keep their keys across re-imports."""
         db_pack_id = server_pack_id(guild_id, pack.id)
-        async with self._transaction():
+        async with self._catalog_transaction(guild_id):
             check_pack_id(pack.id, await self.shipped_pack_ids())
             others = await self._fetchone(
                 "SELECT COUNT(*) AS n FROM packs WHERE guild_id = ? AND active = 1 AND id NOT IN (?, ?)",
@@ -91,7 +91,7 @@ class AdminQueries(SqliteDatabase):
     async def remove_server_pack(self, guild_id: int, pack_id: str) -> int:
         """Retire a server's uploaded pack and its items; return how many items were retired."""
         db_pack_id = server_pack_id(guild_id, pack_id)
-        async with self._transaction() as conn:
+        async with self._catalog_transaction(guild_id) as conn:
             found = await self._fetchone(
                 "SELECT 1 FROM packs WHERE id = ? AND guild_id = ? AND active = 1", (db_pack_id, guild_id)
             )
@@ -183,6 +183,7 @@ class AdminQueries(SqliteDatabase):
 
     async def purge_departed(self, now: datetime, retention: timedelta) -> list[PurgeReport]:
         """Delete all data of servers the bot left at least ``retention`` before ``now``, one transaction each."""
+        await self.wait_until_recorded()  # no queued draw may bring a purged server's rows back
         due = await self._fetchall(
             "SELECT guild_id, left_at FROM departed_guilds WHERE left_at <= ? ORDER BY left_at",
             (iso_moment(now - retention),),

@@ -5,14 +5,20 @@ from __future__ import annotations
 import difflib
 import json
 import random
+from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import aiosqlite
 
 from bot.core.catalog import PackSummary, StoredItem, SyncReport, TopicSummary
 from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
 from bot.core.packs import Kind, Pack
 from bot.core.text import normalize_topic
+from bot.storage.rotation import Draw, Rotation, draw_segments
 from bot.storage.shared import (
     ITEM_COLUMNS,
+    iso_moment,
     item_from_row,
     public_pack_id,
     refill_from_new_cycle,
@@ -52,7 +58,7 @@ class CatalogQueries(SqliteDatabase):
         """Load packs idempotently (see :meth:`bot.core.catalog.CatalogStore.sync_packs`)."""
         added = updated = unchanged = retired = packs_retired = 0
         now = stored_now()
-        async with self._transaction() as conn:
+        async with self._catalog_transaction(None) as conn:
             for pack in packs:
                 counts = await upsert_pack(conn, pack, pack.id, None, now)
                 added, updated, unchanged, retired = (
@@ -92,29 +98,65 @@ class CatalogQueries(SqliteDatabase):
         suggestions += [t for t in known if topic in t and t not in suggestions]
         raise UnknownTopic(topic, suggestions[:3])
 
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        super().__init__(conn)
+        self._rotation = Rotation(self._record_draws)
+
+    async def close(self) -> None:
+        """Record the draws still queued, then close."""
+        await self._rotation.close()
+        await super().close()
+
+    def _catalog_changed(self, guild_id: int | None) -> None:
+        self._rotation.forget(guild_id)
+
     async def pick_item(
         self, guild_id: int, kind: Kind, topic: str | None = None, rng: random.Random | None = None
     ) -> StoredItem:
-        """Choose a random unseen item for the server's pool, restarting the cycle once all were seen."""
+        """Choose a random unseen item for the server's pool, restarting the cycle once all were seen.
+
+        The pool's rotation is kept in memory and recorded right after (see :mod:`bot.storage.rotation`).
+        """
         if topic is not None:
             topic = normalize_topic(topic)
             await self._require_topic(topic, guild_id)
-        condition = "kind = :kind AND (:topic IS NULL OR topic = :topic)"
-        params = {**await self._scope(guild_id), "kind": kind, "topic": topic}
-        async with self._transaction() as conn:
-            [chosen] = await self._draw(
-                guild_id, f"{kind}:{topic or '*'}", condition, params, 1, rng or random.Random()
-            )
-            if chosen is None:
-                raise NoItems(kind, topic)
-            await conn.execute(
-                """INSERT INTO item_stats (item_pk, times_served) VALUES (?, 1)
-                   ON CONFLICT (item_pk) DO UPDATE SET times_served = times_served + 1""",
-                (chosen,),
-            )
-        item = await self.get_item_by_pk(chosen)
-        assert item is not None
+        pool = f"{kind}:{topic or '*'}"
+        params = {**await self._scope(guild_id), "kind": kind, "topic": topic, "pool": pool}
+        live = f"FROM items WHERE retired = 0 AND kind = :kind AND (:topic IS NULL OR topic = :topic) AND {_VISIBLE}"
+        seen = "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool"
+
+        async def load_deck() -> tuple[list[int], int | None]:
+            unseen = await self._fetchall(f"SELECT pk {live} AND pk NOT IN ({seen})", params)
+            last = await self._fetchone(f"{seen} ORDER BY served_at DESC LIMIT 1", params)
+            return [row["pk"] for row in unseen], last["item_pk"] if last else None
+
+        async def load_pool() -> list[int]:
+            return [row["pk"] for row in await self._fetchall(f"SELECT pk {live} ORDER BY pk", params)]
+
+        item = await self._rotation.serve(
+            guild_id, pool, load_deck, load_pool, self.get_item_by_pk, datetime.now(UTC), rng or random.Random()
+        )
+        if item is None:
+            raise NoItems(kind, topic)
         return item
+
+    async def _record_draws(self, draws: list[Draw]) -> None:
+        """Write draws to ``served`` and count them in ``item_stats``, in one transaction, in order."""
+        async with self._transaction() as conn:
+            for new_cycle, rows in draw_segments(draws):
+                if new_cycle is not None:
+                    await conn.execute(
+                        "DELETE FROM served WHERE guild_id = ? AND pool = ?", (new_cycle.guild_id, new_cycle.pool)
+                    )
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO served (guild_id, pool, item_pk, served_at) VALUES (?, ?, ?, ?)",
+                    [(d.guild_id, d.pool, d.item_pk, iso_moment(d.served_at)) for d in rows],
+                )
+            await conn.executemany(
+                """INSERT INTO item_stats (item_pk, times_served) VALUES (?, ?)
+                   ON CONFLICT (item_pk) DO UPDATE SET times_served = times_served + excluded.times_served""",
+                list(Counter(draw.item_pk for draw in draws).items()),
+            )
 
     async def pick_quiz_items(
         self,
@@ -250,7 +292,12 @@ class CatalogQueries(SqliteDatabase):
             for row in rows
         ]
 
+    async def wait_until_recorded(self) -> None:
+        """Wait until every item served so far is recorded in ``served`` and ``item_stats``."""
+        await self._rotation.flush()
+
     async def times_served(self, pk: int) -> int:
         """Return how often an item has been served, across all servers."""
+        await self._rotation.flush()
         row = await self._fetchone("SELECT times_served FROM item_stats WHERE item_pk = ?", (pk,))
         return int(row["times_served"]) if row else 0

@@ -58,7 +58,7 @@ class ContentQueries(SqliteDatabase):
 
     async def add_custom_fact(self, guild_id: int, draft: FactDraft, author_id: int, now: datetime) -> CustomFact:
         """Store a new custom fact with the server's next number, credited to ``author_id``; audit it."""
-        async with self._transaction():
+        async with self._catalog_transaction(guild_id):
             _, number = await self._create_custom_fact(guild_id, draft, author_id, now)
             await self._insert_audit(
                 guild_id, author_id, "fact", custom_fact_detail("added", number, draft.claim), iso_moment(now)
@@ -72,7 +72,7 @@ class ContentQueries(SqliteDatabase):
     ) -> CustomFact:
         """Replace a live custom fact's content (its number and credit stay); audit it."""
         item = draft.to_item(number)
-        async with self._transaction() as conn:
+        async with self._catalog_transaction(guild_id) as conn:
             cursor = await conn.execute(
                 """UPDATE items SET kind = ?, claim = ?, truth = ?, topic = ?, source_title = ?, source_url = ?,
                        source_citation = NULL, content_hash = ?
@@ -99,7 +99,7 @@ class ContentQueries(SqliteDatabase):
     async def remove_custom_fact(self, guild_id: int, number: int, remover_id: int, now: datetime) -> CustomFact:
         """Retire a live custom fact (it leaves the rotation; its number is never reused); audit it."""
         fact = await self.custom_fact(guild_id, number)
-        async with self._transaction() as conn:
+        async with self._catalog_transaction(guild_id) as conn:
             cursor = await conn.execute("UPDATE items SET retired = 1 WHERE pk = ? AND retired = 0", (fact.item.pk,))
             if cursor.rowcount == 0:  # removed by someone else in the meantime
                 raise UnknownCustomFact(number)
@@ -215,7 +215,7 @@ class ContentQueries(SqliteDatabase):
         """Approve (it becomes a credited custom fact, in one transaction) or reject a pending suggestion."""
         select = "SELECT * FROM suggestions WHERE id = ? AND guild_id = ?"
         ref = None
-        async with self._transaction() as conn:
+        async with self._catalog_transaction(guild_id) as conn:
             row = await self._fetchone(select, (suggestion_id, guild_id))
             if row is None:
                 raise MythOrFactError(f"Suggestion #{suggestion_id} no longer exists.")
@@ -274,7 +274,7 @@ class ContentQueries(SqliteDatabase):
 
         Return whether it was hidden now (false: it already was) and how many disputes were closed.
         """
-        async with self._transaction() as conn:
+        async with self._catalog_transaction(guild_id) as conn:
             ref = await self._visible_ref(guild_id, item_pk)
             cursor = await conn.execute(
                 """INSERT INTO hidden_items (guild_id, item_pk, hidden_by, hidden_at) VALUES (?, ?, ?, ?)

@@ -66,6 +66,15 @@ class SqliteDatabase:
                 _raise_unavailable(exc)
                 raise
 
+    @asynccontextmanager
+    async def _catalog_transaction(self, guild_id: int | None) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a write transaction that changes what ``guild_id`` (``None``: every server) is served."""
+        try:
+            async with self._transaction() as conn:
+                yield conn
+        finally:
+            self._catalog_changed(guild_id)
+
     async def _begin(self) -> None:
         """Start a write transaction; a cancellation while it starts never leaves it open."""
         begin = asyncio.ensure_future(self._conn.execute("BEGIN IMMEDIATE"))
@@ -124,12 +133,17 @@ class SqliteDatabase:
                 (guild_id, json.dumps(changed_values(updated)), now),
             )
         self._settings.put(guild_id, updated)
+        self._catalog_changed(guild_id)
         return updated
 
     def _forget_settings(self, guild_ids: Iterable[int]) -> None:
         """Drop cached settings of servers whose rows were deleted."""
         for guild_id in guild_ids:
             self._settings.drop(guild_id)
+            self._catalog_changed(guild_id)
+
+    def _catalog_changed(self, guild_id: int | None) -> None:
+        """Note that what a server is served may have changed (``None``: every server); caches drop it."""
 
     async def _keep_new_pack_enabled(self, guild_id: int, pack_id: str) -> None:
         """Switch a server's newly created pack on if it limits its packs (see :func:`keep_new_pack_enabled`)."""

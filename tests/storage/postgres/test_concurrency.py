@@ -99,13 +99,6 @@ async def test_rounds_recorded_at_once_keep_the_board_exact(processes: list[Fact
     assert kept == recount
 
 
-async def test_draws_at_once_never_repeat_within_a_cycle(processes: list[FactStore]):
-    picks = await asyncio.gather(
-        *(store.pick_item(GUILD, "myth", rng=random.Random(n)) for n, store in enumerate(processes))
-    )
-    assert len({item.pk for item in picks}) == PROCESSES, "four myths, four different ones"
-
-
 async def test_processes_loading_packs_at_once_agree(processes: list[FactStore]):
     reports = await asyncio.gather(*(load_pack_dir(store, SAMPLE_PACKS) for store in processes))
     assert all(problems == [] for _, problems in reports)

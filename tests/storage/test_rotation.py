@@ -1,0 +1,78 @@
+"""The in-memory rotation over the ``served`` record: decks, the writer behind the reply, and its retries."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime
+
+from bot.core.errors import StorageUnavailable
+from bot.storage import rotation
+from bot.storage.rotation import Draw, Rotation, draw_segments
+
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+
+class Record:
+    """A ``served`` table in a list, whose writes can be made to fail."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.rows: list[Draw] = []
+        self.failures = failures
+        self.deck_reads = 0
+
+    async def write(self, draws: list[Draw]) -> None:
+        await asyncio.sleep(0)
+        if self.failures:
+            self.failures -= 1
+            raise StorageUnavailable("database is locked")
+        self.rows.extend(draws)
+
+    async def load_deck(self) -> tuple[list[int], int | None]:
+        self.deck_reads += 1
+        seen = {row.item_pk for row in self.rows}
+        return [pk for pk in (1, 2, 3) if pk not in seen], self.rows[-1].item_pk if self.rows else None
+
+    async def load_pool(self) -> list[int]:
+        return [1, 2, 3]
+
+
+async def draw(rotation_: Rotation, record: Record, rng: random.Random) -> int | None:
+    return await rotation_.draw(5, "myth:*", record.load_deck, record.load_pool, NOW, rng)
+
+
+async def test_draws_are_recorded_in_order_and_a_deck_is_read_once():
+    record = Record()
+    rotation_ = Rotation(record.write)
+    rng = random.Random(1)
+    drawn = [await draw(rotation_, record, rng) for _ in range(4)]
+    await rotation_.flush()
+    assert sorted(drawn[:3]) == [1, 2, 3] and drawn[3] != drawn[2]
+    assert [row.item_pk for row in record.rows] == drawn
+    assert [row.new_cycle for row in record.rows] == [False, False, False, True]
+    assert record.deck_reads == 1
+
+
+async def test_a_refused_write_is_retried_until_it_lands(monkeypatch):
+    monkeypatch.setattr(rotation, "RETRY_SECONDS", (0.0,))
+    record = Record(failures=3)
+    rotation_ = Rotation(record.write)
+    pk = await draw(rotation_, record, random.Random(2))
+    await rotation_.close()
+    assert [row.item_pk for row in record.rows] == [pk]
+
+
+async def test_a_forgotten_server_is_read_again_after_the_queue_is_written():
+    record = Record()
+    rotation_ = Rotation(record.write)
+    rng = random.Random(3)
+    first = await draw(rotation_, record, rng)
+    rotation_.forget(5)
+    second = await draw(rotation_, record, rng)
+    assert record.deck_reads == 2 and second != first, "the second deck was read after the first draw was written"
+
+
+async def test_segments_start_where_a_new_cycle_starts():
+    a, b, c = (Draw(1, "p", pk, pk == 2, NOW) for pk in (1, 2, 3))
+    assert draw_segments([a, b, c]) == [(None, [a]), (b, [b, c])]
+    assert draw_segments([b]) == [(b, [b])]
