@@ -15,7 +15,7 @@ from bot.core.packs import Kind
 from bot.core.text import clip
 from cogs.utils import render
 from cogs.utils.autocomplete import topic_autocomplete
-from cogs.utils.checks import require_bot_can_post
+from cogs.utils.checks import member_cooldown, require_bot_can_post
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class Facts(commands.Cog):
             await ctx.send(embed=render.item_embed(item, show_truth=True))
 
     @commands.hybrid_command()
-    @commands.cooldown(5, 15, commands.BucketType.user)
+    @member_cooldown(5, 15)
     @app_commands.describe(topic="Only facts about this topic (see topics)")
     @app_commands.autocomplete(topic=topic_autocomplete)
     async def fact(self, ctx: commands.Context[MythOrFactBot], *, topic: str | None = None) -> None:
@@ -107,7 +107,7 @@ class Facts(commands.Cog):
         await self._send_item(ctx, "fact", topic)
 
     @commands.hybrid_command()
-    @commands.cooldown(5, 15, commands.BucketType.user)
+    @member_cooldown(5, 15)
     @app_commands.describe(topic="Only myths about this topic (see topics)")
     @app_commands.autocomplete(topic=topic_autocomplete)
     async def myth(self, ctx: commands.Context[MythOrFactBot], *, topic: str | None = None) -> None:
@@ -130,7 +130,7 @@ class Facts(commands.Cog):
         await ctx.send(embed=render.item_embed(item, show_truth=True))
 
     @commands.hybrid_command()
-    @commands.cooldown(5, 15, commands.BucketType.user)
+    @member_cooldown(5, 15)
     @app_commands.describe(words="Words to look for in claims and truths")
     async def search(self, ctx: commands.Context[MythOrFactBot], *, words: str) -> None:
         """Search the myths and facts for some words."""

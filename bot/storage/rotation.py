@@ -93,7 +93,6 @@ class Rotation:
         self._generation = 0
         self._loading = asyncio.Lock()
         self._queued: list[Draw] = []
-        self._queue_changed = asyncio.Event()
         self._all_written = asyncio.Event()
         self._all_written.set()
         self._writer: asyncio.Task[None] | None = None
@@ -211,7 +210,6 @@ class Rotation:
     def _enqueue(self, draw: Draw) -> None:
         self._queued.append(draw)
         self._all_written.clear()
-        self._queue_changed.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_queued(), name="rotation-writer")
 

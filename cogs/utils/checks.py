@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -14,6 +15,37 @@ from bot.core.settings import ServerSettings
 T = TypeVar("T")
 
 MODERATOR_MARK = "__mof_moderator__"
+COOLDOWN_PRUNE_SECONDS = 1.0
+
+
+class PrunedCooldownMapping(commands.CooldownMapping):
+    """discord.py's per-member cooldown buckets, with idle buckets dropped at most once a second.
+
+    discord.py scans every member's bucket on every use of the command, which grows with the members who
+    used it; an idle bucket behaves like a fresh one, so dropping it a little later changes nothing.
+    """
+
+    _pruned_at = 0.0
+
+    def _verify_cache_integrity(self, current: float | None = None) -> None:
+        current = current or time.time()
+        if current - self._pruned_at >= COOLDOWN_PRUNE_SECONDS:
+            self._pruned_at = current
+            super()._verify_cache_integrity(current)
+
+
+def member_cooldown(rate: int, per: float) -> Callable[[T], T]:
+    """Allow each member ``rate`` uses of the command per ``per`` seconds (``commands.cooldown`` per user)."""
+
+    def decorator(func: T) -> T:
+        mapping = PrunedCooldownMapping(commands.Cooldown(rate, per), commands.BucketType.user)
+        if isinstance(func, commands.Command):
+            func._buckets = mapping
+        else:
+            func.__commands_cooldown__ = mapping  # type: ignore[attr-defined]  # what commands.cooldown sets
+        return func
+
+    return decorator
 
 
 class FriendlyCheckFailure(commands.CheckFailure):
