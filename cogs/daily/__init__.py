@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import aiohttp
 import discord
@@ -113,24 +113,9 @@ class DiscordPoster:
         )
 
 
-def describe_moment(moment: datetime, schedule: DailySchedule) -> str:
-    """Render a moment in the server's zone, with a Discord timestamp that each reader sees in their own."""
-    local = moment.astimezone(schedule.tz)
-    stamp = int(moment.timestamp())
-    return f"{local:%a %d %b %Y, %H:%M} {schedule.zone} (<t:{stamp}:R>)"
-
-
 def status_embed(schedule: DailySchedule, today_post: DailyPost | None, *, title: str) -> discord.Embed:
     """Show a server's daily schedule: where, when, the topic, the next post, and why it is paused."""
-    topic = f"`{schedule.topic}`" if schedule.topic else "all topics"
-    lines = [
-        f"Channel: <#{schedule.channel_id}>",
-        f"Time: **{schedule.post_time:%H:%M}** {schedule.zone} · topic: {topic}",
-    ]
-    if schedule.paused_reason:
-        lines.append(f"**Paused:** {schedule.paused_reason}. Run `daily set` again to resume.")
-    else:
-        lines.append(f"Next post: {describe_moment(schedule.next_due, schedule)}")
+    lines = render.daily_schedule_lines(schedule)
     if today_post is not None and today_post.message_id:
         lines.append(f"Today's post: {daily_ui.post_url(today_post)}")
     colour = render.MYTH_COLOUR if schedule.paused_reason else render.INFO_COLOUR
