@@ -135,6 +135,19 @@ class DisputedItem:
     reasons: tuple[DisputeReason, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class HiddenItem:
+    """An item a server's moderators took out of its rotation, and who did it when."""
+
+    item_pk: int
+    ref: str
+    kind: str
+    text: str
+    """The claim, or the question of a quiz-only item."""
+    hidden_by: int
+    hidden_at: datetime
+
+
 # -- checking what moderators and members type --------------------------------------------------------------
 
 
@@ -314,4 +327,12 @@ class ContentStore(Protocol):
 
     async def dismiss_disputes(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> int:
         """Close the item's open disputes in the server without hiding it; audit it. Return how many were closed."""
+        ...
+
+    async def unhide_item(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> bool:
+        """Put a hidden item back into the server's rotation; audit it. Return false if it was not hidden."""
+        ...
+
+    async def hidden_items(self, guild_id: int, offset: int = 0, limit: int = 10) -> tuple[list[HiddenItem], int]:
+        """Return a page of the server's hidden live items, most recently hidden first, and how many there are."""
         ...

@@ -1,8 +1,9 @@
 """Commands for custom facts, suggestions, the review queue and hidden items.
 
 ``customfact add|edit|remove|list`` (also typed as ``!fact add …``) lets moderators write the server's own facts;
-``suggest`` lets any member propose one; ``suggestions`` shows moderators the review queue. The forms and buttons
-live in :mod:`cogs.content.views`, the rules and the storage in :mod:`bot.core.content`.
+``suggest`` lets any member propose one; ``suggestions`` shows moderators the review queue, where disputed items
+can be hidden; ``item hidden|unhide`` lists them and puts them back. The forms and buttons live in
+:mod:`cogs.content.views`, the rules and the storage in :mod:`bot.core.content`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
+import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.content import parse_custom_number
 from cogs.content import views as content_ui
+from cogs.utils.autocomplete import AUTOCOMPLETE_MAX, match_names
 from cogs.utils.checks import moderator_only, require_bot_can_post
 
 log = logging.getLogger(__name__)
 
 KindChoice = Literal["fact", "myth"]
+HIDDEN_OFFERED = 100
+"""How many hidden items the id autocomplete looks through (the most recently hidden)."""
 BUTTONS = (content_ui.OpenFormButton, content_ui.RemoveButton, content_ui.ReviewButton)
 """Buttons that keep working after a restart."""
 
@@ -130,6 +135,57 @@ class Content(commands.Cog):
             queue = await part(self.bot, ctx.guild.id)
             extra = {"view": queue.view} if queue.view is not None else {}
             await ctx.send(queue.content, embeds=queue.embeds, **extra)
+
+    # -- hidden items ----------------------------------------------------------------------------
+
+    @commands.hybrid_group(name="item", invoke_without_command=True)
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def item(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Moderators: the items hidden in this server (hidden, unhide); hide them from the review queue."""
+        await self.item_hidden(ctx)
+
+    @item.command(name="hidden")
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.describe(page="Which page, 10 hidden items each")
+    async def item_hidden(self, ctx: commands.Context[MythOrFactBot], page: commands.Range[int, 1] = 1) -> None:
+        """List the items hidden in this server, most recently hidden first."""
+        assert ctx.guild is not None
+        size = content_ui.LIST_PAGE_SIZE
+        hidden, total = await self.bot.store.hidden_items(ctx.guild.id, (page - 1) * size, size)
+        await ctx.send(embed=content_ui.hidden_items_embed(hidden, total, page), ephemeral=True)
+
+    async def hidden_autocomplete(
+        self, interaction: discord.Interaction[MythOrFactBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Offer the ids of the server's hidden items matching what was typed."""
+        if interaction.guild_id is None:
+            return []
+        hidden, _ = await self.bot.store.hidden_items(interaction.guild_id, 0, HIDDEN_OFFERED)
+        refs = match_names([item.ref for item in hidden], current.strip().lower(), AUTOCOMPLETE_MAX)
+        return [app_commands.Choice(name=ref[:100], value=ref[:100]) for ref in refs]
+
+    @item.command(name="unhide")
+    @commands.guild_only()
+    @moderator_only()
+    @app_commands.describe(item_id="The item's id, e.g. space/venus-hottest-planet (see item hidden)")
+    @app_commands.rename(item_id="id")
+    @app_commands.autocomplete(item_id=hidden_autocomplete)
+    async def item_unhide(self, ctx: commands.Context[MythOrFactBot], item_id: str) -> None:
+        """Put an item hidden in this server back into its rotation."""
+        assert ctx.guild is not None
+        found = await self.bot.store.get_item(item_id, ctx.guild.id)
+        if not await self.bot.store.unhide_item(ctx.guild.id, found.pk, ctx.author.id, discord.utils.utcnow()):
+            await ctx.send(
+                f"`{found.ref}` is not hidden in this server, so there is nothing to unhide. "
+                "`item hidden` lists the hidden ones.",
+                ephemeral=True,
+            )
+            return
+        log.info("Item %s unhidden in guild %s by %s", found.ref, ctx.guild.id, ctx.author.id)
+        await ctx.send(f"`{found.ref}` is back in this server's rotation.", ephemeral=True)
 
 
 async def setup(bot: MythOrFactBot) -> None:

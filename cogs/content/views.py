@@ -21,6 +21,7 @@ from bot.core.content import (
     TRUTH_LENGTH,
     CustomFact,
     DisputedItem,
+    HiddenItem,
     Suggestion,
     check_draft,
     format_source,
@@ -327,6 +328,27 @@ def custom_facts_embed(facts: list[CustomFact], total: int, page: int) -> discor
     return embed
 
 
+def hidden_items_embed(hidden: list[HiddenItem], total: int, page: int) -> discord.Embed:
+    """Build one page of the items hidden in the server: id, kind, claim, who hid it and when."""
+    pages = max(1, -(-total // LIST_PAGE_SIZE))
+    embed = discord.Embed(title="Hidden in this server", colour=render.INFO_COLOUR)
+    if not hidden:
+        embed.description = (
+            "No items are hidden here. Moderators hide disputed items from the review queue (`suggestions`)."
+            if total == 0
+            else f"There is no page {page}: the last one is {pages}."
+        )
+        return embed
+    lines = [
+        f"`{item.ref}` {item.kind} · {_escaped(item.text, 150)} · by <@{item.hidden_by}> "
+        f"{discord.utils.format_dt(item.hidden_at, 'R')}"
+        for item in hidden
+    ]
+    embed.description = clip("\n".join(lines), render.DESCRIPTION_MAX)
+    embed.set_footer(text=f"Page {page} of {pages} · {total} hidden · item unhide <id> puts one back")
+    return embed
+
+
 # -- the review queue -------------------------------------------------------------------------------------
 
 
@@ -471,7 +493,10 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=_REVIEW_I
             hidden, closed = await store.hide_item(guild_id, self.target_id, moderator_id, now)
             closed_text = f"closed {closed} dispute{'s' * (closed != 1)}"
             if hidden:
-                return f"Hid {ref} in this server (it leaves the rotation here only) and {closed_text}."
+                return (
+                    f"Hid {ref} in this server (it leaves the rotation here only; `item unhide` brings it back) "
+                    f"and {closed_text}."
+                )
             return f"Already hidden in this server: {ref}" + (f"; {closed_text}." if closed else ".")
         closed = await store.dismiss_disputes(guild_id, self.target_id, moderator_id, now)
         if closed:

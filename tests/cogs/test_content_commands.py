@@ -10,9 +10,10 @@ from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.content import check_draft
-from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
+from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact, UnknownItem
 from bot.storage.sqlite.store import SqliteStore
 from cogs.utils.checks import NotModerator
+from tests.conftest import on_every_backend
 from tests.helpers import expect_errors, make_config
 
 REFUSED = "You need the **Manage Server** permission to do that. Nothing was changed."
@@ -477,7 +478,8 @@ async def test_queue_hide_and_dismiss_disputed_items(simcord_env, world, store):
 
     hidden = await mod.click(disputes, custom_id=f"mof:review:hide:{octopus}")
     assert hidden.followups[0].content == (
-        "Hid `sample/octopus-hearts` in this server (it leaves the rotation here only) and closed 2 disputes."
+        "Hid `sample/octopus-hearts` in this server (it leaves the rotation here only; `item unhide` brings it "
+        "back) and closed 2 disputes."
     )
     refreshed = next(m for m in channel.history() if m.id == disputes.id)
     assert refreshed.content == "**Disputed items:** 1 with open disputes."
@@ -506,6 +508,57 @@ async def test_acting_twice_on_a_disputed_item(simcord_env, world, store):
         "Nothing to dismiss: the disputes of `sample/octopus-hearts` were already handled."
     )
     assert len(await store.audit_history(guild.id)) == 1
+
+
+@on_every_backend
+async def test_a_hidden_item_is_listed_and_unhidden_with_an_audit_line(simcord_env, synced, store):
+    guild, channel, mod, member, other, owner = synced
+    octopus = await dispute(store, guild.id, "sample/octopus-hearts", (member.id, "Squid too?"))
+    _, disputes = await open_queue(mod, channel)
+    await mod.click(disputes, custom_id=f"mof:review:hide:{octopus}")
+    assert "sample/octopus-hearts" not in await served_facts(member, channel)
+
+    await mod.send(channel, "!item")
+    listed = bot_messages(channel)[-1].embeds[0]
+    assert listed.title == "Hidden in this server"
+    assert listed.description.startswith("`sample/octopus-hearts` fact · An octopus")
+    assert f"by <@{mod.id}> <t:" in listed.description
+    assert listed.footer.text == "Page 1 of 1 · 1 hidden · item unhide <id> puts one back"
+    offered = await mod.autocomplete(channel, "item unhide", "id", "octo")
+    assert [choice["value"] for choice in offered] == ["sample/octopus-hearts"]
+
+    await member.send(channel, "!item unhide sample/octopus-hearts")
+    assert bot_messages(channel)[-1].content == REFUSED
+    expect_errors(simcord_env, NotModerator)
+    assert "item unhide" not in member.available_commands(channel)
+
+    result = await mod.slash(channel, "item unhide", id="octopus-hearts")
+    assert result.ephemeral
+    assert result.response.content == "`sample/octopus-hearts` is back in this server's rotation."
+    await simcord_env.advance_time(16)  # members may ask for 5 items per 15 seconds
+    assert "sample/octopus-hearts" in await served_facts(member, channel)
+    await mod.send(channel, "!item hidden")
+    assert bot_messages(channel)[-1].embeds[0].description.startswith("No items are hidden here.")
+    assert [(entry.action, entry.detail) for entry in await store.audit_history(guild.id)] == [
+        ("item", "unhid sample/octopus-hearts in this server"),
+        ("dispute", "hid sample/octopus-hearts in this server and closed 1 dispute"),
+    ]
+
+
+async def test_unhiding_an_item_that_is_not_hidden_or_unknown_changes_nothing(simcord_env, world, store):
+    guild, channel, mod, member, other, owner = world
+    await mod.send(channel, "!item unhide sample/wombat-cubes")
+    assert bot_messages(channel)[-1].content == (
+        "`sample/wombat-cubes` is not hidden in this server, so there is nothing to unhide. "
+        "`item hidden` lists the hidden ones."
+    )
+    await mod.send(channel, "!item unhide nothing/like-this")
+    assert bot_messages(channel)[-1].content.startswith("No item has the id `nothing/like-this`.")
+    expect_errors(simcord_env, UnknownItem)
+    await mod.send(channel, "!item unhide")
+    assert "id" in bot_messages(channel)[-1].content.lower()
+    expect_errors(simcord_env, commands.MissingRequiredArgument)
+    assert await store.audit_history(guild.id) == []
 
 
 async def test_slash_suggestions_shows_the_queue(simcord_env, synced, store):

@@ -288,6 +288,36 @@ async def test_hide_leaves_only_that_servers_rotation_and_closes_its_disputes(st
         await store.hide_item(GUILD, other.item.pk, MOD, NOW)
 
 
+async def test_unhide_puts_an_item_back_in_that_servers_rotation_only(store: FactStore):
+    octopus = await store.get_item("sample/octopus-hearts")
+    wombat = await store.get_item("sample/wombat-cubes")
+    assert await store.unhide_item(GUILD, octopus.pk, MOD, NOW) is False, "not hidden: nothing to do"
+    assert await store.audit_history(GUILD) == [], "and nothing is audited"
+    await store.hide_item(GUILD, octopus.pk, MOD, NOW)
+    await store.hide_item(GUILD, wombat.pk, MEMBER, NOW + timedelta(minutes=1))
+    await store.hide_item(OTHER_GUILD, octopus.pk, MOD, NOW)
+    hidden, total = await store.hidden_items(GUILD)
+    assert total == 2
+    assert [(item.ref, item.kind, item.hidden_by, item.hidden_at) for item in hidden] == [
+        ("sample/wombat-cubes", "fact", MEMBER, NOW + timedelta(minutes=1)),
+        ("sample/octopus-hearts", "fact", MOD, NOW),
+    ], "most recently hidden first"
+    assert hidden[1].text == octopus.claim
+    assert (await store.hidden_items(GUILD, offset=1, limit=1))[0][0].ref == "sample/octopus-hearts"
+
+    assert await store.unhide_item(GUILD, octopus.pk, MEMBER, NOW) is True
+    assert await served_refs(store, GUILD, times=8) == SAMPLE_FACTS - {"sample/wombat-cubes"}
+    assert await served_refs(store, OTHER_GUILD, times=8) == SAMPLE_FACTS - {"sample/octopus-hearts"}
+    assert [item.ref for item in (await store.hidden_items(GUILD))[0]] == ["sample/wombat-cubes"]
+    assert await store.unhide_item(GUILD, octopus.pk, MEMBER, NOW) is False
+    assert (await audit_lines(store, GUILD))[-1] == ("item", "unhid sample/octopus-hearts in this server")
+    assert len(await audit_lines(store, GUILD)) == 3
+    assert await store.hidden_items(OTHER_GUILD + 1) == ([], 0)
+    other = await store.add_custom_fact(OTHER_GUILD, draft(), MOD, NOW)
+    with pytest.raises(MythOrFactError, match="no longer exists"):
+        await store.unhide_item(GUILD, other.item.pk, MOD, NOW)
+
+
 async def test_dismiss_closes_disputes_but_keeps_the_item(store: FactStore):
     octopus = await store.get_item("sample/octopus-hearts")
     await store.add_dispute(GUILD, octopus.pk, 5, "Squid too?", NOW)
