@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
-from bot.core.content import parse_custom_number
+from bot.core.content import DIFFICULTY_NAMES, parse_custom_number, parse_difficulty
 from cogs.content import views as content_ui
 from cogs.utils.autocomplete import AUTOCOMPLETE_MAX, match_names
 from cogs.utils.checks import moderator_only, require_bot_can_post
@@ -24,6 +24,10 @@ from cogs.utils.checks import moderator_only, require_bot_can_post
 log = logging.getLogger(__name__)
 
 KindChoice = Literal["fact", "myth"]
+DIFFICULTY_OPTIONS = [
+    app_commands.Choice(name=f"{name} ({points} points in quizzes)", value=name)
+    for name, points in zip(DIFFICULTY_NAMES, (10, 20, 30), strict=True)
+]
 HIDDEN_OFFERED = 100
 """How many hidden items the id autocomplete looks through (the most recently hidden)."""
 BUTTONS = (content_ui.OpenFormButton, content_ui.RemoveButton, content_ui.ReviewButton)
@@ -51,18 +55,24 @@ class Content(commands.Cog):
         return True
 
     async def _open_form(
-        self, ctx: commands.Context[MythOrFactBot], purpose: content_ui.Purpose, kind: str | None, number: int = 0
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        purpose: content_ui.Purpose,
+        kind: str | None,
+        number: int = 0,
+        difficulty: str | None = None,
     ) -> None:
         """Open the form: directly for a slash command, through a button for a prefix command."""
         assert ctx.guild is not None
-        form = await content_ui.prepare_form(self.bot, ctx.author, ctx.guild, purpose, kind, number)
+        level = parse_difficulty(difficulty) if difficulty is not None else None
+        form = await content_ui.prepare_form(self.bot, ctx.author, ctx.guild, purpose, kind, number, level)
         if ctx.interaction is not None:
             await ctx.interaction.response.send_modal(form)
             return
         what = "your suggestion" if purpose == "suggest" else f"the {form.kind}"
         await ctx.send(
             f"Press **Open the form** to write {what}.",
-            view=content_ui.open_form_view(purpose, ctx.author.id, kind, number),
+            view=content_ui.open_form_view(purpose, ctx.author.id, kind, number, level),
         )
 
     # -- custom facts --------------------------------------------------------------------------
@@ -75,23 +85,39 @@ class Content(commands.Cog):
         """Moderators: this server's own facts and myths (add, edit, remove, list); also `fact add` and so on."""
         await self.customfact_list(ctx)
 
+    # `kind` is optional for prefix commands too, so `!fact add hard` reads as the difficulty.
     @customfact.command(name="add", extras={"opens_form": True})
     @commands.guild_only()
     @moderator_only()
-    @app_commands.describe(kind="fact (true, the default) or myth (a popular belief that is wrong)")
-    async def customfact_add(self, ctx: commands.Context[MythOrFactBot], kind: KindChoice = "fact") -> None:
-        """Write a new fact or myth for this server's rotation (opens a form)."""
-        await self._open_form(ctx, "add", kind)
+    @app_commands.describe(
+        kind="fact (true, the default) or myth (a popular belief that is wrong)",
+        difficulty="easy, medium (the default) or hard: 10, 20 or 30 points in quizzes",
+    )
+    @app_commands.choices(difficulty=DIFFICULTY_OPTIONS)
+    async def customfact_add(
+        self, ctx: commands.Context[MythOrFactBot], kind: KindChoice | None = None, difficulty: str | None = None
+    ) -> None:
+        """Write a new fact or myth for this server's rotation (opens a form), optionally easy, medium or hard."""
+        await self._open_form(ctx, "add", kind or "fact", difficulty=difficulty)
 
     @customfact.command(name="edit", extras={"opens_form": True})
     @commands.guild_only()
     @moderator_only()
-    @app_commands.describe(number="The custom fact's number, e.g. 3 for custom/3", kind="Change it to a fact or a myth")
+    @app_commands.describe(
+        number="The custom fact's number, e.g. 3 for custom/3",
+        kind="Change it to a fact or a myth",
+        difficulty="Change it to easy, medium or hard",
+    )
+    @app_commands.choices(difficulty=DIFFICULTY_OPTIONS)
     async def customfact_edit(
-        self, ctx: commands.Context[MythOrFactBot], number: str, kind: KindChoice | None = None
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        number: str,
+        kind: KindChoice | None = None,
+        difficulty: str | None = None,
     ) -> None:
-        """Change one of this server's custom facts (opens the form, filled in)."""
-        await self._open_form(ctx, "edit", kind, parse_custom_number(number))
+        """Change one of this server's custom facts (opens the form, filled in), its difficulty too."""
+        await self._open_form(ctx, "edit", kind, parse_custom_number(number), difficulty)
 
     @customfact.command(name="remove")
     @commands.guild_only()

@@ -132,9 +132,86 @@ async def test_a_bad_submission_saves_nothing_and_the_form_comes_back_filled_in(
     assert await store.custom_facts(guild.id) == ([], 0)
     assert await store.audit_history(guild.id) == []
     again = await mod.click(refused.response, label="Fix and try again")
-    assert modal_defaults(again) == bad
+    assert modal_defaults(again) == bad | {"difficulty": "medium"}
     done = await mod.submit_modal(again, FORM)
     assert done.response.content.startswith("Saved as `custom/1`.")
+
+
+@on_every_backend
+async def test_slash_add_and_edit_choose_the_difficulty_and_the_form_shows_it(simcord_env, synced, store):
+    guild, channel, mod, member, other, owner = synced
+    shown = await mod.slash(channel, "customfact add", difficulty="hard")
+    assert modal_defaults(shown)["difficulty"] == "hard"
+    await mod.submit_modal(shown, FORM | {"difficulty": "hard"})
+    assert (await store.custom_fact(guild.id, 1)).item.difficulty == 3
+    shown = await mod.slash(channel, "customfact add", kind="myth")
+    assert modal_defaults(shown)["difficulty"] == "medium", "medium unless chosen, as before"
+    done = await mod.submit_modal(shown, FORM | {"claim": "Goldfish remember for three seconds."})
+    assert done.response.embeds[0].footer.text.startswith("food · ★★☆")
+    assert (await store.custom_fact(guild.id, 2)).item.difficulty == 2
+
+    shown = await mod.slash(channel, "customfact edit", number="1")
+    assert modal_defaults(shown)["difficulty"] == "hard", "the form opens with the fact's own difficulty"
+    await mod.submit_modal(shown, modal_defaults(shown) | {"difficulty": "1"})
+    assert (await store.custom_fact(guild.id, 1)).item.difficulty == 1
+    shown = await mod.slash(channel, "customfact edit", number="2", difficulty="easy")
+    assert modal_defaults(shown)["difficulty"] == "easy"
+    await mod.submit_modal(shown, modal_defaults(shown) | {"difficulty": ""})
+    assert (await store.custom_fact(guild.id, 2)).item.difficulty == 1, "an emptied field keeps what it opened with"
+    await mod.send(channel, "!fact list")
+    lines = bot_messages(channel)[-1].embeds[0].description.splitlines()
+    assert [line.split(" · ")[1] for line in lines] == ["easy", "easy"]
+
+
+@on_every_backend
+async def test_prefix_add_and_edit_take_the_difficulty_after_the_kind_or_alone(simcord_env, world, store):
+    guild, channel, mod, member, other, owner = world
+    await mod.send(channel, "!fact add myth hard")
+    shown = await mod.click(channel.last_message, label="Open the form")
+    assert shown.modal["title"] == "New custom myth" and modal_defaults(shown)["difficulty"] == "hard"
+    await mod.submit_modal(shown, FORM | {"difficulty": "hard"})
+    await mod.send(channel, "!fact add 1")
+    offer = channel.last_message
+    await simcord_env.restart_bot(MythOrFactBot(make_config(), store))
+    shown = await mod.click(offer, label="Open the form")
+    assert shown.modal["title"] == "New custom fact", "the chosen difficulty survives a restart in the button"
+    assert modal_defaults(shown)["difficulty"] == "easy"
+    await mod.submit_modal(shown, FORM | {"claim": "Wombats make cube-shaped droppings.", "difficulty": "easy"})
+    assert [(await store.custom_fact(guild.id, n)).item.difficulty for n in (1, 2)] == [3, 1]
+    await mod.send(channel, "!customfact edit 2 Medium")
+    shown = await mod.click(channel.last_message, label="Open the form")
+    await mod.submit_modal(shown, modal_defaults(shown))
+    assert (await store.custom_fact(guild.id, 2)).item.difficulty == 2
+    assert (await store.custom_fact(guild.id, 2)).item.kind == "fact"
+
+
+async def test_a_bad_difficulty_is_refused_and_nothing_is_saved(simcord_env, world, store):
+    guild, channel, mod, member, other, owner = world
+    await mod.send(channel, "!fact add myth impossible")
+    assert channel.last_message.content == (
+        "`impossible` is not a difficulty: use easy, medium or hard (or 1, 2, 3). Nothing was changed."
+    )
+    assert not channel.last_message.components
+    expect_errors(simcord_env, MythOrFactError)
+    await mod.send(channel, "!fact add")
+    shown = await mod.click(channel.last_message, label="Open the form")
+    refused = await mod.submit_modal(shown, FORM | {"difficulty": "4"})
+    assert refused.response.content.startswith("Nothing was saved. Please fix:")
+    assert "**Difficulty** must be easy, medium or hard (or 1, 2, 3)." in refused.response.content
+    assert await store.custom_facts(guild.id) == ([], 0)
+    again = await mod.click(refused.response, label="Fix and try again")
+    assert modal_defaults(again)["difficulty"] == "4"
+
+
+async def test_suggestions_have_no_difficulty_field_and_become_medium_custom_facts(simcord_env, world, store):
+    guild, channel, mod, member, other, owner = world
+    await member.send(channel, "!suggest")
+    shown = await member.click(channel.last_message, label="Open the form")
+    assert "difficulty" not in modal_defaults(shown)
+    await member.submit_modal(shown, FORM)
+    suggestions, _ = await open_queue(mod, channel)
+    await mod.click(suggestions, label="Approve #1")
+    assert (await store.custom_fact(guild.id, 1)).item.difficulty == 2
 
 
 async def test_a_moderator_who_lost_the_permission_cannot_submit_an_open_form(simcord_env, world, store):
@@ -157,7 +234,7 @@ async def test_slash_edit_opens_the_form_filled_in_and_saves_changes(simcord_env
     await store.add_custom_fact(guild.id, draft(), member.id, EARLIER)
     shown = await mod.slash(channel, "customfact edit", number="custom/1")
     assert shown.modal["title"] == "Edit custom/1 (fact)"
-    assert modal_defaults(shown) == FORM | {"topic": "food"}
+    assert modal_defaults(shown) == FORM | {"topic": "food", "difficulty": "medium"}
     done = await mod.submit_modal(shown, FORM | {"claim": "Honey never spoils if it is sealed."})
     assert done.response.content == "Saved your changes to `custom/1`."
     fact = await store.custom_fact(guild.id, 1)
@@ -221,7 +298,7 @@ async def test_list_by_prefix_and_slash_with_pages(simcord_env, synced, store):
     embed = bot_messages(channel)[-1].embeds[0]
     lines = embed.description.splitlines()
     assert len(lines) == 10
-    assert lines[0] == f"`custom/1` fact · Custom fact number 1. · by <@{member.id}>"
+    assert lines[0] == f"`custom/1` fact · medium · Custom fact number 1. · by <@{member.id}>"
     assert embed.footer.text.startswith("Page 1 of 2 · 12 custom facts")
     await mod.send(channel, "!customfact")
     assert bot_messages(channel)[-1].embeds[0].description.splitlines() == lines

@@ -74,14 +74,15 @@ class ContentQueries(PostgresDatabase):
         item = draft.to_item(number)
         async with self._transaction():
             changed = await self._execute(
-                """UPDATE items SET kind = $1, claim = $2, truth = $3, topic = $4, source_title = $5, source_url = $6,
-                       source_citation = NULL, content_hash = $7
-                   WHERE pack_id = $8 AND item_id = $9 AND retired = 0""",
+                """UPDATE items SET kind = $1, claim = $2, truth = $3, topic = $4, difficulty = $5, source_title = $6,
+                       source_url = $7, source_citation = NULL, content_hash = $8
+                   WHERE pack_id = $9 AND item_id = $10 AND retired = 0""",
                 (
                     item.kind,
                     item.claim,
                     item.truth,
                     item.topic,
+                    item.difficulty,
                     item.source.title,
                     item.source.url,
                     content_hash(item),

@@ -77,14 +77,15 @@ class ContentQueries(SqliteDatabase):
         item = draft.to_item(number)
         async with self._transaction() as conn:
             cursor = await conn.execute(
-                """UPDATE items SET kind = ?, claim = ?, truth = ?, topic = ?, source_title = ?, source_url = ?,
-                       source_citation = NULL, content_hash = ?
+                """UPDATE items SET kind = ?, claim = ?, truth = ?, topic = ?, difficulty = ?, source_title = ?,
+                       source_url = ?, source_citation = NULL, content_hash = ?
                    WHERE pack_id = ? AND item_id = ? AND retired = 0""",
                 (
                     item.kind,
                     item.claim,
                     item.truth,
                     item.topic,
+                    item.difficulty,
                     item.source.title,
                     item.source.url,
                     content_hash(item),
