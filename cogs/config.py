@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.catalog import AuditEntry
+from bot.core.daily import DailySchedule
 from bot.core.errors import MythOrFactError
 from bot.core.quiz import MODE_NAMES, Mode, time_limit
 from bot.core.scheduling import matching_zones, parse_zone
@@ -85,6 +86,7 @@ def settings_embed(
     packs: Sequence[str],
     topics: Sequence[str],
     command_prefix: str,
+    daily: DailySchedule | None,
 ) -> discord.Embed:
     """Show every server setting in one embed, each field clipped to Discord's limits."""
     embed = discord.Embed(title=clip(f"Settings · {guild.name}", render.TITLE_MAX), colour=render.INFO_COLOUR)
@@ -109,11 +111,19 @@ def settings_embed(
     field("Log channel", log_channel)
     field("Suggestions", f"Up to **{settings.suggestions_per_day}** a day per member")
     field("Time zone", f"**{settings.timezone}**: weekly leaderboards start on its Monday; daily posts default to it")
+    field("Daily post", daily_post_summary(daily, command_prefix))
     embed.set_footer(
-        text=f"Change one with {command_prefix}config <setting>; quiz defaults with {command_prefix}quiz settings. "
-        f"Past changes: {command_prefix}config history."
+        text=f"Change one with {command_prefix}config <setting>; quiz defaults with {command_prefix}quiz settings; "
+        f"the daily post with {command_prefix}daily set. Past changes: {command_prefix}config history."
     )
     return embed
+
+
+def daily_post_summary(schedule: DailySchedule | None, command_prefix: str) -> str:
+    """Describe the daily post for the settings overview: off, or where, when, the topic and the next post or pause."""
+    if schedule is None:
+        return f"Off. Turn it on with `{command_prefix}daily set #channel 09:00`."
+    return "\n".join(render.daily_schedule_lines(schedule))
 
 
 def saved_embed(summary: str) -> discord.Embed:
@@ -256,6 +266,7 @@ class Config(commands.Cog):
             packs=await self._pack_names(ctx.guild.id),
             topics=await self._topic_names(ctx.guild.id),
             command_prefix=self._prefix_shown(ctx),
+            daily=await self.bot.store.daily_schedule(ctx.guild.id),
         )
         await ctx.send(embed=embed, ephemeral=True)
 

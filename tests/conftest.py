@@ -36,10 +36,25 @@ async def open_test_store(backend: str, folder: Path) -> FactStore:
     return await open_store(DatabaseTarget("sqlite", folder / "store.db"))
 
 
+def backend_param(name: str) -> object:
+    """A ``backend`` parameter, skipped with one clear reason when its server is not configured."""
+    if name == "postgres":
+        return pytest.param(name, marks=pytest.mark.skipif(not postgres.SERVER_URL, reason=postgres.SKIP_REASON))
+    return name
+
+
+on_every_backend = pytest.mark.parametrize("backend", [backend_param(name) for name in BACKENDS], indirect=True)
+"""Run a test outside tests/storage (a behaviour test whose logic lives in the store) once per backend."""
+
+
 @pytest.fixture
-def backend() -> str:
-    """The storage backend under test: SQLite, except in tests/storage (see its conftest.py)."""
-    return "sqlite"
+def backend(request: pytest.FixtureRequest) -> str:
+    """The storage backend under test: SQLite, except in tests/storage (see its conftest.py) and tests marked
+    :data:`on_every_backend`."""
+    name = getattr(request, "param", "sqlite")
+    if name == "postgres":
+        request.getfixturevalue("postgres_database")
+    return name
 
 
 @pytest.fixture(scope="session")

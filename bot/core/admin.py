@@ -5,8 +5,8 @@ Open Trivia DB JSON) into a validated :class:`bot.core.packs.Pack`, listing ever
 default a file with any problem is refused whole; with ``partial`` the valid items are kept and the rest listed.
 
 Exports: :func:`build_export` renders what the store gathered for a server as one JSON document that fits an upload
-limit. Retention: the store's ``purge_departed`` deletes everything of servers the bot left longer ago than the
-retention period; it takes ``now`` so that tests (and the sweep) decide what time it is.
+limit, with Discord ids as strings. Retention: the store's ``purge_departed`` deletes everything of servers the bot
+left longer ago than the retention period; it takes ``now`` so that tests (and the sweep) decide what time it is.
 """
 
 from __future__ import annotations
@@ -39,6 +39,23 @@ RESERVED_PACK_IDS = frozenset({CUSTOM_PACK})
 """Pack ids a server cannot upload: ``custom`` holds the server's custom facts."""
 EXPORT_MAX_BYTES = 8 * 1024 * 1024
 """Exports stay below this size, under Discord's smallest upload limit for bots."""
+EXPORT_VERSION = 2
+"""Version 2 writes Discord ids as strings (version 1 wrote them as numbers)."""
+DISCORD_ID_FIELDS = frozenset(
+    {
+        "guild_id",
+        "channel_id",
+        "message_id",
+        "user_id",
+        "author_id",
+        "hidden_by",
+        "reviewed_by",
+        "mod_role_id",
+        "log_channel_id",
+        "allowed_channels",
+    }
+)
+"""Fields of an export that hold Discord ids (snowflakes) or lists of them."""
 SWEEP_INTERVAL = timedelta(hours=6)
 """How often the retention sweep looks for servers whose data is due for deletion."""
 FORGOTTEN_USER_ID = 0
@@ -267,17 +284,18 @@ class ExportFile:
 def build_export(guild_id: int, sections: dict[str, Any], now: datetime, limit: int = EXPORT_MAX_BYTES) -> ExportFile:
     """Render a server's data as one JSON document of at most ``limit`` bytes.
 
-    Sections are written in full when they fit (indented, then compact). Otherwise the longest list is cut in
-    half, repeatedly, keeping its first rows (the store lists the most useful first), and the document says how
-    many rows each cut section left out.
+    Discord ids are written as strings: they pass 2**53, where readers that keep every number as a double (JavaScript,
+    most spreadsheets) would round them. Sections are written in full when they fit (indented, then compact).
+    Otherwise the longest list is cut in half, repeatedly, keeping its first rows (the store lists the most useful
+    first), and the document says how many rows each cut section left out.
     """
-    kept = {name: (list(value) if isinstance(value, list) else value) for name, value in sections.items()}
+    kept = {name: ids_as_text(value) for name, value in sections.items()}
     truncated: dict[str, int] = {}
     while True:
         document = {
             "format": "myth-or-fact-export",
-            "version": 1,
-            "guild_id": guild_id,
+            "version": EXPORT_VERSION,
+            "guild_id": str(guild_id),
             "exported_at": now.isoformat(timespec="seconds"),
             "truncated": truncated,
             "sections": kept,
@@ -295,6 +313,20 @@ def build_export(guild_id: int, sections: dict[str, Any], now: datetime, limit: 
         keep = len(rows) // 2
         truncated[longest] = truncated.get(longest, 0) + len(rows) - keep
         kept[longest] = rows[:keep]
+
+
+def ids_as_text(value: Any, key: str | None = None) -> Any:
+    """Return ``value`` (JSON-like: dicts, lists, scalars) with every Discord id, found by its field's name, as text.
+
+    Lists and dicts are copied, so truncating the result leaves the store's rows alone.
+    """
+    if isinstance(value, dict):
+        return {name: ids_as_text(item, name) for name, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [ids_as_text(item, key) for item in value]
+    if key in DISCORD_ID_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 class AdminStore(Protocol):

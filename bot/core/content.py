@@ -25,8 +25,11 @@ CUSTOM_PACK = "custom"
 """The public id of every server's own pack of custom facts; its database id is ``<guild id>~custom``."""
 CUSTOM_PACK_NAME = "Custom facts"
 CUSTOM_PACK_LICENSE = "server content"
+DIFFICULTY_NAMES = ("easy", "medium", "hard")
+"""Difficulties 1, 2 and 3 as moderators type them."""
 CUSTOM_DIFFICULTY = 2
-"""Custom facts are worth the medium score in quizzes (the form has no room to ask)."""
+"""A custom fact's difficulty (and quiz score) unless its moderator chooses another; suggestions always get it."""
+DIFFICULTY_CHOICES = "easy, medium or hard (or 1, 2, 3)"
 
 CLAIM_LENGTH = (10, 300)
 TRUTH_LENGTH = (10, 1000)
@@ -36,7 +39,14 @@ SOURCE_URL_MAX = 500
 SOURCE_TEXT_MAX = SOURCE_TITLE_MAX + 1 + SOURCE_URL_MAX
 """The longest source a form accepts: a title and a link."""
 
-LABELS = {"kind": "Kind", "claim": "Claim", "truth": "Truth", "source": "Source", "topic": "Topic"}
+LABELS = {
+    "kind": "Kind",
+    "claim": "Claim",
+    "truth": "Truth",
+    "source": "Source",
+    "topic": "Topic",
+    "difficulty": "Difficulty",
+}
 """How each field is named to users (the same words as the form's labels)."""
 
 _URL = re.compile(r"^https?://[^\s/]+\.\S+$", re.IGNORECASE)
@@ -55,6 +65,7 @@ class FactDraft:
     truth: str
     topic: str
     source: Source
+    difficulty: int = CUSTOM_DIFFICULTY
 
     def to_item(self, number: int) -> Item:
         """Return the pack item this draft becomes as custom fact ``number``."""
@@ -64,7 +75,7 @@ class FactDraft:
             claim=self.claim,
             truth=self.truth,
             topic=self.topic,
-            difficulty=CUSTOM_DIFFICULTY,
+            difficulty=self.difficulty,
             source=self.source,
         )
 
@@ -135,6 +146,19 @@ class DisputedItem:
     reasons: tuple[DisputeReason, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class HiddenItem:
+    """An item a server's moderators took out of its rotation, and who did it when."""
+
+    item_pk: int
+    ref: str
+    kind: str
+    text: str
+    """The claim, or the question of a quiz-only item."""
+    hidden_by: int
+    hidden_at: datetime
+
+
 # -- checking what moderators and members type --------------------------------------------------------------
 
 
@@ -199,7 +223,31 @@ def format_source(source: Source) -> str:
     return f"{source.title} {source.url}"
 
 
-def check_draft(kind: str, claim: str, truth: str, source: str, topic: str) -> FactDraft:
+def difficulty_level(value: str | int) -> int | None:
+    """Read a difficulty typed as 1-3 or easy, medium, hard (any case); ``None`` if it is neither."""
+    text = str(value).strip().lower()
+    if text in DIFFICULTY_NAMES:
+        return DIFFICULTY_NAMES.index(text) + 1
+    return int(text) if text in ("1", "2", "3") else None
+
+
+def difficulty_name(level: int) -> str:
+    """Return the word for a difficulty level (1: easy, 2: medium, 3: hard)."""
+    return DIFFICULTY_NAMES[level - 1]
+
+
+def parse_difficulty(value: str) -> int:
+    """Read a difficulty given with a command; raise a friendly error naming the choices otherwise."""
+    level = difficulty_level(value)
+    if level is None:
+        shown = clip(value.strip(), 40).replace("`", "'")
+        raise MythOrFactError(f"`{shown}` is not a difficulty: use {DIFFICULTY_CHOICES}. Nothing was changed.")
+    return level
+
+
+def check_draft(
+    kind: str, claim: str, truth: str, source: str, topic: str, difficulty: str | int = CUSTOM_DIFFICULTY
+) -> FactDraft:
     """Check every field of a custom fact or suggestion; raise :class:`InvalidContent` naming each bad field.
 
     Nothing is stored by this function, so a bad submission saves nothing.
@@ -223,9 +271,19 @@ def check_draft(kind: str, claim: str, truth: str, source: str, topic: str) -> F
         problems[LABELS["topic"]] = (
             f"must be up to {TOPIC_MAX} letters a-z, digits, spaces or dashes, like `space` or `human body`."
         )
+    level = difficulty_level(difficulty)
+    if level is None:
+        problems[LABELS["difficulty"]] = f"must be {DIFFICULTY_CHOICES}."
     if problems:
         raise InvalidContent(problems)
-    return FactDraft(kind=kind, claim=claim, truth=truth, topic=slug, source=parse_source(source))  # type: ignore[arg-type]
+    return FactDraft(
+        kind=kind,  # type: ignore[arg-type]
+        claim=claim,
+        truth=truth,
+        topic=slug,
+        source=parse_source(source),
+        difficulty=level,  # type: ignore[arg-type]
+    )
 
 
 def draft_from_suggestion(suggestion: Suggestion) -> FactDraft:
@@ -314,4 +372,12 @@ class ContentStore(Protocol):
 
     async def dismiss_disputes(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> int:
         """Close the item's open disputes in the server without hiding it; audit it. Return how many were closed."""
+        ...
+
+    async def unhide_item(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> bool:
+        """Put a hidden item back into the server's rotation; audit it. Return false if it was not hidden."""
+        ...
+
+    async def hidden_items(self, guild_id: int, offset: int = 0, limit: int = 10) -> tuple[list[HiddenItem], int]:
+        """Return a page of the server's hidden live items, most recently hidden first, and how many there are."""
         ...

@@ -204,6 +204,9 @@ class RoundResult:
     """Everyone who answered."""
     near_misses: tuple[str, ...]
     skipped: bool = False
+    """Nobody scores the round (a skip, or a stop before anyone won it)."""
+    stopped: bool = False
+    """Skipped because the quiz was stopped (its answer is still revealed)."""
 
     @property
     def answered(self) -> bool:
@@ -399,6 +402,7 @@ class QuizSession:
             tuple(players),
             self._near_misses(question),
             skipped,
+            stopped=skipped and self.stopped,
         )
 
     def _near_misses(self, question: Question) -> tuple[str, ...]:
@@ -409,7 +413,7 @@ class QuizSession:
         return tuple(guess for guess in wrong[:MAX_NEAR_MISS_CHECKS] if is_near_miss(guess, question.item.answers))
 
     def stop(self) -> None:
-        """End the session after the current round."""
+        """End the session: no round starts after the open one."""
         self.stopped = True
 
     def record(self, result: RoundResult, played_at: datetime) -> RoundRecord:

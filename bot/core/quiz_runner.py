@@ -39,6 +39,8 @@ UNEXPECTED_END = (
     "Sorry, something went wrong on my side, so the quiz ended early. Scores of finished questions are saved."
 )
 SHUTDOWN_END = "The bot is restarting, so the quiz ended early. Scores so far are saved."
+STOP_WAIT_SECONDS = 10.0
+"""How long a stop waits for the quiz to reveal its question and post the standings before answering anyway."""
 
 
 class RunningQuizStore(Protocol):
@@ -192,6 +194,20 @@ class QuizRunner:
         """Tell a quiz's task to look at its session now (a typed winner, a skip, a stop)."""
         self.alarm.ring(running.session.id)
 
+    async def stop(self, running: RunningQuiz, wait: float = STOP_WAIT_SECONDS) -> bool:
+        """End a quiz now: its open question is revealed (nobody scores it), then the standings; free the channel.
+
+        Return whether all that happened within ``wait`` seconds; if not, the quiz still ends on its own. Cancelling
+        the caller never cancels the quiz.
+        """
+        running.session.stop()
+        running.skip_requested = True
+        self.wake(running)
+        if running.task is None:  # still being announced: the task ends at once when it starts
+            return False
+        done, _ = await asyncio.wait({running.task}, timeout=wait)
+        return bool(done)
+
     async def cancel_all(self) -> None:
         """End every running quiz (each posts its standings: scores so far are saved); wait for them."""
         tasks = [quiz.task for quiz in self.quizzes.all() if quiz.task and not quiz.task.done()]
@@ -201,7 +217,7 @@ class QuizRunner:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     def _finished(self, running: RunningQuiz, task: asyncio.Task[None]) -> None:
-        """Forget a finished quiz and log how it ended."""
+        """Forget a finished quiz (also one cancelled before it began) and log how it ended."""
         self.quizzes.remove(running)
         if task.cancelled():
             log.info("Quiz %s cancelled", running.session.id)
@@ -209,12 +225,17 @@ class QuizRunner:
             log.error("Quiz %s crashed", running.session.id, exc_info=task.exception())
 
     async def _run(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
-        """Play a session to its end; however it ends, it is no longer recorded as running."""
+        """Play a session to its end; however it ends, its channel is free and it is no longer recorded as running."""
         try:
             await self._play(running, presenter)
         finally:
-            # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
-            await asyncio.shield(self._forget_running(running.session.id))
+            try:
+                # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
+                await asyncio.shield(self._forget_running(running.session.id))
+            finally:
+                # Freed here, not only by the done-callback, so whoever awaits the task finds the channel free; and
+                # after the record is gone, so a READY meanwhile cannot take this quiz for one a crash interrupted.
+                self.quizzes.remove(running)
 
     async def _play(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
         """Ask, wait (with hints), reveal and record each round, then show the standings."""

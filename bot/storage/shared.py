@@ -175,6 +175,11 @@ def hide_detail(ref: str, closed: int) -> str:
     return f"hid {ref} in this server and closed {closed} dispute{'s' * (closed != 1)}"
 
 
+def unhide_detail(ref: str) -> str:
+    """Return the audit line of putting a hidden item back into a server's rotation."""
+    return f"unhid {ref} in this server"
+
+
 def dismiss_detail(ref: str, closed: int) -> str:
     """Return the audit line of dismissing an item's disputes."""
     return f"dismissed {closed} dispute{'s' * (closed != 1)} of {ref}"

@@ -1,7 +1,7 @@
 """What custom facts, suggestions and the review queue look like on Discord: the form, its buttons, the queue.
 
 Buttons that must work after a restart are dynamic items with stable custom ids that carry what they act on:
-``mof:form:<purpose>:<member>:<kind>:<number>`` opens the form for the member who asked, and
+``mof:form:<purpose>:<member>:<kind>:<number>[:<difficulty>]`` opens the form for the member who asked, and
 ``mof:review:<action>:<id>`` approves or rejects a suggestion, or hides or dismisses a disputed item.
 """
 
@@ -17,12 +17,16 @@ import discord
 from bot.app.client import MythOrFactBot
 from bot.core.content import (
     CLAIM_LENGTH,
+    CUSTOM_DIFFICULTY,
+    DIFFICULTY_CHOICES,
     SOURCE_TEXT_MAX,
     TRUTH_LENGTH,
     CustomFact,
     DisputedItem,
+    HiddenItem,
     Suggestion,
     check_draft,
+    difficulty_name,
     format_source,
     suggestion_limit_message,
 )
@@ -37,6 +41,8 @@ Purpose = Literal["add", "edit", "suggest"]
 QUEUE_SIZE = 5
 """Entries per queue message: one row of buttons each, and Discord allows five rows."""
 LIST_PAGE_SIZE = 10
+DIFFICULTY_MAX = 10
+"""The difficulty field's length: room for a word like "medium" and a stray space."""
 
 
 def safe_text(text: str, limit: int) -> str:
@@ -59,10 +65,12 @@ class FormValues:
     truth: str = ""
     source: str = ""
     topic: str = ""
+    difficulty: str = ""
+    """Custom facts only: easy, medium or hard (or 1-3)."""
 
 
 class FactForm(discord.ui.Modal):
-    """The form for a custom fact (new or edited) or a member's suggestion."""
+    """The form for a custom fact (new or edited) or a member's suggestion (which has no difficulty field)."""
 
     claim: discord.ui.TextInput = discord.ui.TextInput(
         label="Claim",
@@ -92,6 +100,13 @@ class FactForm(discord.ui.Modal):
         max_length=40,
         placeholder="e.g. animals, space or human body",
     )
+    difficulty: discord.ui.TextInput = discord.ui.TextInput(
+        label="Difficulty: easy, medium or hard",
+        custom_id="difficulty",
+        required=False,
+        max_length=DIFFICULTY_MAX,
+        placeholder=f"{DIFFICULTY_CHOICES}; left empty, it stays as it was",
+    )
 
     def __init__(self, purpose: Purpose, kind: str, number: int = 0, values: FormValues | None = None) -> None:
         titles = {"add": f"New custom {kind}", "edit": f"Edit custom/{number} ({kind})", "suggest": f"Suggest a {kind}"}
@@ -99,15 +114,24 @@ class FactForm(discord.ui.Modal):
         self.purpose = purpose
         self.kind = kind
         self.number = number
-        if values is not None:
-            self.claim.default = values.claim[: CLAIM_LENGTH[1]]
-            self.truth.default = values.truth[: TRUTH_LENGTH[1]]
-            self.source.default = values.source[:SOURCE_TEXT_MAX]
-            self.topic.default = values.topic[:40]
+        values = values or FormValues()
+        self.claim.default = values.claim[: CLAIM_LENGTH[1]] or None
+        self.truth.default = values.truth[: TRUTH_LENGTH[1]] or None
+        self.source.default = values.source[:SOURCE_TEXT_MAX] or None
+        self.topic.default = values.topic[:40] or None
+        self.opened_difficulty = values.difficulty[:DIFFICULTY_MAX] or difficulty_name(CUSTOM_DIFFICULTY)
+        """What the difficulty field opened with; an emptied field keeps it."""
+        if purpose == "suggest":
+            self.remove_item(self.difficulty)  # members' suggestions take the default; a moderator can edit it later
+        else:
+            self.difficulty.default = self.opened_difficulty
 
     def typed(self) -> FormValues:
         """Return what was submitted."""
-        return FormValues(str(self.claim.value), str(self.truth.value), str(self.source.value), str(self.topic.value))
+        difficulty = "" if self.purpose == "suggest" else str(self.difficulty.value).strip() or self.opened_difficulty
+        return FormValues(
+            str(self.claim.value), str(self.truth.value), str(self.source.value), str(self.topic.value), difficulty
+        )
 
     async def on_submit(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
         """Check and save the submission; a bad one saves nothing and offers the form again, filled in."""
@@ -136,7 +160,8 @@ class FactForm(discord.ui.Modal):
         assert guild is not None
         settings = await store.server_settings(guild.id)
         typed = self.typed()
-        draft = check_draft(self.kind, typed.claim, typed.truth, typed.source, typed.topic)
+        level = typed.difficulty or CUSTOM_DIFFICULTY
+        draft = check_draft(self.kind, typed.claim, typed.truth, typed.source, typed.topic, level)
         now = discord.utils.utcnow()
         if self.purpose == "suggest":
             suggestion = await store.add_suggestion(
@@ -175,8 +200,11 @@ async def prepare_form(
     purpose: Purpose,
     kind: str | None,
     number: int = 0,
+    difficulty: int | None = None,
 ) -> FactForm:
     """Check that ``member`` may open the form now and return it (filled in when editing).
+
+    ``difficulty`` (a custom fact's, 1-3) fills in the form's difficulty; otherwise the default or the fact's own.
 
     Raise a friendly error otherwise: not a moderator, no such custom fact, or no suggestions left today.
     """
@@ -189,31 +217,40 @@ async def prepare_form(
         return FactForm(purpose, kind or "fact")
     await require_moderator(member, guild, settings)
     if purpose == "add":
-        return FactForm(purpose, kind or "fact")
+        chosen = difficulty_name(difficulty or CUSTOM_DIFFICULTY)
+        return FactForm(purpose, kind or "fact", values=FormValues(difficulty=chosen))
     fact = await store.custom_fact(guild.id, number)
     item = fact.item
-    values = FormValues(item.claim, item.truth, format_source(item.source), item.topic)
+    level = difficulty_name(difficulty or item.difficulty)
+    values = FormValues(item.claim, item.truth, format_source(item.source), item.topic, level)
     return FactForm(purpose, kind or item.kind, number, values)
 
 
 class OpenFormButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"mof:form:(?P<purpose>add|edit|suggest):(?P<user>\d+):(?P<kind>myth|fact|keep):(?P<number>\d+)",
+    template=(
+        r"mof:form:(?P<purpose>add|edit|suggest):(?P<user>\d+):(?P<kind>myth|fact|keep):(?P<number>\d+)"
+        r"(?::(?P<difficulty>[1-3]))?"
+    ),
 ):
     """Opens the form for the member who typed the prefix command (a prefix command cannot open one itself)."""
 
-    def __init__(self, purpose: Purpose, user_id: int, kind: str | None, number: int = 0) -> None:
+    def __init__(
+        self, purpose: Purpose, user_id: int, kind: str | None, number: int = 0, difficulty: int | None = None
+    ) -> None:
+        chosen = f":{difficulty}" if difficulty else ""
         super().__init__(
             discord.ui.Button(
                 label="Open the form",
                 style=discord.ButtonStyle.primary,
-                custom_id=f"mof:form:{purpose}:{user_id}:{kind or 'keep'}:{number}",
+                custom_id=f"mof:form:{purpose}:{user_id}:{kind or 'keep'}:{number}{chosen}",
             )
         )
         self.purpose = purpose
         self.user_id = user_id
         self.kind = kind
         self.number = number
+        self.difficulty = difficulty
 
     @classmethod
     async def from_custom_id(
@@ -221,7 +258,8 @@ class OpenFormButton(
     ) -> OpenFormButton:
         """Rebuild the button from its custom id."""
         kind = None if match["kind"] == "keep" else match["kind"]
-        return cls(match["purpose"], int(match["user"]), kind, int(match["number"]))  # type: ignore[arg-type]
+        difficulty = int(match["difficulty"]) if match["difficulty"] else None
+        return cls(match["purpose"], int(match["user"]), kind, int(match["number"]), difficulty)  # type: ignore[arg-type]
 
     async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
         """Open the form, after checking again that the clicker may."""
@@ -234,7 +272,13 @@ class OpenFormButton(
         assert interaction.guild is not None
         try:
             form = await prepare_form(
-                interaction.client, interaction.user, interaction.guild, self.purpose, self.kind, self.number
+                interaction.client,
+                interaction.user,
+                interaction.guild,
+                self.purpose,
+                self.kind,
+                self.number,
+                self.difficulty,
             )
         except (MythOrFactError, FriendlyCheckFailure) as error:
             await interaction.response.send_message(str(error), ephemeral=True)
@@ -242,10 +286,12 @@ class OpenFormButton(
         await interaction.response.send_modal(form)
 
 
-def open_form_view(purpose: Purpose, user_id: int, kind: str | None, number: int = 0) -> discord.ui.View:
+def open_form_view(
+    purpose: Purpose, user_id: int, kind: str | None, number: int = 0, difficulty: int | None = None
+) -> discord.ui.View:
     """Return a view holding the Open the form button."""
     view = discord.ui.View(timeout=None)
-    view.add_item(OpenFormButton(purpose, user_id, kind, number))
+    view.add_item(OpenFormButton(purpose, user_id, kind, number, difficulty))
     return view
 
 
@@ -321,9 +367,31 @@ def custom_facts_embed(facts: list[CustomFact], total: int, page: int) -> discor
     lines = []
     for fact in facts:
         credit = f" · by <@{fact.author_id}>" if fact.author_id else ""
-        lines.append(f"`{fact.item.ref}` {fact.item.kind} · {_escaped(fact.item.claim, 150)}{credit}")
+        level = difficulty_name(fact.item.difficulty)
+        lines.append(f"`{fact.item.ref}` {fact.item.kind} · {level} · {_escaped(fact.item.claim, 150)}{credit}")
     embed.description = clip("\n".join(lines), render.DESCRIPTION_MAX)
     embed.set_footer(text=f"Page {page} of {pages} · {total} custom facts · customfact list <page> for more")
+    return embed
+
+
+def hidden_items_embed(hidden: list[HiddenItem], total: int, page: int) -> discord.Embed:
+    """Build one page of the items hidden in the server: id, kind, claim, who hid it and when."""
+    pages = max(1, -(-total // LIST_PAGE_SIZE))
+    embed = discord.Embed(title="Hidden in this server", colour=render.INFO_COLOUR)
+    if not hidden:
+        embed.description = (
+            "No items are hidden here. Moderators hide disputed items from the review queue (`suggestions`)."
+            if total == 0
+            else f"There is no page {page}: the last one is {pages}."
+        )
+        return embed
+    lines = [
+        f"`{item.ref}` {item.kind} · {_escaped(item.text, 150)} · by <@{item.hidden_by}> "
+        f"{discord.utils.format_dt(item.hidden_at, 'R')}"
+        for item in hidden
+    ]
+    embed.description = clip("\n".join(lines), render.DESCRIPTION_MAX)
+    embed.set_footer(text=f"Page {page} of {pages} · {total} hidden · item unhide <id> puts one back")
     return embed
 
 
@@ -471,7 +539,10 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=_REVIEW_I
             hidden, closed = await store.hide_item(guild_id, self.target_id, moderator_id, now)
             closed_text = f"closed {closed} dispute{'s' * (closed != 1)}"
             if hidden:
-                return f"Hid {ref} in this server (it leaves the rotation here only) and {closed_text}."
+                return (
+                    f"Hid {ref} in this server (it leaves the rotation here only; `item unhide` brings it back) "
+                    f"and {closed_text}."
+                )
             return f"Already hidden in this server: {ref}" + (f"; {closed_text}." if closed else ".")
         closed = await store.dismiss_disputes(guild_id, self.target_id, moderator_id, now)
         if closed:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+import re
+from collections.abc import Awaitable
+from datetime import timedelta
 
 import aiohttp
 import discord
@@ -45,30 +47,111 @@ PACE_EVENT = "daily_pace"
 HISTORY_LOOKBACK = 50
 
 
+class DailyChannel(app_commands.Transformer, commands.Converter[daily_ui.DailyChannel]):
+    """A text channel or a thread for `daily set`, typed (prefix) or picked (slash).
+
+    Discord does not send the bot archived threads, so one that is not cached is fetched: `daily set` can then say
+    that it is archived, instead of that it does not exist.
+    """
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """A channel option, so Discord offers its channel picker."""
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        """Text and announcement channels and their threads."""
+        return [
+            discord.ChannelType.text,
+            discord.ChannelType.news,
+            discord.ChannelType.public_thread,
+            discord.ChannelType.private_thread,
+            discord.ChannelType.news_thread,
+        ]
+
+    async def transform(
+        self, interaction: discord.Interaction, value: app_commands.AppCommandChannel | app_commands.AppCommandThread
+    ) -> daily_ui.DailyChannel:
+        """Return the picked channel or thread (fetched when it is not cached)."""
+        resolved = value.resolve()
+        if resolved is None:
+            resolved = await _fetched_for_set(value.fetch(), value.mention)
+        return _daily_channel(resolved, value.mention)
+
+    async def convert(self, ctx: commands.Context, argument: str) -> daily_ui.DailyChannel:
+        """Return the channel or thread named by a mention, an id or a name (an uncached thread is fetched)."""
+        for converter in (commands.TextChannelConverter(), commands.ThreadConverter()):
+            with contextlib.suppress(commands.BadArgument):
+                return _daily_channel(await converter.convert(ctx, argument), argument)
+        mentioned = CHANNEL_REFERENCE.fullmatch(argument.strip())
+        if ctx.guild is None or mentioned is None:
+            raise commands.ChannelNotFound(argument)
+        channel_id = int(mentioned["mention"] or mentioned["id"])
+        return _daily_channel(await _fetched_for_set(ctx.guild.fetch_channel(channel_id), f"<#{channel_id}>"), argument)
+
+
+CHANNEL_REFERENCE = re.compile(r"<#(?P<mention>\d{15,21})>|(?P<id>\d{15,21})")
+
+
+async def _fetched_for_set(fetch: Awaitable[object], shown: str) -> object:
+    """Fetch a channel `daily set` was given; explain a channel the bot cannot see."""
+    try:
+        return await fetch
+    except (discord.NotFound, discord.Forbidden) as exc:
+        raise MythOrFactError(
+            f"I can't see {shown}. If it is a private thread, add me to it (mention me there), or pick another channel."
+        ) from exc
+
+
+def _daily_channel(channel: object, shown: str) -> daily_ui.DailyChannel:
+    if not isinstance(channel, daily_ui.DailyChannel):
+        raise MythOrFactError(
+            f"Daily posts go to a text channel or a thread, and {clip(shown, 60)} is neither. Nothing was changed."
+        )
+    return channel
+
+
 class DiscordPoster:
     """Sends daily posts through discord.py and reports an unusable channel as :class:`PostUnavailable`."""
 
     def __init__(self, bot: MythOrFactBot) -> None:
         self.bot = bot
 
-    def _channel(self, guild_id: int, channel_id: int) -> discord.TextChannel:
+    async def _channel(self, guild_id: int, channel_id: int) -> daily_ui.DailyChannel:
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             raise PostUnavailable("I am no longer in this server")
         if guild.unavailable:
             raise PostDelayed("the server is unavailable on Discord's side")
-        channel = guild.get_channel(channel_id)
-        if not isinstance(channel, discord.TextChannel):
+        channel = guild.get_channel_or_thread(channel_id) or await self._uncached(guild, channel_id)
+        if not isinstance(channel, daily_ui.DailyChannel):
             raise PostUnavailable(f"the channel <#{channel_id}> was deleted or I can no longer see it")
+        if isinstance(channel, discord.Thread) and channel.locked:
+            raise PostUnavailable(f"the thread {channel.mention} is locked")
         missing = daily_ui.missing_permissions(channel, guild.me)
         if missing:
             raise PostUnavailable(daily_ui.missing_reason(channel, missing))
         return channel
 
-    async def send(self, delivery: DailyDelivery) -> int:
-        """Post the day's embed and buttons; return the message id."""
-        channel = self._channel(delivery.guild_id, delivery.channel_id)
+    @staticmethod
+    async def _uncached(guild: discord.Guild, channel_id: int) -> object:
+        """Fetch a channel that is not cached: an archived thread (Discord stops sending those), or a deleted one."""
         try:
+            return await guild.fetch_channel(channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+        except discord.DiscordServerError as exc:
+            raise PostDelayed(f"Discord answered {exc.status}") from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise PostDelayed(f"Discord could not be reached: {exc!r}") from exc
+
+    async def send(self, delivery: DailyDelivery) -> int:
+        """Post the day's embed and buttons; return the message id. A thread that archived itself is reopened."""
+        channel = await self._channel(delivery.guild_id, delivery.channel_id)
+        try:
+            if isinstance(channel, discord.Thread) and channel.archived:
+                channel = await channel.edit(archived=False)
             message = await channel.send(embed=daily_ui.post_embed(delivery), view=daily_ui.post_view(delivery))
         except discord.NotFound as exc:
             raise PostUnavailable(f"the channel {channel.mention} was deleted") from exc
@@ -82,7 +165,7 @@ class DiscordPoster:
 
     async def find_sent(self, post: DailyPost) -> int | None:
         """Look for our post of that day (by the footer marker) among the channel's recent messages."""
-        channel = self._channel(post.guild_id, post.channel_id)
+        channel = await self._channel(post.guild_id, post.channel_id)
         assert self.bot.user is not None
         if not channel.permissions_for(channel.guild.me).read_message_history:
             return None
@@ -113,24 +196,9 @@ class DiscordPoster:
         )
 
 
-def describe_moment(moment: datetime, schedule: DailySchedule) -> str:
-    """Render a moment in the server's zone, with a Discord timestamp that each reader sees in their own."""
-    local = moment.astimezone(schedule.tz)
-    stamp = int(moment.timestamp())
-    return f"{local:%a %d %b %Y, %H:%M} {schedule.zone} (<t:{stamp}:R>)"
-
-
 def status_embed(schedule: DailySchedule, today_post: DailyPost | None, *, title: str) -> discord.Embed:
     """Show a server's daily schedule: where, when, the topic, the next post, and why it is paused."""
-    topic = f"`{schedule.topic}`" if schedule.topic else "all topics"
-    lines = [
-        f"Channel: <#{schedule.channel_id}>",
-        f"Time: **{schedule.post_time:%H:%M}** {schedule.zone} · topic: {topic}",
-    ]
-    if schedule.paused_reason:
-        lines.append(f"**Paused:** {schedule.paused_reason}. Run `daily set` again to resume.")
-    else:
-        lines.append(f"Next post: {describe_moment(schedule.next_due, schedule)}")
+    lines = render.daily_schedule_lines(schedule)
     if today_post is not None and today_post.message_id:
         lines.append(f"Today's post: {daily_ui.post_url(today_post)}")
     colour = render.MYTH_COLOUR if schedule.paused_reason else render.INFO_COLOUR
@@ -196,7 +264,7 @@ class Daily(commands.Cog):
     @commands.guild_only()
     @moderator_only()
     @app_commands.describe(
-        channel="Where to post",
+        channel="Where to post: a text channel, or a thread I can post in",
         time="Local time, 24-hour, e.g. 09:00",
         timezone="Time zone such as Europe/London (default: the server's, see config timezone)",
         topic="Only items about this topic (default: all)",
@@ -205,7 +273,7 @@ class Daily(commands.Cog):
     async def daily_set(
         self,
         ctx: commands.Context[MythOrFactBot],
-        channel: discord.TextChannel,
+        channel: DailyChannel,
         time: str,
         timezone: str | None = None,
         *,
@@ -222,9 +290,9 @@ class Daily(commands.Cog):
             topic = normalize_topic(topic)
             if topic not in topics:
                 raise UnknownTopic(topic, match_topics(topics, topic, 3))
-        missing = daily_ui.missing_permissions(channel, ctx.guild.me)
-        if missing:
-            raise MythOrFactError(f"I can't post there: {daily_ui.missing_reason(channel, missing)}.")
+        refusal = daily_ui.channel_refusal(channel, ctx.guild.me)  # type: ignore[arg-type]
+        if refusal:
+            raise MythOrFactError(f"I can't post there: {refusal}.")
         schedule = plan_schedule(ctx.guild.id, channel.id, post_time, zone, topic, discord.utils.utcnow())
         await self.bot.store.set_daily_schedule(schedule)
         about = f", topic {topic}" if topic else ""

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 DAILY_COLOUR = discord.Colour.gold()
 NEEDED_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+NEEDED_IN_THREADS = ("view_channel", "send_messages_in_threads", "embed_links")
+DailyChannel = discord.TextChannel | discord.Thread
+"""Where daily posts go: a text channel, or a thread the bot can post in."""
 
 
 def message_url(guild_id: int, channel_id: int, message_id: int | None) -> str:
@@ -39,13 +42,31 @@ def post_url(post: DailyPost) -> str:
     return message_url(post.guild_id, post.channel_id, post.message_id)
 
 
-def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
-    """Return the permissions the bot lacks to post daily embeds in ``channel``."""
-    granted = channel.permissions_for(me)
-    return [name for name in NEEDED_PERMISSIONS if not getattr(granted, name)]
+def missing_permissions(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Member) -> list[str]:
+    """Return the permissions the bot lacks to post daily embeds in ``channel`` (a thread needs its own kind)."""
+    needed = NEEDED_IN_THREADS if isinstance(channel, discord.Thread) else NEEDED_PERMISSIONS
+    try:
+        granted = channel.permissions_for(me)
+    except discord.ClientException:  # a thread whose parent channel I cannot see
+        return list(needed)
+    return [name for name in needed if not getattr(granted, name)]
 
 
-def missing_reason(channel: discord.abc.GuildChannel, missing: list[str]) -> str:
+def channel_refusal(channel: DailyChannel, me: discord.Member) -> str | None:
+    """Say why the bot cannot post daily embeds in ``channel`` (a locked or archived thread, a permission), or None."""
+    if isinstance(channel, discord.Thread):
+        if channel.locked:
+            return f"{channel.mention} is a locked thread. Unlock it, or pick another channel"
+        if channel.archived:
+            return (
+                f"{channel.mention} is an archived thread. Send a message in it to open it again, or pick another "
+                "channel"
+            )
+    missing = missing_permissions(channel, me)
+    return missing_reason(channel, missing) if missing else None
+
+
+def missing_reason(channel: discord.abc.GuildChannel | discord.Thread, missing: list[str]) -> str:
     """Return the pause reason for missing permissions, naming them as Discord's settings do."""
     return f"I am missing the {permission_names(missing)} permission in {channel.mention}"
 
@@ -184,7 +205,7 @@ class DailyQuizButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:
     async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
         """Start a quiz with the server's default settings; say privately why not if it can't start."""
         channel, guild = interaction.channel, interaction.guild
-        if guild is None or guild.id != self.guild_id or not isinstance(channel, discord.TextChannel):
+        if guild is None or guild.id != self.guild_id or not isinstance(channel, DailyChannel):
             await interaction.response.send_message("Quizzes start from a server's daily post.", ephemeral=True)
             return
         missing = missing_permissions(channel, guild.me)
@@ -194,7 +215,8 @@ class DailyQuizButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:
             )
             return
         settings = await interaction.client.store.server_settings(guild.id)
-        if settings.allowed_channels and channel.id not in settings.allowed_channels:
+        here = {channel.id, getattr(channel, "parent_id", None)}  # threads follow their channel
+        if settings.allowed_channels and not here & set(settings.allowed_channels):
             await interaction.response.send_message(str(ChannelNotAllowed(settings.allowed_channels)), ephemeral=True)
             return
         prefix = await interaction.client.prefix_in(guild.id)

@@ -100,15 +100,21 @@ class Quiz(commands.Cog):
             mode=mode,
         )
 
-    @quiz.command(name="stop")
+    @quiz.command(name="stop", extras={"private_reply": True})
     @commands.guild_only()
     async def quiz_stop(self, ctx: commands.Context[MythOrFactBot]) -> None:
-        """Stop the quiz in this channel (the starter, or a moderator with Manage Messages)."""
+        """Stop the quiz in this channel now (the starter, or a moderator with Manage Messages)."""
         running = self._controllable(ctx)
-        running.session.stop()
-        running.skip_requested = True
-        self.bot.quiz_runner.wake(running)
-        await ctx.send("Stopping the quiz after this question.", ephemeral=True)
+        if await self.bot.quiz_runner.stop(running):
+            await ctx.send(
+                "Quiz stopped: the answer and the standings are up, and a new quiz can start.", ephemeral=True
+            )
+        else:
+            await ctx.send(
+                "Stopping the quiz: the answer and the standings are on their way, and a new quiz can start here "
+                "as soon as they are posted.",
+                ephemeral=True,
+            )
 
     @quiz.command(name="skip")
     @commands.guild_only()

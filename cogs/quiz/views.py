@@ -74,7 +74,7 @@ def reveal_embed(result: RoundResult) -> discord.Embed:
     question = result.question
     item = question.item
     answer = discord.utils.escape_markdown(question.correct_option)
-    title = "Skipped" if result.skipped else f"Answer: {clip(question.correct_option, 200)}"
+    title = "Skipped" if result.skipped and not result.stopped else f"Answer: {clip(question.correct_option, 200)}"
     lines = [f"**{discord.utils.escape_markdown(question.text)}**"]
     if question.mode is Mode.MYTH_OR_FACT:
         lines.append(f"It's a **{answer.lower()}**.")
@@ -88,7 +88,9 @@ def reveal_embed(result: RoundResult) -> discord.Embed:
         description=clip("\n".join(lines), render.DESCRIPTION_MAX),
         colour=render.FACT_COLOUR if result.winners else render.MYTH_COLOUR,
     )
-    if result.skipped:
+    if result.stopped:
+        who = "Nobody scores: the quiz was stopped."
+    elif result.skipped:
         who = "Nobody scores: the round was skipped."
     elif result.winners:
         who = "\n".join(

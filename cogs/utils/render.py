@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 
 from bot.core.catalog import PackSummary, StoredItem, TopicSummary
+from bot.core.daily import DailySchedule
 from bot.core.quiz import QuizSession
 from bot.core.text import clip
 
@@ -94,6 +97,27 @@ def search_embed(query: str, items: list[StoredItem]) -> discord.Embed:
         )
     embed.set_footer(text="Use source <id> to see an item in full.")
     return embed
+
+
+def describe_moment(moment: datetime, schedule: DailySchedule) -> str:
+    """Render a moment in the schedule's zone, with a Discord timestamp that each reader sees in their own."""
+    local = moment.astimezone(schedule.tz)
+    stamp = int(moment.timestamp())
+    return f"{local:%a %d %b %Y, %H:%M} {schedule.zone} (<t:{stamp}:R>)"
+
+
+def daily_schedule_lines(schedule: DailySchedule) -> list[str]:
+    """Describe a daily schedule: the channel, the local time and zone, the topic, and the next post or the pause."""
+    topic = f"`{schedule.topic}`" if schedule.topic else "all topics"
+    lines = [
+        f"Channel: <#{schedule.channel_id}>",
+        f"Time: **{schedule.post_time:%H:%M}** {schedule.zone} · topic: {topic}",
+    ]
+    if schedule.paused_reason:
+        lines.append(f"**Paused:** {schedule.paused_reason}. Run `daily set` again to resume.")
+    else:
+        lines.append(f"Next post: {describe_moment(schedule.next_due, schedule)}")
+    return lines
 
 
 def _join_within(lines: list[str], limit: int) -> str:

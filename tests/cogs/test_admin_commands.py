@@ -13,6 +13,7 @@ from bot.core.admin import MAX_UPLOAD_BYTES, UploadRefused
 from bot.core.errors import MythOrFactError
 from bot.core.scores import ALL_TIME, week_key
 from cogs.utils.checks import NotModerator
+from tests.conftest import on_every_backend
 from tests.helpers import BAD_ITEM, expect_errors, item_toml, make_config, pack_toml, round_record
 
 RETENTION_DAYS = 1
@@ -306,6 +307,7 @@ async def test_leaderboard_reset_slash_by_a_moderator(simcord_env, synced, store
 # -- export ------------------------------------------------------------------------------------------
 
 
+@on_every_backend
 async def test_export_slash_is_an_ephemeral_json_attachment(simcord_env, synced, store):
     guild, channel, mod, member, owner = synced
     await seed_scores(store, guild.id, (member.id, 30))
@@ -315,9 +317,9 @@ async def test_export_slash_is_an_ephemeral_json_attachment(simcord_env, synced,
     [attachment] = reply.attachments
     assert attachment.filename.endswith(".json")
     document = json.loads(await attachment.read())
-    assert document["guild_id"] == guild.id
+    assert document["guild_id"] == str(guild.id), "Discord ids are strings, which JavaScript cannot round"
     assert {"settings", "scores", "audit_log", "items"} <= set(document["sections"])
-    assert [row["user_id"] for row in document["sections"]["scores"]] == [member.id, member.id]
+    assert [row["user_id"] for row in document["sections"]["scores"]] == [str(member.id), str(member.id)]
     assert f"({len(await attachment.read()) / 1024:,.1f} KB)" in reply.content
     [entry] = await store.audit_history(guild.id)
     assert entry.action == "export"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import discord
 import pytest
 from discord.ext import commands
 from simcord import ChannelHandle, GuildHandle, MemberActor, RoleHandle
 
+from bot.core.daily import plan_schedule
 from bot.core.errors import MythOrFactError
 from bot.core.quiz import Mode
 from bot.core.settings import ServerSettings, describe_enabled, toggled
 from cogs.utils.checks import ChannelNotAllowed, NotModerator, moderator_only
-from tests.helpers import club_pack, expect_errors, footer_ref
+from tests.helpers import NOW, club_pack, expect_errors, footer_ref
 
 NEEDS_MANAGE_SERVER = "You need the **Manage Server** permission to do that. Nothing was changed."
 NEEDS_MANAGE_SERVER_OR_MODS = (
@@ -213,6 +216,7 @@ async def test_config_shows_every_setting_in_one_embed(simcord_env, world):
             "Log channel",
             "Suggestions",
             "Time zone",
+            "Daily post",
         ]
         assert field(embed, "Prefix") == f"`!` (the default)\nMentioning <@{simcord_env.bot.user.id}> always works too."
         assert field(embed, "Channels for commands and games") == "Everywhere"
@@ -227,6 +231,7 @@ async def test_config_shows_every_setting_in_one_embed(simcord_env, world):
         assert field(embed, "Log channel") == "None: the server's system channel"
         assert field(embed, "Suggestions") == "Up to **3** a day per member"
         assert field(embed, "Time zone").startswith("**UTC**: weekly leaderboards start on its Monday")
+        assert field(embed, "Daily post") == "Off. Turn it on with `!daily set #channel 09:00`."
 
 
 async def test_config_show_reflects_changed_settings(world, store):
@@ -260,11 +265,44 @@ async def test_config_show_stays_within_embed_limits(world, store):
     await store.update_server_settings(
         w.guild.id, {"packs": long_names, "topics": long_names, "allowed_channels": channel_ids}
     )
+    longest_zone = ZoneInfo("America/Argentina/ComodRivadavia")
+    schedule = plan_schedule(w.guild.id, 10**18, time(23, 59), longest_zone, "t" * 32, NOW)
+    await store.set_daily_schedule(schedule)
+    await store.pause_daily_schedule(w.guild.id, "a reason that goes on " * 100)
     await w.admin.send(w.general, "!config")
     embed = last_embed(w.general)
     assert len(embed) <= 6000
     assert all(len(f.value) <= 1024 for f in embed.fields)
     assert field(embed, "Packs").endswith("…")
+    assert field(embed, "Daily post").endswith("…")
+
+
+async def test_config_shows_the_daily_post_and_its_pause(simcord_env, synced, store):
+    w = synced
+    await w.admin.send(w.general, f"!daily set {w.games.mention} 21:30 Europe/Paris space")
+    await w.admin.send(w.general, "!config")
+    daily = field(last_embed(w.general), "Daily post").splitlines()
+    # simcord's clock starts at 2026-01-01 00:00 UTC: 21:30 in Paris is 20:30 UTC that day.
+    due = int(datetime(2026, 1, 1, 20, 30, tzinfo=UTC).timestamp())
+    assert daily == [
+        f"Channel: {w.games.mention}",
+        "Time: **21:30** Europe/Paris · topic: `space`",
+        f"Next post: Thu 01 Jan 2026, 21:30 Europe/Paris (<t:{due}:R>)",
+    ]
+    assert "the daily post with !daily set" in last_embed(w.general).footer.text
+
+    await store.pause_daily_schedule(w.guild.id, f"I am missing the Embed Links permission in {w.games.mention}")
+    result = await w.admin.slash(w.general, "config show")
+    assert result.ephemeral
+    daily = field(result.response.embeds[0], "Daily post").splitlines()
+    assert daily[:2] == [f"Channel: {w.games.mention}", "Time: **21:30** Europe/Paris · topic: `space`"]
+    assert daily[2] == (
+        f"**Paused:** I am missing the Embed Links permission in {w.games.mention}. Run `daily set` again to resume."
+    )
+
+    await w.admin.send(w.general, "!daily off")
+    await w.admin.send(w.general, "!config")
+    assert field(last_embed(w.general), "Daily post") == "Off. Turn it on with `!daily set #channel 09:00`."
 
 
 async def test_unknown_config_subcommand_lists_the_real_ones(simcord_env, world):

@@ -10,9 +10,10 @@ from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.content import check_draft
-from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
+from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact, UnknownItem
 from bot.storage.sqlite.store import SqliteStore
 from cogs.utils.checks import NotModerator
+from tests.conftest import on_every_backend
 from tests.helpers import expect_errors, make_config
 
 REFUSED = "You need the **Manage Server** permission to do that. Nothing was changed."
@@ -131,9 +132,86 @@ async def test_a_bad_submission_saves_nothing_and_the_form_comes_back_filled_in(
     assert await store.custom_facts(guild.id) == ([], 0)
     assert await store.audit_history(guild.id) == []
     again = await mod.click(refused.response, label="Fix and try again")
-    assert modal_defaults(again) == bad
+    assert modal_defaults(again) == bad | {"difficulty": "medium"}
     done = await mod.submit_modal(again, FORM)
     assert done.response.content.startswith("Saved as `custom/1`.")
+
+
+@on_every_backend
+async def test_slash_add_and_edit_choose_the_difficulty_and_the_form_shows_it(simcord_env, synced, store):
+    guild, channel, mod, member, other, owner = synced
+    shown = await mod.slash(channel, "customfact add", difficulty="hard")
+    assert modal_defaults(shown)["difficulty"] == "hard"
+    await mod.submit_modal(shown, FORM | {"difficulty": "hard"})
+    assert (await store.custom_fact(guild.id, 1)).item.difficulty == 3
+    shown = await mod.slash(channel, "customfact add", kind="myth")
+    assert modal_defaults(shown)["difficulty"] == "medium", "medium unless chosen, as before"
+    done = await mod.submit_modal(shown, FORM | {"claim": "Goldfish remember for three seconds."})
+    assert done.response.embeds[0].footer.text.startswith("food · ★★☆")
+    assert (await store.custom_fact(guild.id, 2)).item.difficulty == 2
+
+    shown = await mod.slash(channel, "customfact edit", number="1")
+    assert modal_defaults(shown)["difficulty"] == "hard", "the form opens with the fact's own difficulty"
+    await mod.submit_modal(shown, modal_defaults(shown) | {"difficulty": "1"})
+    assert (await store.custom_fact(guild.id, 1)).item.difficulty == 1
+    shown = await mod.slash(channel, "customfact edit", number="2", difficulty="easy")
+    assert modal_defaults(shown)["difficulty"] == "easy"
+    await mod.submit_modal(shown, modal_defaults(shown) | {"difficulty": ""})
+    assert (await store.custom_fact(guild.id, 2)).item.difficulty == 1, "an emptied field keeps what it opened with"
+    await mod.send(channel, "!fact list")
+    lines = bot_messages(channel)[-1].embeds[0].description.splitlines()
+    assert [line.split(" · ")[1] for line in lines] == ["easy", "easy"]
+
+
+@on_every_backend
+async def test_prefix_add_and_edit_take_the_difficulty_after_the_kind_or_alone(simcord_env, world, store):
+    guild, channel, mod, member, other, owner = world
+    await mod.send(channel, "!fact add myth hard")
+    shown = await mod.click(channel.last_message, label="Open the form")
+    assert shown.modal["title"] == "New custom myth" and modal_defaults(shown)["difficulty"] == "hard"
+    await mod.submit_modal(shown, FORM | {"difficulty": "hard"})
+    await mod.send(channel, "!fact add 1")
+    offer = channel.last_message
+    await simcord_env.restart_bot(MythOrFactBot(make_config(), store))
+    shown = await mod.click(offer, label="Open the form")
+    assert shown.modal["title"] == "New custom fact", "the chosen difficulty survives a restart in the button"
+    assert modal_defaults(shown)["difficulty"] == "easy"
+    await mod.submit_modal(shown, FORM | {"claim": "Wombats make cube-shaped droppings.", "difficulty": "easy"})
+    assert [(await store.custom_fact(guild.id, n)).item.difficulty for n in (1, 2)] == [3, 1]
+    await mod.send(channel, "!customfact edit 2 Medium")
+    shown = await mod.click(channel.last_message, label="Open the form")
+    await mod.submit_modal(shown, modal_defaults(shown))
+    assert (await store.custom_fact(guild.id, 2)).item.difficulty == 2
+    assert (await store.custom_fact(guild.id, 2)).item.kind == "fact"
+
+
+async def test_a_bad_difficulty_is_refused_and_nothing_is_saved(simcord_env, world, store):
+    guild, channel, mod, member, other, owner = world
+    await mod.send(channel, "!fact add myth impossible")
+    assert channel.last_message.content == (
+        "`impossible` is not a difficulty: use easy, medium or hard (or 1, 2, 3). Nothing was changed."
+    )
+    assert not channel.last_message.components
+    expect_errors(simcord_env, MythOrFactError)
+    await mod.send(channel, "!fact add")
+    shown = await mod.click(channel.last_message, label="Open the form")
+    refused = await mod.submit_modal(shown, FORM | {"difficulty": "4"})
+    assert refused.response.content.startswith("Nothing was saved. Please fix:")
+    assert "**Difficulty** must be easy, medium or hard (or 1, 2, 3)." in refused.response.content
+    assert await store.custom_facts(guild.id) == ([], 0)
+    again = await mod.click(refused.response, label="Fix and try again")
+    assert modal_defaults(again)["difficulty"] == "4"
+
+
+async def test_suggestions_have_no_difficulty_field_and_become_medium_custom_facts(simcord_env, world, store):
+    guild, channel, mod, member, other, owner = world
+    await member.send(channel, "!suggest")
+    shown = await member.click(channel.last_message, label="Open the form")
+    assert "difficulty" not in modal_defaults(shown)
+    await member.submit_modal(shown, FORM)
+    suggestions, _ = await open_queue(mod, channel)
+    await mod.click(suggestions, label="Approve #1")
+    assert (await store.custom_fact(guild.id, 1)).item.difficulty == 2
 
 
 async def test_a_moderator_who_lost_the_permission_cannot_submit_an_open_form(simcord_env, world, store):
@@ -156,7 +234,7 @@ async def test_slash_edit_opens_the_form_filled_in_and_saves_changes(simcord_env
     await store.add_custom_fact(guild.id, draft(), member.id, EARLIER)
     shown = await mod.slash(channel, "customfact edit", number="custom/1")
     assert shown.modal["title"] == "Edit custom/1 (fact)"
-    assert modal_defaults(shown) == FORM | {"topic": "food"}
+    assert modal_defaults(shown) == FORM | {"topic": "food", "difficulty": "medium"}
     done = await mod.submit_modal(shown, FORM | {"claim": "Honey never spoils if it is sealed."})
     assert done.response.content == "Saved your changes to `custom/1`."
     fact = await store.custom_fact(guild.id, 1)
@@ -220,7 +298,7 @@ async def test_list_by_prefix_and_slash_with_pages(simcord_env, synced, store):
     embed = bot_messages(channel)[-1].embeds[0]
     lines = embed.description.splitlines()
     assert len(lines) == 10
-    assert lines[0] == f"`custom/1` fact · Custom fact number 1. · by <@{member.id}>"
+    assert lines[0] == f"`custom/1` fact · medium · Custom fact number 1. · by <@{member.id}>"
     assert embed.footer.text.startswith("Page 1 of 2 · 12 custom facts")
     await mod.send(channel, "!customfact")
     assert bot_messages(channel)[-1].embeds[0].description.splitlines() == lines
@@ -477,7 +555,8 @@ async def test_queue_hide_and_dismiss_disputed_items(simcord_env, world, store):
 
     hidden = await mod.click(disputes, custom_id=f"mof:review:hide:{octopus}")
     assert hidden.followups[0].content == (
-        "Hid `sample/octopus-hearts` in this server (it leaves the rotation here only) and closed 2 disputes."
+        "Hid `sample/octopus-hearts` in this server (it leaves the rotation here only; `item unhide` brings it "
+        "back) and closed 2 disputes."
     )
     refreshed = next(m for m in channel.history() if m.id == disputes.id)
     assert refreshed.content == "**Disputed items:** 1 with open disputes."
@@ -506,6 +585,57 @@ async def test_acting_twice_on_a_disputed_item(simcord_env, world, store):
         "Nothing to dismiss: the disputes of `sample/octopus-hearts` were already handled."
     )
     assert len(await store.audit_history(guild.id)) == 1
+
+
+@on_every_backend
+async def test_a_hidden_item_is_listed_and_unhidden_with_an_audit_line(simcord_env, synced, store):
+    guild, channel, mod, member, other, owner = synced
+    octopus = await dispute(store, guild.id, "sample/octopus-hearts", (member.id, "Squid too?"))
+    _, disputes = await open_queue(mod, channel)
+    await mod.click(disputes, custom_id=f"mof:review:hide:{octopus}")
+    assert "sample/octopus-hearts" not in await served_facts(member, channel)
+
+    await mod.send(channel, "!item")
+    listed = bot_messages(channel)[-1].embeds[0]
+    assert listed.title == "Hidden in this server"
+    assert listed.description.startswith("`sample/octopus-hearts` fact · An octopus")
+    assert f"by <@{mod.id}> <t:" in listed.description
+    assert listed.footer.text == "Page 1 of 1 · 1 hidden · item unhide <id> puts one back"
+    offered = await mod.autocomplete(channel, "item unhide", "id", "octo")
+    assert [choice["value"] for choice in offered] == ["sample/octopus-hearts"]
+
+    await member.send(channel, "!item unhide sample/octopus-hearts")
+    assert bot_messages(channel)[-1].content == REFUSED
+    expect_errors(simcord_env, NotModerator)
+    assert "item unhide" not in member.available_commands(channel)
+
+    result = await mod.slash(channel, "item unhide", id="octopus-hearts")
+    assert result.ephemeral
+    assert result.response.content == "`sample/octopus-hearts` is back in this server's rotation."
+    await simcord_env.advance_time(16)  # members may ask for 5 items per 15 seconds
+    assert "sample/octopus-hearts" in await served_facts(member, channel)
+    await mod.send(channel, "!item hidden")
+    assert bot_messages(channel)[-1].embeds[0].description.startswith("No items are hidden here.")
+    assert [(entry.action, entry.detail) for entry in await store.audit_history(guild.id)] == [
+        ("item", "unhid sample/octopus-hearts in this server"),
+        ("dispute", "hid sample/octopus-hearts in this server and closed 1 dispute"),
+    ]
+
+
+async def test_unhiding_an_item_that_is_not_hidden_or_unknown_changes_nothing(simcord_env, world, store):
+    guild, channel, mod, member, other, owner = world
+    await mod.send(channel, "!item unhide sample/wombat-cubes")
+    assert bot_messages(channel)[-1].content == (
+        "`sample/wombat-cubes` is not hidden in this server, so there is nothing to unhide. "
+        "`item hidden` lists the hidden ones."
+    )
+    await mod.send(channel, "!item unhide nothing/like-this")
+    assert bot_messages(channel)[-1].content.startswith("No item has the id `nothing/like-this`.")
+    expect_errors(simcord_env, UnknownItem)
+    await mod.send(channel, "!item unhide")
+    assert "id" in bot_messages(channel)[-1].content.lower()
+    expect_errors(simcord_env, commands.MissingRequiredArgument)
+    assert await store.audit_history(guild.id) == []
 
 
 async def test_slash_suggestions_shows_the_queue(simcord_env, synced, store):

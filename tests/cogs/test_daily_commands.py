@@ -340,3 +340,105 @@ async def test_a_channel_typed_as_plain_text_gets_a_clear_hint(simcord_env, worl
     )
     expect_errors(simcord_env, commands.ChannelNotFound)
     assert await store.daily_schedule(w.guild.id) is None
+
+
+# -- threads -------------------------------------------------------------------------------------
+
+
+async def open_thread(env, parent, name: str = "daily-thread"):
+    """Have the bot open a public thread in ``parent``; return its handle."""
+    await env.bot.get_channel(parent.id).create_thread(name=name, type=discord.ChannelType.public_thread)
+    return next(thread for thread in parent.threads if thread.name == name)
+
+
+def thread_metadata(env, thread):
+    return env.backend.get_thread(thread.id).thread_metadata
+
+
+async def test_a_thread_can_be_the_daily_channel_and_gets_the_post(simcord_env, world, store):
+    w = world
+    thread = await open_thread(simcord_env, w.channel)
+    await w.mod.send(w.lobby, f"!daily set {thread.mention} 09:00")
+    assert w.lobby.last_message.embeds[0].title == "Daily posts are on"
+    assert f"Channel: {thread.mention}" in w.lobby.last_message.embeds[0].description
+    assert (await store.daily_schedule(w.guild.id)).channel_id == thread.id
+    await simcord_env.advance_time(9 * HOUR)
+    [post] = daily_posts(thread)
+    assert daily_posts(w.channel) == [], "the post goes into the thread, not its channel"
+    right, _ = await right_and_wrong(store, w.guild.id, DAY1)
+    answered = await w.ann.click(post, label=right)
+    assert answered.response.embeds[0].title.startswith("Right!")
+    started = await w.ben.click(post, label="Play a quiz")
+    assert started.response.content.startswith("**Quiz time!**")
+    assert simcord_env.bot.quizzes.get(thread.id) is not None, "the quiz plays in the thread"
+
+
+async def test_a_thread_that_archived_itself_is_reopened_by_the_next_post(simcord_env, world, store):
+    w = world
+    thread = await open_thread(simcord_env, w.channel)
+    await w.mod.send(w.lobby, f"!daily set {thread.mention} 09:00")
+    simcord_env.backend.edit_channel(thread.id, {}, thread_metadata={"archived": True})  # a quiet day
+    assert simcord_env.bot.get_channel(thread.id) is None, "Discord no longer sends the bot an archived thread"
+    await simcord_env.advance_time(9 * HOUR)
+    assert len(daily_posts(thread)) == 1
+    assert thread_metadata(simcord_env, thread).archived is False
+    post = await store.daily_post(w.guild.id, DAY1)
+    assert post.status == PostStatus.SENT and post.channel_id == thread.id
+
+
+async def test_locked_archived_and_closed_threads_are_refused_with_the_reason(simcord_env, world, store):
+    w = world
+    await w.owner.send(w.lobby, "!sync")
+    locked = await open_thread(simcord_env, w.channel, "locked")
+    simcord_env.backend.edit_channel(locked.id, {}, thread_metadata={"locked": True})
+    await w.mod.send(w.lobby, f"!daily set {locked.mention} 09:00")
+    assert w.lobby.last_message.content == (
+        f"I can't post there: {locked.mention} is a locked thread. Unlock it, or pick another channel."
+    )
+    archived = await open_thread(simcord_env, w.channel, "archived")
+    simcord_env.backend.edit_channel(archived.id, {}, thread_metadata={"archived": True})
+    refusal = (
+        f"I can't post there: {archived.mention} is an archived thread. Send a message in it to open it again, "
+        "or pick another channel."
+    )
+    await w.mod.send(w.lobby, f"!daily set {archived.mention} 09:00")
+    assert w.lobby.last_message.content == refusal
+    result = await w.mod.slash(w.lobby, "daily set", channel=archived, time="09:00")
+    assert result.ephemeral and result.response.content == refusal
+
+    closed = w.guild.create_text_channel("closed")
+    no_threads = await open_thread(simcord_env, closed, "no-threads")
+    deny = discord.Permissions(send_messages_in_threads=True).value
+    simcord_env.backend.set_overwrite(closed.id, Overwrite(simcord_env.bot.user.id, OverwriteType.MEMBER, deny=deny))
+    result = await w.mod.slash(w.lobby, "daily set", channel=no_threads, time="09:00")
+    assert result.response.content == (
+        # Without Send Messages in Threads, Discord also withholds Embed Links there.
+        f"I can't post there: I am missing the Send Messages in Threads, Embed Links permission in "
+        f"{no_threads.mention}."
+    )
+    expect_errors(simcord_env, *[MythOrFactError] * 4)
+    assert await store.daily_schedule(w.guild.id) is None
+
+
+async def test_slash_daily_set_takes_a_thread(simcord_env, world, store):
+    w = world
+    await w.owner.send(w.lobby, "!sync")
+    thread = await open_thread(simcord_env, w.channel)
+    done = await w.mod.slash(w.lobby, "daily set", channel=thread, time="09:00")
+    assert done.ephemeral and f"Channel: {thread.mention}" in done.response.embeds[0].description
+    await w.mod.send(w.lobby, "!config")
+    daily = next(f.value for f in w.lobby.last_message.embeds[0].fields if f.name == "Daily post")
+    assert daily.startswith(f"Channel: {thread.mention}")
+
+
+async def test_a_thread_locked_after_set_pauses_the_schedule(simcord_env, world, store):
+    w = world
+    simcord_env.backend.edit_guild(w.guild.id, {"system_channel_id": w.lobby.id})
+    thread = await open_thread(simcord_env, w.channel)
+    await w.mod.send(w.lobby, f"!daily set {thread.mention} 09:00")
+    simcord_env.backend.edit_channel(thread.id, {}, thread_metadata={"locked": True, "archived": True})
+    await simcord_env.advance_time(9 * HOUR)
+    assert daily_posts(thread) == []
+    notice = w.lobby.last_message.content
+    assert notice.startswith(f"**The daily post is paused:** the thread {thread.mention} is locked.")
+    assert (await store.daily_schedule(w.guild.id)).paused_reason == f"the thread {thread.mention} is locked"

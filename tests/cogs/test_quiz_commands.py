@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import discord
@@ -171,18 +172,75 @@ async def test_quizzes_in_two_channels_and_two_servers_run_side_by_side(simcord_
         assert bot_messages(where)[-1].embeds[0].title == "Quiz over"
 
 
-async def test_stop_by_starter_and_refusal_for_others(simcord_env, world):
+async def test_stop_by_starter_and_refusal_for_others(simcord_env, world, store):
     guild, channel, owner, (ann, ben, cat) = world
     await ann.send(channel, "!quiz 5 myth-or-fact")
     await ben.send(channel, "!quiz stop")
     assert "Manage Messages" in bot_messages(channel)[-1].content
     expect_errors(simcord_env, MythOrFactError)
+    await ben.click(last_question(channel), label="Myth")
+    answer = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
     await ann.send(channel, "!quiz stop")
-    await simcord_env.advance_time(60)
-    final = bot_messages(channel)[-1].embeds[0]
-    assert final.title == "Quiz over"
-    assert final.description.startswith("The quiz was stopped.")
+    # No time passes: the stop reveals the open question, posts the standings, frees the channel, then confirms.
+    reveal, final, confirmation = bot_messages(channel)[-3:]
+    assert reveal.embeds[0].title == f"Answer: {answer}"
+    assert reveal.embeds[0].fields[0].value == "Nobody scores: the quiz was stopped."
+    assert final.embeds[0].title == "Quiz over"
+    assert final.embeds[0].description.startswith("The quiz was stopped.")
+    assert confirmation.content == "Quiz stopped: the answer and the standings are up, and a new quiz can start."
+    assert simcord_env.bot.quizzes.get(channel.id) is None
     assert len(reveals(channel)) == 1
+    assert await store.top_scores(guild.id, "all") == [], "the stopped question scores nothing"
+    assert all(child.disabled for child in last_question(channel).components[0].children)
+    posted = len(bot_messages(channel))
+    await simcord_env.advance_time(60)
+    assert len(bot_messages(channel)) == posted, "nothing more comes from the stopped quiz"
+
+
+async def test_a_new_quiz_starts_right_after_a_stop(simcord_env, world, store, monkeypatch):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 5 myth-or-fact")
+    first = simcord_env.bot.quizzes.get(channel.id)
+    record_round = store.record_round
+
+    async def busy_database(*args):
+        await asyncio.sleep(0.3)  # the stopped round's score write waits on a busy database
+        return await record_round(*args)
+
+    monkeypatch.setattr(store, "record_round", busy_database)
+    channel_held_when_confirmed = []
+
+    async def on_message(message: discord.Message) -> None:
+        if message.author.bot and message.channel.id == channel.id and "quiz" in message.content.lower():
+            channel_held_when_confirmed.append(simcord_env.bot.quizzes.get(channel.id) is not None)
+
+    simcord_env.bot.add_listener(on_message)
+    await ann.send(channel, "!quiz stop")
+    simcord_env.bot.remove_listener(on_message)
+    assert channel_held_when_confirmed == [False], "the stop is confirmed once the channel is free"
+    titles = [m.embeds[0].title if m.embeds else m.content for m in bot_messages(channel)[-3:]]
+    assert titles[0].startswith("Answer: ") and titles[1] == "Quiz over" and titles[2].startswith("Quiz stopped:")
+    await ben.send(channel, "!quiz 2 myth-or-fact")
+    assert channel.history()[-2].content.startswith("**Quiz time!** 2 questions")
+    second = simcord_env.bot.quizzes.get(channel.id)
+    assert second is not None and second is not first and second.session.starter_id == ben.id
+    assert last_question(channel).embeds[0].title == "Question 1/2 · Myth or fact?"
+    expect_errors(simcord_env)
+
+
+async def test_a_stop_during_the_pause_ends_the_quiz_before_the_next_question(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 3 myth-or-fact")
+    await ann.click(last_question(channel), label="Myth")
+    await finish_round(simcord_env, channel)
+    assert len(reveals(channel)) == 1
+    await ann.send(channel, "!quiz stop")
+    assert bot_messages(channel)[-2].embeds[0].title == "Quiz over"
+    assert len(reveals(channel)) == 1, "the revealed question is not revealed again"
+    assert [m.embeds[0].title for m in bot_messages(channel) if m.embeds].count("Question 1/3 · Myth or fact?") == 1
+    assert not any(m.embeds and m.embeds[0].title.startswith("Question 2/3") for m in bot_messages(channel))
+    await ann.send(channel, "!quiz 1 myth-or-fact")
+    assert simcord_env.bot.quizzes.get(channel.id).session.total_rounds == 1
 
 
 async def test_moderator_with_manage_messages_can_skip(simcord_env, world):
@@ -205,8 +263,12 @@ async def test_slash_quiz_start_and_stop(simcord_env, world):
     stop = await ben.slash(channel, "quiz stop")
     assert stop.ephemeral and "Manage Messages" in stop.response.content
     stop = await ann.slash(channel, "quiz stop")
-    assert stop.ephemeral and stop.response.content.startswith("Stopping the quiz")
+    reply = [stop.response, *stop.followups][-1]
+    assert stop.ephemeral and reply.content.startswith("Quiz stopped:")
+    assert bot_messages(channel)[-1].embeds[0].title == "Quiz over"
     expect_errors(simcord_env, MythOrFactError)
+    result = await ben.slash(channel, "quiz start", rounds=1, mode="myth-or-fact")
+    assert result.response.content.startswith("**Quiz time!** 1 question")
 
 
 async def test_quiz_ends_itself_when_nobody_answers(simcord_env, world):

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests import postgres
-from tests.conftest import BACKENDS
-
-
-def backend_param(name: str) -> object:
-    """A ``backend`` parameter, skipped with one clear reason when its server is not configured."""
-    if name == "postgres":
-        return pytest.param(name, marks=pytest.mark.skipif(not postgres.SERVER_URL, reason=postgres.SKIP_REASON))
-    return name
+from tests.conftest import BACKENDS, backend_param
 
 
 @pytest.fixture(params=[backend_param(name) for name in BACKENDS])

@@ -10,6 +10,7 @@ import pytest
 
 from bot.app.config import load_config
 from bot.core.admin import (
+    DISCORD_ID_FIELDS,
     MAX_UPLOAD_BYTES,
     ForgetReport,
     UnknownServerPack,
@@ -20,8 +21,8 @@ from bot.core.admin import (
     parse_upload,
     resolve_period,
 )
-from bot.core.content import FactDraft
-from bot.core.daily import DailySchedule
+from bot.core.content import FactDraft, check_draft
+from bot.core.daily import DailySchedule, PostStatus
 from bot.core.errors import MythOrFactError, UnknownItem, UnknownTopic
 from bot.core.packs import PackProblem, Source
 from bot.core.scores import ALL_TIME
@@ -309,22 +310,71 @@ async def test_export_holds_every_section_and_round_trips_as_json(store: FactSto
     document = json.loads(export.data)
     sections = document["sections"]
     assert set(sections) == EXPORT_SECTIONS
-    assert document["guild_id"] == GUILD and export.truncated == {}
+    assert document["guild_id"] == str(GUILD) and export.truncated == {} and document["version"] == 2
     assert sections["settings"]["quiz_rounds"] == 5
     assert {p["id"] for p in sections["packs"]} == {"custom", "club"}, "pack ids without the server part"
     assert {(i["pack_id"], i["item_id"]) for i in sections["items"]} >= {("club", "first"), ("custom", "1")}
     assert sections["items"][0]["tags"] == [], "list columns are decoded"
     assert {(s["period"], s["user_id"]) for s in sections["scores"]} == {
-        (ALL_TIME, ANN), (ALL_TIME, BEN), (WEEK, ANN), (WEEK, BEN),
+        (ALL_TIME, str(ANN)), (ALL_TIME, str(BEN)), (WEEK, str(ANN)), (WEEK, str(BEN)),
     }  # fmt: skip
-    assert sections["scores"][0]["period"] == ALL_TIME and sections["scores"][0]["user_id"] == ANN
-    assert [row["channel_id"] for row in sections["daily_schedule"]] == [5]
+    assert sections["scores"][0]["period"] == ALL_TIME and sections["scores"][0]["user_id"] == str(ANN)
+    assert [row["channel_id"] for row in sections["daily_schedule"]] == ["5"]
     assert len(sections["suggestions"]) == 4 and len(sections["daily_streaks"]) == 2
     assert sections["hidden_items"][0]["item_id"] == "first"
-    assert {d["user_id"] for d in sections["disputes"]} == {ANN, BEN}
+    assert {d["user_id"] for d in sections["disputes"]} == {str(ANN), str(BEN)}
     assert sections["audit_log"][0]["detail"].startswith("quiz_rounds")
     assert all(str(OTHER_GUILD) not in json.dumps(row) for row in sections["scores"]), "no other server's data"
     assert export.filename.endswith(".json") and str(GUILD) in export.filename
+
+
+def discord_ids_in(value, key=None):
+    """Yield every (field, value) of an export document whose field holds Discord ids."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from discord_ids_in(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from discord_ids_in(item, key)
+    elif key in DISCORD_ID_FIELDS:
+        yield key, value
+
+
+def numbers_in(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from numbers_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from numbers_in(item)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield value
+
+
+async def test_an_export_writes_every_discord_id_as_a_string(store: FactStore):
+    snowflake = 1_456_074_443_980_800_001  # above 2**53: a double would round it
+    user, moderator, channel, role = snowflake, snowflake + 2, snowflake + 4, snowflake + 6
+    await store.add_dispute(GUILD, (await store.get_item("sample/octopus-hearts")).pk, user, "Squid too?", NOW)
+    await store.hide_item(GUILD, (await store.get_item("sample/wombat-cubes")).pk, moderator, NOW)
+    await store.add_custom_fact(GUILD, check_draft("fact", "A claim long enough.", "A truth long enough.", "Book", "x"),
+                                moderator, NOW)  # fmt: skip
+    suggestion = await store.add_suggestion(
+        GUILD, user, check_draft("myth", "A claim long enough.", "A truth long enough.", "Book", "x"), 3, NOW
+    )
+    await store.review_suggestion(GUILD, suggestion.id, "reject", moderator, NOW)
+    await store.record_round(round_record(GUILD, "r1", (user, 10)), WEEK)
+    await store.set_daily_schedule(DailySchedule(GUILD, channel, time(9, 0), "UTC", None, NOW))
+    await store.claim_daily_post(GUILD, NOW.date(), channel, NOW)
+    await store.finish_daily_post(GUILD, NOW.date(), PostStatus.SENT, snowflake + 8)
+    await store.update_server_settings(
+        GUILD, {"mod_role_id": role, "log_channel_id": channel, "allowed_channels": [channel]}, actor_id=moderator
+    )
+    document = json.loads(build_export(GUILD, await store.export_sections(GUILD), NOW).data)
+    found = list(discord_ids_in(document))
+    assert {name for name, _ in found} == DISCORD_ID_FIELDS, "every kind of id is in this export"
+    assert all(isinstance(value, str) and value.isdigit() for _, value in found if value is not None), found
+    assert ("message_id", str(snowflake + 8)) in found and ("allowed_channels", str(channel)) in found
+    assert max(numbers_in(document)) < 2**53, "no number a JavaScript reader would round"
 
 
 def test_an_export_too_big_for_the_limit_is_cut_and_says_so():
@@ -335,7 +385,7 @@ def test_an_export_too_big_for_the_limit_is_cut_and_says_so():
     kept = len(document["sections"]["scores"])
     assert 0 < kept < 1000
     assert export.truncated == {"scores": 1000 - kept} == document["truncated"]
-    assert document["sections"]["scores"][0] == {"user_id": 0, "points": 0}, "the first rows are kept"
+    assert document["sections"]["scores"][0] == {"user_id": "0", "points": 0}, "the first rows are kept"
 
 
 # -- retention ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.content import check_draft, format_source, parse_custom_number, parse_source
+from bot.core.content import check_draft, format_source, parse_custom_number, parse_difficulty, parse_source
 from bot.core.errors import (
     InvalidContent,
     MythOrFactError,
@@ -75,6 +75,9 @@ def test_a_good_draft_is_cleaned_up():
         ({"topic": " "}, "Topic", "is missing"),
         ({"topic": "space!"}, "Topic", "must be up to 32 letters a-z"),
         ({"topic": "a" * 33}, "Topic", "must be up to 32 letters a-z"),
+        ({"difficulty": "4"}, "Difficulty", "must be easy, medium or hard (or 1, 2, 3)."),
+        ({"difficulty": "very hard"}, "Difficulty", "must be easy, medium or hard (or 1, 2, 3)."),
+        ({"difficulty": 0}, "Difficulty", "must be easy, medium or hard (or 1, 2, 3)."),
     ],
 )
 def test_each_bad_field_is_named(fields, label, message):
@@ -108,6 +111,17 @@ def test_sources_read_a_title_a_link_or_both(typed, source, shown):
     assert parsed == (source or Source("Octopus", "https://en.wikipedia.org/wiki/Octopus"))
     assert format_source(parsed) == shown
     assert parse_source(format_source(parsed)) == parsed
+
+
+def test_difficulties_are_read_as_words_or_numbers_and_default_to_medium():
+    values = ("fact", "A valid claim here.", "A valid truth here.", "Book", "space")
+    assert check_draft(*values).difficulty == 2
+    typed = ("easy", " Medium ", "HARD", "1", "2", "3", 3)
+    assert [check_draft(*values, difficulty).difficulty for difficulty in typed] == [1, 2, 3, 1, 2, 3, 3]
+    assert check_draft(*values, "hard").to_item(4).difficulty == 3
+    assert [parse_difficulty(text) for text in ("easy", "2", "Hard")] == [1, 2, 3]
+    with pytest.raises(MythOrFactError, match="`extreme` is not a difficulty: use easy, medium or hard"):
+        parse_difficulty("extreme")
 
 
 def test_custom_numbers():
@@ -162,6 +176,15 @@ async def test_edit_replaces_content_and_keeps_number_and_credit(store: FactStor
     with pytest.raises(UnknownCustomFact):
         await store.edit_custom_fact(OTHER_GUILD, 1, draft(), MOD, NOW)
     assert (await audit_lines(store, GUILD))[-1] == ("fact", "edited custom/1: Sharks are older than trees.")
+
+
+async def test_a_custom_facts_difficulty_is_kept_on_add_and_changed_on_edit(store: FactStore):
+    values = ("fact", "Honey found in ancient tombs is still edible.", "Honey is acidic and dry.", "Book", "food")
+    added = await store.add_custom_fact(GUILD, check_draft(*values, "hard"), MOD, NOW)
+    assert added.item.difficulty == 3 and (await store.custom_fact(GUILD, 1)).item.difficulty == 3
+    edited = await store.edit_custom_fact(GUILD, 1, check_draft(*values, "easy"), MOD, NOW)
+    assert edited.item.difficulty == 1 and (await store.get_item("custom/1", GUILD)).difficulty == 1
+    assert (await store.add_custom_fact(GUILD, draft(), MOD, NOW)).item.difficulty == 2, "medium by default"
 
 
 async def test_remove_retires_and_numbers_are_never_reused(store: FactStore):
@@ -286,6 +309,36 @@ async def test_hide_leaves_only_that_servers_rotation_and_closes_its_disputes(st
     other = await store.add_custom_fact(OTHER_GUILD, draft(), MOD, NOW)
     with pytest.raises(MythOrFactError, match="no longer exists"):
         await store.hide_item(GUILD, other.item.pk, MOD, NOW)
+
+
+async def test_unhide_puts_an_item_back_in_that_servers_rotation_only(store: FactStore):
+    octopus = await store.get_item("sample/octopus-hearts")
+    wombat = await store.get_item("sample/wombat-cubes")
+    assert await store.unhide_item(GUILD, octopus.pk, MOD, NOW) is False, "not hidden: nothing to do"
+    assert await store.audit_history(GUILD) == [], "and nothing is audited"
+    await store.hide_item(GUILD, octopus.pk, MOD, NOW)
+    await store.hide_item(GUILD, wombat.pk, MEMBER, NOW + timedelta(minutes=1))
+    await store.hide_item(OTHER_GUILD, octopus.pk, MOD, NOW)
+    hidden, total = await store.hidden_items(GUILD)
+    assert total == 2
+    assert [(item.ref, item.kind, item.hidden_by, item.hidden_at) for item in hidden] == [
+        ("sample/wombat-cubes", "fact", MEMBER, NOW + timedelta(minutes=1)),
+        ("sample/octopus-hearts", "fact", MOD, NOW),
+    ], "most recently hidden first"
+    assert hidden[1].text == octopus.claim
+    assert (await store.hidden_items(GUILD, offset=1, limit=1))[0][0].ref == "sample/octopus-hearts"
+
+    assert await store.unhide_item(GUILD, octopus.pk, MEMBER, NOW) is True
+    assert await served_refs(store, GUILD, times=8) == SAMPLE_FACTS - {"sample/wombat-cubes"}
+    assert await served_refs(store, OTHER_GUILD, times=8) == SAMPLE_FACTS - {"sample/octopus-hearts"}
+    assert [item.ref for item in (await store.hidden_items(GUILD))[0]] == ["sample/wombat-cubes"]
+    assert await store.unhide_item(GUILD, octopus.pk, MEMBER, NOW) is False
+    assert (await audit_lines(store, GUILD))[-1] == ("item", "unhid sample/octopus-hearts in this server")
+    assert len(await audit_lines(store, GUILD)) == 3
+    assert await store.hidden_items(OTHER_GUILD + 1) == ([], 0)
+    other = await store.add_custom_fact(OTHER_GUILD, draft(), MOD, NOW)
+    with pytest.raises(MythOrFactError, match="no longer exists"):
+        await store.unhide_item(GUILD, other.item.pk, MOD, NOW)
 
 
 async def test_dismiss_closes_disputes_but_keeps_the_item(store: FactStore):

@@ -16,6 +16,7 @@ from bot.core.content import (
     CustomFact,
     DisputedItem,
     FactDraft,
+    HiddenItem,
     Review,
     ReviewAction,
     Suggestion,
@@ -28,6 +29,7 @@ from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.items import write_item
 from bot.storage.postgres.rows import ITEM_COLUMNS, PUBLIC_REF_SQL, item_from_row, server_pack_id
 from bot.storage.shared import (
+    as_moment,
     content_hash,
     custom_fact_detail,
     dismiss_detail,
@@ -35,6 +37,7 @@ from bot.storage.shared import (
     hide_detail,
     review_detail,
     suggestion_from_row,
+    unhide_detail,
     utc,
 )
 
@@ -71,14 +74,15 @@ class ContentQueries(PostgresDatabase):
         item = draft.to_item(number)
         async with self._catalog_transaction(guild_id):
             changed = await self._execute(
-                """UPDATE items SET kind = $1, claim = $2, truth = $3, topic = $4, source_title = $5, source_url = $6,
-                       source_citation = NULL, content_hash = $7
-                   WHERE pack_id = $8 AND item_id = $9 AND retired = 0""",
+                """UPDATE items SET kind = $1, claim = $2, truth = $3, topic = $4, difficulty = $5, source_title = $6,
+                       source_url = $7, source_citation = NULL, content_hash = $8
+                   WHERE pack_id = $9 AND item_id = $10 AND retired = 0""",
                 (
                     item.kind,
                     item.claim,
                     item.truth,
                     item.topic,
+                    item.difficulty,
                     item.source.title,
                     item.source.url,
                     content_hash(item),
@@ -299,6 +303,39 @@ class ContentQueries(PostgresDatabase):
                 detail = dismiss_detail(ref, closed)
                 await self._insert_audit(guild_id, moderator_id, "dispute", detail, utc(now))
         return closed
+
+    async def unhide_item(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> bool:
+        """Put a hidden item back into the server's rotation; audit it. Return false if it was not hidden."""
+        async with self._transaction():
+            ref = await self._visible_ref(guild_id, item_pk)
+            unhidden = (
+                await self._execute(
+                    "DELETE FROM hidden_items WHERE guild_id = $1 AND item_pk = $2", (guild_id, item_pk)
+                )
+                == 1
+            )
+            if unhidden:
+                await self._insert_audit(guild_id, moderator_id, "item", unhide_detail(ref), utc(now))
+        return unhidden
+
+    async def hidden_items(self, guild_id: int, offset: int = 0, limit: int = 10) -> tuple[list[HiddenItem], int]:
+        """Return a page of the server's hidden live items, most recently hidden first, and how many there are."""
+        params: dict[str, Any] = {"guild": guild_id, "offset": max(offset, 0), "limit": max(limit, 0)}
+        hidden = """FROM hidden_items JOIN items ON items.pk = hidden_items.item_pk
+                 WHERE hidden_items.guild_id = :guild AND items.retired = 0"""
+        rows = await self._fetchall(
+            f"""SELECT items.pk, {PUBLIC_REF_SQL} AS ref, items.kind, hidden_by, hidden_at,
+                       CASE WHEN items.claim != '' THEN items.claim ELSE COALESCE(items.question, '') END AS text
+                {hidden} ORDER BY hidden_at DESC, items.pk LIMIT :limit OFFSET :offset""",
+            params,
+        )
+        total = await self._fetchone(f"SELECT COUNT(*) AS n {hidden}", params)
+        assert total is not None
+        items = [
+            HiddenItem(row["pk"], row["ref"], row["kind"], row["text"], row["hidden_by"], as_moment(row["hidden_at"]))
+            for row in rows
+        ]
+        return items, int(total["n"])
 
     async def _visible_ref(self, guild_id: int, item_pk: int) -> str:
         row = await self._fetchone(

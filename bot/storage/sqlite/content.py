@@ -16,6 +16,7 @@ from bot.core.content import (
     CustomFact,
     DisputedItem,
     FactDraft,
+    HiddenItem,
     Review,
     ReviewAction,
     Suggestion,
@@ -26,6 +27,7 @@ from bot.core.content import (
 from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
 from bot.storage.shared import (
     ITEM_COLUMNS,
+    as_moment,
     content_hash,
     custom_fact_detail,
     dismiss_detail,
@@ -36,6 +38,7 @@ from bot.storage.shared import (
     review_detail,
     server_pack_id,
     suggestion_from_row,
+    unhide_detail,
 )
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import write_item
@@ -74,14 +77,15 @@ class ContentQueries(SqliteDatabase):
         item = draft.to_item(number)
         async with self._catalog_transaction(guild_id) as conn:
             cursor = await conn.execute(
-                """UPDATE items SET kind = ?, claim = ?, truth = ?, topic = ?, source_title = ?, source_url = ?,
-                       source_citation = NULL, content_hash = ?
+                """UPDATE items SET kind = ?, claim = ?, truth = ?, topic = ?, difficulty = ?, source_title = ?,
+                       source_url = ?, source_citation = NULL, content_hash = ?
                    WHERE pack_id = ? AND item_id = ? AND retired = 0""",
                 (
                     item.kind,
                     item.claim,
                     item.truth,
                     item.topic,
+                    item.difficulty,
                     item.source.title,
                     item.source.url,
                     content_hash(item),
@@ -297,6 +301,37 @@ class ContentQueries(SqliteDatabase):
                 detail = dismiss_detail(ref, closed)
                 await self._insert_audit(guild_id, moderator_id, "dispute", detail, iso_moment(now))
         return closed
+
+    async def unhide_item(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> bool:
+        """Put a hidden item back into the server's rotation; audit it. Return false if it was not hidden."""
+        async with self._transaction() as conn:
+            ref = await self._visible_ref(guild_id, item_pk)
+            cursor = await conn.execute(
+                "DELETE FROM hidden_items WHERE guild_id = ? AND item_pk = ?", (guild_id, item_pk)
+            )
+            unhidden = cursor.rowcount == 1
+            if unhidden:
+                await self._insert_audit(guild_id, moderator_id, "item", unhide_detail(ref), iso_moment(now))
+        return unhidden
+
+    async def hidden_items(self, guild_id: int, offset: int = 0, limit: int = 10) -> tuple[list[HiddenItem], int]:
+        """Return a page of the server's hidden live items, most recently hidden first, and how many there are."""
+        params: dict[str, Any] = {"guild": guild_id, "offset": max(offset, 0), "limit": max(limit, 0)}
+        hidden = """FROM hidden_items JOIN items ON items.pk = hidden_items.item_pk
+                 WHERE hidden_items.guild_id = :guild AND items.retired = 0"""
+        rows = await self._fetchall(
+            f"""SELECT items.pk, {PUBLIC_REF_SQL} AS ref, items.kind, hidden_by, hidden_at,
+                       CASE WHEN items.claim != '' THEN items.claim ELSE COALESCE(items.question, '') END AS text
+                {hidden} ORDER BY hidden_at DESC, items.pk LIMIT :limit OFFSET :offset""",
+            params,
+        )
+        total = await self._fetchone(f"SELECT COUNT(*) AS n {hidden}", params)
+        assert total is not None
+        items = [
+            HiddenItem(row["pk"], row["ref"], row["kind"], row["text"], row["hidden_by"], as_moment(row["hidden_at"]))
+            for row in rows
+        ]
+        return items, int(total["n"])
 
     async def _visible_ref(self, guild_id: int, item_pk: int) -> str:
         row = await self._fetchone(
