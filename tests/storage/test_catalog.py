@@ -112,6 +112,9 @@ async def test_a_hidden_item_leaves_a_rotation_already_in_memory(store: FactStor
     await store.hide_item(42, target.pk, 7, datetime(2026, 12, 3, tzinfo=UTC))
     served = {(await store.pick_item(42, "myth", rng=random.Random(n))).pk for n in range(8)}
     assert target.pk not in served and len(served) == 3
+    await store.unhide_item(42, target.pk, 7, datetime(2026, 12, 3, tzinfo=UTC))
+    served = {(await store.pick_item(42, "myth", rng=random.Random(n))).pk for n in range(8)}
+    assert target.pk in served, "unhidden, it is back in the rotation"
 
 
 async def test_rotation_is_per_server_and_per_topic(store: FactStore):

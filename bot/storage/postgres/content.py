@@ -306,7 +306,7 @@ class ContentQueries(PostgresDatabase):
 
     async def unhide_item(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> bool:
         """Put a hidden item back into the server's rotation; audit it. Return false if it was not hidden."""
-        async with self._transaction():
+        async with self._catalog_transaction(guild_id):
             ref = await self._visible_ref(guild_id, item_pk)
             unhidden = (
                 await self._execute(

@@ -304,7 +304,7 @@ class ContentQueries(SqliteDatabase):
 
     async def unhide_item(self, guild_id: int, item_pk: int, moderator_id: int, now: datetime) -> bool:
         """Put a hidden item back into the server's rotation; audit it. Return false if it was not hidden."""
-        async with self._transaction() as conn:
+        async with self._catalog_transaction(guild_id) as conn:
             ref = await self._visible_ref(guild_id, item_pk)
             cursor = await conn.execute(
                 "DELETE FROM hidden_items WHERE guild_id = ? AND item_pk = ?", (guild_id, item_pk)
