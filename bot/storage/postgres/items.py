@@ -42,16 +42,20 @@ async def upsert_pack(
         row["item_id"]: (row["content_hash"], row["retired"])
         for row in await conn.fetch("SELECT item_id, content_hash, retired FROM items WHERE pack_id = $1", db_pack_id)
     }
+    changed = []
     for item in pack.items:
         previous = existing.pop(item.id, None)
-        if previous == (content_hash(item), 0):
+        digest = content_hash(item)
+        if previous == (digest, 0):
             unchanged += 1
             continue
-        await write_item(conn, db_pack_id, item, guild_id, None)
+        changed.append(_item_row(db_pack_id, item, digest, guild_id, None))
         if previous is None:
             added += 1
         else:
             updated += 1
+    if changed:
+        await conn.executemany(_UPSERT_ITEM, changed)
     gone = [item_id for item_id, (_, was_retired) in existing.items() if not was_retired]
     if gone:
         await conn.execute(
@@ -60,28 +64,24 @@ async def upsert_pack(
     return SyncReport(added, updated, unchanged, len(gone))
 
 
-async def write_item(
-    conn: asyncpg.Connection, db_pack_id: str, item: Item, guild_id: int | None, author_id: int | None
-) -> int:
-    """Insert or update one item; return its key (kept across updates).
+_UPSERT_ITEM = """
+    INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
+        source_url, source_citation, question, answers, choices, content_hash, guild_id, author_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    ON CONFLICT (pack_id, item_id) DO UPDATE SET
+        kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
+        topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
+        source_title = excluded.source_title, source_url = excluded.source_url,
+        source_citation = excluded.source_citation, question = excluded.question,
+        answers = excluded.answers, choices = excluded.choices,
+        content_hash = excluded.content_hash, retired = 0,
+        author_id = COALESCE(excluded.author_id, items.author_id)
+"""
 
-    An update brings a retired item back and keeps its credit unless a new ``author_id`` is given.
-    """
-    return await conn.fetchval(
-        """
-        INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
-            source_url, source_citation, question, answers, choices, content_hash, guild_id, author_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-        ON CONFLICT (pack_id, item_id) DO UPDATE SET
-            kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
-            topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
-            source_title = excluded.source_title, source_url = excluded.source_url,
-            source_citation = excluded.source_citation, question = excluded.question,
-            answers = excluded.answers, choices = excluded.choices,
-            content_hash = excluded.content_hash, retired = 0,
-            author_id = COALESCE(excluded.author_id, items.author_id)
-        RETURNING pk
-        """,
+
+def _item_row(db_pack_id: str, item: Item, digest: str, guild_id: int | None, author_id: int | None) -> tuple:
+    """Return the parameters of :data:`_UPSERT_ITEM` for one item."""
+    return (
         db_pack_id,
         item.id,
         item.kind,
@@ -96,7 +96,19 @@ async def write_item(
         item.question,
         list(item.answers),
         list(item.choices),
-        content_hash(item),
+        digest,
         guild_id,
         author_id,
+    )
+
+
+async def write_item(
+    conn: asyncpg.Connection, db_pack_id: str, item: Item, guild_id: int | None, author_id: int | None
+) -> int:
+    """Insert or update one item; return its key (kept across updates).
+
+    An update brings a retired item back and keeps its credit unless a new ``author_id`` is given.
+    """
+    return await conn.fetchval(
+        f"{_UPSERT_ITEM} RETURNING pk", *_item_row(db_pack_id, item, content_hash(item), guild_id, author_id)
     )
