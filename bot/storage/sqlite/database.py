@@ -22,6 +22,7 @@ from bot.core.errors import StorageUnavailable
 from bot.core.settings import ServerSettings, SettingsCache, apply_changes, changed_values, describe_change, from_stored
 from bot.storage.shared import audit_from_row, keep_new_pack_enabled
 from bot.storage.sqlite import migrate
+from bot.storage.sqlite.checkpoint import WAL_SIZE_LIMIT_BYTES, WalCheckpointer
 from bot.storage.sqlite.rows import stored_now
 
 _UNAVAILABLE = ("database is locked", "database table is locked", "readonly database", "disk i/o error")
@@ -40,10 +41,21 @@ class SqliteDatabase:
         self._conn = conn
         self._write_lock = asyncio.Lock()
         self._settings = SettingsCache()
+        self._checkpointer: WalCheckpointer | None = None
+        """Checkpoints the WAL off the write path (a database file only; see :mod:`.checkpoint`)."""
+
+    async def _checkpoint_in_background(self, path: str) -> None:
+        """Stop checkpointing inside commits; checkpoint from a connection and task of its own instead."""
+        await self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        await self._conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES}")
+        self._checkpointer = await WalCheckpointer.open(path, self._write_lock)
 
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Fold the WAL into the database and close the connections; safe to call twice."""
         async with self._write_lock:
+            if self._checkpointer is not None:
+                await self._checkpointer.close()
+                self._checkpointer = None
             await self._conn.close()
 
     async def schema_version(self) -> int:
@@ -65,6 +77,8 @@ class SqliteDatabase:
             except sqlite3.OperationalError as exc:
                 _raise_unavailable(exc)
                 raise
+            if self._checkpointer is not None:
+                self._checkpointer.wrote()
 
     async def _begin(self) -> None:
         """Start a write transaction; a cancellation while it starts never leaves it open."""

@@ -92,6 +92,12 @@ class SqliteStore(
             raise StoreError(f"cannot use the database {path}: {exc}") from exc
         store = cls(conn)
         store._process_lock = lock
+        if path is not None:
+            try:
+                await store._checkpoint_in_background(str(path))
+            except Exception as exc:
+                await store.close()
+                raise StoreError(f"cannot use the database {path}: {exc}") from exc
         return store
 
     async def close(self) -> None:
