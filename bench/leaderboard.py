@@ -9,9 +9,10 @@ the real store:
   against a bare primary-key lookup of one member's points through a plain connection of the same driver;
 - the naive alternative, a ``COUNT(*)`` over the ranking index, for the same members (for context);
 - ``record_round`` p50/p99 and rounds per second on the same database, as the store opens it (on SQLite the
-  automatic WAL checkpoint runs inside the commit that fills the WAL, which sets the p99 of writes).
+  WAL is checkpointed by a background task meanwhile, as in the bot, not inside the commit that fills it).
 
-Run: ``python -m bench.leaderboard`` (``--quick`` for a small smoke run). Target: p99 <= 2 ms for top-10 and rank.
+Run: ``python -m bench.leaderboard`` (``--quick`` for a small smoke run). Targets: p99 <= 2 ms for top-10, rank
+and recording a round.
 """
 
 from __future__ import annotations

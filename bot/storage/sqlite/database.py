@@ -1,4 +1,8 @@
-"""The SQLite connection every part of the store shares: transactions, reads, settings and the audit trail.
+"""The SQLite connections every part of the store shares: transactions, reads, settings and the audit trail.
+
+Writes go through one connection, one transaction at a time. Reads go through a connection of their own (on a
+database file), so they never see the rows of a write transaction still open, only what was committed; the task
+that holds the write transaction reads on the write connection, so it sees its own writes.
 
 Each concern (catalog, scores, daily, content, admin) is a subclass of :class:`SqliteDatabase`;
 :class:`bot.storage.sqlite.store.SqliteStore` combines them into one :class:`bot.storage.base.FactStore`.
@@ -22,6 +26,7 @@ from bot.core.errors import StorageUnavailable
 from bot.core.settings import ServerSettings, SettingsCache, apply_changes, changed_values, describe_change, from_stored
 from bot.storage.shared import audit_from_row, keep_new_pack_enabled
 from bot.storage.sqlite import migrate
+from bot.storage.sqlite.checkpoint import WAL_SIZE_LIMIT_BYTES, WalCheckpointer
 from bot.storage.sqlite.rows import stored_now
 
 _UNAVAILABLE = ("database is locked", "database table is locked", "readonly database", "disk i/o error")
@@ -34,26 +39,48 @@ def _raise_unavailable(error: sqlite3.OperationalError) -> None:
 
 
 class SqliteDatabase:
-    """One aiosqlite connection: WAL mode, foreign keys on, writes serialised in explicit transactions."""
+    """A write connection (WAL mode, foreign keys on, explicit transactions one at a time) and a read connection."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None) -> None:
         self._conn = conn
+        self._reader = reader or conn
+        """Reads outside the write transaction; the write connection itself for an in-memory database."""
+        self._writer: asyncio.Task | None = None
+        """The task holding the write transaction, whose reads go through the write connection."""
         self._write_lock = asyncio.Lock()
         self._settings = SettingsCache()
+        self._checkpointer: WalCheckpointer | None = None
+        """Checkpoints the WAL off the write path (a database file only; see :mod:`.checkpoint`)."""
+
+    async def _checkpoint_in_background(self, path: str) -> None:
+        """Stop checkpointing inside commits; checkpoint from a connection and task of its own instead."""
+        await self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        await self._conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES}")
+        self._checkpointer = await WalCheckpointer.open(path, self._write_lock)
 
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Fold the WAL into the database and close the connections; safe to call twice."""
         async with self._write_lock:
+            if self._checkpointer is not None:
+                await self._checkpointer.close()
+                self._checkpointer = None
+            if self._reader is not self._conn:
+                await self._reader.close()
             await self._conn.close()
 
     async def schema_version(self) -> int:
         """Return the schema version recorded in the database."""
         return await migrate.schema_version(self._conn)
 
+    def _read_connection(self) -> aiosqlite.Connection:
+        """Return the connection a read should use: the write one inside this task's write transaction."""
+        return self._conn if self._writer is not None and asyncio.current_task() is self._writer else self._reader
+
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block as one write transaction; other writers wait their turn."""
         async with self._write_lock:
+            self._writer = asyncio.current_task()
             try:
                 await self._begin()
                 try:
@@ -65,6 +92,10 @@ class SqliteDatabase:
             except sqlite3.OperationalError as exc:
                 _raise_unavailable(exc)
                 raise
+            finally:
+                self._writer = None
+            if self._checkpointer is not None:
+                self._checkpointer.wrote()
 
     @asynccontextmanager
     async def _catalog_transaction(self, guild_id: int | None) -> AsyncIterator[aiosqlite.Connection]:
@@ -90,7 +121,7 @@ class SqliteDatabase:
     # Each call is one round trip to aiosqlite's thread (execute, fetch and close would be three).
     async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
         try:
-            return list(await self._conn.execute_fetchall(sql, params))
+            return list(await self._read_connection().execute_fetchall(sql, params))
         except sqlite3.OperationalError as exc:
             _raise_unavailable(exc)
             raise
@@ -107,6 +138,9 @@ class SqliteDatabase:
             return cached
         row = await self._fetchone("SELECT settings FROM server_settings WHERE guild_id = ?", (guild_id,))
         settings = from_stored(json.loads(row["settings"])) if row else ServerSettings()
+        newer = self._settings.get(guild_id)
+        if newer is not None:  # a change committed while this read ran has cached the settings it saved
+            return newer
         self._settings.put(guild_id, settings)
         return settings
 

@@ -53,6 +53,19 @@ class ProcessLock:
         self._handle.close()
 
 
+async def open_reader(path: Path) -> aiosqlite.Connection:
+    """Open the store's read connection: it may only read (``query_only``), and waits for locks like the writer."""
+    reader = await aiosqlite.connect(str(path), isolation_level=None)
+    reader.row_factory = aiosqlite.Row
+    try:
+        await reader.execute("PRAGMA query_only = ON")
+        await reader.execute("PRAGMA busy_timeout = 5000")
+    except BaseException:
+        await reader.close()
+        raise
+    return reader
+
+
 class SqliteStore(
     CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries, ClusterQueries, TransferQueries
 ):
@@ -90,8 +103,21 @@ class SqliteStore(
             if isinstance(exc, StoreError):
                 raise
             raise StoreError(f"cannot use the database {path}: {exc}") from exc
-        store = cls(conn)
+        if path is None or lock is None:  # an in-memory database exists only on its one connection
+            return cls(conn)
+        try:
+            reader = await open_reader(path)
+        except Exception as exc:
+            await conn.close()
+            lock.release()
+            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        store = cls(conn, reader)
         store._process_lock = lock
+        try:
+            await store._checkpoint_in_background(str(path))
+        except Exception as exc:
+            await store.close()
+            raise StoreError(f"cannot use the database {path}: {exc}") from exc
         return store
 
     async def close(self) -> None:

@@ -80,7 +80,7 @@ class TransferQueries(SqliteDatabase):
     async def read_rows(self, table: str, columns: Sequence[str], batch: int) -> AsyncIterator[list[tuple]]:
         """Yield a table's rows in batches."""
         names = ", ".join(f'"{column}"' for column in columns)
-        async with self._conn.execute(f'SELECT {names} FROM "{table}"') as cursor:
+        async with self._read_connection().execute(f'SELECT {names} FROM "{table}"') as cursor:
             while rows := await cursor.fetchmany(batch):
                 yield [tuple(row) for row in rows]
 

@@ -1,0 +1,94 @@
+"""SQLite's WAL is checkpointed in the background: no commit pays for it, nothing is lost, the WAL stays bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from bot.core.catalog import load_pack_dir
+from bot.storage.sqlite import checkpoint
+from bot.storage.sqlite.store import SqliteStore
+from tests.helpers import SAMPLE_PACKS, round_record
+
+GUILD = 4242
+WEEK = "2026-W48"
+PAGE = 4096
+AUTOMATIC_CHECKPOINT_PAGES = 1000
+"""SQLite's default ``wal_autocheckpoint``: a commit past this many WAL pages would checkpoint inside itself."""
+
+
+async def record_rounds(store: SqliteStore, count: int, start: int = 0) -> None:
+    """Record ``count`` rounds of eight players each (about a dozen WAL pages per round)."""
+    for number in range(start, start + count):
+        players = [(1000 + (number * 7 + seat) % 500, 10 * seat) for seat in range(8)]
+        assert await store.record_round(round_record(GUILD, f"round-{number}", *players), WEEK)
+
+
+def wal_pages(database: Path) -> int:
+    wal = database.with_name(database.name + "-wal")
+    return wal.stat().st_size // PAGE if wal.exists() else 0
+
+
+def rounds_in_main_file(database: Path) -> int:
+    """Count the rounds the database file holds on its own, ignoring any WAL beside it (0 before the schema is in)."""
+    with sqlite3.connect(f"file:{database}?immutable=1", uri=True) as conn:
+        try:
+            return conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0]
+        except sqlite3.OperationalError:  # no such table: the schema itself is still only in the WAL
+            return 0
+
+
+@asynccontextmanager
+async def filled_store(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, Path]]:
+    """A store on a file with the sample pack, opened after the test set the checkpoint's timing."""
+    database = tmp_path / "bot.db"
+    store = await SqliteStore.open(database)
+    try:
+        await load_pack_dir(store, SAMPLE_PACKS)
+        yield store, database
+    finally:
+        await store.close()
+
+
+async def test_commits_do_not_checkpoint_the_wal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """With the background checkpoint held off, the WAL grows past the point where a commit would checkpoint."""
+    monkeypatch.setattr(checkpoint, "CHECKPOINT_DELAY_SECONDS", 3600.0)
+    async with filled_store(tmp_path) as (store, database):
+        await record_rounds(store, 300)
+        assert wal_pages(database) > 2 * AUTOMATIC_CHECKPOINT_PAGES
+
+
+async def test_the_background_checkpoint_copies_writes_into_the_database_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(checkpoint, "CHECKPOINT_DELAY_SECONDS", 0.05)
+    async with filled_store(tmp_path) as (store, database):
+        await record_rounds(store, 20)  # ~240 WAL pages: too few for SQLite's own checkpoint to copy them
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if rounds_in_main_file(database) == 20:
+                break
+        assert rounds_in_main_file(database) == 20
+
+
+async def test_the_wal_stays_bounded_under_writes_that_never_pause(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A checkpoint that keeps falling behind catches up holding the write lock, so SQLite can start the WAL over."""
+    monkeypatch.setattr(checkpoint, "CHECKPOINT_DELAY_SECONDS", 0.01)
+    monkeypatch.setattr(checkpoint, "WAL_BACKSTOP_FRAMES", 200)
+    async with filled_store(tmp_path) as (store, database):
+        await record_rounds(store, 1000)
+        # The WAL file keeps the largest size it reached: SQLite writes over it from the start when it starts over.
+        assert wal_pages(database) < 2 * AUTOMATIC_CHECKPOINT_PAGES, "1,000 rounds in one WAL would be ~12,000 pages"
+
+
+async def test_closing_folds_the_whole_wal_into_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(checkpoint, "CHECKPOINT_DELAY_SECONDS", 3600.0)
+    async with filled_store(tmp_path) as (store, database):
+        await record_rounds(store, 50)
+    assert wal_pages(database) == 0
+    assert rounds_in_main_file(database) == 50
