@@ -41,9 +41,10 @@ from typing import Any
 
 from bench.daily import bench_database
 from bench.leaderboard import percentile
-from bench.process import log_problems, proc_status, start_process
-from bot.core.scores import ALL_TIME
+from bench.process import HEARTBEAT_ACK_SECONDS, log_problems, proc_status, start_process
+from bot.core.scores import ALL_TIME, ScoreRow
 from bot.storage import open_store, parse_database_url
+from tests.e2e.helpers import BotProcess
 from tests.fakediscord import (
     CHANNEL_ID,
     GUILD_ID,
@@ -83,7 +84,6 @@ class Answer:
 class Channel:
     """One quiz channel: its players and what the bot posted there."""
 
-    index: int
     channel_id: int
     players: list[int]
     mode: str
@@ -91,8 +91,6 @@ class Channel:
     quizzes: int = 0
     questions: list[int] = field(default_factory=list)
     """Ids of the question messages answered."""
-    asked: int | None = None
-    """The id of the latest question message."""
     refused_starts: int = 0
     """``!quiz`` refused because the quiz that had just ended still held the channel."""
 
@@ -108,7 +106,6 @@ class Soak:
     answers: list[Answer] = field(default_factory=list)
     rss: list[tuple[float, float]] = field(default_factory=list)
     """(seconds since the start, RSS in MB)."""
-    skipped_questions: set[int] = field(default_factory=set)
     rng: random.Random = field(default_factory=lambda: random.Random(12))
 
     def on_request(self, record: Recorded) -> None:
@@ -151,7 +148,6 @@ class Soak:
                 await asyncio.sleep(0.2)
                 await self.start_quiz(channel)
             elif any(custom_id.startswith("mof:q:") for custom_id in custom_ids):
-                channel.asked = int(post["id"])
                 if time.monotonic() < self.deadline:
                     channel.questions.append(int(post["id"]))
                     for user_id in channel.players:
@@ -161,8 +157,6 @@ class Soak:
                 elif not stopping:
                     stopping = True
                     await self.fake.send_message("!quiz stop", channel_id=channel.channel_id)
-            elif titles and titles[0].startswith("Skipped") and channel.asked is not None:
-                self.skipped_questions.add(channel.asked)
             elif "Quiz over" in titles:
                 channel.quizzes += 1
                 if time.monotonic() >= self.deadline:
@@ -200,11 +194,15 @@ def slope(samples: list[tuple[float, float]]) -> float:
 
 async def soak(minutes: float, rounds: int, admin_url: str | None, rss_every: float) -> int:
     """Run the soak and print its report; return the exit status (1 on any error or scoring mismatch)."""
-    fake = FakeDiscord(token=FAKE_TOKEN, quiz_channels=CHANNELS, members=CHANNELS * PLAYERS)
+    fake = FakeDiscord(
+        token=FAKE_TOKEN,
+        quiz_channels=CHANNELS,
+        members=CHANNELS * PLAYERS,
+        heartbeat_ack_seconds=HEARTBEAT_ACK_SECONDS,
+    )
     await fake.start()
     channels = {
         quiz_channel_id(n): Channel(
-            n,
             quiz_channel_id(n),
             [member_id(n * PLAYERS + k) for k in range(PLAYERS)],
             ("myth-or-fact", "choice")[n % 2],
@@ -223,9 +221,15 @@ async def soak(minutes: float, rounds: int, admin_url: str | None, rss_every: fl
                     fake.listeners.append(run.on_request)
                     sampler = asyncio.create_task(run.sample_rss(bot.process.pid, rss_every))
                     started = time.monotonic()
-                    await asyncio.wait_for(
-                        asyncio.gather(*(run.play(channel) for channel in channels.values())), minutes * 60 + 180
-                    )
+                    plays = [asyncio.create_task(run.play(channel)) for channel in channels.values()]
+                    ended, stuck = await asyncio.wait(plays, timeout=minutes * 60 + 180)
+                    for task in stuck:
+                        task.cancel()
+                    for task in ended:
+                        if task.exception() is not None:
+                            raise task.exception()
+                    if stuck:
+                        sys.exit(f"error: quizzes did not end in time:\n{bot.log_since(len(bot.lines) - 30)}")
                     played = time.monotonic() - started
                     sampler.cancel()
                     peak = proc_status(bot.process.pid)["VmHWM"] / 1024
@@ -242,14 +246,15 @@ async def soak(minutes: float, rounds: int, admin_url: str | None, rss_every: fl
     return report(run, bot, rows, played, peak, exit_code, "PostgreSQL" if admin_url else "SQLite")
 
 
-def report(run: Soak, bot: Any, rows: list[Any], played: float, peak: float, exit_code: int, backend: str) -> int:
+def report(
+    run: Soak, bot: BotProcess, rows: list[ScoreRow], played: float, peak: float, exit_code: int, backend: str
+) -> int:
     """Print the soak's figures; return 1 if anything went wrong."""
     right = run.right_options()
     expected_rounds: Counter[int] = Counter()
     expected_right: Counter[int] = Counter()
     unknown_right = 0
-    scored_answers = [a for a in run.answers if a.message_id not in run.skipped_questions]
-    for answer in scored_answers:
+    for answer in run.answers:
         if answer.acknowledgement is None or not answer.acknowledgement.startswith(ACCEPTED):
             continue
         expected_rounds[answer.user_id] += 1

@@ -307,6 +307,9 @@ class FakeDiscord:
     requests: list[Recorded] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     heartbeat_interval_ms: int = 40_000
+    heartbeat_ack_seconds: float = 0.0
+    """How long a heartbeat's ACK takes, like a network's round trip. With 0, on a busy machine, the ACK can arrive
+    before discord.py's heartbeat thread has noted the send, and it logs "Can't keep up … 40.0s behind"."""
     answer_seconds: float = INTERACTION_ANSWER_SECONDS
     """How long an interaction waits for its first response before it fails, like Discord's 3 s."""
     identifies: int = 0
@@ -340,6 +343,7 @@ class FakeDiscord:
     _generated_next: int = 0
     _ids: _Snowflakes = field(default_factory=lambda: _Snowflakes())
     _posted: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _later: set[asyncio.Task[None]] = field(default_factory=set)
     _runner: web.AppRunner | None = None
     port: int = 0
 
@@ -377,6 +381,8 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         """Close sockets and stop listening."""
+        for acknowledgement in self._later:
+            acknowledgement.cancel()
         for connection in self.connections:
             await connection.socket.close()
         if self._runner:
@@ -871,7 +877,12 @@ class FakeDiscord:
             payload = json.loads(frame.data)
             if payload["op"] == 1:
                 self.heartbeats += 1
-                await socket.send_json({"op": 11})
+                if self.heartbeat_ack_seconds:
+                    acknowledgement = asyncio.create_task(self._acknowledge_later(socket))
+                    self._later.add(acknowledgement)
+                    acknowledgement.add_done_callback(self._later.discard)
+                else:
+                    await socket.send_json({"op": 11})
             elif payload["op"] == 2:
                 if payload["d"].get("token") != self.token:
                     await self._close(connection, 4004, "Authentication failed.")
@@ -883,6 +894,11 @@ class FakeDiscord:
             connection.close_code = socket.close_code
         self._detach(connection)
         return socket
+
+    async def _acknowledge_later(self, socket: web.WebSocketResponse) -> None:
+        await asyncio.sleep(self.heartbeat_ack_seconds)
+        if not socket.closed:
+            await socket.send_json({"op": 11})
 
     async def _close(self, connection: Connection, code: int, reason: str) -> None:
         connection.close_code, connection.closed_by_fake = code, True
