@@ -98,8 +98,8 @@ class CatalogQueries(SqliteDatabase):
         suggestions += [t for t in known if topic in t and t not in suggestions]
         raise UnknownTopic(topic, suggestions[:3])
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        super().__init__(conn)
+    def __init__(self, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None) -> None:
+        super().__init__(conn, reader)
         self._rotation = Rotation(self._record_draws)
 
     async def close(self) -> None:
