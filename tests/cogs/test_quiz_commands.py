@@ -415,6 +415,57 @@ async def test_leaderboard_pages_with_buttons(simcord_env, world, store):
     assert last.components[0].children[1].disabled
 
 
+async def test_leaderboard_buttons_walk_a_board_of_ties_with_every_member_once(simcord_env, world, store):
+    from bot.core.scores import PlayerResult, RoundRecord, week_key
+
+    guild, channel, owner, (ann, ben, cat) = world
+    now = simcord_env.now()
+    # 34 members: 4 apart, then 30 tied on points and right answers (sorted by user id alone).
+    players = [PlayerResult(5000 + n, points=100 * (n + 1), correct=True) for n in range(4)]
+    players += [PlayerResult(6000 + n, points=0, correct=False) for n in range(30)]
+    await store.record_round(RoundRecord(guild.id, "seed:ties", 1, "animals", now, tuple(players)), week_key(now))
+    expected = [5003, 5002, 5001, 5000, *range(6000, 6030)]
+
+    def listed(message: discord.Message) -> list[int]:
+        return [int(line.split("<@")[1].split(">")[0]) for line in message.embeds[0].description.splitlines()]
+
+    await ann.send(channel, "!leaderboard")
+    board = bot_messages(channel)[-1]
+    seen, footers = listed(board), [board.embeds[0].footer.text]
+    while not board.components[0].children[1].disabled:
+        await ben.click(board, label="Next ▶")
+        board = next(m for m in channel.history() if m.id == board.id)
+        seen += listed(board)
+        footers.append(board.embeds[0].footer.text)
+    assert seen == expected
+    assert footers == [f"Page {page} of 4 · 34 players" for page in (1, 2, 3, 4)]
+    assert board.components[0].children[0].custom_id == f"mof:lb:{guild.id}:all:3:b0.0.6026", "the line to go on from"
+    back: list[int] = []
+    while not board.components[0].children[0].disabled:
+        await ben.click(board, label="◀ Previous")
+        board = next(m for m in channel.history() if m.id == board.id)
+        back = listed(board) + back
+    assert back + expected[30:] == expected
+    assert all(line.startswith("**5.**") for line in board.embeds[0].description.splitlines()[4:]), "ties share 5th"
+
+
+async def test_a_leaderboard_button_posted_before_page_keys_still_turns_the_page(simcord_env, world, store):
+    from bot.core.scores import PlayerResult, RoundRecord, week_key
+
+    guild, channel, owner, (ann, ben, cat) = world
+    now = simcord_env.now()
+    players = tuple(PlayerResult(1000 + n, points=n + 1, correct=True) for n in range(25))
+    await store.record_round(RoundRecord(guild.id, "seed:old", 1, "animals", now, players), week_key(now))
+    old = discord.ui.View(timeout=None)
+    old.add_item(discord.ui.Button(label="Next ▶", custom_id=f"mof:lb:{guild.id}:all:2"))
+    message = await simcord_env.bot.get_channel(channel.id).send("Leaderboard", view=old)
+    turned = await ben.click(next(m for m in channel.history() if m.id == message.id), label="Next ▶")
+    assert turned.acknowledged
+    refreshed = next(m for m in channel.history() if m.id == message.id)
+    assert refreshed.embeds[0].footer.text == "Page 2 of 3 · 25 players"
+    assert refreshed.embeds[0].description.splitlines()[0].startswith("**11.** <@1014>: 15 points")
+
+
 async def test_slash_quiz_where_the_bot_cannot_post_names_the_permission(simcord_env):
     guild = simcord_env.create_guild()
     channel = guild.create_text_channel(
