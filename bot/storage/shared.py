@@ -26,7 +26,7 @@ from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
 from bot.core.packs import Item, Source
-from bot.core.scores import BoardKey, ScoreRow, is_period
+from bot.core.scores import ALL_TIME, BoardKey, ScoreRow, is_period
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
 
@@ -293,6 +293,16 @@ MIN_POINTS, MAX_POINTS = -(2**63), 2**63 - 1
 SEEK_FROM_OFFSET = 5_000
 """From this offset on, a page first finds where it starts through ``rank_buckets`` (three small queries)
 instead of stepping over every member above it in the index (read at call time, so tests can lower it)."""
+
+
+PRUNE_BATCH = 1_000
+"""Weekly score rows deleted per transaction by the retention sweep (read at call time, so tests can lower it)."""
+
+
+def check_week(week: str) -> None:
+    """Raise :class:`ValueError` unless ``week`` is an ISO week key (not ``all``)."""
+    if week == ALL_TIME or not is_period(week):
+        raise ValueError(f"{week!r} is not an ISO week key such as '2026-W48'")
 
 
 def check_period(period: str) -> None:
