@@ -7,6 +7,7 @@ the real store:
 
 - top-10 and ``member_rank`` p50/p99, for the biggest server and for random servers and members,
   against a bare primary-key lookup of one member's points through a plain connection of the same driver;
+- the last page, by offset (a page asked for by number) and beside the page before it (Next and Previous);
 - the naive alternative, a ``COUNT(*)`` over the ranking index, for the same members (for context);
 - ``record_round`` p50/p99 and rounds per second on the same database, as the store opens it (on SQLite the
   WAL is checkpointed by a background task meanwhile, as in the bot, not inside the commit that fills it).
@@ -301,6 +302,20 @@ async def run_measurements(
     await compare(
         f"top_scores, last page (offset {deep:,})",
         [lambda: store.top_scores(biggest, ALL_TIME, deep)] * max(20, n // 10),
+        bare_big,
+    )
+    # Turning pages with the buttons reads beside the line the page goes on from, deep inside the 0-point tie here.
+    before_last = await store.top_scores(biggest, ALL_TIME, max(0, deep - 10))
+    last = await store.top_scores(biggest, ALL_TIME, deep)
+    assert await store.scores_after(biggest, ALL_TIME, before_last[-1].key) == last
+    await compare(
+        "scores_after, last page (Next)",
+        [lambda: store.scores_after(biggest, ALL_TIME, before_last[-1].key)] * n,
+        bare_big,
+    )
+    await compare(
+        "scores_before, next to last (Previous)",
+        [lambda: store.scores_before(biggest, ALL_TIME, last[0].key)] * n,
         bare_big,
     )
     await compare(

@@ -27,6 +27,7 @@ from bot.core.admin import (
     build_export,
     check_upload_size,
     list_problems,
+    oldest_week_kept,
     parse_upload,
     period_name,
     resolve_period,
@@ -405,10 +406,18 @@ class Admin(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def sweep(self) -> list[PurgeReport]:
-        """Delete all data of servers the bot left longer ago than the retention period; log each one."""
+        """Delete all data of servers the bot left longer ago than the retention period, and old weekly boards."""
         await self.bot.store.clear_departed(guild.id for guild in self.bot.guilds)
-        reports = await self.bot.store.purge_departed(discord.utils.utcnow(), self._retention)
-        log.info("Retention sweep done: %d departed servers' data deleted", len(reports))
+        now = discord.utils.utcnow()
+        reports = await self.bot.store.purge_departed(now, self._retention)
+        oldest_kept = oldest_week_kept(now)
+        pruned = await self.bot.store.prune_weeks(oldest_kept)
+        log.info(
+            "Retention sweep done: %d departed servers' data deleted, %d weekly score rows from before %s",
+            len(reports),
+            pruned,
+            oldest_kept,
+        )
         for report in reports:
             log.info(
                 "Deleted the data of guild %s (left %s, over %d days ago): %d rows",

@@ -13,11 +13,13 @@ from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.errors import MythOrFactError
-from bot.core.scores import ALL_TIME, ItemStats, ScoreRow, week_key
+from bot.core.scores import ALL_TIME, BoardKey, ItemStats, ScoreRow, week_key
 from bot.core.text import clip
 from cogs.utils import render
 
 PAGE_SIZE = 10
+CUSTOM_ID_MAX = 100
+"""Discord's limit on a component's custom id."""
 PeriodChoice = Literal["all", "week"]
 
 
@@ -43,13 +45,32 @@ def score_line(row: ScoreRow) -> str:
 
 
 async def leaderboard_page(
-    bot: MythOrFactBot, guild: discord.Guild, period: str, page: int
+    bot: MythOrFactBot,
+    guild: discord.Guild,
+    period: str,
+    page: int,
+    *,
+    after: BoardKey | None = None,
+    before: BoardKey | None = None,
 ) -> tuple[discord.Embed, discord.ui.View | None]:
-    """Build one page of a server's leaderboard and its Previous/Next buttons."""
+    """Build one page of a server's leaderboard and its Previous/Next buttons.
+
+    A page turned with a button is read beside the line it continues from (``after`` the last line of the page
+    before, or ``before`` the first line of the page after), so deep pages cost no more than the first and every
+    member shows exactly once even where many share their points. A page asked for by number is found by offset.
+    """
     players = await bot.store.count_players(guild.id, period)
     pages = max(1, math.ceil(players / PAGE_SIZE))
     page = min(max(1, page), pages)
-    rows = await bot.store.top_scores(guild.id, period, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    rows: list[ScoreRow] = []
+    if page > 1 and after is not None:
+        rows = await bot.store.scores_after(guild.id, period, after, PAGE_SIZE)
+    elif page > 1 and before is not None:
+        rows = await bot.store.scores_before(guild.id, period, before, PAGE_SIZE)
+        if len(rows) < PAGE_SIZE:  # the board changed so much that this is no longer a full page below the top
+            rows = []
+    if not rows:
+        rows = await bot.store.top_scores(guild.id, period, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     embed = discord.Embed(
         title=clip(f"Leaderboard · {guild.name} · {period_title(period)}", render.TITLE_MAX),
         description="\n".join(score_line(row) for row in rows) or "No scores yet. Start a game with `quiz`!",
@@ -59,8 +80,9 @@ async def leaderboard_page(
     if pages == 1:
         return embed, None
     view = discord.ui.View(timeout=None)
-    view.add_item(PageButton(guild.id, period, page - 1, "◀ Previous", disabled=page <= 1))
-    view.add_item(PageButton(guild.id, period, page + 1, "Next ▶", disabled=page >= pages))
+    first, last = (rows[0].key, rows[-1].key) if rows else (None, None)
+    view.add_item(PageButton(guild.id, period, page - 1, "◀ Previous", before=first, disabled=page <= 1))
+    view.add_item(PageButton(guild.id, period, page + 1, "Next ▶", after=last, disabled=page >= pages))
     return embed, view
 
 
@@ -73,38 +95,76 @@ def hardest_line(item: ItemStats) -> str:
     return clip(line, 300)
 
 
+def page_custom_id(guild_id: int, period: str, page: int, *, after: BoardKey | None, before: BoardKey | None) -> str:
+    """Return a page button's custom id: the page, and the line it continues from (``a`` after it, ``b`` before it).
+
+    Discord allows 100 characters; ids of absurd size keep the page alone (the page is then found by offset).
+    """
+    custom_id = f"mof:lb:{guild_id}:{period}:{max(page, 0)}"
+    side, key = ("a", after) if after is not None else ("b", before)
+    if key is not None:
+        with_key = f"{custom_id}:{side}{key.points}.{key.correct}.{key.user_id}"
+        if len(with_key) <= CUSTOM_ID_MAX:
+            return with_key
+    return custom_id
+
+
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"mof:lb:(?P<guild>\d+):(?P<period>all|\d{4}-W\d{2}):(?P<page>\d+)",
+    template=(
+        r"mof:lb:(?P<guild>\d+):(?P<period>all|\d{4}-W\d{2}):(?P<page>\d+)"
+        r"(?::(?P<side>[ab])(?P<points>-?\d+)\.(?P<correct>\d+)\.(?P<user>\d+))?"
+    ),
 ):
-    """Turns a leaderboard page; the period and page live in the custom id, so it works after a restart."""
+    """Turns a leaderboard page; the period, page and line to go on from live in the custom id (works after restarts).
 
-    def __init__(self, guild_id: int, period: str, page: int, label: str = "Page", *, disabled: bool = False) -> None:
+    Buttons posted before the line was added to the id carry only the page, which is then found by offset.
+    """
+
+    def __init__(
+        self,
+        guild_id: int,
+        period: str,
+        page: int,
+        label: str = "Page",
+        *,
+        after: BoardKey | None = None,
+        before: BoardKey | None = None,
+        disabled: bool = False,
+    ) -> None:
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
                 disabled=disabled,
-                custom_id=f"mof:lb:{guild_id}:{period}:{max(page, 0)}",
+                custom_id=page_custom_id(guild_id, period, page, after=after, before=before),
             )
         )
         self.guild_id = guild_id
         self.period = period
         self.page = page
+        self.after = after
+        self.before = before
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> PageButton:
         """Rebuild the button from its custom id."""
-        return cls(int(match["guild"]), match["period"], int(match["page"]))
+        key = None
+        if match["side"]:
+            key = BoardKey(int(match["points"]), int(match["correct"]), int(match["user"]))
+        after, before = (key, None) if match["side"] == "a" else (None, key)
+        return cls(int(match["guild"]), match["period"], int(match["page"]), after=after, before=before)
 
     async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
         """Show the requested page in place."""
         if interaction.guild is None or interaction.guild.id != self.guild_id:
             await interaction.response.send_message("This leaderboard belongs to another server.", ephemeral=True)
             return
-        embed, view = await leaderboard_page(interaction.client, interaction.guild, self.period, self.page)
+        embed, view = await leaderboard_page(
+            interaction.client, interaction.guild, self.period, self.page, after=self.after, before=self.before
+        )
         await interaction.response.edit_message(embed=embed, view=view)
 
 

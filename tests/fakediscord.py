@@ -205,6 +205,8 @@ class Fault:
     is_global: bool = False
     delay: float = 0.0
     """Seconds to wait before answering (a slow Discord); with status 0 the real answer follows."""
+    after_doing_it: bool = False
+    """Carry the call out, then answer ``status`` anyway (a 5xx whose request did reach Discord)."""
     served: int = 0
 
 
@@ -496,13 +498,15 @@ class FakeDiscord:
         retry_after: float = 0.5,
         is_global: bool = False,
         delay: float = 0.0,
+        after_doing_it: bool = False,
     ) -> Fault:
         """Answer the next ``times`` calls matching ``method`` and the ``path`` regex with ``status``.
 
         429 answers carry ``retry_after`` as Discord sends them; ``delay`` holds the answer back first. With
-        ``status=0`` the call is only delayed and then answered normally.
+        ``status=0`` the call is only delayed and then answered normally; with ``after_doing_it`` it is carried out
+        before ``status`` is answered.
         """
-        fault = Fault(method.upper(), re.compile(path), status, times, retry_after, is_global, delay)
+        fault = Fault(method.upper(), re.compile(path), status, times, retry_after, is_global, delay, after_doing_it)
         self.faults.append(fault)
         return fault
 
@@ -593,6 +597,8 @@ class FakeDiscord:
                 data = {"message": "You are being rate limited.", "retry_after": fault.retry_after,
                         "global": fault.is_global, "code": 0}  # fmt: skip
                 return _json(data, status=429, headers=headers)
+            if fault.status and fault.after_doing_it:
+                await self._route(method, path, body or {}, record)
             if fault.status:
                 return _error(fault.status, 0, f"{fault.status}: injected fault")
         return await self._route(method, path, body or {}, record)

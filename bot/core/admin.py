@@ -58,6 +58,10 @@ DISCORD_ID_FIELDS = frozenset(
 """Fields of an export that hold Discord ids (snowflakes) or lists of them."""
 SWEEP_INTERVAL = timedelta(hours=6)
 """How often the retention sweep looks for servers whose data is due for deletion."""
+WEEKS_KEPT = 4
+"""Weekly leaderboards kept before the current week; older ones are deleted by the retention sweep (nothing reads
+them: `leaderboard week` and `rank` show the current week, in the server's time zone, which is at most a day away
+from the week in UTC)."""
 FORGOTTEN_USER_ID = 0
 """Stands in for a member's id on reviewed suggestions after they asked to be forgotten (the column is NOT NULL)."""
 
@@ -256,6 +260,11 @@ class ForgetReport:
         return sum(getattr(self, entry.name) for entry in fields(self))
 
 
+def oldest_week_kept(now: datetime) -> str:
+    """Return the week key of the oldest weekly leaderboard the sweep keeps at ``now`` (see :data:`WEEKS_KEPT`)."""
+    return week_key(now - timedelta(weeks=WEEKS_KEPT))
+
+
 @dataclass(frozen=True, slots=True)
 class PurgeReport:
     """What the retention sweep deleted for one departed server."""
@@ -373,4 +382,11 @@ class AdminStore(Protocol):
 
     async def purge_departed(self, now: datetime, retention: timedelta) -> list[PurgeReport]:
         """Delete all data of servers the bot left at least ``retention`` before ``now``."""
+        ...
+
+    async def prune_weeks(self, before: str) -> int:
+        """Delete every server's weekly leaderboards of weeks before ``before`` (a week key); return the rows deleted.
+
+        Works through one server's week at a time, in small transactions, so writes never wait long.
+        """
         ...

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.catalog import CatalogStore
-from bot.core.errors import MythOrFactError
+from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.quiz import (
     MIXED,
     Mode,
@@ -27,6 +27,7 @@ from bot.core.quiz import (
     Standing,
     plan_rounds,
 )
+from bot.core.retry import retry_unavailable
 from bot.core.scores import ScoreStore, week_key
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
@@ -39,6 +40,10 @@ UNEXPECTED_END = (
     "Sorry, something went wrong on my side, so the quiz ended early. Scores of finished questions are saved."
 )
 SHUTDOWN_END = "The bot is restarting, so the quiz ended early. Scores so far are saved."
+STORAGE_END = (
+    "I can't save scores right now, so the quiz ended early: the last question's points were not saved, "
+    "the questions before it are."
+)
 STOP_WAIT_SECONDS = 10.0
 """How long a stop waits for the quiz to reveal its question and post the standings before answering anyway."""
 
@@ -246,6 +251,10 @@ class QuizRunner:
         except asyncio.CancelledError:
             await presenter.finish(session, session.standings(), SHUTDOWN_END)
             raise
+        except StorageUnavailable as exc:  # already tried again for a moment: end politely, without a traceback
+            log.error("Quiz %s ended early, the database is unavailable: %s", session.id, exc.cause)
+            await presenter.finish(session, session.standings(), STORAGE_END)
+            return
         except Exception:
             # Logged with its traceback by the done-callback; players get a plain ending instead of silence.
             await presenter.finish(session, session.standings(), UNEXPECTED_END)
@@ -253,7 +262,11 @@ class QuizRunner:
         await presenter.finish(session, session.standings(), end_reason(session))
 
     async def _play_round(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
-        """One round: ask, wait for its end, record it (a shutdown cannot interrupt the write), reveal."""
+        """One round: ask, wait for its end, record it, reveal.
+
+        The write is tried again for a moment if the database is unavailable, and a shutdown cannot interrupt it.
+        If it still fails, the round is revealed and :class:`StorageUnavailable` ends the quiz.
+        """
         session = running.session
         question = session.start_round(self.clock())
         running.skip_requested = False
@@ -262,10 +275,21 @@ class QuizRunner:
         await self._wait_for_round_end(running, presenter)
         result = session.close_round(skipped=running.skip_requested and not session.round_won)
         played_at = self.now()
-        week = week_key(played_at, (await self.store.server_settings(session.guild_id)).zone())
-        await asyncio.shield(self.store.record_round(session.record(result, played_at), week))
+        record = session.record(result, played_at)
+
+        async def record_round() -> bool:
+            week = week_key(played_at, (await self.store.server_settings(session.guild_id)).zone())
+            return await self.store.record_round(record, week)
+
+        not_saved: StorageUnavailable | None = None
+        try:
+            await asyncio.shield(retry_unavailable(record_round, f"Round {record.round_key}"))
+        except StorageUnavailable as exc:
+            not_saved = exc
         await presenter.close_question(question, message_id)
         await presenter.reveal(result)
+        if not_saved is not None:
+            raise not_saved
         if not session.finished:
             await self.alarm.nap(running.session.id, session.settings.pause_seconds)
 

@@ -69,6 +69,19 @@ class RoundRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class BoardKey:
+    """Where a member stands in leaderboard order (points, then correct answers, most first; then user id).
+
+    Pages next to a member's line are found from it (keyset paging), so turning pages costs the same however deep
+    the page and however many members share its points.
+    """
+
+    points: int
+    correct: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreRow:
     """One member's line on a leaderboard."""
 
@@ -80,6 +93,11 @@ class ScoreRow:
     rounds: int
     best_streak: int
     fastest_ms: int | None
+
+    @property
+    def key(self) -> BoardKey:
+        """Return where this line stands in leaderboard order, to page on from."""
+        return BoardKey(self.points, self.correct, self.user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +154,17 @@ class ScoreStore(Protocol):
 
         Raise :class:`ValueError` for a malformed period or a negative offset or limit.
         """
+        ...
+
+    async def scores_after(self, guild_id: int, period: str, key: BoardKey, limit: int = 10) -> list[ScoreRow]:
+        """Return the ``limit`` lines that follow ``key`` on the leaderboard of ``period`` (the next page), best first.
+
+        ``key`` need not be a current member's: a member who moved since still leaves a well-defined place.
+        """
+        ...
+
+    async def scores_before(self, guild_id: int, period: str, key: BoardKey, limit: int = 10) -> list[ScoreRow]:
+        """Return the ``limit`` lines just before ``key`` on the board of ``period`` (the previous page), best first."""
         ...
 
     async def count_players(self, guild_id: int, period: str) -> int:

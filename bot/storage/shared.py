@@ -26,7 +26,7 @@ from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
 from bot.core.packs import Item, Source
-from bot.core.scores import ScoreRow, is_period
+from bot.core.scores import ALL_TIME, BoardKey, ScoreRow, is_period
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
 
@@ -295,6 +295,16 @@ SEEK_FROM_OFFSET = 5_000
 instead of stepping over every member above it in the index (read at call time, so tests can lower it)."""
 
 
+PRUNE_BATCH = 1_000
+"""Weekly score rows deleted per transaction by the retention sweep (read at call time, so tests can lower it)."""
+
+
+def check_week(week: str) -> None:
+    """Raise :class:`ValueError` unless ``week`` is an ISO week key (not ``all``)."""
+    if week == ALL_TIME or not is_period(week):
+        raise ValueError(f"{week!r} is not an ISO week key such as '2026-W48'")
+
+
 def check_period(period: str) -> None:
     """Raise :class:`ValueError` unless ``period`` is ``all`` or an ISO week key."""
     if not is_period(period):
@@ -363,6 +373,40 @@ async def leaderboard_page(read_page: PageReader, find_bucket: BucketFinder, off
             position = offset + index + 1
         page.append(score_row(row, position))
     return page
+
+
+def page_beside_key(rows: list[Row]) -> list[ScoreRow]:
+    """Return a page found from a :class:`BoardKey` (rows best first), with positions.
+
+    Each row carries ``first_position``, the position of the page's highest points, and ``first_tied``, how many
+    members have those points (some may be on the page before). A later points value on the page is reached after
+    all of those and the rows between, so its position follows without knowing how deep the page is.
+    """
+    if not rows:
+        return []
+    top, position, tied = rows[0]["points"], rows[0]["first_position"], rows[0]["first_tied"]
+    page = []
+    for index, row in enumerate(rows):
+        if row["points"] != top and row["points"] != rows[index - 1]["points"]:
+            below_top = sum(1 for earlier in rows[:index] if earlier["points"] != top)
+            position = rows[0]["first_position"] + tied + below_top
+        page.append(score_row(row, position))
+    return page
+
+
+def key_params(guild_id: int, period: str, key: BoardKey, limit: int) -> dict[str, object]:
+    """Return the query parameters of a page beside ``key``; raise :class:`ValueError` for a bad period or limit."""
+    check_period(period)
+    if limit < 0:
+        raise ValueError("limit must not be negative")
+    return {
+        "guild": guild_id,
+        "period": period,
+        "points": key.points,
+        "correct": key.correct,
+        "user": key.user_id,
+        "limit": limit,
+    }
 
 
 def near_misses_by_item(rows: Iterable[Row]) -> dict[int, list[str]]:

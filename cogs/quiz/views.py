@@ -6,13 +6,17 @@ so they answer sensibly even after a restart.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 
 import discord
 
-from bot.app.client import MythOrFactBot
+from bot.app.client import DEFER_AFTER_SECONDS, MythOrFactBot
+from bot.core.errors import StorageUnavailable
 from bot.core.quiz import MODE_NAMES, AnswerStatus, Mode, Question, QuizSession, RoundResult, Standing, time_limit
+from bot.core.retry import retry_unavailable
 from bot.core.settings import ServerSettings
 from bot.core.text import clip
 from cogs.utils import render
@@ -239,15 +243,38 @@ class DisputeModal(discord.ui.Modal, title="Dispute this question"):
         self.item_pk = item_pk
 
     async def on_submit(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
-        """Store the dispute and thank the player."""
-        assert interaction.guild_id is not None
-        await interaction.client.store.add_dispute(
-            interaction.guild_id, self.item_pk, interaction.user.id, str(self.reason.value), discord.utils.utcnow()
+        """Store the dispute and thank the player; a database briefly unavailable is tried again for a moment.
+
+        If saving takes long (a database waiting on a lock), the answer is deferred first, within Discord's 3 s.
+        """
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        store, reason, now = interaction.client.store, str(self.reason.value), discord.utils.utcnow()
+        save = asyncio.ensure_future(
+            retry_unavailable(
+                lambda: store.add_dispute(guild_id, self.item_pk, interaction.user.id, reason, now),
+                f"Dispute of item {self.item_pk} in guild {guild_id}",
+            )
         )
-        log.info("Dispute of item %s in guild %s", self.item_pk, interaction.guild_id)
-        await interaction.response.send_message(
-            "Thanks! Your dispute is saved for the moderators to review.", ephemeral=True
-        )
+        with contextlib.suppress(StorageUnavailable):  # answered below
+            try:
+                await asyncio.wait_for(asyncio.shield(save), DEFER_AFTER_SECONDS)
+            except TimeoutError:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            await save
+        except StorageUnavailable as exc:
+            log.error(
+                "Database unavailable, dispute of item %s in guild %s not saved: %s", self.item_pk, guild_id, exc.cause
+            )
+            message = str(exc)
+        else:
+            log.info("Dispute of item %s in guild %s", self.item_pk, guild_id)
+            message = "Thanks! Your dispute is saved for the moderators to review."
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
 
 
 def dispute_view(item_pk: int) -> discord.ui.View:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 
 import discord
 import pytest
@@ -392,6 +393,20 @@ async def test_servers_the_bot_is_in_at_start_up_keep_their_data(simcord_env, wo
     await simcord_env.restart_bot(MythOrFactBot(make_config(data_retention_days=RETENTION_DAYS), store))
     await simcord_env.advance_time(RETENTION_DAYS * DAY + SWEEP_HOURS * 3600)
     assert await store.count_players(guild.id, ALL_TIME) == 1
+
+
+async def test_sweep_prunes_weekly_boards_older_than_four_weeks(simcord_env, world, store, caplog):
+    guild, channel, mod, member, owner = world
+    now = discord.utils.utcnow()
+    weeks = [week_key(now - timedelta(weeks=back)) for back in range(7)]
+    for back, week in enumerate(weeks):
+        await store.record_round(round_record(guild.id, f"week-{back}", (member.id, 10)), week)
+    cog = simcord_env.bot.get_cog("Admin")
+    with caplog.at_level(logging.INFO):
+        await cog.sweep()
+    assert [await store.count_players(guild.id, week) for week in weeks] == [1, 1, 1, 1, 1, 0, 0]
+    assert (await store.member_rank(guild.id, ALL_TIME, member.id)).rounds == 7
+    assert f"2 weekly score rows from before {weeks[4]}" in caplog.text
 
 
 async def test_sweep_uses_the_configured_retention(simcord_env, world, store):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 import discord
@@ -11,7 +12,8 @@ import pytest_asyncio
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
-from bot.core.errors import MythOrFactError
+from bot.core import retry
+from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.packs import scan_packs
 from bot.core.quiz import Mode, time_limit
 from bot.core.settings import ServerSettings
@@ -327,6 +329,100 @@ async def test_dispute_button_opens_a_modal_and_stores_the_reason(simcord_env, w
     assert len(disputed) == 1 and disputed[0].disputes == 1
 
 
+class FailingWrites:
+    """Wraps one store method so that its next ``times`` calls fail as an unavailable database would."""
+
+    def __init__(self, store, name: str, times: int) -> None:
+        self.real = getattr(store, name)
+        self.times = times
+        self.calls = 0
+
+    async def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls <= self.times:
+            raise StorageUnavailable("database is locked")
+        return await self.real(*args, **kwargs)
+
+
+async def play_right_answers(simcord_env, channel, player, rounds: int) -> None:
+    """Answer each question right, then move the virtual clock on past its reveal (and any retries)."""
+    for number in range(rounds):
+        right = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
+        await player.click(last_question(channel), label=right)
+        await finish_round(simcord_env, channel)
+        await simcord_env.advance_time(2)  # the write's retries wait 1.4 s at most
+        if number < rounds - 1:
+            await next_question(simcord_env, channel)
+
+
+async def test_a_briefly_unavailable_database_is_tried_again_and_the_quiz_goes_on(
+    simcord_env, world, store, monkeypatch, caplog
+):
+    caplog.set_level(logging.INFO)
+    guild, channel, owner, (ann, ben, cat) = world
+    flaky = FailingWrites(store, "record_round", times=2)
+    monkeypatch.setattr(store, "record_round", flaky)
+    await ann.send(channel, "!quiz 2 myth-or-fact")
+    await play_right_answers(simcord_env, channel, ann, 2)
+    final = bot_messages(channel)[-1].embeds[0]
+    assert final.title == "Quiz over" and final.description.startswith("That was the last question.")
+    assert len(reveals(channel)) == 2
+    assert flaky.calls == 4, "the first round's write succeeded at its third attempt"
+    assert (await store.member_rank(guild.id, "all", ann.id)).rounds == 2, "both rounds saved"
+    assert any("saved after 2 retries" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_a_database_that_stays_unavailable_ends_the_quiz_politely_without_a_traceback(
+    simcord_env, world, store, monkeypatch, caplog
+):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 3 myth-or-fact")
+    await play_right_answers(simcord_env, channel, ann, 1)
+    down = FailingWrites(store, "record_round", times=10)
+    monkeypatch.setattr(store, "record_round", down)
+    await next_question(simcord_env, channel)
+    await play_right_answers(simcord_env, channel, ann, 1)
+    final = bot_messages(channel)[-1].embeds[0]
+    assert final.title == "Quiz over"
+    assert final.description.startswith("I can't save scores right now, so the quiz ended early")
+    assert len(reveals(channel)) == 2, "the unsaved question is still revealed"
+    assert down.calls == 4, "tried four times"
+    assert simcord_env.bot.quizzes.get(channel.id) is None, "the channel is free for a new quiz"
+    assert (await store.member_rank(guild.id, "all", ann.id)).rounds == 1, "the first round's score was saved"
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info is None
+    assert "ended early, the database is unavailable: database is locked" in errors[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records)
+
+
+async def test_a_dispute_is_tried_again_then_refused_politely_when_the_database_stays_unavailable(
+    simcord_env, world, store, monkeypatch, caplog
+):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 1 myth-or-fact")
+    await ann.click(last_question(channel), label="Myth")
+    await simcord_env.advance_time(40)
+    reveal = next(m for m in bot_messages(channel) if m.embeds and m.embeds[0].title.startswith("Answer"))
+    monkeypatch.setattr(retry, "RETRY_DELAYS", (0, 0, 0))  # a form submission does not move simcord's clock on
+
+    monkeypatch.setattr(store, "add_dispute", FailingWrites(store, "add_dispute", times=2))
+    done = await ben.submit_modal(await ben.click(reveal, label="Dispute"), {"reason": "The source disagrees."})
+    assert done.ephemeral and [done.response, *done.followups][-1].content.startswith("Thanks!")
+    assert (await store.most_disputed(guild.id))[0].disputes == 1
+
+    down = FailingWrites(store, "add_dispute", times=10)
+    monkeypatch.setattr(store, "add_dispute", down)
+    refused = await cat.submit_modal(await cat.click(reveal, label="Dispute"), {"reason": "Ambiguous wording."})
+    assert refused.ephemeral
+    assert [refused.response, *refused.followups][-1].content == "I can't save right now; please try again in a minute."
+    assert down.calls == 4
+    assert (await store.most_disputed(guild.id))[0].disputes == 1, "nothing more was saved"
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info is None and "not saved: database is locked" in errors[0].getMessage()
+    expect_errors(simcord_env)
+
+
 async def test_leaderboard_and_rank_after_a_session(simcord_env, world):
     guild, channel, owner, (ann, ben, cat) = world
     await ann.send(channel, "!quiz 2 myth-or-fact")
@@ -413,6 +509,57 @@ async def test_leaderboard_pages_with_buttons(simcord_env, world, store):
     assert last.embeds[0].footer.text == "Page 3 of 3 · 25 players"
     assert len(last.embeds[0].description.splitlines()) == 5
     assert last.components[0].children[1].disabled
+
+
+async def test_leaderboard_buttons_walk_a_board_of_ties_with_every_member_once(simcord_env, world, store):
+    from bot.core.scores import PlayerResult, RoundRecord, week_key
+
+    guild, channel, owner, (ann, ben, cat) = world
+    now = simcord_env.now()
+    # 34 members: 4 apart, then 30 tied on points and right answers (sorted by user id alone).
+    players = [PlayerResult(5000 + n, points=100 * (n + 1), correct=True) for n in range(4)]
+    players += [PlayerResult(6000 + n, points=0, correct=False) for n in range(30)]
+    await store.record_round(RoundRecord(guild.id, "seed:ties", 1, "animals", now, tuple(players)), week_key(now))
+    expected = [5003, 5002, 5001, 5000, *range(6000, 6030)]
+
+    def listed(message: discord.Message) -> list[int]:
+        return [int(line.split("<@")[1].split(">")[0]) for line in message.embeds[0].description.splitlines()]
+
+    await ann.send(channel, "!leaderboard")
+    board = bot_messages(channel)[-1]
+    seen, footers = listed(board), [board.embeds[0].footer.text]
+    while not board.components[0].children[1].disabled:
+        await ben.click(board, label="Next ▶")
+        board = next(m for m in channel.history() if m.id == board.id)
+        seen += listed(board)
+        footers.append(board.embeds[0].footer.text)
+    assert seen == expected
+    assert footers == [f"Page {page} of 4 · 34 players" for page in (1, 2, 3, 4)]
+    assert board.components[0].children[0].custom_id == f"mof:lb:{guild.id}:all:3:b0.0.6026", "the line to go on from"
+    back: list[int] = []
+    while not board.components[0].children[0].disabled:
+        await ben.click(board, label="◀ Previous")
+        board = next(m for m in channel.history() if m.id == board.id)
+        back = listed(board) + back
+    assert back + expected[30:] == expected
+    assert all(line.startswith("**5.**") for line in board.embeds[0].description.splitlines()[4:]), "ties share 5th"
+
+
+async def test_a_leaderboard_button_posted_before_page_keys_still_turns_the_page(simcord_env, world, store):
+    from bot.core.scores import PlayerResult, RoundRecord, week_key
+
+    guild, channel, owner, (ann, ben, cat) = world
+    now = simcord_env.now()
+    players = tuple(PlayerResult(1000 + n, points=n + 1, correct=True) for n in range(25))
+    await store.record_round(RoundRecord(guild.id, "seed:old", 1, "animals", now, players), week_key(now))
+    old = discord.ui.View(timeout=None)
+    old.add_item(discord.ui.Button(label="Next ▶", custom_id=f"mof:lb:{guild.id}:all:2"))
+    message = await simcord_env.bot.get_channel(channel.id).send("Leaderboard", view=old)
+    turned = await ben.click(next(m for m in channel.history() if m.id == message.id), label="Next ▶")
+    assert turned.acknowledged
+    refreshed = next(m for m in channel.history() if m.id == message.id)
+    assert refreshed.embeds[0].footer.text == "Page 2 of 3 · 25 players"
+    assert refreshed.embeds[0].description.splitlines()[0].startswith("**11.** <@1014>: 15 points")
 
 
 async def test_slash_quiz_where_the_bot_cannot_post_names_the_permission(simcord_env):

@@ -162,14 +162,65 @@ async def test_rate_limits_and_server_errors_on_every_kind_of_reply_are_retried(
     assert attempts[1].at - attempts[0].at >= 0.3 * 0.9, "retry_after was respected"
     assert attempts[2].at - attempts[1].at >= 0.3 * 0.9
 
-    # Interaction callbacks and followups go through Discord's webhook routes: 429 and 500 there too.
-    # discord.py waits 1 s after a first 5xx there (3 s after a second one, too late for Discord's 3 s limit).
+    # Interaction callbacks go through Discord's webhook routes: a 5xx there is not retried as it is (discord.py
+    # would wait 1 s, then 3 s after a second one, too late for Discord's 3 s limit): the bot defers at once, and
+    # the deferral meets a 429 here, which is retried after its retry_after; the reply then fills the deferral.
     faults.append(fake.fail("POST", r"^/interactions/\d+/[^/]+/callback$", 500))
     faults.append(fake.fail("POST", r"^/interactions/\d+/[^/]+/callback$", 429, retry_after=0.3))
     pending = await fake.slash("fact", {"topic": "animals"})
-    answer = await fake.answer_of(pending)
-    assert "Fact" in text_of(answer.body["data"])
-    assert [r.status for r in fake.requests if pending.token in r.path] == [500, 429, 200]
+    assert "Fact" in text_of(await fake.final_text(pending))
+    calls = [(r.method, r.status) for r in fake.requests if pending.token in r.path]
+    assert calls == [("POST", 500), ("POST", 429), ("POST", 200), ("PATCH", 200)]
+    assert (await fake.answer_of(pending)).body["type"] == 5
 
     assert all(fault.served == fault.times for fault in faults)
     assert "Traceback" not in world.bot.log
+
+
+CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
+
+
+async def test_two_server_errors_in_a_row_on_a_slash_reply_do_not_lose_it(world: World):
+    """The reply meets a 500, so the bot defers; the deferral meets a 500 too and is retried within the 3 s."""
+    fake, log_mark = world.fake, world.bot.mark()
+    fake.fail("POST", CALLBACK, 500, times=2)
+    pending = await fake.slash("fact", {"topic": "animals"})
+    assert "Fact" in text_of(await fake.final_text(pending))
+    calls = [r for r in fake.requests if pending.token in r.path]
+    assert [(r.method, r.status) for r in calls] == [("POST", 500), ("POST", 500), ("POST", 200), ("PATCH", 200)]
+    assert calls[2].at - pending.sent_at < 3, "deferred within Discord's 3 s"
+    assert calls[2].body["type"] == 5 and not calls[2].body.get("data"), "a public reply stays public"
+    assert pending.rejected == []
+    log = world.bot.log_since(log_mark)
+    assert "Discord answered 500 to an interaction response; deferring it" in log
+    assert "Traceback" not in log
+
+
+async def test_a_private_button_answer_after_two_server_errors_stays_private(world: World):
+    fake, channel_id = world.fake, QUIZ_CHANNEL_IDS[1]
+    question, right = await start_myth_or_fact(world, channel_id)
+    fake.fail("POST", CALLBACK, 502, times=2)
+    click = await fake.click(question, right, user_id=BOB_ID)
+    assert "Answer locked in" in text_of(await fake.final_text(click))
+    calls = [r for r in fake.requests if click.token in r.path]
+    assert [(r.method, r.status) for r in calls] == [("POST", 502), ("POST", 502), ("POST", 200), ("PATCH", 200)]
+    assert calls[2].body == {"type": 5, "data": {"flags": 64}}, "deferred privately, as the answer was private"
+    assert click.rejected == []
+    await fake.wait_for_post_in(channel_id, has_text("Quiz over"), seconds=20)
+    assert "Traceback" not in world.bot.log
+
+
+async def test_a_server_error_after_discord_took_the_reply_keeps_the_reply(world: World):
+    """The 500 came after Discord had accepted the reply: the deferral is refused as a second answer, the reply
+    stands, and the bot writes the same reply into it again rather than fail."""
+    fake, log_mark = world.fake, world.bot.mark()
+    fake.fail("POST", CALLBACK, 500, after_doing_it=True)
+    pending = await fake.slash("fact", {"topic": "animals"})
+    first = await fake.answer_of(pending)
+    assert first.body["type"] == 4 and "Fact" in text_of(first.body["data"])
+    edit = await fake.wait_until(
+        lambda: next((r for r in pending.responses if r.method == "PATCH"), None), 10, "the reply written again"
+    )
+    assert text_of(edit.body) == text_of(first.body["data"])
+    assert [r.body["type"] for r in pending.rejected] == [5], "the deferral, refused as a second answer"
+    assert "Traceback" not in world.bot.log_since(log_mark)

@@ -12,12 +12,14 @@ from bot.app.config import load_config
 from bot.core.admin import (
     DISCORD_ID_FIELDS,
     MAX_UPLOAD_BYTES,
+    WEEKS_KEPT,
     ForgetReport,
     UnknownServerPack,
     UploadRefused,
     build_export,
     check_upload_size,
     list_problems,
+    oldest_week_kept,
     parse_upload,
     resolve_period,
 )
@@ -26,6 +28,7 @@ from bot.core.daily import DailySchedule, PostStatus
 from bot.core.errors import MythOrFactError, UnknownItem, UnknownTopic
 from bot.core.packs import PackProblem, Source
 from bot.core.scores import ALL_TIME
+from bot.storage import shared
 from bot.storage.base import FactStore
 from tests.conftest import RawSql
 from tests.helpers import BAD_ITEM, FAKE_TOKEN, TESTS_DIR, item_toml, pack_toml, round_record
@@ -289,6 +292,39 @@ async def test_reset_deletes_one_leaderboard_of_one_server(store: FactStore, raw
     assert (await store.member_rank(GUILD, ALL_TIME, BEN)).position == 2
     assert await store.count_players(OTHER_GUILD, WEEK) == 1
     assert await count(raw_sql, "SELECT COUNT(*) FROM rank_buckets WHERE guild_id = ? AND period = ?", GUILD, WEEK) == 0
+
+
+def test_the_sweep_keeps_the_current_week_and_the_four_before_it():
+    assert WEEKS_KEPT == 4
+    thursday = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # in 2026-W48
+    assert oldest_week_kept(thursday) == "2026-W44"
+    assert oldest_week_kept(datetime(2027, 1, 7, tzinfo=UTC)) == "2026-W50", "across the new year (2026 has 53 weeks)"
+
+
+async def test_pruning_deletes_old_weekly_boards_of_every_server_and_nothing_else(
+    store: FactStore, raw_sql: RawSql, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(shared, "PRUNE_BATCH", 3)  # more rows than one batch per board
+    crowd = [(user, 10) for user in range(500, 507)]
+    await store.record_round(round_record(GUILD, "old", *crowd, (ANN, 30)), "2026-W40")
+    await store.record_round(round_record(GUILD, "older", (BEN, 10)), "2025-W52")
+    await store.record_round(round_record(OTHER_GUILD, "other", (ANN, 20)), "2026-W43")
+    await store.record_round(round_record(GUILD, "kept", (ANN, 10)), "2026-W44")
+    await store.record_round(round_record(OTHER_GUILD, "now", (BEN, 10)), WEEK)
+
+    assert await store.prune_weeks("2026-W44") == 8 + 1 + 1
+    for guild, week in ((GUILD, "2026-W40"), (GUILD, "2025-W52"), (OTHER_GUILD, "2026-W43")):
+        assert await store.count_players(guild, week) == 0
+        assert await store.top_scores(guild, week) == []
+    assert await store.count_players(GUILD, "2026-W44") == 1
+    assert await store.count_players(OTHER_GUILD, WEEK) == 1
+    assert await store.count_players(GUILD, ALL_TIME) == 9, "all-time boards are never pruned"
+    assert (await store.member_rank(GUILD, ALL_TIME, ANN)).points == 40
+    old = "SELECT COUNT(*) FROM rank_buckets WHERE period <> 'all' AND period < '2026-W44'"
+    assert await count(raw_sql, old) == 0, "the position counts of pruned boards went with them"
+    assert await store.prune_weeks("2026-W44") == 0, "running it again is harmless"
+    with pytest.raises(ValueError, match="week key"):
+        await store.prune_weeks(ALL_TIME)
 
 
 # -- export ------------------------------------------------------------------------------------------

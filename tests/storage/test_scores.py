@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -264,6 +265,91 @@ async def test_pages_split_the_board_and_keep_shared_positions(store: FactStore,
     assert await store.top_scores(GUILD, ALL_TIME, offset=25) == []
     assert await store.top_scores(GUILD, ALL_TIME, offset=3, limit=0) == []
     assert await store.top_scores(GUILD, "2026-W01") == []
+
+
+async def tied_board(store: FactStore) -> tuple[dict[int, int], dict[int, int]]:
+    """A board where most members tie: 70 at (0 points, 0 right), 25 at (20, 1), 15 at (20, 2), 8 apart.
+
+    Return each member's points and correct answers.
+    """
+    points: dict[int, int] = {}
+    correct: dict[int, int] = {}
+    zeros, ones, twos, apart = range(1000, 1070), range(2000, 2025), range(3000, 3015), range(4000, 4008)
+    await record(
+        store,
+        a_round(*(wrong(user) for user in zeros)),
+        a_round(*(right(user, 20) for user in ones), *(right(user, 10) for user in twos)),
+        a_round(*(right(user, 10) for user in twos), *(right(user, 100 * (user - 3999)) for user in apart)),
+    )
+    for user in zeros:
+        points[user], correct[user] = 0, 0
+    for user in ones:
+        points[user], correct[user] = 20, 1
+    for user in twos:
+        points[user], correct[user] = 20, 2
+    for user in apart:
+        points[user], correct[user] = 100 * (user - 3999), 1
+    return points, correct
+
+
+@pytest.mark.parametrize("size", [1, 7, 10, 25])
+async def test_keyset_pages_list_every_tied_member_exactly_once_both_ways(store: FactStore, size: int):
+    points, correct = await tied_board(store)
+    expected = expected_board(points, correct)
+
+    forward = await store.top_scores(GUILD, ALL_TIME, limit=size)
+    while page := await store.scores_after(GUILD, ALL_TIME, forward[-1].key, size):
+        assert len(page) <= size
+        forward.extend(page)
+    assert [(r.position, r.user_id, r.points) for r in forward] == expected
+
+    last_page = (len(expected) - 1) // size * size
+    backward = await store.top_scores(GUILD, ALL_TIME, offset=last_page, limit=size)
+    while page := await store.scores_before(GUILD, ALL_TIME, backward[0].key, size):
+        assert len(page) <= size
+        backward[:0] = page
+    assert [(r.position, r.user_id, r.points) for r in backward] == expected
+    assert forward == backward
+
+
+async def test_keyset_pages_agree_with_offset_pages(store: FactStore):
+    points, correct = await tied_board(store)
+    offset_pages = [await store.top_scores(GUILD, ALL_TIME, offset, 10) for offset in range(0, len(points), 10)]
+    for before, after in itertools.pairwise(offset_pages):
+        assert await store.scores_after(GUILD, ALL_TIME, before[-1].key, 10) == after
+        assert await store.scores_before(GUILD, ALL_TIME, after[0].key, 10) == before
+    assert await store.scores_after(GUILD, ALL_TIME, offset_pages[-1][-1].key, 10) == []
+    assert await store.scores_before(GUILD, ALL_TIME, offset_pages[0][0].key, 10) == []
+    assert await store.scores_after(GUILD, "2026-W01", offset_pages[0][0].key) == []
+    assert await store.scores_after(GUILD, ALL_TIME, offset_pages[0][0].key, 0) == []
+    with pytest.raises(ValueError, match="period"):
+        await store.scores_after(GUILD, "week", offset_pages[0][0].key)
+    with pytest.raises(ValueError, match="negative"):
+        await store.scores_before(GUILD, ALL_TIME, offset_pages[0][0].key, -1)
+
+
+async def test_a_member_who_climbs_while_others_page_is_not_listed_twice(store: FactStore):
+    """Offset paging would show a member twice when someone above the page moved: keyset pages do not."""
+    points, correct = await tied_board(store)
+    first = await store.top_scores(GUILD, ALL_TIME, limit=30)
+    climber = 1069  # the last of the zero-point members, far below the first page
+    await record(store, a_round(right(climber, 5_000)))
+    rest: list[ScoreRow] = []
+    while page := await store.scores_after(GUILD, ALL_TIME, (rest or first)[-1].key, 30):
+        rest.extend(page)
+    listed = [row.user_id for row in first + rest]
+    assert len(listed) == len(set(listed)) == len(points) - 1, "the climber is above the pages already read"
+    assert set(listed) == set(points) - {climber}
+    # The same walk by offsets lists one member twice: everyone below the climber's new place moved down one.
+    by_offset = [row.user_id for row in first + await whole_board_from(store, 30, 30)]
+    assert len(by_offset) - len(set(by_offset)) == 1
+
+
+async def whole_board_from(store: FactStore, offset: int, size: int) -> list[ScoreRow]:
+    rows: list[ScoreRow] = []
+    while batch := await store.top_scores(GUILD, ALL_TIME, offset=offset + len(rows), limit=size):
+        rows.extend(batch)
+    return rows
 
 
 async def test_ranks_and_pages_match_a_plain_ranking_over_many_rounds(

@@ -24,10 +24,11 @@ from bot.core.catalog import PackSummary, SyncReport
 from bot.core.content import CUSTOM_PACK
 from bot.core.packs import Pack
 from bot.core.scores import is_period
+from bot.storage import shared
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.items import upsert_pack
 from bot.storage.postgres.scores import lock_scores
-from bot.storage.shared import export_row, public_pack_id, server_pack_id, utc
+from bot.storage.shared import check_week, export_row, public_pack_id, server_pack_id, utc
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +210,30 @@ class AdminQueries(PostgresDatabase):
             self._forget_settings([guild_id])
             reports.append(PurgeReport(guild_id, row["left_at"], rows))
         return reports
+
+    async def prune_weeks(self, before: str) -> int:
+        """Delete every server's weekly leaderboards of weeks before ``before`` (a week key); return the rows deleted.
+
+        Works through one server's week at a time, in small transactions, so writes never wait long.
+        """
+        check_week(before)
+        boards = await self._fetchall(
+            "SELECT DISTINCT guild_id, period FROM scores WHERE period <> 'all' AND period < $1", (before,)
+        )
+        deleted = 0
+        for board in boards:
+            batch = shared.PRUNE_BATCH
+            while batch == shared.PRUNE_BATCH:
+                async with self._transaction() as conn:
+                    await lock_scores(conn, board["guild_id"])
+                    # The trigger on `scores` keeps `rank_buckets` exact, row by row.
+                    batch = await self._execute(
+                        """DELETE FROM scores WHERE guild_id = :guild AND period = :period AND user_id IN (
+                               SELECT user_id FROM scores WHERE guild_id = :guild AND period = :period LIMIT :batch)""",
+                        {"guild": board["guild_id"], "period": board["period"], "batch": shared.PRUNE_BATCH},
+                    )
+                deleted += batch
+        return deleted
 
     async def _guild_tables(self) -> list[str]:
         """Return every table with a ``guild_id`` column, in a safe deletion order (items, then packs, last)."""

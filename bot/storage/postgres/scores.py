@@ -17,15 +17,17 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.core.scores import ALL_TIME, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
+from bot.core.scores import ALL_TIME, BoardKey, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.rows import PUBLIC_REF_SQL
 from bot.storage.shared import (
     NEAR_MISSES_KEPT,
     check_period,
     count_guesses,
+    key_params,
     leaderboard_page,
     near_misses_by_item,
+    page_beside_key,
     score_row,
     utc,
 )
@@ -76,6 +78,52 @@ SEEK_SQL = """
     ORDER BY bucket DESC
     LIMIT 1
 """
+
+# The rows of a leaderboard after (or before) the place `:points, :correct, :user`, in three parts that each read
+# `scores_by_rank` from where they start: the rest of the key's own (points, correct) tie by user id, the rest of its
+# points tie by correct answers, then the lower (or higher) points. Never stepping over a tie, a page next to any
+# line reads at most three pages' worth of the index, however deep and however many members tie.
+_BESIDE_PARTS = {
+    "after": (
+        ("points = :points::bigint AND correct = :correct AND user_id > :user::bigint", "user_id"),
+        ("points = :points::bigint AND correct < :correct", "correct DESC, user_id"),
+        ("points < :points::bigint", "points DESC, correct DESC, user_id"),
+    ),
+    "before": (
+        ("points = :points::bigint AND correct = :correct AND user_id < :user::bigint", "user_id DESC"),
+        ("points = :points::bigint AND correct > :correct", "correct, user_id DESC"),
+        ("points > :points::bigint", "points, correct, user_id DESC"),
+    ),
+}
+
+
+def _beside_sql(side: str) -> str:
+    """Return the SQL of the page on one ``side`` of a key; ``first_position`` and ``first_tied`` give positions."""
+    parts, order = _BESIDE_PARTS[side], _BESIDE_PARTS[side][2][1]
+    union = "\n        UNION ALL ".join(
+        f"""SELECT * FROM (SELECT user_id, points, correct FROM scores
+            WHERE guild_id = :guild AND period = :period AND {condition}
+            ORDER BY {part_order} LIMIT :limit) AS part{number}"""
+        for number, (condition, part_order) in enumerate(parts)
+    )
+    ahead = _MEMBERS_AHEAD.format(guild=":guild", period=":period", points="top.points")
+    return f"""
+    WITH page AS (
+        SELECT user_id, points, correct FROM (
+            {union}) AS parts
+        ORDER BY {order} LIMIT :limit)
+    SELECT {", ".join(f"s.{column}" for column in _SCORE_COLUMNS.split(", "))},
+           (SELECT 1 + {ahead} FROM (SELECT MAX(points) AS points FROM page) AS top) AS first_position,
+           (SELECT members FROM rank_buckets
+            WHERE guild_id = :guild AND period = :period AND level = 0
+              AND bucket = (SELECT MAX(points) FROM page)) AS first_tied
+    FROM page JOIN scores AS s ON s.guild_id = :guild AND s.period = :period AND s.user_id = page.user_id
+    ORDER BY s.points DESC, s.correct DESC, s.user_id
+"""
+
+
+AFTER_SQL = _beside_sql("after")
+BEFORE_SQL = _beside_sql("before")
 
 MEMBER_SQL = f"""
     SELECT {_SCORE_COLUMNS},
@@ -210,6 +258,17 @@ class ScoreQueries(PostgresDatabase):
             return await self._fetchone(SEEK_SQL, {**params, "remaining": remaining})
 
         return await leaderboard_page(read_page, find_bucket, offset)
+
+    async def scores_after(self, guild_id: int, period: str, key: BoardKey, limit: int = 10) -> list[ScoreRow]:
+        """Return the ``limit`` lines that follow ``key`` on the leaderboard of ``period`` (the next page), best first.
+
+        ``key`` need not be a current member's: a member who moved since still leaves a well-defined place.
+        """
+        return page_beside_key(await self._fetchall(AFTER_SQL, key_params(guild_id, period, key, limit)))
+
+    async def scores_before(self, guild_id: int, period: str, key: BoardKey, limit: int = 10) -> list[ScoreRow]:
+        """Return the ``limit`` lines just before ``key`` on the board of ``period`` (the previous page), best first."""
+        return page_beside_key(await self._fetchall(BEFORE_SQL, key_params(guild_id, period, key, limit)))
 
     async def count_players(self, guild_id: int, period: str) -> int:
         """Return how many members have a score in ``period`` (for page counts)."""

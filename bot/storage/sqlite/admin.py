@@ -24,7 +24,8 @@ from bot.core.catalog import PackSummary, SyncReport
 from bot.core.content import CUSTOM_PACK
 from bot.core.packs import Pack
 from bot.core.scores import is_period
-from bot.storage.shared import export_row, iso_moment, public_pack_id, server_pack_id
+from bot.storage import shared
+from bot.storage.shared import check_week, export_row, iso_moment, public_pack_id, server_pack_id
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import upsert_pack
 
@@ -203,6 +204,30 @@ class AdminQueries(SqliteDatabase):
             self._forget_settings([guild_id])
             reports.append(PurgeReport(guild_id, datetime.fromisoformat(row["left_at"]), rows))
         return reports
+
+    async def prune_weeks(self, before: str) -> int:
+        """Delete every server's weekly leaderboards of weeks before ``before`` (a week key); return the rows deleted.
+
+        Works through one server's week at a time, in small transactions, so writes never wait long.
+        """
+        check_week(before)
+        boards = await self._fetchall(
+            "SELECT DISTINCT guild_id, period FROM scores WHERE period <> 'all' AND period < ?", (before,)
+        )
+        deleted = 0
+        for board in boards:
+            batch = shared.PRUNE_BATCH
+            while batch == shared.PRUNE_BATCH:
+                async with self._transaction() as conn:
+                    # The triggers on `scores` keep `rank_buckets` exact, row by row.
+                    cursor = await conn.execute(
+                        """DELETE FROM scores WHERE guild_id = :guild AND period = :period AND user_id IN (
+                               SELECT user_id FROM scores WHERE guild_id = :guild AND period = :period LIMIT :batch)""",
+                        {"guild": board["guild_id"], "period": board["period"], "batch": shared.PRUNE_BATCH},
+                    )
+                batch = cursor.rowcount
+                deleted += batch
+        return deleted
 
     async def _guild_tables(self) -> list[str]:
         """Return every table with a ``guild_id`` column, in a safe deletion order (items, then packs, last)."""

@@ -9,7 +9,7 @@ writes, which copies committed pages without taking the write lock, so writers c
 SQLite starts the WAL over (rather than appending to it) only when a write transaction begins after a checkpoint
 has copied all of it; under writes that never pause, a passive checkpoint always finishes while the next write is
 already under way, so the WAL would grow without end. So when the WAL holds more than :data:`WAL_BACKSTOP_FRAMES`
-pages, the next checkpoint runs while holding the store's write lock (writes wait for it, once), and the write
+pages, the checkpoint runs again at once holding the store's write lock (writes wait for it, once), and the write
 after it starts the WAL over. On close the WAL is checkpointed in full and truncated (``TRUNCATE``).
 """
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_DELAY_SECONDS = 1.0
 """How long after the first write since the last checkpoint the next one runs (writes in between join it)."""
 WAL_BACKSTOP_FRAMES = 16_384
-"""WAL pages (64 MiB at SQLite's 4 KiB pages) above which the next checkpoint holds the write lock (see above)."""
+"""WAL pages (64 MiB at SQLite's 4 KiB pages) above which a checkpoint is repeated holding the write lock."""
 WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 """``journal_size_limit``: a WAL that grew larger is cut back to this when SQLite starts it over."""
 
@@ -39,7 +39,6 @@ class WalCheckpointer:
         self._conn = conn
         self._write_lock = write_lock
         self._written = asyncio.Event()
-        self._catch_up = False
         self._task: asyncio.Task[None] | None = None
         self.checkpoints = 0
         """How many checkpoints ran (for tests and logs)."""
@@ -57,19 +56,17 @@ class WalCheckpointer:
         self._written.set()
 
     async def checkpoint(self) -> tuple[int, int]:
-        """Run one passive checkpoint now; return the WAL's size and how much of it is in the database (pages).
+        """Run a passive checkpoint now; return the WAL's size and how much of it is in the database (pages).
 
-        Holds the write lock when the WAL had grown too long at the last checkpoint (see the module's docstring).
+        If the WAL has grown past :data:`WAL_BACKSTOP_FRAMES`, checkpoint again at once holding the write lock, so
+        the next write starts the WAL over (see the module's docstring).
         """
         self._written.clear()
-        if self._catch_up:
+        wal_pages, copied = await self._passive()
+        if wal_pages > WAL_BACKSTOP_FRAMES:
             async with self._write_lock:
                 wal_pages, copied = await self._passive()
-        else:
-            wal_pages, copied = await self._passive()
-        self._catch_up = wal_pages > WAL_BACKSTOP_FRAMES
-        if self._catch_up:
-            log.debug("The WAL holds %d pages; the next checkpoint waits for a pause in writes", wal_pages)
+            log.debug("The WAL had grown to %d pages; checkpointed it between two writes", wal_pages)
         return wal_pages, copied
 
     async def _passive(self) -> tuple[int, int]:
@@ -87,6 +84,8 @@ class WalCheckpointer:
                 await self.checkpoint()
             except sqlite3.Error as exc:  # a read-only or failing disk: the next write tries again
                 log.warning("WAL checkpoint failed: %s", exc)
+            except Exception:  # never let checkpoints stop for good: the WAL would grow without end
+                log.exception("WAL checkpoint failed unexpectedly; trying again after the next write")
 
     async def close(self) -> None:
         """Stop the task, fold the whole WAL into the database and truncate it, then close the connection.
@@ -100,7 +99,8 @@ class WalCheckpointer:
                 await self._task
             self._task = None
         try:
-            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
             log.warning("Could not fold the WAL into the database on close: %s", exc)
-        await self._conn.close()
+        finally:
+            await self._conn.close()

@@ -61,12 +61,14 @@ class SqliteDatabase:
     async def close(self) -> None:
         """Fold the WAL into the database and close the connections; safe to call twice."""
         async with self._write_lock:
-            if self._checkpointer is not None:
-                await self._checkpointer.close()
-                self._checkpointer = None
-            if self._reader is not self._conn:
-                await self._reader.close()
-            await self._conn.close()
+            try:
+                if self._checkpointer is not None:
+                    checkpointer, self._checkpointer = self._checkpointer, None
+                    await checkpointer.close()
+            finally:
+                if self._reader is not self._conn:
+                    await self._reader.close()
+                await self._conn.close()
 
     async def schema_version(self) -> int:
         """Return the schema version recorded in the database."""

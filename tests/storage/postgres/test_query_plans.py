@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.scores import ALL_TIME
 from bot.storage.base import FactStore
-from bot.storage.postgres.scores import COUNT_SQL, MEMBER_SQL, PAGE_SQL, SEEK_SQL
+from bot.storage.postgres.scores import AFTER_SQL, BEFORE_SQL, COUNT_SQL, MEMBER_SQL, PAGE_SQL, SEEK_SQL
 from tests.conftest import RawSql
 
 GUILD = 1001
@@ -46,12 +46,12 @@ async def plan(raw_sql: RawSql, sql: str, params: dict[str, object]) -> str:
 
 async def test_leaderboard_queries_read_indexes_not_the_whole_board(big_board: FactStore, raw_sql: RawSql):
     params = {"guild": GUILD, "period": ALL_TIME, "points": 2**62, "skip": 0, "limit": 10, "user": 4242}
-    params |= {"level": 0, "low": 0, "high": 255, "remaining": 5}
+    params |= {"level": 0, "low": 0, "high": 255, "remaining": 5, "correct": 3}
     # The board is big enough that counting the members ahead one by one would scan it…
     naive = "SELECT COUNT(*) FROM scores WHERE guild_id = :guild AND period = :period AND points > 500000"
     assert "Seq Scan on scores" in await plan(raw_sql, naive, params)
     # …and no leaderboard query does.
-    for sql in (PAGE_SQL, MEMBER_SQL, COUNT_SQL, SEEK_SQL, PAGE_SQL.replace(":skip", "5000")):
+    for sql in (PAGE_SQL, MEMBER_SQL, COUNT_SQL, SEEK_SQL, PAGE_SQL.replace(":skip", "5000"), AFTER_SQL, BEFORE_SQL):
         shown = await plan(raw_sql, sql, params)
         assert "Seq Scan on scores" not in shown, shown
         assert "Seq Scan on rank_buckets" not in shown, shown
@@ -69,3 +69,16 @@ async def test_ranks_and_deep_pages_on_the_big_board_match_a_plain_ranking(big_b
     member = await big_board.member_rank(GUILD, ALL_TIME, ranked[0][0])
     assert member is not None and member.position == ranked[0][2]
     assert await big_board.count_players(GUILD, ALL_TIME) == MEMBERS
+
+
+async def test_keyset_pages_on_the_big_board_match_a_plain_ranking(big_board: FactStore, raw_sql: RawSql):
+    ranked = await raw_sql(
+        """SELECT user_id, points, rank() OVER (ORDER BY points DESC) FROM scores
+           WHERE guild_id = ? AND period = 'all' ORDER BY points DESC, correct DESC, user_id OFFSET 70000 LIMIT 12""",
+        GUILD,
+    )
+    middle = await big_board.member_rank(GUILD, ALL_TIME, ranked[5][0])
+    assert middle is not None
+    after = await big_board.scores_after(GUILD, ALL_TIME, middle.key, 6)
+    before = await big_board.scores_before(GUILD, ALL_TIME, middle.key, 5)
+    assert [(row.user_id, row.points, row.position) for row in [*before, middle, *after]] == ranked
