@@ -1118,6 +1118,8 @@ class FakeDiscord:
             return self._dm_channel(USER_ID)
         if (guild_id := self.guild_of_channel(channel_id)) != GUILD_ID and guild_id is not None:
             return self._text_channel(channel_id, "general", 0, guild_id)
+        if 0 <= (n := channel_id - quiz_channel_id(0)) < self.quiz_channels:  # without building every channel
+            return self._text_channel(channel_id, f"quiz-{n}", 2 + n)
         return next((c for c in self._channels() if int(c["id"]) == channel_id), None)
 
     def _dm_channel(self, recipient: int) -> dict[str, Any]:
