@@ -239,6 +239,7 @@ class ChannelPresenter:
         closed = views.closed_view(question)
         if closed is not None and self._asked is not None and self._asked.id == message_id:
             await _quietly(self._asked.edit(view=closed))
+            closed.stop()  # greyed-out buttons take no presses: without this discord.py keeps the view for good
 
     async def hint(self, text: str) -> None:
         """Post a hint."""
