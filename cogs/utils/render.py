@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import discord
@@ -56,6 +57,12 @@ def item_embed(item: StoredItem, *, show_truth: bool) -> discord.Embed:
     embed.add_field(name="Source", value=source_markdown(item), inline=False)
     embed.set_footer(text=footer_text(item))
     return embed
+
+
+@functools.lru_cache(maxsize=512)
+def shared_item_embed(item: StoredItem, show_truth: bool) -> discord.Embed:
+    """:func:`item_embed`, built once per item and kept (an edited item is a new key): never change the result."""
+    return item_embed(item, show_truth=show_truth)
 
 
 def truth_embed(item: StoredItem) -> discord.Embed:

@@ -17,7 +17,7 @@ from bot.core.text import normalize_topic
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.items import upsert_pack
 from bot.storage.postgres.rows import ITEM_COLUMNS, item_from_row, public_pack_id, server_pack_id
-from bot.storage.rotation import Draw, Rotation, draw_segments
+from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import fold_diacritics, refill_from_new_cycle, search_words
 
 # Which items can be asked in each quiz mode (see bot.core.quiz.supported_modes).
@@ -134,7 +134,7 @@ class CatalogQueries(PostgresDatabase):
             return [row["pk"] for row in await self._fetchall(f"SELECT pk {live} ORDER BY pk", params)]
 
         item = await self._rotation.serve(
-            guild_id, pool, load_deck, load_pool, self.get_item_by_pk, datetime.now(UTC), rng or random.Random()
+            guild_id, pool, load_deck, load_pool, self.get_item_by_pk, datetime.now(UTC), rng or DRAWS
         )
         if item is None:
             raise NoItems(kind, topic)
@@ -177,7 +177,7 @@ class CatalogQueries(PostgresDatabase):
         pool = f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}"
         async with self._transaction():
             scope = {**await self._scope(guild_id), "topic": topic}
-            chosen = await self._draw(guild_id, pool, condition, scope, count, rng or random.Random())
+            chosen = await self._draw(guild_id, pool, condition, scope, count, rng or DRAWS)
         if chosen == [None]:
             raise NoItems("quiz question", topic)
         items = [await self.get_item_by_pk(pk) for pk in chosen if pk is not None]
