@@ -126,10 +126,36 @@ class Rotation:
             if not everything:
                 return None
             if not deck.unseen:  # another draw may have started the new cycle while we read
-                fresh = [pk for pk in everything if pk != deck.last_served] or everything
-                deck.unseen = array("q", fresh)
+                deck.unseen = array("q", everything)
                 new_cycle = True
+        choices = len(deck.unseen)
+        if new_cycle and choices > 1 and deck.last_served in deck.unseen:
+            # The new cycle holds every item but does not open with the one that closed the last cycle:
+            # move that one to the end and draw from the others.
+            last = deck.unseen.index(deck.last_served)
+            deck.unseen[last], deck.unseen[-1] = deck.unseen[-1], deck.unseen[last]
+            choices -= 1
+        return self._take(deck, rng.randrange(choices), guild_id, pool, new_cycle=new_cycle, now=now)
+
+    def draw_kept(self, guild_id: int, pool: str, now: datetime, rng: random.Random) -> StoredItem | None:
+        """Draw from memory alone: an item of the pool's deck if the deck and that item are kept, else ``None``.
+
+        The quick path of :meth:`serve` (no loaders to build, nothing awaited); on ``None`` call :meth:`serve`.
+        """
+        deck = self._decks.get((guild_id, pool))
+        if deck is None or not deck.unseen or self._clock() - deck.loaded_at > DECK_MAX_AGE_SECONDS:
+            return None
         index = rng.randrange(len(deck.unseen))
+        item = self._items.get(deck.unseen[index])
+        if item is None:
+            return None
+        self._decks.move_to_end((guild_id, pool))
+        self._items.move_to_end(item.pk)
+        self._take(deck, index, guild_id, pool, new_cycle=False, now=now)
+        return item
+
+    def _take(self, deck: Deck, index: int, guild_id: int, pool: str, *, new_cycle: bool, now: datetime) -> int:
+        """Remove the deck's item at ``index``, queue its draw for the record, and return its key."""
         chosen = deck.unseen[index]
         deck.unseen[index] = deck.unseen[-1]
         deck.unseen.pop()

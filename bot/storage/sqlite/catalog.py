@@ -119,8 +119,11 @@ class CatalogQueries(SqliteDatabase):
         """
         if topic is not None:
             topic = normalize_topic(topic)
-            await self._require_topic(topic, guild_id)
         pool = f"{kind}:{topic or '*'}"
+        if (kept := self._rotation.draw_kept(guild_id, pool, datetime.now(UTC), rng or DRAWS)) is not None:
+            return kept
+        if topic is not None:
+            await self._require_topic(topic, guild_id)
         params = {**await self._scope(guild_id), "kind": kind, "topic": topic, "pool": pool}
         live = f"FROM items WHERE retired = 0 AND kind = :kind AND (:topic IS NULL OR topic = :topic) AND {_VISIBLE}"
         seen = "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool"
