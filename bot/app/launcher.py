@@ -157,11 +157,12 @@ async def load_packs(store: FactStore, config: Config) -> None:
     for problem in problems:
         log.warning("Pack problem (pack skipped): %s", problem)
     log.info(
-        "Packs loaded: %d added, %d updated, %d unchanged, %d retired",
+        "Packs loaded: %d added, %d updated, %d unchanged, %d retired (%d files unchanged since the last sync, not re-read)",
         report.added,
         report.updated,
         report.unchanged,
         report.retired,
+        report.files_unchanged,
     )
 
 

@@ -6,9 +6,10 @@ the file, the item and the field, so a pack author can fix it without reading co
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -65,6 +66,8 @@ class Pack:
     version: str
     items: tuple[Item, ...]
     path: Path | None = None
+    digest: str | None = None
+    """The :func:`file_digest` of the file the pack was read from (``None`` when it was not read from a file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +319,7 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
     )
 
 
-def parse_pack(data: dict[str, Any], file: str, path: Path | None = None) -> Pack:
+def parse_pack(data: dict[str, Any], file: str, path: Path | None = None, digest: str | None = None) -> Pack:
     """Validate already-decoded TOML ``data``; raise :class:`PackError` listing every problem."""
     problems: list[PackProblem] = []
     meta = data.get("pack")
@@ -357,27 +360,59 @@ def parse_pack(data: dict[str, Any], file: str, path: Path | None = None) -> Pac
     if problems:
         raise PackError(problems)
     assert pack_id and name and description and author and license_ and version
-    return Pack(pack_id, name, description, author, license_, version, tuple(items), path)
+    return Pack(pack_id, name, description, author, license_, version, tuple(items), path, digest)
+
+
+LOADER_VERSION = 1
+"""Part of every :func:`file_digest`. Raise it when reading packs or storing their items changes, so that the next
+start reads and syncs every file again instead of trusting what an older loader stored."""
+
+
+def file_digest(content: bytes) -> str:
+    """Return the digest that says a pack file is unchanged: SHA-256 of the loader's version and the file's bytes."""
+    return hashlib.sha256(b"%d\n%s" % (LOADER_VERSION, content)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PackFile:
+    """A pack file as the store last synced it: its name, :func:`file_digest`, pack id and item count."""
+
+    name: str
+    digest: str
+    pack_id: str
+    items: int
 
 
 def read_pack(path: Path) -> Pack:
     """Read and validate one pack file; raise :class:`PackError` with file/item/field problems."""
+    content = _read_bytes(path)
+    return _decode_pack(path, content, file_digest(content))
+
+
+def _read_bytes(path: Path) -> bytes:
+    """Return a pack file's bytes; raise :class:`PackError` if it is too big or cannot be read."""
     file = path.name
     try:
         size = path.stat().st_size
         if size > MAX_PACK_BYTES:
             raise PackError([PackProblem(file, f"is {size:,} bytes; packs may be at most {MAX_PACK_BYTES:,} bytes")])
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        return path.read_bytes()
     except OSError as exc:
         raise PackError([PackProblem(file, f"cannot be read: {exc.strerror or exc}")]) from exc
+
+
+def _decode_pack(path: Path, content: bytes, digest: str) -> Pack:
+    """Parse and validate a pack file's bytes; raise :class:`PackError` with file/item/field problems."""
+    file = path.name
+    try:
+        data = tomllib.loads(content.decode())
     except UnicodeDecodeError as exc:
         raise PackError([PackProblem(file, "is not valid UTF-8 text")]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise PackError([PackProblem(file, f"is not valid TOML: {exc}")]) from exc
     except RecursionError as exc:  # tomllib recurses once per level of nested arrays or inline tables
         raise PackError([PackProblem(file, "is not usable TOML: it is nested too deeply")]) from exc
-    return parse_pack(data, file, path)
+    return parse_pack(data, file, path, digest)
 
 
 @dataclass(slots=True)
@@ -386,23 +421,36 @@ class PackScan:
 
     packs: list[Pack] = field(default_factory=list)
     problems: list[PackProblem] = field(default_factory=list)
+    unchanged: list[PackFile] = field(default_factory=list)
+    """Files whose bytes match what the store last synced (see ``synced`` in :func:`scan_packs`): not parsed."""
 
 
-def scan_packs(directory: Path) -> PackScan:
-    """Read every ``*.toml`` pack in ``directory``; a bad pack is reported and the others still load."""
+def scan_packs(directory: Path, synced: Mapping[str, PackFile] | None = None) -> PackScan:
+    """Read every ``*.toml`` pack in ``directory``; a bad pack is reported and the others still load.
+
+    A file listed in ``synced`` with the same :func:`file_digest` is not parsed again: it goes to
+    ``unchanged`` (its items are in the store already). Without ``synced`` every file is parsed and checked.
+    """
     scan = PackScan()
     owners: dict[str, str] = {}
     for path in sorted(directory.glob("*.toml")):
         try:
-            pack = read_pack(path)
+            content = _read_bytes(path)
+            digest = file_digest(content)
+            known = (synced or {}).get(path.name)
+            found: Pack | PackFile = known if known and known.digest == digest else _decode_pack(path, content, digest)
         except PackError as exc:
             scan.problems.extend(exc.problems)
             continue
-        if pack.id in owners:
+        pack_id = found.pack_id if isinstance(found, PackFile) else found.id
+        if pack_id in owners:
             scan.problems.append(
-                PackProblem(path.name, f"pack id {pack.id!r} is already used by {owners[pack.id]}", "[pack]", "id")
+                PackProblem(path.name, f"pack id {pack_id!r} is already used by {owners[pack_id]}", "[pack]", "id")
             )
             continue
-        owners[pack.id] = path.name
-        scan.packs.append(pack)
+        owners[pack_id] = path.name
+        if isinstance(found, PackFile):
+            scan.unchanged.append(found)
+        else:
+            scan.packs.append(found)
     return scan

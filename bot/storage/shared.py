@@ -25,7 +25,7 @@ from bot.core.cluster import ShardSet
 from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
-from bot.core.packs import Item, Source
+from bot.core.packs import Item, Pack, PackFile, Source
 from bot.core.scores import ALL_TIME, BoardKey, ScoreRow, is_period
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
@@ -77,6 +77,15 @@ def content_hash(item: Item) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def synced_files(packs: Iterable[Pack]) -> list[PackFile]:
+    """Return the :class:`PackFile` of every pack read from a file, as ``sync_packs`` records them."""
+    return [
+        PackFile(pack.path.name, pack.digest, pack.id, len(pack.items))
+        for pack in packs
+        if pack.path is not None and pack.digest is not None
+    ]
 
 
 def json_list(value: str | list | tuple) -> list:
