@@ -157,7 +157,7 @@ async def load_packs(store: FactStore, config: Config) -> None:
     for problem in problems:
         log.warning("Pack problem (pack skipped): %s", problem)
     log.info(
-        "Packs loaded: %d added, %d updated, %d unchanged, %d retired (%d files unchanged since the last sync, not re-read)",
+        "Packs loaded: %d added, %d updated, %d unchanged, %d retired (%d files as last synced, not read again)",
         report.added,
         report.updated,
         report.unchanged,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +24,19 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_PACK_BYTES = 2_000_000
 _MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 _MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(\s*<?\s*(https?:|www\.)", re.IGNORECASE)
+_WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+_NOT_IN_ADDRESS = re.compile(r"[<>\s\"]")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _has_mention(text: str) -> bool:
+    """Whether ``text`` mentions @everyone, @here, a member, a role or a channel (the cheap test first)."""
+    return ("@" in text or "<#" in text) and _MENTION.search(text) is not None
+
+
+def _has_markdown_link(text: str) -> bool:
+    """Whether ``text`` holds a Markdown link to a web address (every such link has ``](``)."""
+    return "](" in text and _MARKDOWN_LINK.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +135,10 @@ class _Checker:
         if not lo <= len(value) <= hi:
             self.fail(name, f"must be {lo}-{hi} characters long (it is {len(value)})")
             return None
-        if plain and _MENTION.search(value):
+        if plain and _has_mention(value):
             self.fail(name, "must not contain mentions such as @everyone or <@id>")
             return None
-        if plain and _MARKDOWN_LINK.search(value):
+        if plain and _has_markdown_link(value):
             self.fail(name, "must not contain Markdown links; put the address in source.url and the bot links it")
             return None
         return value
@@ -151,20 +164,23 @@ class _Checker:
             return ()
         out: list[str] = []
         for index, entry in enumerate(value, start=1):
-            if not isinstance(entry, str) or not entry.strip():
+            stripped = entry.strip() if isinstance(entry, str) else ""
+            if not stripped:
                 self.fail(name, f"entry {index} must be non-empty text")
                 return ()
-            if len(entry.strip()) > item_max:
+            if len(stripped) > item_max:
                 self.fail(name, f"entry {index} is longer than {item_max} characters")
                 return ()
-            if _MENTION.search(entry):
+            if _has_mention(entry):
                 self.fail(name, f"entry {index} must not contain mentions")
                 return ()
-            out.append(entry.strip())
+            out.append(stripped)
         return tuple(out)
 
-    def unknown_keys(self, allowed: Iterable[str]) -> None:
-        for key in sorted(set(self.table) - set(allowed)):
+    def unknown_keys(self, allowed: frozenset[str]) -> None:
+        if self.table.keys() <= allowed:
+            return
+        for key in sorted(self.table.keys() - allowed):
             self.fail(key, "is not a known field (check the spelling against docs/pack-format.md)")
 
 
@@ -184,6 +200,8 @@ ITEM_FIELDS = (
     "choices",
     "checked",
 )
+_PACK_FIELD_SET, _ITEM_FIELD_SET = frozenset(PACK_FIELDS), frozenset(ITEM_FIELDS)
+_SOURCE_FIELDS = frozenset(("title", "url", "citation"))
 
 
 def _type_name(value: object) -> str:
@@ -199,7 +217,7 @@ def _type_name(value: object) -> str:
 
 def _is_web_address(url: str) -> bool:
     """Whether ``url`` is an http(s) address a reader can open: a host with a dot, no spaces or angle brackets."""
-    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", url) or re.search(r"[<>\s\"]", url):
+    if not _WEB_ADDRESS.match(url) or _NOT_IN_ADDRESS.search(url):
         return False
     try:
         parts = urlsplit(url)
@@ -221,7 +239,7 @@ def _parse_source(check: _Checker) -> Source | None:
     title = sub.text("title", 1, 200)
     url = sub.text("url", 8, 500, required=False)
     citation = sub.text("citation", 1, 300, required=False)
-    sub.unknown_keys(("title", "url", "citation"))
+    sub.unknown_keys(_SOURCE_FIELDS)
     if url is not None and not _is_web_address(url):
         sub.fail("url", f"{url!r} must be a web address like https://example.org/page")
         url = None
@@ -247,7 +265,7 @@ def _parse_checked(check: _Checker) -> str | None:
     if raw is None:
         return None
     text = raw.isoformat() if isinstance(raw, date) and not isinstance(raw, datetime) else raw
-    if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if isinstance(text, str) and _ISO_DAY.fullmatch(text):
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
@@ -296,7 +314,7 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
         if len({c.casefold() for c in choices}) != len(choices):
             check.fail("choices", "must all be different")
     checked = _parse_checked(check)
-    check.unknown_keys(ITEM_FIELDS)
+    check.unknown_keys(_ITEM_FIELD_SET)
     if check.problems:
         return None, check.problems
     assert item_id and topic and source  # guaranteed when no problems were found
@@ -332,7 +350,7 @@ def parse_pack(data: dict[str, Any], file: str, path: Path | None = None, digest
     author = check.text("author", 1, 100)
     license_ = check.text("license", 1, 64)
     version = check.text("version", 1, 32)
-    check.unknown_keys(PACK_FIELDS)
+    check.unknown_keys(_PACK_FIELD_SET)
     problems.extend(PackProblem(p.file, p.message, "[pack]", p.field) for p in check.problems)
 
     for key in sorted(set(data) - {"pack", "items"}):

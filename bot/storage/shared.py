@@ -57,9 +57,13 @@ def public_pack_id(db_pack_id: str) -> str:
     return db_pack_id.rpartition("~")[2]
 
 
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False)
+"""Encodes what :func:`content_hash` digests (made once: ``json.dumps`` with options builds an encoder per call)."""
+
+
 def content_hash(item: Item) -> str:
     """Return a digest of everything an item shows, so an unchanged item is not rewritten on start-up."""
-    payload = json.dumps(
+    payload = _HASH_JSON.encode(
         [
             item.kind,
             item.claim,
@@ -73,10 +77,14 @@ def content_hash(item: Item) -> str:
             item.question,
             item.answers,
             item.choices,
-        ],
-        ensure_ascii=False,
+        ]
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def json_text(values: tuple[str, ...]) -> str:
+    """Return a list column's value as the SQLite store keeps it (JSON text; most lists are empty)."""
+    return json.dumps(values) if values else "[]"
 
 
 def synced_files(packs: Iterable[Pack]) -> list[PackFile]:
