@@ -188,65 +188,13 @@ async def bench_fact(requests: int) -> None:
 
 # -- start-up with big packs ---------------------------------------------------------------------------
 
-_WORDS = tuple(
-    [
-        "ocean",
-        "river",
-        "mountain",
-        "honey",
-        "bee",
-        "brain",
-        "memory",
-        "planet",
-        "comet",
-        "star",
-        "moon",
-        "sun",
-        "tide",
-        "storm",
-        "cloud",
-        "forest",
-        "tree",
-        "root",
-        "seed",
-        "leaf",
-        "bird",
-        "fish",
-        "whale",
-        "shark",
-        "wolf",
-        "bear",
-        "cat",
-        "dog",
-        "horse",
-        "milk",
-        "bread",
-        "cheese",
-        "salt",
-        "sugar",
-        "iron",
-        "copper",
-        "gold",
-        "silver",
-        "glass",
-        "stone",
-        "sand",
-        "clay",
-        "water",
-        "fire",
-        "ice",
-        "snow",
-        "rain",
-        "wind",
-        "light",
-        "sound",
-        "heat",
-        "cold",
-        "desert",
-        "island",
-        "coral",
-    ]
+_VOCABULARY = (
+    "ocean river mountain honey bee brain memory planet comet star moon sun tide storm cloud forest tree root "
+    "seed leaf bird fish whale shark wolf bear cat dog horse milk bread cheese salt sugar iron copper "
+    "gold silver glass stone sand clay water fire ice snow rain wind light sound heat cold desert island "
+    "coral "
 )
+_WORDS = _VOCABULARY.split()
 """Words the generated claims and truths are made of."""
 
 
