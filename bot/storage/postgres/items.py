@@ -18,7 +18,7 @@ async def upsert_packs(
     """Write packs (each with its database id) and their items; retire items a pack dropped; report what changed.
 
     The pack rows are written first, which locks them: two processes loading the same packs take turns.
-    Only new and edited items are written.
+    Only new and edited items are written, all in one statement (one round trip).
     """
     if not packs:
         return SyncReport()
@@ -68,17 +68,18 @@ async def upsert_packs(
                 updated += 1
             changed.append(_item_row(db_pack_id, item, digest, guild_id, None))
     if changed:
-        await conn.executemany(_UPSERT_ITEM, changed)
+        await conn.execute(_UPSERT_ITEMS_FROM_JSON, changed)  # the connection's jsonb codec encodes the list
     gone = [pk for pk, _, was_retired in existing.values() if not was_retired]
     if gone:
         await conn.execute("UPDATE items SET retired = 1 WHERE pk = ANY($1::bigint[])", gone)
     return SyncReport(added, updated, unchanged, len(gone))
 
 
-_UPSERT_ITEM = """
-    INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
-        source_url, source_citation, question, answers, choices, content_hash, guild_id, author_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+_ITEM_WRITE_COLUMNS = (
+    "pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title, source_url, source_citation, "
+    "question, answers, choices, content_hash, guild_id, author_id"
+)
+_ON_ITEM_CONFLICT = """
     ON CONFLICT (pack_id, item_id) DO UPDATE SET
         kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
         topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
@@ -88,6 +89,27 @@ _UPSERT_ITEM = """
         content_hash = excluded.content_hash, retired = 0,
         author_id = COALESCE(excluded.author_id, items.author_id)
 """
+_COLUMN_TYPES = ("text",) * 6 + ("jsonb", "integer") + ("text",) * 4 + ("jsonb", "jsonb", "text", "bigint", "bigint")
+"""The type of each of :data:`_ITEM_WRITE_COLUMNS`, in order."""
+
+_UPSERT_ITEM = f"""
+    INSERT INTO items ({_ITEM_WRITE_COLUMNS})
+    VALUES ({", ".join(f"${number}" for number in range(1, len(_COLUMN_TYPES) + 1))})
+    {_ON_ITEM_CONFLICT}
+"""
+
+_UPSERT_ITEMS_FROM_JSON = f"""
+    INSERT INTO items ({_ITEM_WRITE_COLUMNS})
+    SELECT {
+    ", ".join(
+        f"(row -> {index})::{kind}" if kind == "jsonb" else f"(row ->> {index})::{kind}"
+        for index, kind in enumerate(_COLUMN_TYPES)
+    )
+}
+    FROM jsonb_array_elements($1::jsonb) AS row
+    {_ON_ITEM_CONFLICT}
+"""
+""":data:`_UPSERT_ITEM` for many items, given as one JSON list of :func:`_item_row` rows."""
 
 
 def _item_row(db_pack_id: str, item: Item, digest: str, guild_id: int | None, author_id: int | None) -> tuple:
