@@ -88,9 +88,9 @@ class Facts(commands.Cog):
     async def _send_item(self, ctx: commands.Context[MythOrFactBot], kind: Kind, topic: str | None) -> None:
         item = await self.bot.store.pick_item(scope_id(ctx), kind, topic)
         if item.kind == "myth":
-            await ctx.send(embed=render.item_embed(item, show_truth=False), view=reveal_view(item.pk))
+            await ctx.send(embed=render.shared_item_embed(item, False), view=reveal_view(item.pk))
         else:
-            await ctx.send(embed=render.item_embed(item, show_truth=True))
+            await ctx.send(embed=render.shared_item_embed(item, True))
 
     @commands.hybrid_command()
     @member_cooldown(5, 15)

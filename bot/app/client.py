@@ -62,13 +62,17 @@ def point_at_endpoints(config: Config) -> None:
         log.info("Gateway set to %s", config.gateway_url)
 
 
-async def server_prefix(bot: MythOrFactBot, message: discord.Message) -> list[str]:
+async def server_prefix(bot: MythOrFactBot, message: discord.Message) -> str | list[str]:
     """Return the prefixes for a message: a mention of the bot, and the server's prefix or the default one.
 
-    Settings are cached by the store, so this costs no database query per message.
+    Settings are cached by the store, so this costs no database query per message. A message that starts with
+    the server's prefix (and is no mention) gets just that prefix, which spares discord.py trying each one.
     """
     guild_id = message.guild.id if message.guild is not None else None
-    return commands.when_mentioned_or(await bot.prefix_in(guild_id))(bot, message)
+    prefix = await bot.prefix_in(guild_id)
+    if message.content.startswith(prefix) and not message.content.startswith("<@"):
+        return prefix
+    return commands.when_mentioned_or(prefix)(bot, message)
 
 
 def default_intents() -> discord.Intents:

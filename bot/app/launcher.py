@@ -14,6 +14,7 @@ from dotenv import find_dotenv, load_dotenv
 from bot.app.client import MythOrFactBot, point_at_endpoints
 from bot.app.cluster import ShardLeases, ShardsTaken
 from bot.app.config import Config, ConfigError, load_config, logging_level
+from bot.app.heap import settle_heap_on_new_sessions
 from bot.app.replies import defer_interaction_replies_on_server_errors
 from bot.core.catalog import load_pack_dir
 from bot.core.errors import StorageUnavailable, StoreError
@@ -103,6 +104,7 @@ async def serve(config: Config) -> int:
     try:
         await load_packs(store, config)
         bot = MythOrFactBot(config, store)
+        settle_heap_on_new_sessions(bot)
         defer_interaction_replies_on_server_errors(lambda: bot.application_id)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -4,9 +4,9 @@ Each server (and DM channel) sees every item of a pool once before any repeats. 
 record of what was seen: a restart, or the process that takes over a shard, continues from it. This module
 keeps the part of that record a busy process needs: for each recently used pool the items not yet seen this
 cycle (a deck), and the items themselves. A draw is taken from the deck at once and written to ``served`` by
-a background writer right after, in order, many draws to one transaction. Closing the store waits for the
-writer, so a clean shutdown loses nothing; a crash can lose only draws made in the last moments (those
-items may be shown again).
+a background writer shortly after (draws gather for 50 ms), in order, many draws to one transaction. Closing
+the store waits for the writer, so a clean shutdown loses nothing; a crash can lose only draws made in the
+last moments (those items may be shown again).
 
 The backends supply the SQL: how to read a deck, the whole pool, and how to write a batch of draws.
 """
@@ -35,10 +35,14 @@ MAX_ITEMS = 8192
 """Items kept in memory by key, for the same reason."""
 DECK_MAX_AGE_SECONDS = 300.0
 """A deck older than this is read again, so a change made by another process is seen within minutes."""
+GATHER_SECONDS = 0.05
+"""How long the writer lets draws gather before writing them: under load, one transaction then holds many."""
 RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
 """Waits between attempts when the database refuses a batch of draws (the last one repeats)."""
 CLOSE_WAIT_SECONDS = 10.0
 """How long closing the store waits for queued draws to be written."""
+DRAWS = random.Random()
+"""The generator for draws made without one of their own (making a new one per draw reads the OS's entropy)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,7 @@ class Rotation:
         self._all_written = asyncio.Event()
         self._all_written.set()
         self._writer: asyncio.Task[None] | None = None
+        self._gathering = False
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -121,10 +126,36 @@ class Rotation:
             if not everything:
                 return None
             if not deck.unseen:  # another draw may have started the new cycle while we read
-                fresh = [pk for pk in everything if pk != deck.last_served] or everything
-                deck.unseen = array("q", fresh)
+                deck.unseen = array("q", everything)
                 new_cycle = True
+        choices = len(deck.unseen)
+        if new_cycle and choices > 1 and deck.last_served in deck.unseen:
+            # The new cycle holds every item but does not open with the one that closed the last cycle:
+            # move that one to the end and draw from the others.
+            last = deck.unseen.index(deck.last_served)
+            deck.unseen[last], deck.unseen[-1] = deck.unseen[-1], deck.unseen[last]
+            choices -= 1
+        return self._take(deck, rng.randrange(choices), guild_id, pool, new_cycle=new_cycle, now=now)
+
+    def draw_kept(self, guild_id: int, pool: str, now: datetime, rng: random.Random) -> StoredItem | None:
+        """Draw from memory alone: an item of the pool's deck if the deck and that item are kept, else ``None``.
+
+        The quick path of :meth:`serve` (no loaders to build, nothing awaited); on ``None`` call :meth:`serve`.
+        """
+        deck = self._decks.get((guild_id, pool))
+        if deck is None or not deck.unseen or self._clock() - deck.loaded_at > DECK_MAX_AGE_SECONDS:
+            return None
         index = rng.randrange(len(deck.unseen))
+        item = self._items.get(deck.unseen[index])
+        if item is None:
+            return None
+        self._decks.move_to_end((guild_id, pool))
+        self._items.move_to_end(item.pk)
+        self._take(deck, index, guild_id, pool, new_cycle=False, now=now)
+        return item
+
+    def _take(self, deck: Deck, index: int, guild_id: int, pool: str, *, new_cycle: bool, now: datetime) -> int:
+        """Remove the deck's item at ``index``, queue its draw for the record, and return its key."""
         chosen = deck.unseen[index]
         deck.unseen[index] = deck.unseen[-1]
         deck.unseen.pop()
@@ -211,10 +242,20 @@ class Rotation:
         self._queued.append(draw)
         self._all_written.clear()
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_queued(), name="rotation-writer")
+            self._writer = asyncio.create_task(self._write_queued(gather=True), name="rotation-writer")
 
-    async def _write_queued(self) -> None:
-        """Write queued draws in batches until the queue is empty; retry while the database refuses."""
+    async def _write_queued(self, *, gather: bool) -> None:
+        """Write queued draws in batches until the queue is empty; retry while the database refuses.
+
+        With ``gather``, draws first gather for :data:`GATHER_SECONDS`, so that under load one transaction holds
+        many (:meth:`flush` cuts that short).
+        """
+        if gather:
+            self._gathering = True
+            try:
+                await asyncio.sleep(GATHER_SECONDS)
+            finally:
+                self._gathering = False
         failures = 0
         while self._queued:
             batch, self._queued = self._queued, []
@@ -237,6 +278,10 @@ class Rotation:
 
     async def flush(self) -> None:
         """Wait until every draw made so far is written."""
+        if self._gathering and self._writer is not None:  # nothing taken from the queue yet: write now instead
+            self._writer.cancel()
+            self._gathering = False
+            self._writer = asyncio.create_task(self._write_queued(gather=False), name="rotation-writer")
         while not self._all_written.is_set():
             await self._all_written.wait()
 

@@ -58,6 +58,26 @@ def item_embed(item: StoredItem, *, show_truth: bool) -> discord.Embed:
     return embed
 
 
+SHARED_EMBEDS_MAX = 2048
+_shared_embeds: dict[tuple[int, bool], tuple[StoredItem, discord.Embed]] = {}
+
+
+def shared_item_embed(item: StoredItem, show_truth: bool) -> discord.Embed:
+    """:func:`item_embed`, built once per item object and kept: the result is shared, so never change it.
+
+    The store hands out the same object for an item until the item changes, so an edited item gets a new embed.
+    """
+    key = (item.pk, show_truth)
+    cached = _shared_embeds.get(key)
+    if cached is not None and cached[0] is item:
+        return cached[1]
+    if len(_shared_embeds) >= SHARED_EMBEDS_MAX:
+        _shared_embeds.clear()
+    embed = item_embed(item, show_truth=show_truth)
+    _shared_embeds[key] = (item, embed)
+    return embed
+
+
 def truth_embed(item: StoredItem) -> discord.Embed:
     """Build the private reply to a Reveal click: the truth behind a myth, with its source."""
     embed = discord.Embed(

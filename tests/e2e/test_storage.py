@@ -42,6 +42,9 @@ async def test_database_locked_by_another_process_gets_a_polite_answer_and_the_b
             assert first.body["type"] == 5, "deferred before Discord's 3 s ran out"
             answer = await fake.final_text(pending, seconds=15)
             assert text_of(answer) == FRIENDLY
+            await eventually(
+                lambda: "Could not record 1 served items" in bot.log_since(log_mark), what="the record's write refused"
+            )
         finally:
             other_process.execute("ROLLBACK")
             other_process.close()

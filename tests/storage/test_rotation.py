@@ -18,6 +18,7 @@ class Record:
 
     def __init__(self, failures: int = 0) -> None:
         self.rows: list[Draw] = []
+        self.batches: list[int] = []
         self.failures = failures
         self.deck_reads = 0
 
@@ -27,6 +28,7 @@ class Record:
             self.failures -= 1
             raise StorageUnavailable("database is locked")
         self.rows.extend(draws)
+        self.batches.append(len(draws))
 
     async def load_deck(self) -> tuple[list[int], int | None]:
         self.deck_reads += 1
@@ -51,6 +53,28 @@ async def test_draws_are_recorded_in_order_and_a_deck_is_read_once():
     assert [row.item_pk for row in record.rows] == drawn
     assert [row.new_cycle for row in record.rows] == [False, False, False, True]
     assert record.deck_reads == 1
+
+
+async def test_draws_made_close_together_share_one_write(monkeypatch):
+    monkeypatch.setattr(rotation, "GATHER_SECONDS", 0.2)
+    record = Record()
+    rotation_ = Rotation(record.write)
+    rng = random.Random(4)
+    await draw(rotation_, record, rng)
+    await asyncio.sleep(0.01)
+    await draw(rotation_, record, rng)
+    assert record.rows == [], "nothing is written before the gathering time is up"
+    await asyncio.sleep(0.4)
+    assert record.batches == [2]
+
+
+async def test_waiting_for_the_writes_cuts_the_gathering_short(monkeypatch):
+    monkeypatch.setattr(rotation, "GATHER_SECONDS", 30.0)
+    record = Record()
+    rotation_ = Rotation(record.write)
+    pk = await draw(rotation_, record, random.Random(5))
+    await asyncio.wait_for(rotation_.flush(), 5)
+    assert [row.item_pk for row in record.rows] == [pk]
 
 
 async def test_a_refused_write_is_retried_until_it_lands(monkeypatch):

@@ -18,7 +18,7 @@ from bot.core.text import normalize_topic
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.items import upsert_packs
 from bot.storage.postgres.rows import ITEM_COLUMNS, item_from_row, public_pack_id, server_pack_id
-from bot.storage.rotation import Draw, Rotation, draw_segments
+from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import fold_diacritics, refill_from_new_cycle, search_words, synced_files
 
 # Which items can be asked in each quiz mode (see bot.core.quiz.supported_modes).
@@ -131,8 +131,11 @@ class CatalogQueries(PostgresDatabase):
         """
         if topic is not None:
             topic = normalize_topic(topic)
-            await self._require_topic(topic, guild_id)
         pool = f"{kind}:{topic or '*'}"
+        if (kept := self._rotation.draw_kept(guild_id, pool, datetime.now(UTC), rng or DRAWS)) is not None:
+            return kept
+        if topic is not None:
+            await self._require_topic(topic, guild_id)
         params = {**await self._scope(guild_id), "kind": kind, "topic": topic, "pool": pool}
         live = (
             "FROM items WHERE retired = 0 AND kind = :kind AND (:topic::text IS NULL OR topic = :topic::text) "
@@ -149,7 +152,7 @@ class CatalogQueries(PostgresDatabase):
             return [row["pk"] for row in await self._fetchall(f"SELECT pk {live} ORDER BY pk", params)]
 
         item = await self._rotation.serve(
-            guild_id, pool, load_deck, load_pool, self.get_item_by_pk, datetime.now(UTC), rng or random.Random()
+            guild_id, pool, load_deck, load_pool, self.get_item_by_pk, datetime.now(UTC), rng or DRAWS
         )
         if item is None:
             raise NoItems(kind, topic)
@@ -192,7 +195,7 @@ class CatalogQueries(PostgresDatabase):
         pool = f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}"
         async with self._transaction():
             scope = {**await self._scope(guild_id), "topic": topic}
-            chosen = await self._draw(guild_id, pool, condition, scope, count, rng or random.Random())
+            chosen = await self._draw(guild_id, pool, condition, scope, count, rng or DRAWS)
         if chosen == [None]:
             raise NoItems("quiz question", topic)
         items = [await self.get_item_by_pk(pk) for pk in chosen if pk is not None]
