@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 import aiosqlite
+import orjson
 
 from bot.core.catalog import SyncReport
 from bot.core.packs import Item, Pack
@@ -69,7 +70,7 @@ async def upsert_packs(
             changed.append(_item_row(db_pack_id, item, digest, guild_id, None))
     if changed:
         # One statement for all rows: FTS5 flushes its index at each statement, so row by row costs far more.
-        await conn.execute(_UPSERT_ITEMS_FROM_JSON, (json.dumps(changed),))
+        await conn.execute(_UPSERT_ITEMS_FROM_JSON, (orjson.dumps(changed).decode(),))
     gone = [pk for pk, _, was_retired in existing.values() if not was_retired]
     if gone:
         await conn.execute(
