@@ -254,7 +254,7 @@ class StartupScale:
 
 
 FULL_STARTUP = StartupScale(items=100_000, files=100, cold_starts=2, restarts=4, loader_rounds=3)
-QUICK_STARTUP = StartupScale(items=5_000, files=10, cold_starts=1, restarts=2, loader_rounds=1)
+QUICK_STARTUP = StartupScale(items=5_000, files=10, cold_starts=1, restarts=1, loader_rounds=1)
 
 
 async def _timed(work: Awaitable[object]) -> float:
