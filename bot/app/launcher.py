@@ -159,11 +159,12 @@ async def load_packs(store: FactStore, config: Config) -> None:
     for problem in problems:
         log.warning("Pack problem (pack skipped): %s", problem)
     log.info(
-        "Packs loaded: %d added, %d updated, %d unchanged, %d retired",
+        "Packs loaded: %d added, %d updated, %d unchanged, %d retired (%d files as last synced, not read again)",
         report.added,
         report.updated,
         report.unchanged,
         report.retired,
+        report.files_unchanged,
     )
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from bot.core.packs import Item, Kind, Pack, PackProblem, scan_packs
+from bot.core.packs import Item, Kind, Pack, PackFile, PackProblem, scan_packs
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +59,8 @@ class SyncReport:
     unchanged: int = 0
     retired: int = 0
     packs_retired: int = 0
+    files_unchanged: int = 0
+    """Pack files not read again because their bytes matched the last sync (their items count as unchanged)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +76,20 @@ class AuditEntry:
 class CatalogStore(Protocol):
     """What the store offers for loading packs and serving items."""
 
-    async def sync_packs(self, packs: list[Pack], failed_files: set[str] = frozenset()) -> SyncReport:
+    async def sync_packs(
+        self, packs: list[Pack], failed_files: set[str] = frozenset(), unchanged: Sequence[PackFile] = ()
+    ) -> SyncReport:
         """Load packs idempotently: add new items, update edited ones, retire removed ones.
 
-        Packs from ``failed_files`` (files that did not validate) keep their previous items.
+        Packs from ``failed_files`` (files that did not validate) keep their previous items, and so do the packs
+        of ``unchanged`` files (not read again: their bytes match the last sync). The file of every pack read from
+        one is recorded with its digest for :meth:`synced_pack_files`; files neither synced nor unchanged are
+        forgotten, so they are read in full next time.
         """
+        ...
+
+    async def synced_pack_files(self) -> dict[str, PackFile]:
+        """Return the pack files as the last sync recorded them, by file name."""
         ...
 
     async def pick_item(
@@ -131,7 +142,11 @@ class CatalogStore(Protocol):
 
 
 async def load_pack_dir(store: CatalogStore, directory: Path) -> tuple[SyncReport, list[PackProblem]]:
-    """Validate every pack in ``directory`` and sync the good ones; bad packs keep their old items."""
-    scan = scan_packs(directory)
-    report = await store.sync_packs(scan.packs, {problem.file for problem in scan.problems})
+    """Validate every changed pack in ``directory`` and sync the good ones; bad packs keep their old items.
+
+    A file whose bytes match the last sync is not parsed again (its items are in the store already); a changed,
+    new or removed file is synced in full.
+    """
+    scan = scan_packs(directory, await store.synced_pack_files())
+    report = await store.sync_packs(scan.packs, {problem.file for problem in scan.problems}, scan.unchanged)
     return report, scan.problems

@@ -6,9 +6,10 @@ the file, the item and the field, so a pack author can fix it without reading co
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,19 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_PACK_BYTES = 2_000_000
 _MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 _MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(\s*<?\s*(https?:|www\.)", re.IGNORECASE)
+_WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+_NOT_IN_ADDRESS = re.compile(r"[<>\s\"]")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _has_mention(text: str) -> bool:
+    """Whether ``text`` mentions @everyone, @here, a member, a role or a channel (the cheap test first)."""
+    return ("@" in text or "<#" in text) and _MENTION.search(text) is not None
+
+
+def _has_markdown_link(text: str) -> bool:
+    """Whether ``text`` holds a Markdown link to a web address (every such link has ``](``)."""
+    return "](" in text and _MARKDOWN_LINK.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +79,8 @@ class Pack:
     version: str
     items: tuple[Item, ...]
     path: Path | None = None
+    digest: str | None = None
+    """The :func:`file_digest` of the file the pack was read from (``None`` when it was not read from a file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +135,10 @@ class _Checker:
         if not lo <= len(value) <= hi:
             self.fail(name, f"must be {lo}-{hi} characters long (it is {len(value)})")
             return None
-        if plain and _MENTION.search(value):
+        if plain and _has_mention(value):
             self.fail(name, "must not contain mentions such as @everyone or <@id>")
             return None
-        if plain and _MARKDOWN_LINK.search(value):
+        if plain and _has_markdown_link(value):
             self.fail(name, "must not contain Markdown links; put the address in source.url and the bot links it")
             return None
         return value
@@ -148,20 +164,23 @@ class _Checker:
             return ()
         out: list[str] = []
         for index, entry in enumerate(value, start=1):
-            if not isinstance(entry, str) or not entry.strip():
+            stripped = entry.strip() if isinstance(entry, str) else ""
+            if not stripped:
                 self.fail(name, f"entry {index} must be non-empty text")
                 return ()
-            if len(entry.strip()) > item_max:
+            if len(stripped) > item_max:
                 self.fail(name, f"entry {index} is longer than {item_max} characters")
                 return ()
-            if _MENTION.search(entry):
+            if _has_mention(entry):
                 self.fail(name, f"entry {index} must not contain mentions")
                 return ()
-            out.append(entry.strip())
+            out.append(stripped)
         return tuple(out)
 
-    def unknown_keys(self, allowed: Iterable[str]) -> None:
-        for key in sorted(set(self.table) - set(allowed)):
+    def unknown_keys(self, allowed: frozenset[str]) -> None:
+        if self.table.keys() <= allowed:
+            return
+        for key in sorted(self.table.keys() - allowed):
             self.fail(key, "is not a known field (check the spelling against docs/pack-format.md)")
 
 
@@ -181,6 +200,8 @@ ITEM_FIELDS = (
     "choices",
     "checked",
 )
+_PACK_FIELD_SET, _ITEM_FIELD_SET = frozenset(PACK_FIELDS), frozenset(ITEM_FIELDS)
+_SOURCE_FIELDS = frozenset(("title", "url", "citation"))
 
 
 def _type_name(value: object) -> str:
@@ -196,7 +217,7 @@ def _type_name(value: object) -> str:
 
 def _is_web_address(url: str) -> bool:
     """Whether ``url`` is an http(s) address a reader can open: a host with a dot, no spaces or angle brackets."""
-    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", url) or re.search(r"[<>\s\"]", url):
+    if not _WEB_ADDRESS.match(url) or _NOT_IN_ADDRESS.search(url):
         return False
     try:
         parts = urlsplit(url)
@@ -218,7 +239,7 @@ def _parse_source(check: _Checker) -> Source | None:
     title = sub.text("title", 1, 200)
     url = sub.text("url", 8, 500, required=False)
     citation = sub.text("citation", 1, 300, required=False)
-    sub.unknown_keys(("title", "url", "citation"))
+    sub.unknown_keys(_SOURCE_FIELDS)
     if url is not None and not _is_web_address(url):
         sub.fail("url", f"{url!r} must be a web address like https://example.org/page")
         url = None
@@ -244,7 +265,7 @@ def _parse_checked(check: _Checker) -> str | None:
     if raw is None:
         return None
     text = raw.isoformat() if isinstance(raw, date) and not isinstance(raw, datetime) else raw
-    if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if isinstance(text, str) and _ISO_DAY.fullmatch(text):
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
@@ -293,7 +314,7 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
         if len({c.casefold() for c in choices}) != len(choices):
             check.fail("choices", "must all be different")
     checked = _parse_checked(check)
-    check.unknown_keys(ITEM_FIELDS)
+    check.unknown_keys(_ITEM_FIELD_SET)
     if check.problems:
         return None, check.problems
     assert item_id and topic and source  # guaranteed when no problems were found
@@ -316,7 +337,7 @@ def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[P
     )
 
 
-def parse_pack(data: dict[str, Any], file: str, path: Path | None = None) -> Pack:
+def parse_pack(data: dict[str, Any], file: str, path: Path | None = None, digest: str | None = None) -> Pack:
     """Validate already-decoded TOML ``data``; raise :class:`PackError` listing every problem."""
     problems: list[PackProblem] = []
     meta = data.get("pack")
@@ -329,7 +350,7 @@ def parse_pack(data: dict[str, Any], file: str, path: Path | None = None) -> Pac
     author = check.text("author", 1, 100)
     license_ = check.text("license", 1, 64)
     version = check.text("version", 1, 32)
-    check.unknown_keys(PACK_FIELDS)
+    check.unknown_keys(_PACK_FIELD_SET)
     problems.extend(PackProblem(p.file, p.message, "[pack]", p.field) for p in check.problems)
 
     for key in sorted(set(data) - {"pack", "items"}):
@@ -357,27 +378,59 @@ def parse_pack(data: dict[str, Any], file: str, path: Path | None = None) -> Pac
     if problems:
         raise PackError(problems)
     assert pack_id and name and description and author and license_ and version
-    return Pack(pack_id, name, description, author, license_, version, tuple(items), path)
+    return Pack(pack_id, name, description, author, license_, version, tuple(items), path, digest)
+
+
+LOADER_VERSION = 1
+"""Part of every :func:`file_digest`. Raise it when reading packs or storing their items changes, so that the next
+start reads and syncs every file again instead of trusting what an older loader stored."""
+
+
+def file_digest(content: bytes) -> str:
+    """Return the digest that says a pack file is unchanged: SHA-256 of the loader's version and the file's bytes."""
+    return hashlib.sha256(b"%d\n%s" % (LOADER_VERSION, content)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PackFile:
+    """A pack file as the store last synced it: its name, :func:`file_digest`, pack id and item count."""
+
+    name: str
+    digest: str
+    pack_id: str
+    items: int
 
 
 def read_pack(path: Path) -> Pack:
     """Read and validate one pack file; raise :class:`PackError` with file/item/field problems."""
+    content = _read_bytes(path)
+    return _decode_pack(path, content, file_digest(content))
+
+
+def _read_bytes(path: Path) -> bytes:
+    """Return a pack file's bytes; raise :class:`PackError` if it is too big or cannot be read."""
     file = path.name
     try:
         size = path.stat().st_size
         if size > MAX_PACK_BYTES:
             raise PackError([PackProblem(file, f"is {size:,} bytes; packs may be at most {MAX_PACK_BYTES:,} bytes")])
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        return path.read_bytes()
     except OSError as exc:
         raise PackError([PackProblem(file, f"cannot be read: {exc.strerror or exc}")]) from exc
+
+
+def _decode_pack(path: Path, content: bytes, digest: str) -> Pack:
+    """Parse and validate a pack file's bytes; raise :class:`PackError` with file/item/field problems."""
+    file = path.name
+    try:
+        data = tomllib.loads(content.decode())
     except UnicodeDecodeError as exc:
         raise PackError([PackProblem(file, "is not valid UTF-8 text")]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise PackError([PackProblem(file, f"is not valid TOML: {exc}")]) from exc
     except RecursionError as exc:  # tomllib recurses once per level of nested arrays or inline tables
         raise PackError([PackProblem(file, "is not usable TOML: it is nested too deeply")]) from exc
-    return parse_pack(data, file, path)
+    return parse_pack(data, file, path, digest)
 
 
 @dataclass(slots=True)
@@ -386,23 +439,36 @@ class PackScan:
 
     packs: list[Pack] = field(default_factory=list)
     problems: list[PackProblem] = field(default_factory=list)
+    unchanged: list[PackFile] = field(default_factory=list)
+    """Files whose bytes match what the store last synced (see ``synced`` in :func:`scan_packs`): not parsed."""
 
 
-def scan_packs(directory: Path) -> PackScan:
-    """Read every ``*.toml`` pack in ``directory``; a bad pack is reported and the others still load."""
+def scan_packs(directory: Path, synced: Mapping[str, PackFile] | None = None) -> PackScan:
+    """Read every ``*.toml`` pack in ``directory``; a bad pack is reported and the others still load.
+
+    A file listed in ``synced`` with the same :func:`file_digest` is not parsed again: it goes to
+    ``unchanged`` (its items are in the store already). Without ``synced`` every file is parsed and checked.
+    """
     scan = PackScan()
     owners: dict[str, str] = {}
     for path in sorted(directory.glob("*.toml")):
         try:
-            pack = read_pack(path)
+            content = _read_bytes(path)
+            digest = file_digest(content)
+            known = (synced or {}).get(path.name)
+            found: Pack | PackFile = known if known and known.digest == digest else _decode_pack(path, content, digest)
         except PackError as exc:
             scan.problems.extend(exc.problems)
             continue
-        if pack.id in owners:
+        pack_id = found.pack_id if isinstance(found, PackFile) else found.id
+        if pack_id in owners:
             scan.problems.append(
-                PackProblem(path.name, f"pack id {pack.id!r} is already used by {owners[pack.id]}", "[pack]", "id")
+                PackProblem(path.name, f"pack id {pack_id!r} is already used by {owners[pack_id]}", "[pack]", "id")
             )
             continue
-        owners[pack.id] = path.name
-        scan.packs.append(pack)
+        owners[pack_id] = path.name
+        if isinstance(found, PackFile):
+            scan.unchanged.append(found)
+        else:
+            scan.packs.append(found)
     return scan

@@ -25,7 +25,7 @@ from bot.core.cluster import ShardSet
 from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
-from bot.core.packs import Item, Source
+from bot.core.packs import Item, Pack, PackFile, Source
 from bot.core.scores import ALL_TIME, BoardKey, ScoreRow, is_period
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
@@ -57,9 +57,13 @@ def public_pack_id(db_pack_id: str) -> str:
     return db_pack_id.rpartition("~")[2]
 
 
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False)
+"""Encodes what :func:`content_hash` digests (made once: ``json.dumps`` with options builds an encoder per call)."""
+
+
 def content_hash(item: Item) -> str:
     """Return a digest of everything an item shows, so an unchanged item is not rewritten on start-up."""
-    payload = json.dumps(
+    payload = _HASH_JSON.encode(
         [
             item.kind,
             item.claim,
@@ -73,10 +77,23 @@ def content_hash(item: Item) -> str:
             item.question,
             item.answers,
             item.choices,
-        ],
-        ensure_ascii=False,
+        ]
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def json_text(values: tuple[str, ...]) -> str:
+    """Return a list column's value as the SQLite store keeps it (JSON text; most lists are empty)."""
+    return json.dumps(values) if values else "[]"
+
+
+def synced_files(packs: Iterable[Pack]) -> list[PackFile]:
+    """Return the :class:`PackFile` of every pack read from a file, as ``sync_packs`` records them."""
+    return [
+        PackFile(pack.path.name, pack.digest, pack.id, len(pack.items))
+        for pack in packs
+        if pack.path is not None and pack.digest is not None
+    ]
 
 
 def json_list(value: str | list | tuple) -> list:

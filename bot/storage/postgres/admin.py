@@ -26,7 +26,7 @@ from bot.core.packs import Pack
 from bot.core.scores import is_period
 from bot.storage import shared
 from bot.storage.postgres.database import PostgresDatabase
-from bot.storage.postgres.items import upsert_pack
+from bot.storage.postgres.items import upsert_packs
 from bot.storage.postgres.scores import lock_scores
 from bot.storage.shared import check_week, export_row, public_pack_id, server_pack_id, utc
 
@@ -86,7 +86,7 @@ class AdminQueries(PostgresDatabase):
                     f"This server already has {MAX_SERVER_PACKS} uploaded packs; remove one with `pack remove` first."
                 )
             known = await self._fetchone("SELECT 1 FROM packs WHERE id = $1", (db_pack_id,))
-            report = await upsert_pack(conn, pack, db_pack_id, guild_id, datetime.now(UTC))
+            report = await upsert_packs(conn, [(pack, db_pack_id)], guild_id, datetime.now(UTC))
         if known is None:
             await self._keep_new_pack_enabled(guild_id, pack.id)
         return report

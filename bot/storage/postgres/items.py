@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
@@ -11,15 +12,17 @@ from bot.core.packs import Item, Pack
 from bot.storage.shared import content_hash
 
 
-async def upsert_pack(
-    conn: asyncpg.Connection, pack: Pack, db_pack_id: str, guild_id: int | None, now: datetime
+async def upsert_packs(
+    conn: asyncpg.Connection, packs: Sequence[tuple[Pack, str]], guild_id: int | None, now: datetime
 ) -> SyncReport:
-    """Write one pack and its items; retire items the pack dropped; report what changed.
+    """Write packs (each with its database id) and their items; retire items a pack dropped; report what changed.
 
-    The pack row is written first, which locks it: two processes loading the same pack take turns.
+    The pack rows are written first, which locks them: two processes loading the same packs take turns.
+    Only new and edited items are written, all in one statement (one round trip).
     """
-    added = updated = unchanged = 0
-    await conn.execute(
+    if not packs:
+        return SyncReport()
+    await conn.executemany(
         """
         INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at, guild_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)
@@ -28,46 +31,55 @@ async def upsert_pack(
             license = excluded.license, version = excluded.version, file = excluded.file,
             active = 1, loaded_at = excluded.loaded_at
         """,
-        db_pack_id,
-        pack.name,
-        pack.description,
-        pack.author,
-        pack.license,
-        pack.version,
-        pack.path.name if pack.path else pack.id,
-        now,
-        guild_id,
+        [
+            (
+                db_pack_id,
+                pack.name,
+                pack.description,
+                pack.author,
+                pack.license,
+                pack.version,
+                pack.path.name if pack.path else pack.id,
+                now,
+                guild_id,
+            )
+            for pack, db_pack_id in packs
+        ],
     )
     existing = {
-        row["item_id"]: (row["content_hash"], row["retired"])
-        for row in await conn.fetch("SELECT item_id, content_hash, retired FROM items WHERE pack_id = $1", db_pack_id)
-    }
-    changed = []
-    for item in pack.items:
-        previous = existing.pop(item.id, None)
-        digest = content_hash(item)
-        if previous == (digest, 0):
-            unchanged += 1
-            continue
-        changed.append(_item_row(db_pack_id, item, digest, guild_id, None))
-        if previous is None:
-            added += 1
-        else:
-            updated += 1
-    if changed:
-        await conn.executemany(_UPSERT_ITEM, changed)
-    gone = [item_id for item_id, (_, was_retired) in existing.items() if not was_retired]
-    if gone:
-        await conn.execute(
-            "UPDATE items SET retired = 1 WHERE pack_id = $1 AND item_id = ANY($2::text[])", db_pack_id, gone
+        (row["pack_id"], row["item_id"]): (row["pk"], row["content_hash"], row["retired"])
+        for row in await conn.fetch(
+            "SELECT pk, pack_id, item_id, content_hash, retired FROM items WHERE pack_id = ANY($1::text[])",
+            [db_pack_id for _, db_pack_id in packs],
         )
+    }
+    changed: list[tuple] = []
+    added = updated = unchanged = 0
+    for pack, db_pack_id in packs:
+        for item in pack.items:
+            previous = existing.pop((db_pack_id, item.id), None)
+            digest = content_hash(item)
+            if previous is None:
+                added += 1
+            elif previous[1:] == (digest, 0):
+                unchanged += 1
+                continue
+            else:
+                updated += 1
+            changed.append(_item_row(db_pack_id, item, digest, guild_id, None))
+    if changed:
+        await conn.execute(_UPSERT_ITEMS_FROM_JSON, changed)  # the connection's jsonb codec encodes the list
+    gone = [pk for pk, _, was_retired in existing.values() if not was_retired]
+    if gone:
+        await conn.execute("UPDATE items SET retired = 1 WHERE pk = ANY($1::bigint[])", gone)
     return SyncReport(added, updated, unchanged, len(gone))
 
 
-_UPSERT_ITEM = """
-    INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
-        source_url, source_citation, question, answers, choices, content_hash, guild_id, author_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+_ITEM_WRITE_COLUMNS = (
+    "pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title, source_url, source_citation, "
+    "question, answers, choices, content_hash, guild_id, author_id"
+)
+_ON_ITEM_CONFLICT = """
     ON CONFLICT (pack_id, item_id) DO UPDATE SET
         kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
         topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
@@ -77,6 +89,27 @@ _UPSERT_ITEM = """
         content_hash = excluded.content_hash, retired = 0,
         author_id = COALESCE(excluded.author_id, items.author_id)
 """
+_COLUMN_TYPES = ("text",) * 6 + ("jsonb", "integer") + ("text",) * 4 + ("jsonb", "jsonb", "text", "bigint", "bigint")
+"""The type of each of :data:`_ITEM_WRITE_COLUMNS`, in order."""
+
+_UPSERT_ITEM = f"""
+    INSERT INTO items ({_ITEM_WRITE_COLUMNS})
+    VALUES ({", ".join(f"${number}" for number in range(1, len(_COLUMN_TYPES) + 1))})
+    {_ON_ITEM_CONFLICT}
+"""
+
+_UPSERT_ITEMS_FROM_JSON = f"""
+    INSERT INTO items ({_ITEM_WRITE_COLUMNS})
+    SELECT {
+    ", ".join(
+        f"(row -> {index})::{kind}" if kind == "jsonb" else f"(row ->> {index})::{kind}"
+        for index, kind in enumerate(_COLUMN_TYPES)
+    )
+}
+    FROM jsonb_array_elements($1::jsonb) AS row
+    {_ON_ITEM_CONFLICT}
+"""
+""":data:`_UPSERT_ITEM` for many items, given as one JSON list of :func:`_item_row` rows."""
 
 
 def _item_row(db_pack_id: str, item: Item, digest: str, guild_id: int | None, author_id: int | None) -> tuple:

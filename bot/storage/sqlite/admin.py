@@ -27,7 +27,7 @@ from bot.core.scores import is_period
 from bot.storage import shared
 from bot.storage.shared import check_week, export_row, iso_moment, public_pack_id, server_pack_id
 from bot.storage.sqlite.database import SqliteDatabase
-from bot.storage.sqlite.items import upsert_pack
+from bot.storage.sqlite.items import upsert_packs
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class AdminQueries(SqliteDatabase):
                     f"This server already has {MAX_SERVER_PACKS} uploaded packs; remove one with `pack remove` first."
                 )
             known = await self._fetchone("SELECT 1 FROM packs WHERE id = ?", (db_pack_id,))
-            report = await upsert_pack(self._conn, pack, db_pack_id, guild_id, iso_moment(datetime.now(UTC)))
+            report = await upsert_packs(self._conn, [(pack, db_pack_id)], guild_id, iso_moment(datetime.now(UTC)))
         if known is None:
             await self._keep_new_pack_enabled(guild_id, pack.id)
         return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import random
@@ -13,7 +14,7 @@ import aiosqlite
 
 from bot.core.catalog import PackSummary, StoredItem, SyncReport, TopicSummary
 from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
-from bot.core.packs import Kind, Pack
+from bot.core.packs import Kind, Pack, PackFile
 from bot.core.text import normalize_topic
 from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import (
@@ -24,9 +25,10 @@ from bot.storage.shared import (
     refill_from_new_cycle,
     search_words,
     server_pack_id,
+    synced_files,
 )
 from bot.storage.sqlite.database import SqliteDatabase
-from bot.storage.sqlite.items import upsert_pack
+from bot.storage.sqlite.items import upsert_packs
 from bot.storage.sqlite.rows import stored_now
 
 # Which items can be asked in each quiz mode (see bot.core.quiz.supported_modes).
@@ -54,22 +56,15 @@ class CatalogQueries(SqliteDatabase):
 
     # -- loading packs -------------------------------------------------------------------------
 
-    async def sync_packs(self, packs: list[Pack], failed_files: set[str] = frozenset()) -> SyncReport:
+    async def sync_packs(
+        self, packs: list[Pack], failed_files: set[str] = frozenset(), unchanged: Sequence[PackFile] = ()
+    ) -> SyncReport:
         """Load packs idempotently (see :meth:`bot.core.catalog.CatalogStore.sync_packs`)."""
-        added = updated = unchanged = retired = packs_retired = 0
-        now = stored_now()
         async with self._catalog_transaction(None) as conn:
-            for pack in packs:
-                counts = await upsert_pack(conn, pack, pack.id, None, now)
-                added, updated, unchanged, retired = (
-                    added + counts.added,
-                    updated + counts.updated,
-                    unchanged + counts.unchanged,
-                    retired + counts.retired,
-                )
-
+            report = await upsert_packs(conn, [(pack, pack.id) for pack in packs], None, stored_now())
+            retired = packs_retired = 0
             # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
-            loaded = {pack.id for pack in packs}
+            loaded = {pack.id for pack in packs} | {file.pack_id for file in unchanged}
             for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL"):
                 if row["id"] in loaded or row["file"] in failed_files:
                     continue
@@ -79,7 +74,29 @@ class CatalogQueries(SqliteDatabase):
                 retired += cursor.rowcount
                 await conn.execute("UPDATE packs SET active = 0 WHERE id = ?", (row["id"],))
                 packs_retired += 1
-        return SyncReport(added, updated, unchanged, retired, packs_retired)
+            synced = synced_files(packs)
+            kept = [file.name for file in (*synced, *unchanged)]
+            await conn.execute(
+                "DELETE FROM pack_files WHERE file NOT IN (SELECT value FROM json_each(?))", (json.dumps(kept),)
+            )
+            await conn.executemany(
+                """INSERT INTO pack_files (file, digest, pack_id, items) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (file) DO UPDATE SET
+                       digest = excluded.digest, pack_id = excluded.pack_id, items = excluded.items""",
+                [(file.name, file.digest, file.pack_id, file.items) for file in synced],
+            )
+        return dataclasses.replace(
+            report,
+            unchanged=report.unchanged + sum(file.items for file in unchanged),
+            retired=report.retired + retired,
+            packs_retired=packs_retired,
+            files_unchanged=len(unchanged),
+        )
+
+    async def synced_pack_files(self) -> dict[str, PackFile]:
+        """Return the pack files as last synced, by file name (see :meth:`bot.core.catalog.CatalogStore`)."""
+        rows = await self._fetchall("SELECT file, digest, pack_id, items FROM pack_files")
+        return {row["file"]: PackFile(row["file"], row["digest"], row["pack_id"], row["items"]) for row in rows}
 
     # -- serving items -------------------------------------------------------------------------
 

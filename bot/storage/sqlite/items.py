@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import aiosqlite
+import orjson
 
 from bot.core.catalog import SyncReport
 from bot.core.packs import Item, Pack
-from bot.storage.shared import content_hash
+from bot.storage.shared import content_hash, json_text
 
 
-async def upsert_pack(
-    conn: aiosqlite.Connection, pack: Pack, db_pack_id: str, guild_id: int | None, now: str
+async def upsert_packs(
+    conn: aiosqlite.Connection, packs: Sequence[tuple[Pack, str]], guild_id: int | None, now: str
 ) -> SyncReport:
-    """Write one pack and its items; retire items the pack dropped; report what changed."""
-    added = updated = unchanged = retired = 0
-    await conn.execute(
+    """Write packs (each with its database id) and their items; retire items a pack dropped; report what changed.
+
+    Only new and edited items are written, all in one statement.
+    """
+    if not packs:
+        return SyncReport()
+    await conn.executemany(
         """
         INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at, guild_id)
         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
@@ -25,51 +31,59 @@ async def upsert_pack(
             license = excluded.license, version = excluded.version, file = excluded.file,
             active = 1, loaded_at = excluded.loaded_at
         """,
-        (
-            db_pack_id,
-            pack.name,
-            pack.description,
-            pack.author,
-            pack.license,
-            pack.version,
-            pack.path.name if pack.path else pack.id,
-            now,
-            guild_id,
-        ),
+        [
+            (
+                db_pack_id,
+                pack.name,
+                pack.description,
+                pack.author,
+                pack.license,
+                pack.version,
+                pack.path.name if pack.path else pack.id,
+                now,
+                guild_id,
+            )
+            for pack, db_pack_id in packs
+        ],
     )
     existing = {
-        row["item_id"]: (row["content_hash"], row["retired"])
+        (row["pack_id"], row["item_id"]): (row["pk"], row["content_hash"], row["retired"])
         for row in await conn.execute_fetchall(
-            "SELECT item_id, content_hash, retired FROM items WHERE pack_id = ?", (db_pack_id,)
+            """SELECT pk, pack_id, item_id, content_hash, retired FROM items
+               WHERE pack_id IN (SELECT value FROM json_each(?))""",
+            (json.dumps([db_pack_id for _, db_pack_id in packs]),),
         )
     }
-    changed = []
-    for item in pack.items:
-        previous = existing.pop(item.id, None)
-        digest = content_hash(item)
-        if previous == (digest, 0):
-            unchanged += 1
-            continue
-        changed.append(_item_row(db_pack_id, item, digest, guild_id, None))
-        if previous is None:
-            added += 1
-        else:
-            updated += 1
-    await conn.executemany(_UPSERT_ITEM, changed)
-    gone = [item_id for item_id, (_, was_retired) in existing.items() if not was_retired]
+    changed: list[tuple] = []
+    added = updated = unchanged = 0
+    for pack, db_pack_id in packs:
+        for item in pack.items:
+            previous = existing.pop((db_pack_id, item.id), None)
+            digest = content_hash(item)
+            if previous is None:
+                added += 1
+            elif previous[1:] == (digest, 0):
+                unchanged += 1
+                continue
+            else:
+                updated += 1
+            changed.append(_item_row(db_pack_id, item, digest, guild_id, None))
+    if changed:
+        # One statement for all rows: FTS5 flushes its index at each statement, so row by row costs far more.
+        await conn.execute(_UPSERT_ITEMS_FROM_JSON, (orjson.dumps(changed).decode(),))
+    gone = [pk for pk, _, was_retired in existing.values() if not was_retired]
     if gone:
-        await conn.executemany(
-            "UPDATE items SET retired = 1 WHERE pack_id = ? AND item_id = ?",
-            [(db_pack_id, item_id) for item_id in gone],
+        await conn.execute(
+            "UPDATE items SET retired = 1 WHERE pk IN (SELECT value FROM json_each(?))", (json.dumps(gone),)
         )
-        retired += len(gone)
-    return SyncReport(added, updated, unchanged, retired)
+    return SyncReport(added, updated, unchanged, len(gone))
 
 
-_UPSERT_ITEM = """
-    INSERT INTO items (pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title,
-        source_url, source_citation, question, answers, choices, content_hash, guild_id, author_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+_ITEM_WRITE_COLUMNS = (
+    "pack_id, item_id, kind, claim, truth, topic, tags, difficulty, source_title, source_url, source_citation, "
+    "question, answers, choices, content_hash, guild_id, author_id"
+)
+_ON_ITEM_CONFLICT = """
     ON CONFLICT (pack_id, item_id) DO UPDATE SET
         kind = excluded.kind, claim = excluded.claim, truth = excluded.truth,
         topic = excluded.topic, tags = excluded.tags, difficulty = excluded.difficulty,
@@ -79,6 +93,19 @@ _UPSERT_ITEM = """
         content_hash = excluded.content_hash, retired = 0,
         author_id = COALESCE(excluded.author_id, author_id)
 """
+_COLUMN_COUNT = len(_ITEM_WRITE_COLUMNS.split(","))
+
+_UPSERT_ITEM = (
+    f"INSERT INTO items ({_ITEM_WRITE_COLUMNS}) VALUES ({', '.join('?' * _COLUMN_COUNT)}) {_ON_ITEM_CONFLICT}"
+)
+
+_UPSERT_ITEMS_FROM_JSON = f"""
+    INSERT INTO items ({_ITEM_WRITE_COLUMNS})
+    SELECT {", ".join(f"value ->> {index}" for index in range(_COLUMN_COUNT))} FROM json_each(?) WHERE true
+    {_ON_ITEM_CONFLICT}
+"""
+""":data:`_UPSERT_ITEM` for many items, given as one JSON list of :func:`_item_row` rows (``WHERE true`` tells
+SQLite's parser that ``ON CONFLICT`` belongs to the INSERT, not to a join)."""
 
 
 def _item_row(db_pack_id: str, item: Item, digest: str, guild_id: int | None, author_id: int | None) -> tuple:
@@ -90,14 +117,14 @@ def _item_row(db_pack_id: str, item: Item, digest: str, guild_id: int | None, au
         item.claim,
         item.truth,
         item.topic,
-        json.dumps(item.tags),
+        json_text(item.tags),
         item.difficulty,
         item.source.title,
         item.source.url,
         item.source.citation,
         item.question,
-        json.dumps(item.answers),
-        json.dumps(item.choices),
+        json_text(item.answers),
+        json_text(item.choices),
         digest,
         guild_id,
         author_id,
