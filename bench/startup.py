@@ -1,11 +1,9 @@
-"""Start-up and `fact` latency benchmark.
+"""Start-up benchmark: pack loading, and the real process starting with big packs.
 
 1. Pack loading: items per second for validating every shipped pack and syncing it into a fresh store (migrated
    in the timed part), against a baseline of bare ``tomllib`` parsing plus a plain ``executemany`` INSERT of the
    same items into a bare table of the same database; SQLite, and PostgreSQL with ``--database-url``.
-2. `fact` latency: from a simulated member's message to the bot's reply through the real cogs on simcord,
-   against a bare discord.py bot whose `fact` command replies with a fixed embed, in the same harness.
-3. Start-up with big packs: 100,000 generated valid items in 100 pack files (``--quick``: 5,000 in 10).
+2. Start-up with big packs: 100,000 generated valid items in 100 pack files (``--quick``: 5,000 in 10).
    The loader alone, in this process: a first load into an empty store (every file parsed), a reload with no file
    changed (digests match: nothing parsed), a reload with one file changed, against the bare baseline of 1. on the
    same files. Then the real process (``python -m bot`` against the fake Discord of ``tests/fakediscord.py``),
@@ -34,14 +32,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import discord
-import simcord
-from discord.ext import commands
-
 from bench.daily import bench_database
 from bench.process import bot_environment
-from bot.app.client import MythOrFactBot
-from bot.app.config import DEFAULT_PACKS_DIR, Config
+from bot.app.config import DEFAULT_PACKS_DIR
 from bot.core.catalog import load_pack_dir
 from bot.storage import open_store, parse_database_url
 from bot.storage.base import FactStore
@@ -140,57 +133,6 @@ async def bench_loading(rounds: int, admin_url: str | None = None) -> None:
     print(f"  real loader (migrate + validate + sync): {real:,.0f} items/s   ratio to baseline {real / base:.2f}")
     print(f"  of which validate + sync (store open):   {loaded:,.0f} items/s   ratio to baseline {loaded / base:.2f}")
     print(f"  baseline (tomllib + bare INSERT):        {base:,.0f} items/s")
-
-
-def bare_bot() -> commands.Bot:
-    """Return the floor: a discord.py bot whose `fact` replies with a fixed embed."""
-    intents = discord.Intents.default()
-    intents.message_content = True
-    bot = commands.Bot(command_prefix="!", intents=intents, help_command=None)
-
-    @bot.command()
-    async def fact(ctx: commands.Context) -> None:
-        await ctx.send(embed=discord.Embed(title="Fact", description="A fixed fact."))
-
-    return bot
-
-
-async def time_fact(bot: commands.Bot, requests: int) -> list[float]:
-    """Time `!fact` from the simulated message to the reply, spread over members to stay under cooldowns."""
-    latencies = []
-    async with simcord.run(bot) as env:
-        guild = env.create_guild()
-        channel = guild.create_text_channel("bench")
-        members = [guild.add_member(env.create_user(f"member{i}")) for i in range(requests // 4 + 1)]
-        for index in range(requests):
-            member = members[index // 4]
-            start = time.perf_counter()
-            await member.send(channel, "!fact")
-            latencies.append(time.perf_counter() - start)
-            assert channel.last_message.embeds, "the bot replied"
-    return latencies
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Return the value below which ``fraction`` of ``values`` fall."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-async def bench_fact(requests: int) -> None:
-    """Print p50/p99 `fact` latency for the real bot and the bare floor."""
-    store = await SqliteStore.open(None)
-    await load_pack_dir(store, DEFAULT_PACKS_DIR)
-    base = await time_fact(bare_bot(), requests)
-    real = await time_fact(MythOrFactBot(Config(token=TOKEN, shard_count=1), store), requests)
-    await store.close()
-    print(f"`!fact` latency, message to reply on simcord, {requests} requests each")
-    for name, values in (("real bot", real), ("bare discord.py", base)):
-        print(
-            f"  {name:16} p50 {percentile(values, 0.5) * 1000:6.2f} ms   p99 {percentile(values, 0.99) * 1000:6.2f} ms"
-        )
-    print(f"  ratio real/bare p50: {percentile(real, 0.5) / percentile(base, 0.5):.2f}")
-    print(f"  ratio real/bare p99: {percentile(real, 0.99) / percentile(base, 0.99):.2f}")
 
 
 # -- start-up with big packs ---------------------------------------------------------------------------
@@ -375,7 +317,6 @@ def main() -> None:
     scale = QUICK_STARTUP if args.quick else FULL_STARTUP
     for admin_url in backends:
         asyncio.run(bench_loading(3 if args.quick else 15, admin_url))
-    asyncio.run(bench_fact(20 if args.quick else 400))
     for admin_url in backends:
         asyncio.run(bench_startup(scale, admin_url))
 
