@@ -568,6 +568,12 @@ def plan_schedule(
     return DailySchedule(guild_id, channel_id, post_time, zone.key, topic, next_post_at(post_time, zone, now))
 
 
+def schedule_audit_detail(channel_name: str, post_time: time, zone: ZoneInfo, topic: str | None) -> str:
+    """Return the audit line of a daily post set (or resumed), e.g. ``set #general at 09:00 Europe/Paris``."""
+    about = f", topic {topic}" if topic else ""
+    return f"set #{channel_name} at {post_time:%H:%M} {zone.key}{about}"
+
+
 # -- answers -------------------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from bot.core.daily import (
     PostUnavailable,
     plan_schedule,
     post_marker,
+    schedule_audit_detail,
 )
 from bot.core.errors import MythOrFactError, UnknownTopic
 from bot.core.scheduling import available_zones, local_day, matching_zones, parse_local_time, parse_zone
@@ -295,9 +296,8 @@ class Daily(commands.Cog):
             raise MythOrFactError(f"I can't post there: {refusal}.")
         schedule = plan_schedule(ctx.guild.id, channel.id, post_time, zone, topic, discord.utils.utcnow())
         await self.bot.store.set_daily_schedule(schedule)
-        about = f", topic {topic}" if topic else ""
         await self.bot.store.record_audit(
-            ctx.guild.id, ctx.author.id, "daily", f"set #{channel.name} at {post_time:%H:%M} {zone.key}{about}"
+            ctx.guild.id, ctx.author.id, "daily", schedule_audit_detail(channel.name, post_time, zone, topic)
         )
         log.info("Daily post of guild %s set by %s: %s", ctx.guild.id, ctx.author.id, schedule)
         self.wake()
