@@ -41,6 +41,8 @@ BATCH = 500
 """Due schedules read per query during a pass."""
 MAX_IDLE_SECONDS = 3600.0
 """The scheduler looks at the table at least this often, even when nothing seems due."""
+SCHEDULE_CHANGED = "daily_schedule_changed"
+"""The event that wakes the scheduler of this process when a schedule changed (a command or the dashboard)."""
 STUCK_IDLE_SECONDS = 30.0
 """Pause between passes when something due could not be handled (the database is failing, say)."""
 RETRY_DELAYED_AFTER = timedelta(minutes=10)

@@ -125,8 +125,9 @@ class DiscordApi:
     async def exchange_code(self, code: str, client_id: str, client_secret: str, redirect_uri: str) -> str:
         """Trade an authorisation code for the member's access token."""
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        auth = aiohttp.BasicAuth(client_id, client_secret)
-        data = await self._call("POST", "/oauth2/token", data=form, auth=auth)
+        data = await self._call(
+            "POST", "/oauth2/token", data=form, basic=aiohttp.encode_basic_auth(client_id, client_secret)
+        )
         token = data.get("access_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise DiscordUnavailable("Discord's token answer had no access token")
@@ -204,14 +205,16 @@ class DiscordApi:
         *,
         bearer: str | None = None,
         data: dict[str, str] | None = None,
-        auth: aiohttp.BasicAuth | None = None,
+        basic: str | None = None,
     ) -> Any:
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        if bearer is None and auth is None:
-            headers["Authorization"] = f"Bot {self._bot_token}"
+        """Call Discord as the member (``bearer``), as the application (``basic``) or as the bot (neither)."""
+        if bearer:
+            headers = {"Authorization": f"Bearer {bearer}"}
+        else:
+            headers = {"Authorization": basic or f"Bot {self._bot_token}"}
         try:
             async with self._session.request(
-                method, self.api + path, headers=headers, data=data, auth=auth, timeout=REQUEST_TIMEOUT
+                method, self.api + path, headers=headers, data=data, timeout=REQUEST_TIMEOUT
             ) as response:
                 if response.status in (403, 404):
                     raise NotFound(path)

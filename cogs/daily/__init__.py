@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot.app.client import MythOrFactBot
 from bot.core.daily import (
     RETRY_DELAYED_AFTER,
+    SCHEDULE_CHANGED,
     DailyDelivery,
     DailyPost,
     DailySchedule,
@@ -42,7 +43,7 @@ from cogs.utils.checks import moderator_only
 
 log = logging.getLogger(__name__)
 
-WAKE_EVENT = "daily_schedule_changed"
+WAKE_EVENT = SCHEDULE_CHANGED
 PACE_EVENT = "daily_pace"
 """Never dispatched: the pacer waits on it with a timeout, a sleep that simulated time recognises."""
 HISTORY_LOOKBACK = 50
