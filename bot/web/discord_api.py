@@ -79,6 +79,8 @@ class Member:
 
     user_id: int
     role_ids: frozenset[int]
+    name: str = ""
+    """How the server shows them: their nickname, display name or user name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +167,23 @@ class DiscordApi:
             CACHE_SECONDS,
             lambda: self._call("GET", f"/guilds/{guild_id}/members/{user_id}"),
         )
-        return Member(user_id, frozenset(int(role) for role in data.get("roles", [])))
+        user = data.get("user") or {}
+        name = data.get("nick") or user.get("global_name") or user.get("username") or ""
+        return Member(user_id, frozenset(int(role) for role in data.get("roles", [])), str(name))
+
+    async def member_names(self, guild_id: int, user_ids: list[int]) -> dict[int, str]:
+        """Return the names of the members of a server among ``user_ids`` (those who left are left out)."""
+        gate = asyncio.Semaphore(4)
+
+        async def name_of(user_id: int) -> tuple[int, str]:
+            async with gate:
+                try:
+                    return user_id, (await self.member(guild_id, user_id)).name
+                except (NotFound, DiscordUnavailable):
+                    return user_id, ""
+
+        found = await asyncio.gather(*(name_of(user_id) for user_id in dict.fromkeys(user_ids)))
+        return {user_id: name for user_id, name in found if name}
 
     async def text_channels(self, guild_id: int) -> list[Channel]:
         """Return a server's text and announcement channels, in their order."""

@@ -406,12 +406,14 @@ async def review_page(request: web.Request, access: ServerAccess) -> web.StreamR
     store = _store(request)
     suggestions, pending = await store.pending_suggestions(access.guild_id, PAGE_SIZE)
     disputed, disputed_count = await store.disputed_items(access.guild_id, PAGE_SIZE, reasons=5)
+    names = await _api(request).member_names(access.guild_id, [s.user_id for s in suggestions])
     return await render(
         request,
         "review.html",
         {
             "access": access,
             "tab": "review",
+            "names": names,
             "suggestions": suggestions,
             "pending": pending,
             "disputed": disputed,
@@ -653,6 +655,7 @@ async def leaderboard_page(request: web.Request, access: ServerAccess) -> web.St
     page = _page_number(request)
     rows = await store.top_scores(access.guild_id, period, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     players = await store.count_players(access.guild_id, period)
+    names = await _api(request).member_names(access.guild_id, [row.user_id for row in rows])
     return await render(
         request,
         "leaderboard.html",
@@ -665,7 +668,10 @@ async def leaderboard_page(request: web.Request, access: ServerAccess) -> web.St
             "page": page,
             "pages": max(1, -(-players // PAGE_SIZE)),
             "players": players,
-            "chart": charts.bar_chart([(f"#{r.position}", r.points) for r in rows[:10]], "Points of the top 10"),
+            "names": names,
+            "chart": charts.bar_chart(
+                [(names.get(r.user_id) or f"#{r.position}", r.points) for r in rows[:10]], "Points of the top 10"
+            ),
         },
     )
 
@@ -701,9 +707,9 @@ AUDIT_SHOWN = 100
 async def audit_page(request: web.Request, access: ServerAccess) -> web.StreamResponse:
     """Show the audit trail: who changed what and when, commands and dashboard alike, newest first."""
     entries = await _store(request).audit_history(access.guild_id, AUDIT_SHOWN)
-    return await render(
-        request, "audit.html", {"access": access, "tab": "audit", "entries": entries, "shown": AUDIT_SHOWN}
-    )
+    names = await _api(request).member_names(access.guild_id, [entry.user_id for entry in entries])
+    context = {"access": access, "tab": "audit", "entries": entries, "shown": AUDIT_SHOWN, "names": names}
+    return await render(request, "audit.html", context)
 
 
 # -- the server's data: export and leaderboard reset -------------------------------------------------------------

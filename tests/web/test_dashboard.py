@@ -424,9 +424,9 @@ async def test_leaderboards_stats_and_charts_show_the_servers_numbers(dashboard)
     await dashboard.log_in(USER_ID)
     first = await dashboard.page(f"{SERVER}/leaderboard?period=all")
     assert "25 players" in first and "<svg" in first and "Page 1 of 2" in first
-    assert first.index(">1024<") < first.index(">1023<")
+    assert first.index(">member 1024<") < first.index(">member 1023<")
     second = await dashboard.page(f"{SERVER}/leaderboard?period=all&page=2")
-    assert ">1000<" in second and ">1024<" not in second
+    assert ">member 1000<" in second and ">member 1024<" not in second
     stats = await dashboard.page(f"{SERVER}/stats")
     assert ">25<" in stats and "animals" in stats
 
