@@ -41,7 +41,8 @@ from bot.core.text import clip, normalize_topic
 from bot.storage.base import FactStore
 from bot.web import charts
 from bot.web.access import NoAccess, ServerAccess, server_access
-from bot.web.app import (
+from bot.web.discord_api import DiscordApi, NotFound, UserGuild
+from bot.web.shared import (
     API_KEY,
     CONFIG_KEY,
     DAILY_CHANGED_KEY,
@@ -54,7 +55,6 @@ from bot.web.app import (
     flash,
     render,
 )
-from bot.web.discord_api import DiscordApi, NotFound, UserGuild
 
 log = logging.getLogger(__name__)
 

@@ -211,7 +211,7 @@ async def test_an_expired_session_is_not_a_login(dashboard):
 
     from cryptography.fernet import Fernet
 
-    from bot.web.app import SESSION_SECONDS, derived_key
+    from bot.web.shared import SESSION_SECONDS, derived_key
     from tests.web.conftest import SECRET
 
     fernet = Fernet(base64.urlsafe_b64encode(derived_key(SECRET, "session")))
