@@ -41,7 +41,7 @@ from bot.core.text import clip, normalize_topic
 from bot.storage.base import FactStore
 from bot.web import charts
 from bot.web.access import NoAccess, ServerAccess, server_access
-from bot.web.discord_api import DiscordApi, NotFound, UserGuild
+from bot.web.discord_api import DiscordApi, DiscordUnavailable, NotFound, UserGuild
 from bot.web.shared import (
     API_KEY,
     CONFIG_KEY,
@@ -95,6 +95,18 @@ def _back(request: web.Request, access: ServerAccess, page: str) -> web.HTTPFoun
     return web.HTTPFound(f"/servers/{access.guild_id}/{page}")
 
 
+FORM_PAGES = {"suggestions": "review", "disputes": "review", "export": "data", "leaderboard": "data"}
+"""The page a form is on, for the forms whose address is not under their page's."""
+
+
+def _form_page(path: str) -> str:
+    """Return the page to go back to after the form posted to ``path`` (``/servers/<id>/<section>/…``)."""
+    parts = path.split("/")
+    section = parts[3] if len(parts) > 3 else ""
+    page = FORM_PAGES.get(section, section)
+    return "/".join(parts[:3]) + (f"/{page}" if page else "")
+
+
 def server_page(handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Check the member may manage the server in the URL, now; limit writes; mark changes as made via the dashboard."""
 
@@ -114,7 +126,13 @@ def server_page(handler: Page) -> Callable[[web.Request], Awaitable[web.StreamRe
         if request.method != "GET" and not _limits(request).allow(f"write:{user_id}", WRITE_LIMIT):
             return await error_page(request, 429, "Slow down a little", "Too many changes in a minute. Wait a moment.")
         with changes_via(DASHBOARD):
-            return await handler(request, access)
+            try:
+                return await handler(request, access)
+            except MythOrFactError as refused:  # the core's friendly refusal: shown, nothing changed
+                if request.method == "GET":
+                    return await error_page(request, 400, "That did not work", str(refused))
+                await flash(request, str(refused), ok=False)
+                raise web.HTTPFound(_form_page(request.path)) from None
 
     return checked
 
@@ -192,16 +210,23 @@ async def servers(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("/") from None
     gate = asyncio.Semaphore(5)
 
+    unanswered = 0
+
     async def managed(guild: UserGuild) -> UserGuild | None:
+        nonlocal unanswered
         async with gate:
             try:
                 await server_access(api, store, guild.id, user_id)
             except NoAccess:
                 return None
+            except DiscordUnavailable:  # say so, and list the others
+                unanswered += 1
+                return None
             return guild
 
     found = await asyncio.gather(*(managed(guild) for guild in listed[:SERVERS_CHECKED]))
-    return await render(request, "servers.html", {"servers": [g for g in found if g is not None]})
+    context = {"servers": [g for g in found if g is not None], "unanswered": unanswered}
+    return await render(request, "servers.html", context)
 
 
 # -- overview and settings ---------------------------------------------------------------------------------------
@@ -275,6 +300,13 @@ def _optional_id(form: Any, name: str, allowed: set[int]) -> int | None:
     return int(raw)
 
 
+def _channel_ids(values: list[Any], allowed: set[int]) -> tuple[int, ...]:
+    chosen = [int(v) for v in values if str(v).isdigit() and int(v) in allowed]
+    if len(chosen) != len(values):
+        raise MythOrFactError("Tick only this server's own channels. Nothing was changed.")
+    return tuple(dict.fromkeys(chosen))
+
+
 def settings_changes(
     form: Any, access: ServerAccess, packs: list[str], topics: list[str], channel_ids: set[int]
 ) -> dict[str, Any]:
@@ -282,9 +314,7 @@ def settings_changes(
     current = access.settings
     wanted: dict[str, Any] = {
         "prefix": str(form.get("prefix", "")).strip(),
-        "allowed_channels": tuple(
-            dict.fromkeys(_optional_id({"c": c}, "c", channel_ids) for c in form.getall("allowed_channels", []))
-        ),
+        "allowed_channels": _channel_ids(form.getall("allowed_channels", []), channel_ids),
         "packs": chosen_names(form.getall("packs", []), packs, "pack") if packs else current.packs,
         "topics": chosen_names(form.getall("topics", []), topics, "topic") if topics else current.topics,
         "mod_role_id": _optional_id(form, "mod_role_id", {r.id for r in access.guild.roles if r.id != access.guild_id}),

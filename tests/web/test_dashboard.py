@@ -459,3 +459,20 @@ async def test_pages_carry_a_strict_content_security_policy(dashboard):
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_a_refusal_from_the_core_on_any_form_is_shown_on_its_page(dashboard):
+    await dashboard.log_in(USER_ID)
+    response = await dashboard.submit(f"{SERVER}/review", f"{SERVER}/suggestions/999/approve")
+    assert (response.status, response.headers["Location"]) == (302, f"{SERVER}/review")
+    assert "999" in await dashboard.messages(f"{SERVER}/review")
+    response = await dashboard.submit(f"{SERVER}/data", f"{SERVER}/leaderboard/reset", data={"period": "W99"})
+    assert response.headers["Location"] == f"{SERVER}/data"
+    assert "is not a leaderboard" in await dashboard.messages(f"{SERVER}/data")
+
+
+async def test_the_leaderboard_shows_members_by_name(dashboard):
+    await dashboard.store.record_round(round_record(GUILD_ID, "r", (BOB_ID, 10), (1234, 5)), "2026-W48")
+    await dashboard.log_in(USER_ID)
+    page = await dashboard.page(f"{SERVER}/leaderboard")
+    assert ">bob<" in page and ">member 1234<" in page
