@@ -91,7 +91,7 @@ async def _user_id(request: web.Request) -> int | None:
     return user_id if isinstance(user_id, int) else None
 
 
-def _back(request: web.Request, access: ServerAccess, page: str) -> web.HTTPFound:
+def _back(access: ServerAccess, page: str) -> web.HTTPFound:
     return web.HTTPFound(f"/servers/{access.guild_id}/{page}")
 
 
@@ -341,22 +341,19 @@ async def save_settings(request: web.Request, access: ServerAccess) -> web.Strea
     form = await request.post()
     packs, topics = await _names(store, access.guild_id)
     channel_ids = {c.id for c in await _api(request).text_channels(access.guild_id)}
-    try:
-        changes = settings_changes(form, access, packs, topics, channel_ids)
-        if not changes:
-            await flash(request, "Nothing to change: every setting already has that value.")
-        else:
-            await store.update_server_settings(access.guild_id, changes, actor_id=access.member.user_id)
-            log.info(
-                "Settings of guild %s changed on the dashboard by %s: %s",
-                access.guild_id,
-                access.member.user_id,
-                sorted(changes),
-            )
-            await flash(request, f"Saved: {', '.join(sorted(changes))}.")
-    except MythOrFactError as exc:
-        await flash(request, str(exc), ok=False)
-    raise _back(request, access, "settings")
+    changes = settings_changes(form, access, packs, topics, channel_ids)
+    if not changes:
+        await flash(request, "Nothing to change: every setting already has that value.")
+    else:
+        await store.update_server_settings(access.guild_id, changes, actor_id=access.member.user_id)
+        log.info(
+            "Settings of guild %s changed on the dashboard by %s: %s",
+            access.guild_id,
+            access.member.user_id,
+            sorted(changes),
+        )
+        await flash(request, f"Saved: {', '.join(sorted(changes))}.")
+    raise _back(access, "settings")
 
 
 # -- the daily post ----------------------------------------------------------------------------------------------
@@ -390,28 +387,25 @@ async def daily_set(request: web.Request, access: ServerAccess) -> web.StreamRes
     """Turn the daily post on (or change or resume it), as `daily set` does."""
     store = _store(request)
     form = await request.post()
-    try:
-        channels = {c.id: c for c in await _api(request).text_channels(access.guild_id)}
-        raw_channel = str(form.get("channel_id", ""))
-        channel = channels.get(int(raw_channel)) if raw_channel.isdigit() else None
-        if channel is None:
-            raise MythOrFactError("Pick one of this server's text channels. Nothing was changed.")
-        post_time = parse_local_time(str(form.get("time", "")))
-        zone = parse_zone(str(form.get("timezone", "")).strip() or access.settings.timezone)
-        topic = normalize_topic(str(form.get("topic", ""))) or None
-        _, topics = await _names(store, access.guild_id)
-        if topic is not None and topic not in topics:
-            raise UnknownTopic(topic, [])
-        schedule = plan_schedule(access.guild_id, channel.id, post_time, zone, topic, _now())
-        await store.set_daily_schedule(schedule)
-        await store.record_audit(
-            access.guild_id, access.member.user_id, "daily", schedule_audit_detail(channel.name, post_time, zone, topic)
-        )
-        request.app[DAILY_CHANGED_KEY]()  # type: ignore[operator]
-        await flash(request, f"Daily posts are on: #{channel.name} at {post_time:%H:%M} {zone.key}.")
-    except MythOrFactError as exc:
-        await flash(request, str(exc), ok=False)
-    raise _back(request, access, "daily")
+    channels = {c.id: c for c in await _api(request).text_channels(access.guild_id)}
+    raw_channel = str(form.get("channel_id", ""))
+    channel = channels.get(int(raw_channel)) if raw_channel.isdigit() else None
+    if channel is None:
+        raise MythOrFactError("Pick one of this server's text channels. Nothing was changed.")
+    post_time = parse_local_time(str(form.get("time", "")))
+    zone = parse_zone(str(form.get("timezone", "")).strip() or access.settings.timezone)
+    topic = normalize_topic(str(form.get("topic", ""))) or None
+    _, topics = await _names(store, access.guild_id)
+    if topic is not None and topic not in topics:
+        raise UnknownTopic(topic, [])
+    schedule = plan_schedule(access.guild_id, channel.id, post_time, zone, topic, _now())
+    await store.set_daily_schedule(schedule)
+    await store.record_audit(
+        access.guild_id, access.member.user_id, "daily", schedule_audit_detail(channel.name, post_time, zone, topic)
+    )
+    request.app[DAILY_CHANGED_KEY]()  # type: ignore[operator]
+    await flash(request, f"Daily posts are on: #{channel.name} at {post_time:%H:%M} {zone.key}.")
+    raise _back(access, "daily")
 
 
 @server_page
@@ -424,7 +418,7 @@ async def daily_off(request: web.Request, access: ServerAccess) -> web.StreamRes
         await flash(request, "Daily posts are off.")
     else:
         await flash(request, "Daily posts were already off.")
-    raise _back(request, access, "daily")
+    raise _back(access, "daily")
 
 
 # -- the review queue --------------------------------------------------------------------------------------------
@@ -477,7 +471,7 @@ async def review_suggestion(request: web.Request, access: ServerAccess) -> web.S
         await flash(request, f"Approved suggestion #{done.id}: it is now `{review.ref}`.")
     else:
         await flash(request, f"Rejected suggestion #{done.id}.")
-    raise _back(request, access, "review")
+    raise _back(access, "review")
 
 
 @server_page
@@ -490,7 +484,7 @@ async def review_dispute(request: web.Request, access: ServerAccess) -> web.Stre
     else:
         closed = await store.dismiss_disputes(access.guild_id, item_pk, access.member.user_id, _now())
         await flash(request, f"Dismissed {closed} disputes; the item stays." if closed else "Nothing to dismiss.")
-    raise _back(request, access, "review")
+    raise _back(access, "review")
 
 
 # -- custom facts ------------------------------------------------------------------------------------------------
@@ -537,40 +531,31 @@ def _draft(form: Any) -> Any:
 @server_page
 async def add_fact(request: web.Request, access: ServerAccess) -> web.StreamResponse:
     """Add a custom fact (checked field by field, as the command's form is)."""
-    try:
-        fact = await _store(request).add_custom_fact(
-            access.guild_id, _draft(await request.post()), access.member.user_id, _now()
-        )
-        await flash(request, f"Saved as `{fact.item.ref}`.")
-    except MythOrFactError as exc:
-        await flash(request, str(exc), ok=False)
-    raise _back(request, access, "facts")
+    fact = await _store(request).add_custom_fact(
+        access.guild_id, _draft(await request.post()), access.member.user_id, _now()
+    )
+    await flash(request, f"Saved as `{fact.item.ref}`.")
+    raise _back(access, "facts")
 
 
 @server_page
 async def edit_fact(request: web.Request, access: ServerAccess) -> web.StreamResponse:
     """Change a custom fact's content (its number and credit stay)."""
-    try:
-        number = parse_custom_number(request.match_info["number"])
-        fact = await _store(request).edit_custom_fact(
-            access.guild_id, number, _draft(await request.post()), access.member.user_id, _now()
-        )
-        await flash(request, f"Saved your changes to `{fact.item.ref}`.")
-    except MythOrFactError as exc:
-        await flash(request, str(exc), ok=False)
-    raise _back(request, access, "facts")
+    number = parse_custom_number(request.match_info["number"])
+    fact = await _store(request).edit_custom_fact(
+        access.guild_id, number, _draft(await request.post()), access.member.user_id, _now()
+    )
+    await flash(request, f"Saved your changes to `{fact.item.ref}`.")
+    raise _back(access, "facts")
 
 
 @server_page
 async def remove_fact(request: web.Request, access: ServerAccess) -> web.StreamResponse:
     """Retire a custom fact (its number is never reused)."""
-    try:
-        number = parse_custom_number(request.match_info["number"])
-        fact = await _store(request).remove_custom_fact(access.guild_id, number, access.member.user_id, _now())
-        await flash(request, f"Removed `{fact.item.ref}` from this server's rotation.")
-    except MythOrFactError as exc:
-        await flash(request, str(exc), ok=False)
-    raise _back(request, access, "facts")
+    number = parse_custom_number(request.match_info["number"])
+    fact = await _store(request).remove_custom_fact(access.guild_id, number, access.member.user_id, _now())
+    await flash(request, f"Removed `{fact.item.ref}` from this server's rotation.")
+    raise _back(access, "facts")
 
 
 # -- uploaded packs ----------------------------------------------------------------------------------------------
@@ -605,6 +590,13 @@ PROBLEMS_KEPT = 40
 """Problems of a refused upload shown on the page (the session cookie is small); the count says how many more."""
 
 
+def _keep_problems(session: Any, problems: list[Any]) -> None:
+    """Keep the first problems of an upload for the packs page (the session cookie is small); count the rest."""
+    if problems:
+        shown = [clip(str(problem), 300) for problem in problems[:PROBLEMS_KEPT]]
+        session["pack_problems"] = {"lines": shown, "more": len(problems) - len(shown)}
+
+
 @server_page
 async def upload_pack(request: web.Request, access: ServerAccess) -> web.StreamResponse:
     """Import an uploaded pack with the same checks and problem list as `pack import`."""
@@ -616,7 +608,7 @@ async def upload_pack(request: web.Request, access: ServerAccess) -> web.StreamR
         await flash(
             request, "Choose a file: a .toml pack, a Red trivia list (.yaml) or Open Trivia DB .json.", ok=False
         )
-        raise _back(request, access, "packs")
+        raise _back(access, "packs")
     try:
         upload_format(upload.filename)
         data = upload.file.read(MAX_UPLOAD_BYTES + 1)
@@ -625,19 +617,10 @@ async def upload_pack(request: web.Request, access: ServerAccess) -> web.StreamR
     except UploadRefused as refused:
         hint = "" if partial or not refused.problems else " Fix them, or upload again with “partial” ticked."
         await flash(request, f"{refused}{hint}", ok=False)
-        if refused.problems:
-            shown = [str(problem) for problem in refused.problems[:PROBLEMS_KEPT]]
-            session["pack_problems"] = {
-                "lines": [clip(line, 300) for line in shown],
-                "more": len(refused.problems) - len(shown),
-            }
-        raise _back(request, access, "packs") from None
+        _keep_problems(session, refused.problems)
+        raise _back(access, "packs") from None
     store = _store(request)
-    try:
-        report = await store.import_server_pack(access.guild_id, parsed.pack)
-    except MythOrFactError as exc:
-        await flash(request, str(exc), ok=False)
-        raise _back(request, access, "packs") from None
+    report = await store.import_server_pack(access.guild_id, parsed.pack)  # refuses a shipped id or one pack too many
     left_out = len({problem.item for problem in parsed.rejected})
     detail = f"imported {parsed.pack.id} ({len(parsed.pack.items)} items) from {clip(upload.filename, 60)}"
     if left_out:
@@ -648,13 +631,8 @@ async def upload_pack(request: web.Request, access: ServerAccess) -> web.StreamR
         f"Imported `{parsed.pack.id}`: {report.added} added, {report.updated} updated, {report.unchanged} unchanged"
         + (f"; {left_out} items with problems were left out." if left_out else "."),
     )
-    if parsed.rejected:
-        shown = [str(problem) for problem in parsed.rejected[:PROBLEMS_KEPT]]
-        session["pack_problems"] = {
-            "lines": [clip(line, 300) for line in shown],
-            "more": len(parsed.rejected) - len(shown),
-        }
-    raise _back(request, access, "packs")
+    _keep_problems(session, parsed.rejected)
+    raise _back(access, "packs")
 
 
 @server_page
@@ -662,15 +640,12 @@ async def remove_pack(request: web.Request, access: ServerAccess) -> web.StreamR
     """Retire one of the server's uploaded packs."""
     pack_id = request.match_info["pack_id"].strip().lower()
     store = _store(request)
-    try:
-        if pack_id in RESERVED_PACK_IDS:
-            raise MythOrFactError("`custom` holds this server's custom facts; remove those one by one instead.")
-        retired = await store.remove_server_pack(access.guild_id, pack_id)
-        await store.record_audit(access.guild_id, access.member.user_id, "pack", f"removed {pack_id} ({retired} items)")
-        await flash(request, f"Removed the pack `{pack_id}`: {retired} items are no longer served here.")
-    except MythOrFactError as exc:
-        await flash(request, str(exc), ok=False)
-    raise _back(request, access, "packs")
+    if pack_id in RESERVED_PACK_IDS:
+        raise MythOrFactError("`custom` holds this server's custom facts; remove those one by one instead.")
+    retired = await store.remove_server_pack(access.guild_id, pack_id)
+    await store.record_audit(access.guild_id, access.member.user_id, "pack", f"removed {pack_id} ({retired} items)")
+    await flash(request, f"Removed the pack `{pack_id}`: {retired} items are no longer served here.")
+    raise _back(access, "packs")
 
 
 # -- leaderboards, statistics, audit -----------------------------------------------------------------------------
@@ -780,20 +755,15 @@ async def reset_leaderboard(request: web.Request, access: ServerAccess) -> web.S
     """Empty a leaderboard once the moderator ticked the confirmation."""
     form = await request.post()
     store = _store(request)
-    try:
-        period = resolve_period(str(form.get("period", "")), _now(), access.settings.zone())
-        if form.get("confirm") != "yes":
-            raise MythOrFactError(
-                f"Tick the box to confirm that {period_name(period)} should be emptied. Nothing was changed."
-            )
-        removed = await store.reset_leaderboard(access.guild_id, period)
-        await store.record_audit(
-            access.guild_id, access.member.user_id, "leaderboard", f"reset {period}: {removed} rows"
+    period = resolve_period(str(form.get("period", "")), _now(), access.settings.zone())
+    if form.get("confirm") != "yes":
+        raise MythOrFactError(
+            f"Tick the box to confirm that {period_name(period)} should be emptied. Nothing was changed."
         )
-        await flash(request, f"Done: {period_name(period)} is empty again ({removed} players removed).")
-    except MythOrFactError as exc:
-        await flash(request, str(exc), ok=False)
-    raise _back(request, access, "data")
+    removed = await store.reset_leaderboard(access.guild_id, period)
+    await store.record_audit(access.guild_id, access.member.user_id, "leaderboard", f"reset {period}: {removed} rows")
+    await flash(request, f"Done: {period_name(period)} is empty again ({removed} players removed).")
+    raise _back(access, "data")
 
 
 def add_routes(app: web.Application) -> None:
