@@ -91,6 +91,15 @@ async def _user_id(request: web.Request) -> int | None:
     return user_id if isinstance(user_id, int) else None
 
 
+def client_address(request: web.Request) -> str:
+    """Return the member's address: behind a reverse proxy on this machine, the one it saw (X-Forwarded-For's last)."""
+    remote = request.remote or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and remote in ("127.0.0.1", "::1"):
+        return forwarded.rsplit(",", 1)[-1].strip() or remote
+    return remote
+
+
 def _back(access: ServerAccess, page: str) -> web.HTTPFound:
     return web.HTTPFound(f"/servers/{access.guild_id}/{page}")
 
@@ -149,8 +158,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 async def login(request: web.Request) -> web.StreamResponse:
     """Send the member to Discord to log in (the ``state`` kept in the session is checked on the way back)."""
-    address = request.remote or "unknown"
-    if not _limits(request).allow(f"login:{address}", LOGIN_LIMIT):
+    if not _limits(request).allow(f"login:{client_address(request)}", LOGIN_LIMIT):
         return await error_page(
             request, 429, "Slow down a little", "Too many logins from here in a minute. Wait a moment."
         )

@@ -91,10 +91,16 @@ async def test_the_callback_refuses_a_state_it_did_not_start(dashboard):
     assert "user_id" not in str(dashboard.client.session.cookie_jar.filter_cookies(dashboard.client.make_url("/")))
 
 
-async def test_logins_are_rate_limited(dashboard):
+async def test_logins_are_rate_limited_per_address_also_behind_a_local_proxy(dashboard):
     for _ in range(10):
         assert (await dashboard.client.get("/login", allow_redirects=False)).status == 302
     assert "Too many logins" in await dashboard.page("/login", status=429)
+    # Through a reverse proxy on the same machine, members are told apart by the address the proxy saw.
+    for address in ("203.0.113.7", "203.0.113.8"):
+        headers = {"X-Forwarded-For": f"10.0.0.1, {address}"}
+        for _ in range(10):
+            assert (await dashboard.client.get("/login", headers=headers, allow_redirects=False)).status == 302
+        assert (await dashboard.client.get("/login", headers=headers, allow_redirects=False)).status == 429
 
 
 async def test_logging_out_ends_the_session(dashboard):
