@@ -26,6 +26,8 @@ from bot.core.admin import (
     UploadRefused,
     build_export,
     check_upload_size,
+    import_audit_detail,
+    items_left_out,
     list_problems,
     oldest_week_kept,
     parse_upload,
@@ -193,10 +195,8 @@ class Admin(commands.Cog):
             return
         pack = upload.pack
         report = await self.bot.store.import_server_pack(ctx.guild.id, pack)
-        detail = f"imported {pack.id} ({len(pack.items)} items) from {clip(file.filename, 60)}"
-        left_out = len({problem.item for problem in upload.rejected})
-        if left_out:
-            detail += f"; {left_out} items left out"
+        detail = import_audit_detail(upload, file.filename)
+        left_out = items_left_out(upload)
         await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "pack", detail)
         log.info("Guild %s %s", ctx.guild.id, detail)
         await self._send_listing(ctx, import_summary(upload, report, left_out), upload.rejected)

@@ -95,6 +95,18 @@ class PackUpload:
     notes: list[str] = field(default_factory=list)
 
 
+def items_left_out(upload: PackUpload) -> int:
+    """Return how many items of a partial upload were left out for their problems."""
+    return len({problem.item for problem in upload.rejected})
+
+
+def import_audit_detail(upload: PackUpload, filename: str) -> str:
+    """Return the audit line of an imported pack, e.g. ``imported club (12 items) from club.toml; 2 items left out``."""
+    detail = f"imported {upload.pack.id} ({len(upload.pack.items)} items) from {clip(filename, 60)}"
+    left_out = items_left_out(upload)
+    return f"{detail}; {left_out} items left out" if left_out else detail
+
+
 def upload_format(filename: str) -> UploadFormat:
     """Return the format an uploaded file is in, from its extension; refuse other files."""
     lowered = filename.lower()

@@ -25,6 +25,8 @@ from bot.core.admin import (
     UploadRefused,
     build_export,
     check_upload_size,
+    import_audit_detail,
+    items_left_out,
     parse_upload,
     period_name,
     resolve_period,
@@ -629,11 +631,10 @@ async def upload_pack(request: web.Request, access: ServerAccess) -> web.StreamR
         raise _back(access, "packs") from None
     store = _store(request)
     report = await store.import_server_pack(access.guild_id, parsed.pack)  # refuses a shipped id or one pack too many
-    left_out = len({problem.item for problem in parsed.rejected})
-    detail = f"imported {parsed.pack.id} ({len(parsed.pack.items)} items) from {clip(upload.filename, 60)}"
-    if left_out:
-        detail += f"; {left_out} items left out"
-    await store.record_audit(access.guild_id, access.member.user_id, "pack", detail)
+    left_out = items_left_out(parsed)
+    await store.record_audit(
+        access.guild_id, access.member.user_id, "pack", import_audit_detail(parsed, upload.filename)
+    )
     await flash(
         request,
         f"Imported `{parsed.pack.id}`: {report.added} added, {report.updated} updated, {report.unchanged} unchanged"
