@@ -84,12 +84,23 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
+class Overwrite:
+    """A channel's permission overwrite for a role (``kind`` 0) or a member (``kind`` 1)."""
+
+    id: int
+    kind: int
+    allow: int
+    deny: int
+
+
+@dataclass(frozen=True, slots=True)
 class Channel:
     """A text channel or announcement channel of a server."""
 
     id: int
     name: str
     position: int
+    overwrites: tuple[Overwrite, ...] = ()
 
 
 TEXT_CHANNEL_TYPES = (0, 5)
@@ -191,11 +202,24 @@ class DiscordApi:
             ("channels", str(guild_id)), CACHE_SECONDS, lambda: self._call("GET", f"/guilds/{guild_id}/channels")
         )
         channels = [
-            Channel(int(c["id"]), str(c.get("name", "")), int(c.get("position", 0)))
+            Channel(
+                int(c["id"]),
+                str(c.get("name", "")),
+                int(c.get("position", 0)),
+                tuple(
+                    Overwrite(int(o["id"]), int(o.get("type", 0)), int(o.get("allow", 0)), int(o.get("deny", 0)))
+                    for o in c.get("permission_overwrites", [])
+                ),
+            )
             for c in data
             if c.get("type") in TEXT_CHANNEL_TYPES
         ]
         return sorted(channels, key=lambda c: (c.position, c.id))
+
+    async def bot_user_id(self) -> int:
+        """Return the bot's own user id (``/users/@me`` with the bot token)."""
+        data = await self._cached(("bot",), 3600.0, lambda: self._call("GET", "/users/@me"))
+        return int(data["id"])
 
     def forget(self, guild_id: int) -> None:
         """Drop what is cached about a server (after a change that the next page must show)."""

@@ -42,7 +42,7 @@ from bot.core.settings import LIMITS, QUIZ_MODES, check_mod_role_change, chosen_
 from bot.core.text import clip, normalize_topic
 from bot.storage.base import FactStore
 from bot.web import charts
-from bot.web.access import NoAccess, ServerAccess, server_access
+from bot.web.access import NoAccess, ServerAccess, daily_post_refusal, server_access
 from bot.web.discord_api import DiscordApi, DiscordUnavailable, NotFound, UserGuild
 from bot.web.shared import (
     API_KEY,
@@ -402,6 +402,9 @@ async def daily_set(request: web.Request, access: ServerAccess) -> web.StreamRes
     channel = channels.get(int(raw_channel)) if raw_channel.isdigit() else None
     if channel is None:
         raise MythOrFactError("Pick one of this server's text channels. Nothing was changed.")
+    refusal = await daily_post_refusal(_api(request), access.guild, channel)
+    if refusal:
+        raise MythOrFactError(f"I can't post there: {refusal}. Nothing was changed.")
     post_time = parse_local_time(str(form.get("time", "")))
     zone = parse_zone(str(form.get("timezone", "")).strip() or access.settings.timezone)
     topic = normalize_topic(str(form.get("topic", ""))) or None

@@ -6,9 +6,18 @@ import pytest
 
 from bot.core.errors import MythOrFactError
 from bot.core.settings import ServerSettings, check_mod_role_change, chosen_names, may_moderate
-from bot.web.access import ADMINISTRATOR, MANAGE_GUILD, manages_server, server_permissions
+from bot.web.access import (
+    ADMINISTRATOR,
+    EMBED_LINKS,
+    MANAGE_GUILD,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+    channel_permissions,
+    manages_server,
+    server_permissions,
+)
 from bot.web.charts import bar_chart
-from bot.web.discord_api import Guild, Member, Role, api_root, site_root
+from bot.web.discord_api import Channel, Guild, Member, Overwrite, Role, api_root, site_root
 
 GUILD = 10
 OWNER, ADMIN, MANAGER, HELPER, PLAIN = 1, 2, 3, 4, 5
@@ -79,3 +88,14 @@ def test_chart_labels_are_escaped_and_bars_scale_to_the_largest_value():
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "Points &amp; more" in svg
     assert 'width="160"' in svg and 'width="320"' in svg
     assert bar_chart([], "Nothing") is None
+
+
+def test_channel_overwrites_apply_everyone_then_roles_then_the_member():
+    base = Role(GUILD, "@everyone", VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS, 0)
+    guild = Guild(GUILD, "Club", OWNER, (base, *ROLES[1:]))
+    locked = Channel(7, "news", 0, (Overwrite(GUILD, 0, 0, SEND_MESSAGES), Overwrite(40, 0, SEND_MESSAGES, 0)))
+    assert not channel_permissions(guild, member(PLAIN), locked) & SEND_MESSAGES
+    assert channel_permissions(guild, member(HELPER, 40), locked) & SEND_MESSAGES
+    mine = Channel(8, "mine", 0, (Overwrite(40, 0, SEND_MESSAGES, 0), Overwrite(HELPER, 1, 0, SEND_MESSAGES)))
+    assert not channel_permissions(guild, member(HELPER, 40), mine) & SEND_MESSAGES
+    assert channel_permissions(guild, member(ADMIN, 20), mine) == ~0

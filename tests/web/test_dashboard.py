@@ -19,6 +19,7 @@ from tests.fakediscord import (
     CAROL_ID,
     CHANNEL_ID,
     GUILD_ID,
+    LOCKED_CHANNEL_ID,
     MOD_ROLE_ID,
     OTHER_GUILD_ID,
     USER_ID,
@@ -275,7 +276,9 @@ async def test_the_daily_post_is_set_and_turned_off_like_the_commands(dashboard)
 async def test_a_bad_daily_time_or_topic_is_refused(dashboard):
     await dashboard.log_in(USER_ID)
     for form, message in (({"time": "25:00"}, "time"), ({"time": "09:00", "topic": "nope"}, "nope"),
-                          ({"time": "09:00", "channel_id": "1"}, "text channels")):  # fmt: skip
+                          ({"time": "09:00", "channel_id": "1"}, "text channels"),
+                          ({"time": "09:00", "channel_id": str(LOCKED_CHANNEL_ID)},
+                           "missing the Send Messages, Embed Links permission in #announcements")):  # fmt: skip
         await dashboard.submit(f"{SERVER}/daily", data={"channel_id": str(CHANNEL_ID), **form})
         assert message in await dashboard.messages(f"{SERVER}/daily")
     assert await dashboard.store.daily_schedule(GUILD_ID) is None
