@@ -10,10 +10,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 DASHBOARD = "dashboard"
 
 _origin: ContextVar[str | None] = ContextVar("audit_origin", default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditNote:
+    """An audit line for the store to write in the same transaction as the change it describes."""
+
+    user_id: int
+    action: str
+    """A short word, such as ``daily`` or ``pack``."""
+    detail: str
 
 
 @contextlib.contextmanager

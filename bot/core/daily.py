@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.core.audit import AuditNote
 from bot.core.catalog import CatalogStore, StoredItem
 from bot.core.cluster import ShardSet
 from bot.core.errors import MythOrFactError, NoItems
@@ -156,12 +157,15 @@ class DailyPoster(Protocol):
 class DailyStore(CatalogStore, Protocol):
     """What the bot needs from the database for daily fact posts: schedules, claimed posts, answers and streaks."""
 
-    async def set_daily_schedule(self, schedule: DailySchedule) -> None:
-        """Create or replace a server's schedule; this also resumes a paused one."""
+    async def set_daily_schedule(self, schedule: DailySchedule, audit: AuditNote | None = None) -> None:
+        """Create or replace a server's schedule (with ``audit``, in one transaction); this resumes a paused one too."""
         ...
 
-    async def remove_daily_schedule(self, guild_id: int) -> bool:
-        """Delete a server's schedule; return whether there was one. Past posts and answers stay."""
+    async def remove_daily_schedule(self, guild_id: int, audit: AuditNote | None = None) -> bool:
+        """Delete a server's schedule; return whether there was one. Past posts and answers stay.
+
+        ``audit`` is written (in the same transaction) only when there was one.
+        """
         ...
 
     async def daily_schedule(self, guild_id: int) -> DailySchedule | None:

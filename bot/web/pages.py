@@ -32,7 +32,7 @@ from bot.core.admin import (
     resolve_period,
     upload_format,
 )
-from bot.core.audit import DASHBOARD, changes_via
+from bot.core.audit import DASHBOARD, AuditNote, changes_via
 from bot.core.content import CUSTOM_DIFFICULTY, check_draft, difficulty_name, format_source, parse_custom_number
 from bot.core.daily import plan_schedule, schedule_audit_detail
 from bot.core.errors import MythOrFactError, UnknownTopic
@@ -412,10 +412,8 @@ async def daily_set(request: web.Request, access: ServerAccess) -> web.StreamRes
     if topic is not None and topic not in topics:
         raise UnknownTopic(topic, [])
     schedule = plan_schedule(access.guild_id, channel.id, post_time, zone, topic, _now())
-    await store.set_daily_schedule(schedule)
-    await store.record_audit(
-        access.guild_id, access.member.user_id, "daily", schedule_audit_detail(channel.name, post_time, zone, topic)
-    )
+    detail = schedule_audit_detail(channel.name, post_time, zone, topic)
+    await store.set_daily_schedule(schedule, AuditNote(access.member.user_id, "daily", detail))
     request.app[DAILY_CHANGED_KEY]()  # type: ignore[operator]
     await flash(request, f"Daily posts are on: #{channel.name} at {post_time:%H:%M} {zone.key}.")
     raise _back(access, "daily")
@@ -425,8 +423,7 @@ async def daily_set(request: web.Request, access: ServerAccess) -> web.StreamRes
 async def daily_off(request: web.Request, access: ServerAccess) -> web.StreamResponse:
     """Stop the daily posts, as `daily off` does."""
     store = _store(request)
-    if await store.remove_daily_schedule(access.guild_id):
-        await store.record_audit(access.guild_id, access.member.user_id, "daily", "off")
+    if await store.remove_daily_schedule(access.guild_id, AuditNote(access.member.user_id, "daily", "off")):
         request.app[DAILY_CHANGED_KEY]()  # type: ignore[operator]
         await flash(request, "Daily posts are off.")
     else:
@@ -633,11 +630,9 @@ async def upload_pack(request: web.Request, access: ServerAccess) -> web.StreamR
         _keep_problems(session, refused.problems)
         raise _back(access, "packs") from None
     store = _store(request)
-    report = await store.import_server_pack(access.guild_id, parsed.pack)  # refuses a shipped id or one pack too many
+    audit = AuditNote(access.member.user_id, "pack", import_audit_detail(parsed, upload.filename))
+    report = await store.import_server_pack(access.guild_id, parsed.pack, audit)  # refuses a shipped id, or a 21st
     left_out = items_left_out(parsed)
-    await store.record_audit(
-        access.guild_id, access.member.user_id, "pack", import_audit_detail(parsed, upload.filename)
-    )
     await flash(
         request,
         f"Imported `{parsed.pack.id}`: {report.added} added, {report.updated} updated, {report.unchanged} unchanged"
@@ -654,8 +649,7 @@ async def remove_pack(request: web.Request, access: ServerAccess) -> web.StreamR
     store = _store(request)
     if pack_id in RESERVED_PACK_IDS:
         raise MythOrFactError("`custom` holds this server's custom facts; remove those one by one instead.")
-    retired = await store.remove_server_pack(access.guild_id, pack_id)
-    await store.record_audit(access.guild_id, access.member.user_id, "pack", f"removed {pack_id} ({retired} items)")
+    retired = await store.remove_server_pack(access.guild_id, pack_id, actor_id=access.member.user_id)
     await flash(request, f"Removed the pack `{pack_id}`: {retired} items are no longer served here.")
     raise _back(access, "packs")
 
@@ -772,8 +766,7 @@ async def reset_leaderboard(request: web.Request, access: ServerAccess) -> web.S
         raise MythOrFactError(
             f"Tick the box to confirm that {period_name(period)} should be emptied. Nothing was changed."
         )
-    removed = await store.reset_leaderboard(access.guild_id, period)
-    await store.record_audit(access.guild_id, access.member.user_id, "leaderboard", f"reset {period}: {removed} rows")
+    removed = await store.reset_leaderboard(access.guild_id, period, actor_id=access.member.user_id)
     await flash(request, f"Done: {period_name(period)} is empty again ({removed} players removed).")
     raise _back(access, "data")
 

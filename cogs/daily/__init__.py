@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
+from bot.core.audit import AuditNote
 from bot.core.daily import (
     RETRY_DELAYED_AFTER,
     SCHEDULE_CHANGED,
@@ -296,10 +297,8 @@ class Daily(commands.Cog):
         if refusal:
             raise MythOrFactError(f"I can't post there: {refusal}.")
         schedule = plan_schedule(ctx.guild.id, channel.id, post_time, zone, topic, discord.utils.utcnow())
-        await self.bot.store.set_daily_schedule(schedule)
-        await self.bot.store.record_audit(
-            ctx.guild.id, ctx.author.id, "daily", schedule_audit_detail(channel.name, post_time, zone, topic)
-        )
+        detail = schedule_audit_detail(channel.name, post_time, zone, topic)
+        await self.bot.store.set_daily_schedule(schedule, AuditNote(ctx.author.id, "daily", detail))
         log.info("Daily post of guild %s set by %s: %s", ctx.guild.id, ctx.author.id, schedule)
         self.wake()
         await ctx.send(embed=status_embed(schedule, None, title="Daily posts are on"), ephemeral=True)
@@ -310,10 +309,9 @@ class Daily(commands.Cog):
     async def daily_off(self, ctx: commands.Context[MythOrFactBot]) -> None:
         """Stop the daily posts; answers to the last one still count."""
         assert ctx.guild is not None
-        if not await self.bot.store.remove_daily_schedule(ctx.guild.id):
+        if not await self.bot.store.remove_daily_schedule(ctx.guild.id, AuditNote(ctx.author.id, "daily", "off")):
             await ctx.send("Daily posts are already off here.", ephemeral=True)
             return
-        await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "daily", "off")
         self.wake()
         await ctx.send("Daily posts are off. Turn them back on with `daily set`.", ephemeral=True)
 
