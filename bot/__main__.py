@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Myth or Fact, a Discord trivia bot.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Discord and serve commands (the default)")
+    sub.add_parser("web", help="serve only the moderator dashboard, over the bot's PostgreSQL database")
     packs = sub.add_parser("packs", help="work with fact packs")
     packs_sub = packs.add_subparsers(dest="packs_command", required=True)
     check = packs_sub.add_parser(
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_tryout()
     from bot.app.launcher import launch
 
-    return launch()
+    return launch("web" if args.command == "web" else "bot")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ from bot.core.admin import (
     UploadRefused,
     build_export,
     check_upload_size,
+    import_audit_detail,
+    items_left_out,
     list_problems,
     oldest_week_kept,
     parse_upload,
@@ -33,6 +35,7 @@ from bot.core.admin import (
     resolve_period,
     upload_format,
 )
+from bot.core.audit import AuditNote
 from bot.core.catalog import PackSummary, SyncReport
 from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.packs import PackProblem
@@ -192,12 +195,9 @@ class Admin(commands.Cog):
             await self._send_listing(ctx, f"{refused}{hint}", refused.problems)
             return
         pack = upload.pack
-        report = await self.bot.store.import_server_pack(ctx.guild.id, pack)
-        detail = f"imported {pack.id} ({len(pack.items)} items) from {clip(file.filename, 60)}"
-        left_out = len({problem.item for problem in upload.rejected})
-        if left_out:
-            detail += f"; {left_out} items left out"
-        await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "pack", detail)
+        detail = import_audit_detail(upload, file.filename)
+        left_out = items_left_out(upload)
+        report = await self.bot.store.import_server_pack(ctx.guild.id, pack, AuditNote(ctx.author.id, "pack", detail))
         log.info("Guild %s %s", ctx.guild.id, detail)
         await self._send_listing(ctx, import_summary(upload, report, left_out), upload.rejected)
 
@@ -222,8 +222,7 @@ class Admin(commands.Cog):
         pack_id = pack_id.strip().strip("`").lower()
         if pack_id in RESERVED_PACK_IDS:
             raise MythOrFactError("`custom` holds this server's custom facts; remove those one by one instead.")
-        retired = await self.bot.store.remove_server_pack(ctx.guild.id, pack_id)
-        await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "pack", f"removed {pack_id} ({retired} items)")
+        retired = await self.bot.store.remove_server_pack(ctx.guild.id, pack_id, actor_id=ctx.author.id)
         log.info("Guild %s removed pack %s (%d items)", ctx.guild.id, pack_id, retired)
         await ctx.send(
             f"Removed the pack `{pack_id}`: {retired} items are no longer served here. "
@@ -320,8 +319,7 @@ class Admin(commands.Cog):
         except FriendlyCheckFailure as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return None
-        removed = await store.reset_leaderboard(guild.id, period)
-        await store.record_audit(guild.id, interaction.user.id, "leaderboard", f"reset {period}: {removed} rows")
+        removed = await store.reset_leaderboard(guild.id, period, actor_id=interaction.user.id)
         log.info("Leaderboard %s of guild %s reset by %s (%d rows)", period, guild.id, user_id, removed)
         return f"Done: {period_name(period)} is empty again ({removed} players removed)."
 

@@ -21,7 +21,7 @@ from bot.core.daily import DailySchedule
 from bot.core.errors import MythOrFactError
 from bot.core.quiz import MODE_NAMES, Mode, time_limit
 from bot.core.scheduling import matching_zones, parse_zone
-from bot.core.settings import ServerSettings, describe_enabled, toggled
+from bot.core.settings import ServerSettings, check_mod_role_change, describe_enabled, toggled
 from bot.core.text import clip, normalize_topic
 from cogs.utils import render
 from cogs.utils.autocomplete import match_names
@@ -428,10 +428,7 @@ class Config(commands.Cog):
         """Set or clear the moderator role (choosing it needs Manage Server)."""
         assert ctx.guild is not None and isinstance(ctx.author, discord.Member)
         # Members who are moderators only through the role must not hand moderator rights to another role.
-        if not ctx.author.guild_permissions.manage_guild:
-            raise MythOrFactError(
-                "Only members with the **Manage Server** permission can choose the moderator role. Nothing was changed."
-            )
+        check_mod_role_change(ctx.author.guild_permissions.manage_guild)
         if role is not None and role.is_default():
             raise MythOrFactError("@everyone can't be the moderator role: pick a role. Nothing was changed.")
         await self._set_or_clear(

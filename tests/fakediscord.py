@@ -21,6 +21,12 @@ direct messages to shard 0); several shards may be connected at once, each with 
 bot identifying with too few shards (one would hold more than 2,500 servers; no shard field means one shard) is
 closed with 4011, Sharding required. :attr:`FakeDiscord.connections` says which shard each websocket carried.
 
+OAuth2 for the web dashboard: ``/oauth2/authorize`` sends the browser straight back to the ``redirect_uri`` with a
+``code`` (and the ``state`` it was given) for :attr:`FakeDiscord.oauth_user`; ``/api/v10/oauth2/token`` trades that
+code for a bearer token (client id and secret checked); ``/users/@me`` and ``/users/@me/guilds`` answer for a bearer
+token as for that member. With the bot token, ``/guilds/{id}``, ``/guilds/{id}/channels`` and
+``/guilds/{id}/members/{user}`` describe the servers the bot is in (404 elsewhere).
+
 For benchmarks (``bench/process.py``, ``bench/soak.py``) the Fake Server can be made bigger
 (``FakeDiscord(quiz_channels=19, members=1000)``), :meth:`FakeDiscord.send_burst` sends prebuilt events as fast as
 the bot takes them, and :attr:`FakeDiscord.listeners` see every REST call as it is answered.
@@ -29,6 +35,7 @@ the bot takes them, and :attr:`FakeDiscord.listeners` see every REST call as it 
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import re
@@ -61,6 +68,10 @@ THREAD_ID = 900_000_000_000_000_050
 """A public thread in the general channel."""
 DM_CHANNEL_ID = 900_000_000_000_000_060
 """alice's direct messages with the bot."""
+OTHER_GUILD_ID = 900_000_000_000_000_070
+"""A server alice is in (and owns) without the bot: listed by ``/users/@me/guilds``, unknown to the bot."""
+OAUTH_CLIENT_ID = str(APPLICATION_ID)
+OAUTH_CLIENT_SECRET = "fake-client-secret"
 
 
 def quiz_channel_id(n: int) -> int:
@@ -337,6 +348,10 @@ class FakeDiscord:
     """Called with every REST call once it is answered, in order (benchmarks count replies as they come)."""
     uploads: dict[int, Upload] = field(default_factory=dict)
     """Files members attached, by attachment id."""
+    oauth_user: int = USER_ID
+    """The member who is logged in to Discord in the browser: ``/oauth2/authorize`` grants codes for them."""
+    oauth_codes: dict[str, int] = field(default_factory=dict)
+    oauth_tokens: dict[str, int] = field(default_factory=dict)
     _sessions: dict[str, GatewaySession] = field(default_factory=dict)
     _current: dict[tuple[int, int], GatewaySession] = field(default_factory=dict)
     """The session events go to, by shard; a new IDENTIFY for a shard replaces its session."""
@@ -375,6 +390,7 @@ class FakeDiscord:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         app.router.add_get("/attachments/{id}/{filename}", self._serve_upload)
+        app.router.add_get("/oauth2/authorize", self._oauth_authorize)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -520,8 +536,10 @@ class FakeDiscord:
     # -- REST ------------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.Response:
-        body, files = await self._read_body(request)
         path = "/" + request.match_info["path"]
+        if path == "/oauth2/token" or request.headers.get("Authorization", "").startswith("Bearer "):
+            return await self._oauth_rest(request, path)
+        body, files = await self._read_body(request)
         record = Recorded(request.method, path, body, at=time.monotonic(), query=dict(request.query), files=files)
         self.requests.append(record)
         authorized = request.headers.get("Authorization") == f"Bot {self.token}"
@@ -533,6 +551,68 @@ class FakeDiscord:
         async with self._posted:
             self._posted.notify_all()
         return response
+
+    # -- OAuth2, for the dashboard -------------------------------------------------------------------
+
+    async def _oauth_authorize(self, request: web.Request) -> web.Response:
+        """Grant a code for :attr:`oauth_user` at once and send the browser back, as Discord does after "Authorize"."""
+        query = request.query
+        if query.get("client_id") != OAUTH_CLIENT_ID or query.get("response_type") != "code":
+            return web.Response(status=400, text="invalid OAuth2 request")
+        code = secrets.token_urlsafe(12)
+        self.oauth_codes[code] = self.oauth_user
+        back = {"code": code, "state": query.get("state", "")}
+        raise web.HTTPFound(f"{query['redirect_uri']}?{urllib.parse.urlencode(back)}")
+
+    async def _oauth_rest(self, request: web.Request, path: str) -> web.Response:
+        """Answer the token exchange and the calls a member's bearer token may make."""
+        if path == "/oauth2/token" and request.method == "POST":
+            form = await request.post()
+            expected = "Basic " + base64.b64encode(f"{OAUTH_CLIENT_ID}:{OAUTH_CLIENT_SECRET}".encode()).decode()
+            if request.headers.get("Authorization") != expected:
+                return _json({"error": "invalid_client"}, status=401)
+            user_id = self.oauth_codes.pop(str(form.get("code", "")), None)
+            if user_id is None or form.get("grant_type") != "authorization_code":
+                return _json({"error": "invalid_grant"}, status=400)
+            token = secrets.token_urlsafe(16)
+            self.oauth_tokens[token] = user_id
+            return _json({"access_token": token, "token_type": "Bearer", "expires_in": 604800,
+                          "refresh_token": secrets.token_urlsafe(16), "scope": "identify guilds"})  # fmt: skip
+        user_id = self.oauth_tokens.get(request.headers["Authorization"].removeprefix("Bearer "))
+        if user_id is None:
+            return _error(401, 0, "401: Unauthorized")
+        if request.method == "GET" and path == "/users/@me":
+            return _json(_user(user_id, USER_NAMES.get(user_id, "someone")))
+        if request.method == "GET" and path == "/users/@me/guilds":
+            return _json(self._user_guilds(user_id))
+        return _error(404, 0, "404: Not Found")
+
+    def _user_guilds(self, user_id: int) -> list[dict[str, Any]]:
+        def listed(guild_id: int, name: str, owner: bool) -> dict[str, Any]:
+            permissions = discord.Permissions.all().value if owner else self.member_permissions(user_id)
+            return {"id": str(guild_id), "name": name, "icon": None, "owner": owner, "permissions": str(permissions)}
+
+        guilds = [listed(GUILD_ID, "Fake Server", user_id == USER_ID)]
+        if user_id == USER_ID:
+            guilds.append(listed(OTHER_GUILD_ID, "Server Without The Bot", True))
+            guilds += [listed(guild_id, f"Generated Server {n}", True) for n, guild_id in enumerate(self._generated)]
+        return guilds[:200]
+
+    def _guild_rest(self, path: str) -> web.Response | None:
+        """Answer the bot's ``GET /guilds/…`` calls for the servers it is in; ``None`` for other paths."""
+        match = re.match(r"^/guilds/(\d+)(/channels|/members/(\d+))?$", path)
+        if match is None:
+            return None
+        guild_id = int(match[1])
+        if guild_id != GUILD_ID and guild_id not in self._generated:
+            return _error(404, 10004, "Unknown Guild")
+        payload = self._guild_payload(guild_id)
+        if match[2] is None:
+            return _json({key: payload[key] for key in ("id", "name", "owner_id", "roles", "features")})
+        if match[2] == "/channels":
+            return _json(payload["channels"])
+        member = next((m for m in payload["members"] if m["user"]["id"] == match[3]), None)
+        return _json(member) if member else _error(404, 10007, "Unknown Member")
 
     @staticmethod
     async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
@@ -638,6 +718,8 @@ class FakeDiscord:
             return self._webhook_message(method, match[2], match[3], body, record)
         if match := _COMMANDS.match(path):
             return self._application_commands(method, int(match[2]) if match[2] else None, body)
+        if method == "GET" and (answer := self._guild_rest(path)) is not None:
+            return answer
         return _error(404, 0, "404: Not Found")
 
     # -- messages --------------------------------------------------------------------------------

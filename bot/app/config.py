@@ -22,6 +22,40 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 3650
+MIN_DASHBOARD_SECRET = 32
+DEFAULT_DASHBOARD_PORT = 8080
+DASHBOARD_SETTINGS = ("DASHBOARD_URL", "DASHBOARD_SECRET", "DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET")
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardConfig:
+    """The moderator web dashboard's settings; the dashboard is off unless all of them are given."""
+
+    url: str
+    """Where moderators open the dashboard, e.g. ``https://mof.example.org``; the OAuth2 redirect is under it."""
+    secret: str
+    """Signs and encrypts the session cookies (at least 32 characters)."""
+    client_id: str
+    client_secret: str
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_DASHBOARD_PORT
+
+    @property
+    def redirect_uri(self) -> str:
+        """The OAuth2 redirect to register in the Developer Portal."""
+        return f"{self.url}/login/callback"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies are sent over HTTPS only (when the dashboard is served over HTTPS)."""
+        return self.url.startswith("https://")
+
+    def __repr__(self) -> str:
+        """Never show the secrets."""
+        return (
+            f"DashboardConfig(url={self.url!r}, secret=<hidden>, client_id={self.client_id!r}, "
+            f"client_secret=<hidden>, host={self.host!r}, port={self.port!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +76,8 @@ class Config:
     """Shards of the whole bot; ``None``: Discord's recommendation from ``/gateway/bot``."""
     shard_ids: tuple[int, ...] | None = None
     """The shards this process runs; ``None``: all of them."""
+    dashboard: DashboardConfig | None = None
+    """The web dashboard's settings; ``None``: the dashboard is off."""
 
     def __repr__(self) -> str:
         """Never show the token, even in a debug log or a traceback."""
@@ -50,7 +86,7 @@ class Config:
             f"packs_dir={self.packs_dir!r}, log_level={self.log_level!r}, owner_ids={set(self.owner_ids)!r}, "
             f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
             f"data_retention_days={self.data_retention_days!r}, shard_count={self.shard_count!r}, "
-            f"shard_ids={self.shard_ids!r})"
+            f"shard_ids={self.shard_ids!r}, dashboard={self.dashboard!r})"
         )
 
 
@@ -89,6 +125,50 @@ def _parse_retention_days(raw: str) -> int:
             f"e.g. {DEFAULT_RETENTION_DAYS}."
         )
     return int(raw)
+
+
+def _parse_listen(raw: str, default_port: int) -> tuple[str, int]:
+    raw = raw.strip()
+    if not raw:
+        return "127.0.0.1", default_port
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"DASHBOARD_LISTEN={raw!r} must be host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080.")
+    return host.strip("[]"), int(port)
+
+
+def load_dashboard_config(env: Mapping[str, str]) -> DashboardConfig | None:
+    """Read the dashboard's settings: ``None`` when none is given, an error when some are missing or weak."""
+    given = {name: env.get(name, "").strip() for name in DASHBOARD_SETTINGS}
+    if not any(given.values()):
+        return None
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        raise ConfigError(
+            f"The dashboard needs {', '.join(missing)} too (or leave all of {', '.join(DASHBOARD_SETTINGS)} empty "
+            'to keep it off). See README, "Dashboard".'
+        )
+    if len(given["DASHBOARD_SECRET"]) < MIN_DASHBOARD_SECRET:
+        raise ConfigError(
+            f"DASHBOARD_SECRET is too short: use at least {MIN_DASHBOARD_SECRET} random characters, e.g. the output "
+            'of: python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    url = _parse_http_url("DASHBOARD_URL", given["DASHBOARD_URL"], ("http", "https"))
+    assert url is not None
+    if not given["DISCORD_CLIENT_ID"].isdigit():
+        raise ConfigError(
+            "DISCORD_CLIENT_ID must be your application's id (digits), from the OAuth2 page of the Developer Portal."
+        )
+    url_port = urlsplit(url).port
+    host, port = _parse_listen(env.get("DASHBOARD_LISTEN", ""), url_port or DEFAULT_DASHBOARD_PORT)
+    return DashboardConfig(
+        url=url,
+        secret=given["DASHBOARD_SECRET"],
+        client_id=given["DISCORD_CLIENT_ID"],
+        client_secret=given["DISCORD_CLIENT_SECRET"],
+        host=host,
+        port=port,
+    )
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
@@ -140,6 +220,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         data_retention_days=_parse_retention_days(env.get("DATA_RETENTION_DAYS", "")),
         shard_count=shard_count,
         shard_ids=shard_ids,
+        dashboard=load_dashboard_config(env),
     )
 
 

@@ -17,6 +17,7 @@ from bot.app.config import Config, ConfigError, load_config, logging_level
 from bot.app.heap import settle_heap_on_new_sessions
 from bot.app.replies import defer_interaction_replies_on_server_errors
 from bot.core.catalog import load_pack_dir
+from bot.core.daily import SCHEDULE_CHANGED
 from bot.core.errors import StorageUnavailable, StoreError
 from bot.storage import open_store
 from bot.storage.base import FactStore
@@ -43,11 +44,12 @@ class RedactSecrets(logging.Filter):
 
     REPLACEMENT = "[redacted]"
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *others: str) -> None:
         super().__init__()
-        # The whole token, then each base64 part long enough not to match ordinary words (user id, HMAC).
+        # The whole token, then each base64 part long enough not to match ordinary words (user id, HMAC); then the
+        # dashboard's secrets, if any.
         parts = {part for part in token.split(".") if len(part) >= 8}
-        self._secrets = sorted({token, *parts} - {""}, key=len, reverse=True)
+        self._secrets = sorted({token, *parts, *others} - {""}, key=len, reverse=True)
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -76,7 +78,8 @@ def setup_logging(config: Config) -> None:
     """Log to stderr, one line per event, at the configured level, with the token redacted."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(config.token))
+    dashboard = config.dashboard
+    handler.addFilter(RedactSecrets(config.token, *((dashboard.secret, dashboard.client_secret) if dashboard else ())))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging_level(config))
@@ -109,6 +112,16 @@ async def serve(config: Config) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, lambda s=signum: _request_stop(bot, s))
+        dashboard = None
+        if config.dashboard is not None:
+            try:
+                from bot.web.serve import start_dashboard
+            except ImportError as exc:
+                return fail(f"the dashboard's packages are missing ({exc.name}). Install them: pip install -e '.[web]'")
+            try:
+                dashboard = await start_dashboard(config, store, daily_changed=lambda: bot.dispatch(SCHEDULE_CHANGED))
+            except OSError as exc:
+                return fail(f"the dashboard cannot listen on {config.dashboard.host}:{config.dashboard.port} ({exc}).")
         try:
             async with bot:
                 await bot.login(config.token)
@@ -139,6 +152,9 @@ async def serve(config: Config) -> int:
                 "Discord refused the Message Content intent. Enable it under Bot > Privileged Gateway Intents "
                 "in the developer portal."
             )
+        finally:
+            if dashboard is not None:
+                await dashboard.close()
         log.info("Stopped")
         return EXIT_OK
     finally:
@@ -179,8 +195,38 @@ def _request_stop(bot: MythOrFactBot, signum: int) -> None:
     asyncio.get_running_loop().create_task(bot.close())
 
 
-def launch() -> int:
-    """Entry point of ``python -m bot``: load ``.env`` from the current folder, validate settings, and serve."""
+async def serve_dashboard(config: Config) -> int:
+    """Run only the dashboard (``python -m bot web``) over the bot's PostgreSQL database; return the exit status."""
+    if config.dashboard is None:
+        return fail(
+            "the dashboard is off: set DASHBOARD_URL, DASHBOARD_SECRET, DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET "
+            '(see README, "Dashboard").'
+        )
+    if config.database.scheme != "postgresql":
+        return fail(
+            "a dashboard in its own process needs PostgreSQL (over one SQLite file the bot would keep serving the "
+            "settings it cached). With SQLite, set the dashboard settings and run `python -m bot`: the bot serves "
+            "the dashboard itself."
+        )
+    try:
+        from bot.web.serve import serve_alone
+    except ImportError as exc:
+        return fail(f"the dashboard's packages are missing ({exc.name}). Install them: pip install -e '.[web]'")
+    try:
+        store = await open_store(config.database)
+    except StoreError as exc:
+        return fail(f"{exc}. Check DATABASE_URL.")
+    try:
+        await serve_alone(config, store)
+    except OSError as exc:
+        return fail(f"the dashboard cannot listen on {config.dashboard.host}:{config.dashboard.port} ({exc}).")
+    finally:
+        await store.close()
+    return EXIT_OK
+
+
+def launch(what: str = "bot") -> int:
+    """Entry point of ``python -m bot`` (and ``web``): load ``.env`` from the current folder, validate, serve."""
     load_dotenv(find_dotenv(usecwd=True), override=False)
     try:
         config = load_config()
@@ -188,7 +234,7 @@ def launch() -> int:
         return fail(str(exc))
     setup_logging(config)
     try:
-        return asyncio.run(serve(config))
+        return asyncio.run(serve_dashboard(config) if what == "web" else serve(config))
     except KeyboardInterrupt:
         return EXIT_OK
     except Exception:

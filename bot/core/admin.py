@@ -27,6 +27,7 @@ from bot.core.scores import ALL_TIME, is_period, week_key
 from bot.core.text import clip
 
 if TYPE_CHECKING:
+    from bot.core.audit import AuditNote
     from bot.core.catalog import PackSummary, SyncReport
 
 UploadFormat = Literal["toml", "red", "opentdb"]
@@ -93,6 +94,28 @@ class PackUpload:
     source_format: UploadFormat
     rejected: list[PackProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def items_left_out(upload: PackUpload) -> int:
+    """Return how many items of a partial upload were left out for their problems."""
+    return len({problem.item for problem in upload.rejected})
+
+
+def import_audit_detail(upload: PackUpload, filename: str) -> str:
+    """Return the audit line of an imported pack, e.g. ``imported club (12 items) from club.toml; 2 items left out``."""
+    detail = f"imported {upload.pack.id} ({len(upload.pack.items)} items) from {clip(filename, 60)}"
+    left_out = items_left_out(upload)
+    return f"{detail}; {left_out} items left out" if left_out else detail
+
+
+def pack_removed_detail(pack_id: str, retired: int) -> str:
+    """Return the audit line of a removed server pack, e.g. ``removed club (12 items)``."""
+    return f"removed {pack_id} ({retired} items)"
+
+
+def reset_detail(period: str, removed: int) -> str:
+    """Return the audit line of a leaderboard reset, e.g. ``reset all: 40 rows``."""
+    return f"reset {period}: {removed} rows"
 
 
 def upload_format(filename: str) -> UploadFormat:
@@ -345,15 +368,18 @@ class AdminStore(Protocol):
         """Return the ids of every pack that ships with the bot (active or retired)."""
         ...
 
-    async def import_server_pack(self, guild_id: int, pack: Pack) -> SyncReport:
-        """Add or update a server's own pack in one transaction; items keep their keys across re-imports.
+    async def import_server_pack(self, guild_id: int, pack: Pack, audit: AuditNote | None = None) -> SyncReport:
+        """Add or update a server's own pack in one transaction (with ``audit``); items keep their keys on re-imports.
 
         Refuse (with :class:`UploadRefused`) a shipped or reserved pack id, or one pack too many.
         """
         ...
 
-    async def remove_server_pack(self, guild_id: int, pack_id: str) -> int:
-        """Retire a server's uploaded pack and its items; return how many items were retired."""
+    async def remove_server_pack(self, guild_id: int, pack_id: str, actor_id: int | None = None) -> int:
+        """Retire a server's uploaded pack and its items; return how many items were retired.
+
+        With ``actor_id``, the removal is audited in the same transaction (:func:`pack_removed_detail`).
+        """
         ...
 
     async def server_packs(self, guild_id: int) -> list[PackSummary]:
@@ -364,8 +390,11 @@ class AdminStore(Protocol):
         """Delete a member's data in one server; keep facts they were credited for, without their id."""
         ...
 
-    async def reset_leaderboard(self, guild_id: int, period: str) -> int:
-        """Delete one leaderboard (``all`` or a week key) of a server; return how many rows went."""
+    async def reset_leaderboard(self, guild_id: int, period: str, actor_id: int | None = None) -> int:
+        """Delete one leaderboard (``all`` or a week key) of a server; return how many rows went.
+
+        With ``actor_id``, the reset is audited in the same transaction (:func:`reset_detail`).
+        """
         ...
 
     async def export_sections(self, guild_id: int) -> dict[str, Any]:

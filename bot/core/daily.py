@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.core.audit import AuditNote
 from bot.core.catalog import CatalogStore, StoredItem
 from bot.core.cluster import ShardSet
 from bot.core.errors import MythOrFactError, NoItems
@@ -41,6 +42,8 @@ BATCH = 500
 """Due schedules read per query during a pass."""
 MAX_IDLE_SECONDS = 3600.0
 """The scheduler looks at the table at least this often, even when nothing seems due."""
+SCHEDULE_CHANGED = "daily_schedule_changed"
+"""The event that wakes the scheduler of this process when a schedule changed (a command or the dashboard)."""
 STUCK_IDLE_SECONDS = 30.0
 """Pause between passes when something due could not be handled (the database is failing, say)."""
 RETRY_DELAYED_AFTER = timedelta(minutes=10)
@@ -154,12 +157,15 @@ class DailyPoster(Protocol):
 class DailyStore(CatalogStore, Protocol):
     """What the bot needs from the database for daily fact posts: schedules, claimed posts, answers and streaks."""
 
-    async def set_daily_schedule(self, schedule: DailySchedule) -> None:
-        """Create or replace a server's schedule; this also resumes a paused one."""
+    async def set_daily_schedule(self, schedule: DailySchedule, audit: AuditNote | None = None) -> None:
+        """Create or replace a server's schedule (with ``audit``, in one transaction); this resumes a paused one too."""
         ...
 
-    async def remove_daily_schedule(self, guild_id: int) -> bool:
-        """Delete a server's schedule; return whether there was one. Past posts and answers stay."""
+    async def remove_daily_schedule(self, guild_id: int, audit: AuditNote | None = None) -> bool:
+        """Delete a server's schedule; return whether there was one. Past posts and answers stay.
+
+        ``audit`` is written (in the same transaction) only when there was one.
+        """
         ...
 
     async def daily_schedule(self, guild_id: int) -> DailySchedule | None:
@@ -566,6 +572,12 @@ def plan_schedule(
 ) -> DailySchedule:
     """Return a new (running) schedule whose first post is the next ``post_time`` after ``now``."""
     return DailySchedule(guild_id, channel_id, post_time, zone.key, topic, next_post_at(post_time, zone, now))
+
+
+def schedule_audit_detail(channel_name: str, post_time: time, zone: ZoneInfo, topic: str | None) -> str:
+    """Return the audit line of a daily post set (or resumed), e.g. ``set #general at 09:00 Europe/Paris``."""
+    about = f", topic {topic}" if topic else ""
+    return f"set #{channel_name} at {post_time:%H:%M} {zone.key}{about}"
 
 
 # -- answers -------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -201,6 +201,22 @@ def describe_change(name: str, before: Any, after: Any) -> str:
     return f"{name}: {shown(before)} → {shown(after)}"
 
 
+def may_moderate(manages_server: bool, role_ids: Collection[int], settings: ServerSettings) -> bool:
+    """Return whether a member moderates (commands and dashboard alike): Manage Server, or the moderator role."""
+    return manages_server or (settings.mod_role_id is not None and settings.mod_role_id in role_ids)
+
+
+def check_mod_role_change(manages_server: bool) -> None:
+    """Refuse a moderator-role change by a member who moderates only through the role (not Manage Server).
+
+    Such a member must not hand moderator rights to another role.
+    """
+    if not manages_server:
+        raise MythOrFactError(
+            "Only members with the **Manage Server** permission can choose the moderator role. Nothing was changed."
+        )
+
+
 # -- enabling and disabling packs and topics ------------------------------------------------------
 
 NAMES_LISTED = 25
@@ -255,6 +271,21 @@ def toggled(
             f"Turn another {noun} on first, or use `all`. Nothing was changed."
         )
     return tuple(remaining)
+
+
+def chosen_names(chosen: Sequence[str], available: Sequence[str], noun: str) -> tuple[str, ...]:
+    """Return the enabled list for a set of ticked names (a form); every name ticked means "all" (an empty list).
+
+    Ticking none is refused, as turning off the last one is in :func:`toggled`: the server would get nothing.
+    """
+    for name in chosen:
+        if name not in available:
+            raise unknown_name(noun, name, available)
+    if not chosen:
+        raise MythOrFactError(
+            f"Tick at least one {noun}: with none on, the server would get nothing. Nothing was changed."
+        )
+    return () if set(available) <= set(chosen) else tuple(dict.fromkeys(chosen))
 
 
 def describe_enabled(enabled: tuple[str, ...], available: Sequence[str], noun: str) -> str:

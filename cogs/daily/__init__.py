@@ -19,8 +19,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
+from bot.core.audit import AuditNote
 from bot.core.daily import (
     RETRY_DELAYED_AFTER,
+    SCHEDULE_CHANGED,
     DailyDelivery,
     DailyPost,
     DailySchedule,
@@ -30,6 +32,7 @@ from bot.core.daily import (
     PostUnavailable,
     plan_schedule,
     post_marker,
+    schedule_audit_detail,
 )
 from bot.core.errors import MythOrFactError, UnknownTopic
 from bot.core.scheduling import available_zones, local_day, matching_zones, parse_local_time, parse_zone
@@ -41,7 +44,7 @@ from cogs.utils.checks import moderator_only
 
 log = logging.getLogger(__name__)
 
-WAKE_EVENT = "daily_schedule_changed"
+WAKE_EVENT = SCHEDULE_CHANGED
 PACE_EVENT = "daily_pace"
 """Never dispatched: the pacer waits on it with a timeout, a sleep that simulated time recognises."""
 HISTORY_LOOKBACK = 50
@@ -294,11 +297,8 @@ class Daily(commands.Cog):
         if refusal:
             raise MythOrFactError(f"I can't post there: {refusal}.")
         schedule = plan_schedule(ctx.guild.id, channel.id, post_time, zone, topic, discord.utils.utcnow())
-        await self.bot.store.set_daily_schedule(schedule)
-        about = f", topic {topic}" if topic else ""
-        await self.bot.store.record_audit(
-            ctx.guild.id, ctx.author.id, "daily", f"set #{channel.name} at {post_time:%H:%M} {zone.key}{about}"
-        )
+        detail = schedule_audit_detail(channel.name, post_time, zone, topic)
+        await self.bot.store.set_daily_schedule(schedule, AuditNote(ctx.author.id, "daily", detail))
         log.info("Daily post of guild %s set by %s: %s", ctx.guild.id, ctx.author.id, schedule)
         self.wake()
         await ctx.send(embed=status_embed(schedule, None, title="Daily posts are on"), ephemeral=True)
@@ -309,10 +309,9 @@ class Daily(commands.Cog):
     async def daily_off(self, ctx: commands.Context[MythOrFactBot]) -> None:
         """Stop the daily posts; answers to the last one still count."""
         assert ctx.guild is not None
-        if not await self.bot.store.remove_daily_schedule(ctx.guild.id):
+        if not await self.bot.store.remove_daily_schedule(ctx.guild.id, AuditNote(ctx.author.id, "daily", "off")):
             await ctx.send("Daily posts are already off here.", ephemeral=True)
             return
-        await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "daily", "off")
         self.wake()
         await ctx.send("Daily posts are off. Turn them back on with `daily set`.", ephemeral=True)
 

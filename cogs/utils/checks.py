@@ -10,7 +10,7 @@ import discord
 from discord.ext import commands
 
 from bot.app.client import mark_private_reply
-from bot.core.settings import ServerSettings
+from bot.core.settings import ServerSettings, may_moderate
 
 T = TypeVar("T")
 
@@ -76,9 +76,7 @@ def is_moderator(member: discord.Member | discord.User, settings: ServerSettings
     """Whether a member may use moderator commands: Manage Server, or the server's moderator role."""
     if not isinstance(member, discord.Member):
         return False
-    if member.guild_permissions.manage_guild:
-        return True
-    return settings.mod_role_id is not None and member.get_role(settings.mod_role_id) is not None
+    return may_moderate(member.guild_permissions.manage_guild, [role.id for role in member.roles], settings)
 
 
 async def require_moderator(

@@ -134,5 +134,48 @@ def test_env_example_documents_every_setting():
         "DISCORD_API_BASE_URL",
         "DISCORD_GATEWAY_URL",
         "DATA_RETENTION_DAYS",
+        "DASHBOARD_URL",
+        "DASHBOARD_SECRET",
+        "DISCORD_CLIENT_ID",
+        "DISCORD_CLIENT_SECRET",
+        "DASHBOARD_LISTEN",
     ):
         assert f"\n{name}=" in example or f"\n# {name}=" in example, name
+
+
+DASHBOARD_ENV = {
+    "DISCORD_TOKEN": FAKE_TOKEN,
+    "DASHBOARD_URL": "https://mof.example.org/",
+    "DASHBOARD_SECRET": "s" * 32,
+    "DISCORD_CLIENT_ID": "1234567890",
+    "DISCORD_CLIENT_SECRET": "client-secret-value",
+}
+
+
+def test_the_dashboard_is_off_without_its_settings_and_on_with_all_of_them():
+    assert load_config({"DISCORD_TOKEN": FAKE_TOKEN}).dashboard is None
+    dashboard = load_config(DASHBOARD_ENV).dashboard
+    assert dashboard is not None
+    assert dashboard.redirect_uri == "https://mof.example.org/login/callback"
+    assert (dashboard.host, dashboard.port, dashboard.secure_cookies) == ("127.0.0.1", 8080, True)
+    listening = load_config({**DASHBOARD_ENV, "DASHBOARD_LISTEN": "0.0.0.0:9000"}).dashboard
+    assert listening is not None and (listening.host, listening.port) == ("0.0.0.0", 9000)
+    assert "s" * 32 not in repr(load_config(DASHBOARD_ENV)) and "client-secret-value" not in repr(dashboard)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"DASHBOARD_SECRET": ""}, "The dashboard needs DASHBOARD_SECRET"),
+        ({"DASHBOARD_SECRET": "short"}, "DASHBOARD_SECRET is too short: use at least 32"),
+        ({"DISCORD_CLIENT_SECRET": "", "DISCORD_CLIENT_ID": ""}, "DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET"),
+        ({"DASHBOARD_URL": "mof.example.org"}, "DASHBOARD_URL='mof.example.org' is not a valid URL"),
+        ({"DISCORD_CLIENT_ID": "my-app"}, "DISCORD_CLIENT_ID must be your application's id"),
+        ({"DASHBOARD_LISTEN": "everywhere"}, "DASHBOARD_LISTEN='everywhere' must be host:port"),
+    ],
+)
+def test_bad_dashboard_settings_are_refused_with_a_clear_line(changes, fragment):
+    with pytest.raises(ConfigError) as info:
+        load_config({**DASHBOARD_ENV, **changes})
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)

@@ -43,9 +43,16 @@ class BotProcess:
 
     @classmethod
     async def start(
-        cls, fake: FakeDiscord, database: Path, workdir: Path, *, honour_file_modes: bool = False, **settings: str
+        cls,
+        fake: FakeDiscord,
+        database: Path,
+        workdir: Path,
+        *,
+        honour_file_modes: bool = False,
+        command: tuple[str, ...] = (),
+        **settings: str,
     ) -> BotProcess:
-        """Start ``python -m bot`` pointed at ``fake``, with its database at ``database``.
+        """Start ``python -m bot`` (then ``command``, e.g. ``("web",)``) pointed at ``fake``, database ``database``.
 
         With ``honour_file_modes`` the process cannot override file permissions even as root, so a read-only
         database file really is read-only to it.
@@ -64,7 +71,7 @@ class BotProcess:
         )
         env.update(settings)
         process = await asyncio.create_subprocess_exec(
-            *launcher, sys.executable, "-m", "bot", cwd=workdir, env=env,
+            *launcher, sys.executable, "-m", "bot", *command, cwd=workdir, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         return cls(process)

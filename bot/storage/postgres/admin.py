@@ -19,7 +19,10 @@ from bot.core.admin import (
     UnknownServerPack,
     UploadRefused,
     check_pack_id,
+    pack_removed_detail,
+    reset_detail,
 )
+from bot.core.audit import AuditNote
 from bot.core.catalog import PackSummary, SyncReport
 from bot.core.content import CUSTOM_PACK
 from bot.core.packs import Pack
@@ -71,8 +74,8 @@ class AdminQueries(PostgresDatabase):
         """Return the ids of every pack that ships with the bot (active or retired)."""
         return {row["id"] for row in await self._fetchall("SELECT id FROM packs WHERE guild_id IS NULL")}
 
-    async def import_server_pack(self, guild_id: int, pack: Pack) -> SyncReport:
-        """Add or update a server's own pack in one transaction; items keep their keys across re-imports."""
+    async def import_server_pack(self, guild_id: int, pack: Pack, audit: AuditNote | None = None) -> SyncReport:
+        """Add or update a server's own pack in one transaction, with ``audit``; items keep their keys."""
         db_pack_id = server_pack_id(guild_id, pack.id)
         async with self._catalog_transaction(guild_id) as conn:
             await self._lock("packs", guild_id)  # the count of a server's packs holds until this one is in
@@ -87,12 +90,13 @@ class AdminQueries(PostgresDatabase):
                 )
             known = await self._fetchone("SELECT 1 FROM packs WHERE id = $1", (db_pack_id,))
             report = await upsert_packs(conn, [(pack, db_pack_id)], guild_id, datetime.now(UTC))
+            await self._audit(guild_id, audit)
         if known is None:
             await self._keep_new_pack_enabled(guild_id, pack.id)
         return report
 
-    async def remove_server_pack(self, guild_id: int, pack_id: str) -> int:
-        """Retire a server's uploaded pack and its items; return how many items were retired."""
+    async def remove_server_pack(self, guild_id: int, pack_id: str, actor_id: int | None = None) -> int:
+        """Retire a server's uploaded pack and its items; return how many items were retired (audited if by someone)."""
         db_pack_id = server_pack_id(guild_id, pack_id)
         async with self._catalog_transaction(guild_id):
             found = await self._fetchone(
@@ -104,6 +108,8 @@ class AdminQueries(PostgresDatabase):
                 "UPDATE items SET retired = 1 WHERE pack_id = $1 AND retired = 0", (db_pack_id,)
             )
             await self._execute("UPDATE packs SET active = 0 WHERE id = $1", (db_pack_id,))
+            if actor_id is not None:
+                await self._audit(guild_id, AuditNote(actor_id, "pack", pack_removed_detail(pack_id, retired)))
             return retired
 
     async def server_packs(self, guild_id: int) -> list[PackSummary]:
@@ -150,14 +156,17 @@ class AdminQueries(PostgresDatabase):
                 counts[name] = await self._execute(sql, member)
         return ForgetReport(**counts)
 
-    async def reset_leaderboard(self, guild_id: int, period: str) -> int:
-        """Delete one leaderboard (``all`` or a week key) of a server; return how many rows went."""
+    async def reset_leaderboard(self, guild_id: int, period: str, actor_id: int | None = None) -> int:
+        """Delete one leaderboard (``all`` or a week) of a server; return the rows deleted; audit it if by someone."""
         if not is_period(period):
             raise ValueError(f"{period!r} is not a leaderboard period")
         async with self._transaction() as conn:
             await lock_scores(conn, guild_id)
             # The trigger on `scores` keeps `rank_buckets` exact, row by row.
-            return await self._execute("DELETE FROM scores WHERE guild_id = $1 AND period = $2", (guild_id, period))
+            removed = await self._execute("DELETE FROM scores WHERE guild_id = $1 AND period = $2", (guild_id, period))
+            if actor_id is not None:
+                await self._audit(guild_id, AuditNote(actor_id, "leaderboard", reset_detail(period, removed)))
+            return removed
 
     # -- export --------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.core.audit import AuditNote
 from bot.core.cluster import ShardSet
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.scores import PlayerResult
@@ -32,9 +33,10 @@ class DailyQueries(PostgresDatabase):
 
     # -- schedules -----------------------------------------------------------------------------
 
-    async def set_daily_schedule(self, schedule: DailySchedule) -> None:
-        """Create or replace a server's schedule; this also resumes a paused one."""
+    async def set_daily_schedule(self, schedule: DailySchedule, audit: AuditNote | None = None) -> None:
+        """Create or replace a server's schedule (audited with ``audit``); this also resumes a paused one."""
         async with self._transaction():
+            await self._audit(schedule.guild_id, audit)
             await self._execute(
                 """INSERT INTO daily_schedules
                        (guild_id, channel_id, post_time, zone, topic, next_due, paused_reason, updated_at)
@@ -55,10 +57,13 @@ class DailyQueries(PostgresDatabase):
                 ),
             )
 
-    async def remove_daily_schedule(self, guild_id: int) -> bool:
-        """Delete a server's schedule; return whether there was one. Past posts and answers stay."""
+    async def remove_daily_schedule(self, guild_id: int, audit: AuditNote | None = None) -> bool:
+        """Delete a server's schedule; return whether there was one (audited with ``audit`` if so)."""
         async with self._transaction():
-            return await self._execute("DELETE FROM daily_schedules WHERE guild_id = $1", (guild_id,)) == 1
+            removed = await self._execute("DELETE FROM daily_schedules WHERE guild_id = $1", (guild_id,)) == 1
+            if removed:
+                await self._audit(guild_id, audit)
+            return removed
 
     async def daily_schedule(self, guild_id: int) -> DailySchedule | None:
         """Return a server's schedule, paused or not."""

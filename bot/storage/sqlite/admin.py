@@ -19,7 +19,10 @@ from bot.core.admin import (
     UnknownServerPack,
     UploadRefused,
     check_pack_id,
+    pack_removed_detail,
+    reset_detail,
 )
+from bot.core.audit import AuditNote
 from bot.core.catalog import PackSummary, SyncReport
 from bot.core.content import CUSTOM_PACK
 from bot.core.packs import Pack
@@ -70,8 +73,8 @@ class AdminQueries(SqliteDatabase):
         """Return the ids of every pack that ships with the bot (active or retired)."""
         return {row["id"] for row in await self._fetchall("SELECT id FROM packs WHERE guild_id IS NULL")}
 
-    async def import_server_pack(self, guild_id: int, pack: Pack) -> SyncReport:
-        """Add or update a server's own pack in one transaction; items keep their keys across re-imports."""
+    async def import_server_pack(self, guild_id: int, pack: Pack, audit: AuditNote | None = None) -> SyncReport:
+        """Add or update a server's own pack in one transaction, with ``audit``; items keep their keys."""
         db_pack_id = server_pack_id(guild_id, pack.id)
         async with self._catalog_transaction(guild_id):
             check_pack_id(pack.id, await self.shipped_pack_ids())
@@ -85,12 +88,13 @@ class AdminQueries(SqliteDatabase):
                 )
             known = await self._fetchone("SELECT 1 FROM packs WHERE id = ?", (db_pack_id,))
             report = await upsert_packs(self._conn, [(pack, db_pack_id)], guild_id, iso_moment(datetime.now(UTC)))
+            await self._audit(guild_id, audit)
         if known is None:
             await self._keep_new_pack_enabled(guild_id, pack.id)
         return report
 
-    async def remove_server_pack(self, guild_id: int, pack_id: str) -> int:
-        """Retire a server's uploaded pack and its items; return how many items were retired."""
+    async def remove_server_pack(self, guild_id: int, pack_id: str, actor_id: int | None = None) -> int:
+        """Retire a server's uploaded pack and its items; return how many items were retired (audited if by someone)."""
         db_pack_id = server_pack_id(guild_id, pack_id)
         async with self._catalog_transaction(guild_id) as conn:
             found = await self._fetchone(
@@ -100,6 +104,8 @@ class AdminQueries(SqliteDatabase):
                 raise UnknownServerPack(pack_id)
             cursor = await conn.execute("UPDATE items SET retired = 1 WHERE pack_id = ? AND retired = 0", (db_pack_id,))
             await conn.execute("UPDATE packs SET active = 0 WHERE id = ?", (db_pack_id,))
+            if actor_id is not None:
+                await self._audit(guild_id, AuditNote(actor_id, "pack", pack_removed_detail(pack_id, cursor.rowcount)))
             return cursor.rowcount
 
     async def server_packs(self, guild_id: int) -> list[PackSummary]:
@@ -145,13 +151,15 @@ class AdminQueries(SqliteDatabase):
                 counts[name] = (await conn.execute(sql, member)).rowcount
         return ForgetReport(**counts)
 
-    async def reset_leaderboard(self, guild_id: int, period: str) -> int:
-        """Delete one leaderboard (``all`` or a week key) of a server; return how many rows went."""
+    async def reset_leaderboard(self, guild_id: int, period: str, actor_id: int | None = None) -> int:
+        """Delete one leaderboard (``all`` or a week) of a server; return the rows deleted; audit it if by someone."""
         if not is_period(period):
             raise ValueError(f"{period!r} is not a leaderboard period")
         async with self._transaction() as conn:
             # The triggers on `scores` keep `rank_buckets` exact, row by row.
             cursor = await conn.execute("DELETE FROM scores WHERE guild_id = ? AND period = ?", (guild_id, period))
+            if actor_id is not None:
+                await self._audit(guild_id, AuditNote(actor_id, "leaderboard", reset_detail(period, cursor.rowcount)))
             return cursor.rowcount
 
     # -- export --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+from bot.core.audit import AuditNote
 from bot.core.cluster import ShardSet
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.scores import PlayerResult
@@ -34,9 +35,10 @@ class DailyQueries(SqliteDatabase):
 
     # -- schedules -----------------------------------------------------------------------------
 
-    async def set_daily_schedule(self, schedule: DailySchedule) -> None:
-        """Create or replace a server's schedule; this also resumes a paused one."""
+    async def set_daily_schedule(self, schedule: DailySchedule, audit: AuditNote | None = None) -> None:
+        """Create or replace a server's schedule (audited with ``audit``); this also resumes a paused one."""
         async with self._transaction() as conn:
+            await self._audit(schedule.guild_id, audit)
             await conn.execute(
                 """INSERT INTO daily_schedules
                        (guild_id, channel_id, post_time, zone, topic, next_due, paused_reason, updated_at)
@@ -57,10 +59,12 @@ class DailyQueries(SqliteDatabase):
                 ),
             )
 
-    async def remove_daily_schedule(self, guild_id: int) -> bool:
-        """Delete a server's schedule; return whether there was one. Past posts and answers stay."""
+    async def remove_daily_schedule(self, guild_id: int, audit: AuditNote | None = None) -> bool:
+        """Delete a server's schedule; return whether there was one (audited with ``audit`` if so)."""
         async with self._transaction() as conn:
             cursor = await conn.execute("DELETE FROM daily_schedules WHERE guild_id = ?", (guild_id,))
+            if cursor.rowcount == 1:
+                await self._audit(guild_id, audit)
             return cursor.rowcount == 1
 
     async def daily_schedule(self, guild_id: int) -> DailySchedule | None:

@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 
 import aiosqlite
 
+from bot.core.audit import AuditNote, with_origin
 from bot.core.catalog import AuditEntry
 from bot.core.errors import StorageUnavailable
 from bot.core.settings import ServerSettings, SettingsCache, apply_changes, changed_values, describe_change, from_stored
@@ -196,8 +197,13 @@ class SqliteDatabase:
         """Write one audit line inside the caller's transaction (so a change and its line commit together)."""
         await self._conn.execute(
             "INSERT INTO audit_log (guild_id, user_id, action, detail, at) VALUES (?, ?, ?, ?, ?)",
-            (guild_id, user_id, action, detail, at),
+            (guild_id, user_id, action, with_origin(detail), at),
         )
+
+    async def _audit(self, guild_id: int, note: AuditNote | None) -> None:
+        """Write ``note`` (if any) inside the caller's transaction."""
+        if note is not None:
+            await self._insert_audit(guild_id, note.user_id, note.action, note.detail, stored_now())
 
     async def audit_history(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
         """Return the server's most recent moderator actions, newest first."""
