@@ -41,12 +41,18 @@ def wal_generation(database: Path) -> int:
 
 
 def rounds_in_main_file(database: Path) -> int:
-    """Count the rounds the database file holds on its own, ignoring any WAL beside it (0 before the schema is in)."""
+    """Count the rounds the database file holds on its own, ignoring any WAL beside it (0 before the schema is in).
+
+    ``immutable`` reads the file without SQLite's locks, so a read while a checkpoint is copying pages into it can
+    see a torn file: that counts as -1 (not yet), and the caller looks again.
+    """
     with sqlite3.connect(f"file:{database}?immutable=1", uri=True) as conn:
         try:
             return conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0]
         except sqlite3.OperationalError:  # no such table: the schema itself is still only in the WAL
             return 0
+        except sqlite3.DatabaseError:  # "database disk image is malformed": a checkpoint is writing the file
+            return -1
 
 
 @asynccontextmanager
