@@ -230,36 +230,34 @@ class QuizRunner:
             log.error("Quiz %s crashed", running.session.id, exc_info=task.exception())
 
     async def _run(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
-        """Play a session to its end; however it ends, its channel is free and it is no longer recorded as running."""
-        try:
-            await self._play(running, presenter)
-        finally:
-            try:
-                # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
-                await asyncio.shield(self._forget_running(running.session.id))
-            finally:
-                # Freed here, not only by the done-callback, so whoever awaits the task finds the channel free; and
-                # after the record is gone, so a READY meanwhile cannot take this quiz for one a crash interrupted.
-                self.quizzes.remove(running)
+        """Play a session to its end, free its channel, then post the standings.
 
-    async def _play(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
-        """Ask, wait (with hints), reveal and record each round, then show the standings."""
+        However the quiz ends, its channel is free and it is no longer recorded as running before the standings
+        go up, so a new quiz can start as soon as players read that this one is over.
+        """
         session = running.session
+        failure: BaseException | None = None
         try:
             while not session.finished:
                 await self._play_round(running, presenter)
-        except asyncio.CancelledError:
-            await presenter.finish(session, session.standings(), SHUTDOWN_END)
-            raise
+            reason = end_reason(session)
+        except asyncio.CancelledError as exc:
+            reason, failure = SHUTDOWN_END, exc
         except StorageUnavailable as exc:  # already tried again for a moment: end politely, without a traceback
             log.error("Quiz %s ended early, the database is unavailable: %s", session.id, exc.cause)
-            await presenter.finish(session, session.standings(), STORAGE_END)
-            return
-        except Exception:
+            reason = STORAGE_END
+        except Exception as exc:
             # Logged with its traceback by the done-callback; players get a plain ending instead of silence.
-            await presenter.finish(session, session.standings(), UNEXPECTED_END)
-            raise
-        await presenter.finish(session, session.standings(), end_reason(session))
+            reason, failure = UNEXPECTED_END, exc
+        try:
+            # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
+            await asyncio.shield(self._forget_running(session.id))
+        finally:
+            # After the record is gone, so a READY meanwhile cannot take this quiz for one a crash interrupted.
+            self.quizzes.remove(running)
+        await presenter.finish(session, session.standings(), reason)
+        if failure is not None:
+            raise failure
 
     async def _play_round(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
         """One round: ask, wait for its end, record it, reveal.

@@ -655,3 +655,29 @@ async def test_a_quiz_in_a_thread_needs_send_messages_in_threads(simcord_env, wo
     )
     assert simcord_env.bot.quizzes.all() == []
     expect_errors(simcord_env, commands.BotMissingPermissions)
+
+
+async def test_a_new_quiz_can_start_as_soon_as_the_standings_of_one_that_played_out_are_up(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 1 myth-or-fact")
+    first = simcord_env.bot.quizzes.get(channel.id)
+    refused_at_standings = []
+
+    async def on_message(message: discord.Message) -> None:
+        if message.author.bot and message.embeds and message.embeds[0].title == "Quiz over":
+            # What `!quiz` checks first: whether the channel still holds a quiz.
+            try:
+                simcord_env.bot.quiz_runner.refuse_if_running(channel.id)
+            except MythOrFactError as refusal:
+                refused_at_standings.append(str(refusal))
+            else:
+                refused_at_standings.append(None)
+
+    simcord_env.bot.add_listener(on_message)
+    await finish_round(simcord_env, channel)
+    simcord_env.bot.remove_listener(on_message)
+    assert refused_at_standings == [None], "the channel is free when the standings are posted"
+    await ben.send(channel, "!quiz 1 myth-or-fact")
+    second = simcord_env.bot.quizzes.get(channel.id)
+    assert second is not None and second is not first and second.session.starter_id == ben.id
+    assert last_question(channel).embeds[0].title == "Question 1/1 · Myth or fact?"
