@@ -253,10 +253,24 @@ async def test_moderator_with_manage_messages_can_skip(simcord_env, world):
     mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
     await ann.send(channel, "!quiz 2 myth-or-fact")
     await ann.click(last_question(channel), label="Myth")
+    answer = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
     await mod.send(channel, "!quiz skip")
     skipped = reveals(channel)[-1]
-    assert skipped.title == "Skipped"
+    assert skipped.title == f"Skipped · Answer: {answer}"
     assert "Nobody scores" in skipped.fields[0].value
+
+
+async def test_a_skipped_typed_round_reveals_its_answer(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz geography 2 typed")
+    answer = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
+    await ben.send(channel, "no clue")
+    await ann.send(channel, "!quiz skip")
+    skipped = reveals(channel)[-1]
+    assert skipped.title == f"Skipped · Answer: {answer}"
+    assert skipped.fields[0].value == "Nobody scores: the round was skipped."
+    await next_question(simcord_env, channel)
+    assert last_question(channel).embeds[0].title == "Question 2/2 · Type the answer"
 
 
 async def test_slash_quiz_start_and_stop(simcord_env, world):
