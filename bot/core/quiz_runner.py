@@ -118,6 +118,8 @@ class QuizRunner:
     ) -> None:
         self.store = store
         self.quizzes = QuizRegistry()
+        self._ending: set[str] = set()
+        """Session ids of quizzes that freed their channel and are still removing their running-quiz record."""
         self.clock = clock
         """Seconds on the event loop's clock: time limits, answer times and hints."""
         self.now = now
@@ -230,10 +232,10 @@ class QuizRunner:
             log.error("Quiz %s crashed", running.session.id, exc_info=task.exception())
 
     async def _run(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
-        """Play a session to its end, free its channel, then post the standings.
+        """Play a session to its end, free its channel, post the standings, and forget its running-quiz record.
 
-        However the quiz ends, its channel is free and it is no longer recorded as running before the standings
-        go up, so a new quiz can start as soon as players read that this one is over.
+        However the quiz ends, its channel is free before the standings go up, so a new quiz can start as soon as
+        players read that this one is over.
         """
         session = running.session
         failure: BaseException | None = None
@@ -249,13 +251,16 @@ class QuizRunner:
         except Exception as exc:
             # Logged with its traceback by the done-callback; players get a plain ending instead of silence.
             reason, failure = UNEXPECTED_END, exc
+        self.quizzes.remove(running)
+        self._ending.add(session.id)  # until its record is gone, a READY does not take it for one a crash interrupted
         try:
-            # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
-            await asyncio.shield(self._forget_running(session.id))
+            await presenter.finish(session, session.standings(), reason)
         finally:
-            # After the record is gone, so a READY meanwhile cannot take this quiz for one a crash interrupted.
-            self.quizzes.remove(running)
-        await presenter.finish(session, session.standings(), reason)
+            try:
+                # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
+                await asyncio.shield(self._forget_running(session.id))
+            finally:
+                self._ending.discard(session.id)
         if failure is not None:
             raise failure
 
@@ -327,7 +332,8 @@ class QuizRunner:
         for session_id, guild_id, channel_id in await self.store.running_quizzes():
             if not serves(guild_id):
                 continue
-            if self.quizzes.by_session_id(session_id) is not None or not await self._forget_running(session_id):
+            ours = self.quizzes.by_session_id(session_id) is not None or session_id in self._ending
+            if ours or not await self._forget_running(session_id):
                 continue
             closed += 1
             await notify(channel_id, INTERRUPTED)
