@@ -147,7 +147,9 @@ class Bare:
     @classmethod
     async def sqlite(cls, path: Path) -> Bare:
         conn = await aiosqlite.connect(path, isolation_level=None)
-        await conn.execute("PRAGMA synchronous = NORMAL")  # as the store commits (its baseline write is fair)
+        # Commit as the store does, and leave checkpoints to the store's background checkpointer (as it does).
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA wal_autocheckpoint = 0")
 
         async def fetch(sql: str, *params: object) -> list[tuple]:
             return [tuple(row) for row in await conn.execute_fetchall(sql, params)]

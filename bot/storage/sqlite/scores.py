@@ -13,7 +13,6 @@ The walk and the page positions are backend-neutral (:mod:`bot.storage.shared`);
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -159,27 +158,6 @@ _OPEN_DISPUTES = (
 )
 
 
-_INSERT_ROUND = """
-    INSERT INTO rounds (round_key, guild_id, played_at, item_pk, topic, answers, correct_answers)
-    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-"""
-_UPSERT_NEAR_MISS = """
-    INSERT INTO near_misses (guild_id, item_pk, guess, count, last_seen) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (guild_id, item_pk, guess) DO UPDATE SET
-        count = count + excluded.count, last_seen = max(last_seen, excluded.last_seen)
-"""
-# The item's most frequent (then most recent) near misses are kept, the rest deleted.
-_PRUNE_NEAR_MISSES = """
-    DELETE FROM near_misses WHERE guild_id = ?1 AND item_pk = ?2 AND guess NOT IN (
-        SELECT guess FROM near_misses WHERE guild_id = ?1 AND item_pk = ?2
-        ORDER BY count DESC, last_seen DESC, guess LIMIT ?3)
-"""
-
-
-class _AlreadyRecorded(Exception):
-    """Raised inside the transaction of a round recorded before, to roll back what was queued after its insert."""
-
-
 async def add_scores(conn: aiosqlite.Connection, guild_id: int, week: str, players: Iterable[PlayerResult]) -> None:
     """Add players' results to the all-time and ``week`` leaderboards, inside the caller's transaction."""
     players = list(players)
@@ -221,36 +199,38 @@ class ScoreQueries(SqliteDatabase):
         correct_answers = sum(player.correct for player in record.players)
         guesses = count_guesses(record.near_misses)
 
-        round_row = (
-            record.round_key,
-            guild,
-            played_at,
-            record.item_pk,
-            record.topic,
-            len(record.players),
-            correct_answers,
-        )
-        try:
-            async with self._transaction() as conn:
-                # Queued together, so the driver's thread runs them back to back (one trip, not one per statement);
-                # a round recorded before is found by the insert and everything is rolled back.
-                steps = [
-                    conn.execute(_INSERT_ROUND, round_row),
-                    add_scores(conn, guild, week, record.players),
-                ]
-                if guesses:
-                    near_misses = [(guild, record.item_pk, guess, count, played_at) for guess, count in guesses.items()]
-                    steps.append(conn.executemany(_UPSERT_NEAR_MISS, near_misses))
-                    steps.append(conn.execute(_PRUNE_NEAR_MISSES, (guild, record.item_pk, NEAR_MISSES_KEPT)))
-                done = await asyncio.gather(*steps, return_exceptions=True)
-                failed = next((result for result in done if isinstance(result, BaseException)), None)
-                if failed is not None:
-                    raise failed
-                if done[0].rowcount == 0:
-                    raise _AlreadyRecorded
-        except _AlreadyRecorded:
-            log.debug("Round %s was already recorded", record.round_key)
-            return False
+        async with self._transaction() as conn:
+            # The insert's trigger also counts the round for the item's and the topic's statistics.
+            cursor = await conn.execute(
+                """INSERT INTO rounds (round_key, guild_id, played_at, item_pk, topic, answers, correct_answers)
+                   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                (
+                    record.round_key,
+                    guild,
+                    played_at,
+                    record.item_pk,
+                    record.topic,
+                    len(record.players),
+                    correct_answers,
+                ),
+            )
+            if cursor.rowcount == 0:
+                log.debug("Round %s was already recorded", record.round_key)
+                return False
+            await add_scores(conn, guild, week, record.players)
+            if guesses:
+                await conn.executemany(
+                    """INSERT INTO near_misses (guild_id, item_pk, guess, count, last_seen) VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (guild_id, item_pk, guess) DO UPDATE SET
+                           count = count + excluded.count, last_seen = max(last_seen, excluded.last_seen)""",
+                    [(guild, record.item_pk, guess, count, played_at) for guess, count in guesses.items()],
+                )
+                await conn.execute(
+                    """DELETE FROM near_misses WHERE guild_id = :guild AND item_pk = :item AND guess NOT IN (
+                           SELECT guess FROM near_misses WHERE guild_id = :guild AND item_pk = :item
+                           ORDER BY count DESC, last_seen DESC, guess LIMIT :kept)""",
+                    {"guild": guild, "item": record.item_pk, "kept": NEAR_MISSES_KEPT},
+                )
         return True
 
     # -- leaderboards --------------------------------------------------------------------------
