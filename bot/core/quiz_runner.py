@@ -284,12 +284,16 @@ class QuizRunner:
             week = week_key(played_at, (await self.store.server_settings(session.guild_id)).zone())
             return await self.store.record_round(record, week)
 
+        saving = asyncio.ensure_future(retry_unavailable(record_round, f"Round {record.round_key}"))
+        saving.add_done_callback(_retrieved)
+        # The buttons are greyed while the scores are written: that shows the answer, not anyone's points. The
+        # reveal, which announces the points, waits until they are saved.
+        await presenter.close_question(question, message_id)
         not_saved: StorageUnavailable | None = None
         try:
-            await asyncio.shield(retry_unavailable(record_round, f"Round {record.round_key}"))
+            await asyncio.shield(saving)  # a shutdown cannot interrupt the write
         except StorageUnavailable as exc:
             not_saved = exc
-        await presenter.close_question(question, message_id)
         await presenter.reveal(result)
         if not_saved is not None:
             raise not_saved
@@ -340,6 +344,12 @@ class QuizRunner:
         if closed:
             log.info("Closed %d quiz(zes) interrupted by a restart", closed)
         return closed
+
+
+def _retrieved(task: asyncio.Future[object]) -> None:
+    """Mark a background write's failure as seen (whoever awaits it handles it; after a shutdown nobody does)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def end_reason(session: QuizSession) -> str:

@@ -695,3 +695,30 @@ async def test_a_new_quiz_can_start_as_soon_as_the_standings_of_one_that_played_
     second = simcord_env.bot.quizzes.get(channel.id)
     assert second is not None and second is not first and second.session.starter_id == ben.id
     assert last_question(channel).embeds[0].title == "Question 1/1 · Myth or fact?"
+
+
+async def test_buttons_grey_out_while_scores_are_written_and_the_reveal_waits_for_them(
+    simcord_env, world, store, monkeypatch
+):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 1 myth-or-fact")
+    record_round = store.record_round
+    written = asyncio.Event()
+    may_write = asyncio.Event()
+
+    async def slow_database(*args):
+        await simcord_env.external_wait(may_write.wait(), reason="a busy database")
+        recorded = await record_round(*args)
+        written.set()
+        return recorded
+
+    monkeypatch.setattr(store, "record_round", slow_database)
+    await ann.click(last_question(channel), label="Myth")
+    await finish_round(simcord_env, channel)
+    assert all(child.disabled for child in last_question(channel).components[0].children)
+    assert reveals(channel) == [] and not written.is_set(), "no points are announced before they are saved"
+    may_write.set()
+    await written.wait()
+    await simcord_env.advance_time(0.1)
+    assert len(reveals(channel)) == 1
+    assert bot_messages(channel)[-1].embeds[0].title == "Quiz over"
