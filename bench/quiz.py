@@ -1,13 +1,22 @@
 """Typed-answer throughput: answers processed per second through the whole quiz path.
 
 Each answer is a gateway MESSAGE_CREATE payload for a channel with a typed round open: parsed by discord.py,
-dispatched to the quiz cog, judged by the session's matcher; every 20th answer is right, which ends the round
-and writes its scores (the measurement includes that write). The floor is a bare discord.py bot whose only
-``on_message`` handler counts messages, fed the same payloads the same way in the same run. Payloads go straight
-to discord.py's parser and REST calls are answered in memory, so the figures measure the bot, not a network or
-a simulator. Target: at least 50 % of the floor.
+dispatched to the quiz cog, judged by the session's matcher; every 20th answer is right, which ends the round,
+writes its scores and posts the reveal (the measurement runs until the reveal is sent, so it includes the write).
+The floor is a bare discord.py bot whose only ``on_message`` handler counts messages, fed the same number of
+payloads the same way. Both bots run side by side in one event loop and take turns round by round, so a busy
+moment on a shared machine slows both alike. Payloads go straight to discord.py's parser and REST calls are
+answered in memory, so the figures measure the bot, not a network or a simulator. Target: at least 50 % of the
+floor.
 
-Run: ``python -m bench.quiz`` (``--quick`` for a smoke run).
+Rounds last up to 12 minutes and hints are off, so no timer fires during a measurement however busy the machine;
+every wrong guess is checked to be wrong for the round's answers before it is sent, and every wait gives up
+after a minute with a clear error instead of hanging.
+
+The store is a fresh SQLite file per trial, as the bot runs it (or, with ``--database-url``, a fresh PostgreSQL
+database, dropped after).
+
+Run: ``python -m bench.quiz [--database-url postgresql://…]`` (``--quick`` for a smoke run).
 """
 
 from __future__ import annotations
@@ -18,17 +27,19 @@ import dataclasses
 import itertools
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import discord
 from discord.ext import commands
 from discord.http import Route
 
+from bench.daily import bench_database
 from bot.app.client import MythOrFactBot
 from bot.app.config import DEFAULT_PACKS_DIR, Config
 from bot.core.catalog import load_pack_dir
-from bot.storage.sqlite.store import SqliteStore
+from bot.core.matching import AnswerMatcher
+from bot.storage import open_store, parse_database_url
 
 TOKEN = "MTAxMDEwMTAxMDEwMTAxMDEw.Bench0.benchmark-token-never-sent-anywhere"
 ANSWERS_PER_ROUND = 20
@@ -40,7 +51,13 @@ WRONG_GUESSES = (
     "hmm let me think",
     "zzz",
     "what was the question",
+    "qwxz",
+    "something else entirely",
 )
+WAIT_SECONDS = 60.0
+"""Longest wait for the bot to do something; past it the run stops with an error rather than hanging."""
+SLOW_ROUNDS = {"quiz_seconds": 120, "quiz_extra_time": 200, "quiz_hints": False}
+"""Server settings for the bench: typed rounds of 240 s x 3, no hints, so no timer fires while measuring."""
 
 
 BOT_ID, GUILD_ID, CHANNEL_ID = 900_000_000_000_000_001, 900_000_000_000_000_010, 900_000_000_000_000_011
@@ -64,23 +81,38 @@ def message_payload(message_id: int, user_id: int, content: str, *, bot: bool = 
 
 
 class RestLog:
-    """The REST calls the bot made, with an event to wait for the next one (waiting, not spinning: a busy loop
-    would hold the GIL that aiosqlite's worker thread needs)."""
+    """The REST calls the bot made and the embed titles it posted, with an event to wait for the next call
+    (waiting, not spinning: a busy loop would hold the GIL that the database driver's thread needs)."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.titles: list[str] = []
         self.changed = asyncio.Event()
 
-    def add(self, call: str) -> None:
+    def add(self, call: str, body: dict) -> None:
         """Record a call and wake waiters."""
         self.calls.append(call)
+        self.titles.extend(embed.get("title") or "" for embed in body.get("embeds") or ())
         self.changed.set()
 
-    async def until(self, condition: Callable[[], bool]) -> None:
-        """Wait until ``condition()`` holds, re-checking after each REST call."""
-        while not condition():
-            self.changed.clear()
-            await self.changed.wait()
+    def reveals(self) -> int:
+        """How many reveals were posted."""
+        return sum(title.startswith("Answer:") for title in self.titles)
+
+    async def until(self, condition: Callable[[], bool], what: str) -> None:
+        """Wait until ``condition()`` holds, re-checking after each REST call; give up after a minute."""
+
+        async def wait() -> None:
+            while not condition():
+                self.changed.clear()
+                await self.changed.wait()
+
+        try:
+            await asyncio.wait_for(wait(), WAIT_SECONDS)
+        except TimeoutError:
+            raise SystemExit(
+                f"bench.quiz: no {what} after {WAIT_SECONDS:.0f} s; last REST calls: {self.calls[-5:]}"
+            ) from None
 
 
 async def offline(bot: commands.Bot) -> RestLog:
@@ -90,9 +122,9 @@ async def offline(bot: commands.Bot) -> RestLog:
     calls = RestLog()
 
     async def answer(route: Route, **kwargs: Any) -> Any:
-        calls.add(f"{route.method} {route.path}")
+        body = kwargs.get("json") or {}
+        calls.add(f"{route.method} {route.path}", body)
         if route.method in ("POST", "PATCH") and "/messages" in route.path:
-            body = kwargs.get("json") or {}
             payload = message_payload(next(ids), BOT_ID, body.get("content") or "", bot=True)
             return {**payload, "embeds": body.get("embeds") or [], "components": body.get("components") or []}
         return {}
@@ -132,96 +164,165 @@ class Counter:
             self.reached.set()
 
 
-async def deliver(
-    bot: commands.Bot, payloads: list[dict], counter: Counter, until: Awaitable[None] | None = None
-) -> float:
-    """Feed payloads to discord.py's MESSAGE_CREATE parser; wait until all were handled (and ``until``)."""
+async def deliver(bot: commands.Bot, payloads: list[dict], counter: Counter) -> None:
+    """Feed payloads to discord.py's MESSAGE_CREATE parser; wait until every one was dispatched."""
     parse = bot._connection.parsers["MESSAGE_CREATE"]
     counter.target = counter.count + len(payloads)
     counter.reached.clear()
-    start = time.perf_counter()
     for payload in payloads:
         parse(payload)
-    await counter.reached.wait()
-    if until is not None:
-        await until
-    return time.perf_counter() - start
+    try:
+        await asyncio.wait_for(counter.reached.wait(), WAIT_SECONDS)
+    except TimeoutError:
+        raise SystemExit(f"bench.quiz: only {counter.count} of {counter.target} messages dispatched") from None
 
 
-async def real_bot_answers(rounds: int) -> tuple[int, float]:
-    """Play ``rounds`` typed rounds with 19 wrong answers and one right one each; return (answers, seconds)."""
-    store = await SqliteStore.open(None)
-    await load_pack_dir(store, DEFAULT_PACKS_DIR)
-    bot = MythOrFactBot(Config(token=TOKEN, shard_count=1), store)
-    calls = await offline(bot)
-    counter = Counter(bot)
-    message_ids = itertools.count(10**18)
-    await deliver(bot, [message_payload(next(message_ids), 1, f"!quiz {rounds} typed")], counter)
-    await calls.until(lambda: (quiz := bot.quizzes.get(CHANNEL_ID)) is not None and quiz.session.question is not None)
-    running = bot.quizzes.get(CHANNEL_ID)
-    assert running is not None
-    # No pause between a reveal and the next question: it is waiting, not work, and not part of the measurement.
-    running.session.settings = dataclasses.replace(running.session.settings, pause_seconds=0)
-    answers, elapsed = 0, 0.0
-    for number in range(1, rounds + 1):
-        session = running.session
-        await calls.until(lambda s=session, r=number: s.question is not None and s.round_number == r)
-        guesses = [WRONG_GUESSES[i % len(WRONG_GUESSES)] for i in range(ANSWERS_PER_ROUND - 1)]
-        guesses.append(session.question.correct_option)
-        payloads = [message_payload(next(message_ids), 5000 + i, text) for i, text in enumerate(guesses)]
-        posted = len(calls.calls)
-        # Done when the round is closed, scored and revealed (the reveal is posted right after the score write).
-        elapsed += await deliver(bot, payloads, counter, calls.until(lambda n=posted: len(calls.calls) > n))
-        answers += len(payloads)
-    assert running.task is not None
-    await running.task
-    winner = await store.member_rank(GUILD_ID, "all", 5000 + ANSWERS_PER_ROUND - 1)
-    assert winner is not None and winner.correct == rounds, "every round was scored"
-    await bot.close()
-    await store.close()
-    return answers, elapsed
+def wrong_guesses(answers: tuple[str, ...], count: int) -> list[str]:
+    """Return ``count`` guesses from :data:`WRONG_GUESSES` that are wrong for ``answers`` (checked by a matcher of
+    their own, so the session's cache stays cold)."""
+    matcher = AnswerMatcher(answers)
+    pool = [guess for guess in WRONG_GUESSES if not matcher.matches(guess)]
+    return [pool[i % len(pool)] for i in range(count)]
 
 
-async def bare_bot_answers(total: int) -> tuple[int, float]:
-    """Feed ``total`` messages to a bot whose only handler counts them; return (messages, seconds)."""
-    intents = discord.Intents.default()
-    intents.message_content = True
-    bot = commands.Bot(command_prefix="!", intents=intents)
-    await offline(bot)
-    counter = Counter(bot)
-    payloads = [
-        message_payload(10**18 + i, 5000 + i % ANSWERS_PER_ROUND, WRONG_GUESSES[i % len(WRONG_GUESSES)])
-        for i in range(total)
-    ]
-    elapsed = 0.0
-    for offset in range(0, total, ANSWERS_PER_ROUND):
-        elapsed += await deliver(bot, payloads[offset : offset + ANSWERS_PER_ROUND], counter)
-    await bot.close()
-    return total, elapsed
+class BareBot:
+    """A discord.py bot whose only handler counts messages: the floor."""
+
+    def __init__(self) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        self.bot = commands.Bot(command_prefix="!", intents=intents)
+        self.ids = itertools.count(10**18)
+
+    async def start(self) -> None:
+        """Make the bot ready offline."""
+        await offline(self.bot)
+        self.counter = Counter(self.bot)
+
+    async def play_round(self) -> float:
+        """Deliver one round's worth of chat; return the seconds it took."""
+        payloads = [
+            message_payload(next(self.ids), 5000 + i, WRONG_GUESSES[i % len(WRONG_GUESSES)])
+            for i in range(ANSWERS_PER_ROUND)
+        ]
+        start = time.perf_counter()
+        await deliver(self.bot, payloads, self.counter)
+        return time.perf_counter() - start
+
+    async def close(self) -> None:
+        """Shut the bot down."""
+        await self.bot.close()
 
 
-async def bench(rounds: int, trials: int) -> None:
-    """Print answers per second for the real quiz path and the bare floor (median of alternating trials)."""
-    real_rates, bare_rates = [], []
+class QuizBot:
+    """Myth or Fact with a typed quiz running, on the store at ``database_url``."""
+
+    def __init__(self, database_url: str, rounds: int) -> None:
+        self.database_url = database_url
+        self.rounds = rounds
+        self.ids = itertools.count(10**18)
+
+    async def start(self) -> None:
+        """Open the store, make the bot ready offline and start a typed quiz of ``rounds`` questions."""
+        self.store = await open_store(parse_database_url(self.database_url))
+        await load_pack_dir(self.store, DEFAULT_PACKS_DIR)
+        await self.store.update_server_settings(GUILD_ID, SLOW_ROUNDS)
+        self.bot = MythOrFactBot(Config(token=TOKEN, shard_count=1), self.store)
+        self.calls = await offline(self.bot)
+        self.counter = Counter(self.bot)
+        await deliver(self.bot, [message_payload(next(self.ids), 1, f"!quiz {self.rounds} typed")], self.counter)
+        await self.calls.until(self._asking(1), "first question")
+        self.running = self.bot.quizzes.get(CHANNEL_ID)
+        assert self.running is not None
+        # No pause between a reveal and the next question: it is waiting, not work, and not part of the measurement.
+        self.running.session.settings = dataclasses.replace(self.running.session.settings, pause_seconds=0)
+        self.played = 0
+
+    def _asking(self, number: int) -> Callable[[], bool]:
+        def asking() -> bool:
+            running = self.bot.quizzes.get(CHANNEL_ID)
+            return (
+                running is not None and running.session.question is not None and running.session.round_number == number
+            )
+
+        return asking
+
+    async def play_round(self) -> float:
+        """Send 19 wrong guesses and the right answer; return the seconds until the reveal was posted."""
+        self.played += 1
+        session = self.running.session
+        await self.calls.until(self._asking(self.played), f"question {self.played}")
+        question = session.question
+        assert question is not None
+        guesses = [*wrong_guesses(question.item.answers, ANSWERS_PER_ROUND - 1), question.correct_option]
+        payloads = [message_payload(next(self.ids), 5000 + i, text) for i, text in enumerate(guesses)]
+        revealed = self.calls.reveals()
+        start = time.perf_counter()
+        await deliver(self.bot, payloads, self.counter)
+        await self.calls.until(lambda: self.calls.reveals() > revealed, f"reveal of question {self.played}")
+        return time.perf_counter() - start
+
+    async def close(self) -> None:
+        """Check that every round was scored to its winner, then shut down."""
+        assert self.running.task is not None
+        await asyncio.wait_for(self.running.task, WAIT_SECONDS)
+        winner = await self.store.member_rank(GUILD_ID, "all", 5000 + ANSWERS_PER_ROUND - 1)
+        assert winner is not None and winner.correct == self.rounds, "every round was scored to its winner"
+        await self.bot.close()
+        await self.store.close()
+
+
+async def trial(database_url: str, rounds: int) -> tuple[float, float]:
+    """Play ``rounds`` on both bots, taking turns; return (quiz answers/s, bare messages/s) at the median round
+    (a median, so one stall of a shared machine does not decide the trial)."""
+    bare, quiz = BareBot(), QuizBot(database_url, rounds)
+    await bare.start()
+    await quiz.start()
+    bare_seconds, quiz_seconds = [], []
+    for number in range(rounds):
+        if number % 2:
+            bare_seconds.append(await bare.play_round())
+            quiz_seconds.append(await quiz.play_round())
+        else:
+            quiz_seconds.append(await quiz.play_round())
+            bare_seconds.append(await bare.play_round())
+    await quiz.close()
+    await bare.close()
+    return ANSWERS_PER_ROUND / statistics.median(quiz_seconds), ANSWERS_PER_ROUND / statistics.median(bare_seconds)
+
+
+async def bench(rounds: int, trials: int, admin_url: str | None) -> None:
+    """Print answers per second for the real quiz path and the bare floor, and their ratio (medians of trials)."""
+    quiz_rates, bare_rates, ratios = [], [], []
     for _ in range(trials):
-        count, seconds = await bare_bot_answers(rounds * ANSWERS_PER_ROUND)
-        bare_rates.append(count / seconds)
-        count, seconds = await real_bot_answers(rounds)
-        real_rates.append(count / seconds)
-    real_rate, bare_rate = statistics.median(real_rates), statistics.median(bare_rates)
-    print(f"typed answers: {rounds * ANSWERS_PER_ROUND} per trial ({rounds} rounds, 1 right answer in 20), "
-          f"median of {trials} alternating trials")  # fmt: skip
-    print(f"  quiz path (parse, session, matching, score write): {real_rate:8,.0f} answers/s")
-    print(f"  bare discord.py on_message:                      {bare_rate:8,.0f} messages/s")
-    print(f"  ratio quiz/bare: {real_rate / bare_rate:.2f} (target >= 0.50)")
+        async with bench_database(admin_url) as url:  # a fresh database file, or PostgreSQL database, each trial
+            quiz_rate, bare_rate = await trial(url, rounds)
+        quiz_rates.append(quiz_rate)
+        bare_rates.append(bare_rate)
+        ratios.append(quiz_rate / bare_rate)
+    backend = "PostgreSQL" if admin_url else "SQLite"
+    print(f"typed answers on {backend}: {rounds * ANSWERS_PER_ROUND} per trial ({rounds} rounds, 1 right answer in "
+          f"20), both bots taking turns round by round; median rounds, medians of {trials} trials")  # fmt: skip
+    print(
+        f"  quiz path (parse, session, matching, score write, reveal): {statistics.median(quiz_rates):8,.0f} answers/s"
+    )
+    print(
+        f"  bare discord.py on_message:                              {statistics.median(bare_rates):8,.0f} messages/s"
+    )
+    print(
+        f"  ratio quiz/bare: {statistics.median(ratios):.2f} (trials {min(ratios):.2f}-{max(ratios):.2f}; "
+        "target >= 0.50)"
+    )
 
 
 def main() -> None:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few rounds, for a smoke run")
+    parser.add_argument("--database-url", help="a PostgreSQL server to bench on (a database is created and dropped)")
     args = parser.parse_args()
-    asyncio.run(bench(3, 1) if args.quick else bench(40, 7))
+    rounds, trials = (3, 1) if args.quick else (40, 7)
+    asyncio.run(bench(rounds, trials, args.database_url))
 
 
 if __name__ == "__main__":

@@ -620,6 +620,7 @@ class AnswerMatcher:
         "_content",
         "_exact",
         "_forms_by_initial",
+        "_initials",
         "_numeric",
         "_surnames",
         "_variants",
@@ -647,6 +648,9 @@ class AnswerMatcher:
         content = [v for v in every_form if len(v) >= 2 and not _INNER_STOPWORDS.intersection(v)]
         self._content = _by_initial([(v, self._surnames.get(v)) for v in content])
         self._compact = {"".join(v): len(v) for v in every_form if sum(map(len, v)) >= 4}
+        self._initials = frozenset(v[0][:1] for v in every_form)
+        """Every form (and so every joined spelling) starts with one of these: a guess without a word starting
+        with one cannot match (see :meth:`matches`)."""
         self._vocabulary = frozenset(w for v in every_form for w in v)
         self._numeric = any(all(_is_number(w) for w in v) for v in self._variants)
         self._classes = frozenset(kind for v in self._variants for kind in _LEXICON.get(" ".join(v), ()))
@@ -665,6 +669,8 @@ class AnswerMatcher:
         if tokens is None:
             return False
         words = [t for t in tokens if t not in _SEPARATORS]
+        if not any(word[:1] in self._initials for word in words):
+            return False  # most wrong guesses end here: words only match words with the same first letter
         if " ".join(words) in self._exact or (words[0] in _ARTICLES and " ".join(words[1:]) in self._exact):
             return True
         found = self._find(tokens)
@@ -672,10 +678,13 @@ class AnswerMatcher:
             return False  # "tokyo? no, definitely not tokyo"
         return any(self._fair(tokens, match) for match in found)
 
-    def is_near_miss(self, guess: str) -> bool:
-        """Return True when ``guess`` is wrong but close: one edit past the typo budget, or a nearby number."""
+    def is_near_miss(self, guess: str, *, judged_wrong: bool = False) -> bool:
+        """Return True when ``guess`` is wrong but close: one edit past the typo budget, or a nearby number.
+
+        ``judged_wrong`` skips judging the guess again when the caller already found it wrong.
+        """
         tokens = self._guess_tokens(guess)
-        if tokens is None or self.matches(guess):
+        if tokens is None or (not judged_wrong and self.matches(guess)):
             return False
         words = [t for t in tokens if t not in _SEPARATORS]
         if words[0] in _ARTICLES and len(words) > 1:
@@ -820,6 +829,9 @@ def is_correct(guess: str, answers: Sequence[str]) -> bool:
     return _matcher_for(tuple(answers)).matches(guess)
 
 
-def is_near_miss(guess: str, answers: Sequence[str]) -> bool:
-    """Return True when ``guess`` is wrong but close (for statistics, never for scoring)."""
-    return _matcher_for(tuple(answers)).is_near_miss(guess)
+def is_near_miss(guess: str, answers: Sequence[str], *, judged_wrong: bool = False) -> bool:
+    """Return True when ``guess`` is wrong but close (for statistics, never for scoring).
+
+    ``judged_wrong``: the caller already found it wrong with :func:`is_correct`.
+    """
+    return _matcher_for(tuple(answers)).is_near_miss(guess, judged_wrong=judged_wrong)

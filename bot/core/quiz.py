@@ -410,7 +410,8 @@ class QuizSession:
         if question.mode is not Mode.TYPED:
             return ()
         wrong = [guess for guess, correct in self._verdicts.items() if not correct]
-        return tuple(guess for guess in wrong[:MAX_NEAR_MISS_CHECKS] if is_near_miss(guess, question.item.answers))
+        answers = question.item.answers
+        return tuple(g for g in wrong[:MAX_NEAR_MISS_CHECKS] if is_near_miss(g, answers, judged_wrong=True))
 
     def stop(self) -> None:
         """End the session: no round starts after the open one."""

@@ -118,6 +118,8 @@ class QuizRunner:
     ) -> None:
         self.store = store
         self.quizzes = QuizRegistry()
+        self._ending: set[str] = set()
+        """Session ids of quizzes that freed their channel and are still removing their running-quiz record."""
         self.clock = clock
         """Seconds on the event loop's clock: time limits, answer times and hints."""
         self.now = now
@@ -230,36 +232,37 @@ class QuizRunner:
             log.error("Quiz %s crashed", running.session.id, exc_info=task.exception())
 
     async def _run(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
-        """Play a session to its end; however it ends, its channel is free and it is no longer recorded as running."""
-        try:
-            await self._play(running, presenter)
-        finally:
-            try:
-                # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
-                await asyncio.shield(self._forget_running(running.session.id))
-            finally:
-                # Freed here, not only by the done-callback, so whoever awaits the task finds the channel free; and
-                # after the record is gone, so a READY meanwhile cannot take this quiz for one a crash interrupted.
-                self.quizzes.remove(running)
+        """Play a session to its end, free its channel, post the standings, and forget its running-quiz record.
 
-    async def _play(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
-        """Ask, wait (with hints), reveal and record each round, then show the standings."""
+        However the quiz ends, its channel is free before the standings go up, so a new quiz can start as soon as
+        players read that this one is over.
+        """
         session = running.session
+        failure: BaseException | None = None
         try:
             while not session.finished:
                 await self._play_round(running, presenter)
-        except asyncio.CancelledError:
-            await presenter.finish(session, session.standings(), SHUTDOWN_END)
-            raise
+            reason = end_reason(session)
+        except asyncio.CancelledError as exc:
+            reason, failure = SHUTDOWN_END, exc
         except StorageUnavailable as exc:  # already tried again for a moment: end politely, without a traceback
             log.error("Quiz %s ended early, the database is unavailable: %s", session.id, exc.cause)
-            await presenter.finish(session, session.standings(), STORAGE_END)
-            return
-        except Exception:
+            reason = STORAGE_END
+        except Exception as exc:
             # Logged with its traceback by the done-callback; players get a plain ending instead of silence.
-            await presenter.finish(session, session.standings(), UNEXPECTED_END)
-            raise
-        await presenter.finish(session, session.standings(), end_reason(session))
+            reason, failure = UNEXPECTED_END, exc
+        self.quizzes.remove(running)
+        self._ending.add(session.id)  # until its record is gone, a READY does not take it for one a crash interrupted
+        try:
+            await presenter.finish(session, session.standings(), reason)
+        finally:
+            try:
+                # Shielded so that a second stop request (SIGTERM twice) cannot leave the quiz looking interrupted.
+                await asyncio.shield(self._forget_running(session.id))
+            finally:
+                self._ending.discard(session.id)
+        if failure is not None:
+            raise failure
 
     async def _play_round(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
         """One round: ask, wait for its end, record it, reveal.
@@ -281,12 +284,16 @@ class QuizRunner:
             week = week_key(played_at, (await self.store.server_settings(session.guild_id)).zone())
             return await self.store.record_round(record, week)
 
+        saving = asyncio.ensure_future(retry_unavailable(record_round, f"Round {record.round_key}"))
+        saving.add_done_callback(_retrieved)
+        # The buttons are greyed while the scores are written: that shows the answer, not anyone's points. The
+        # reveal, which announces the points, waits until they are saved.
+        await presenter.close_question(question, message_id)
         not_saved: StorageUnavailable | None = None
         try:
-            await asyncio.shield(retry_unavailable(record_round, f"Round {record.round_key}"))
+            await asyncio.shield(saving)  # a shutdown cannot interrupt the write
         except StorageUnavailable as exc:
             not_saved = exc
-        await presenter.close_question(question, message_id)
         await presenter.reveal(result)
         if not_saved is not None:
             raise not_saved
@@ -329,13 +336,20 @@ class QuizRunner:
         for session_id, guild_id, channel_id in await self.store.running_quizzes():
             if not serves(guild_id):
                 continue
-            if self.quizzes.by_session_id(session_id) is not None or not await self._forget_running(session_id):
+            ours = self.quizzes.by_session_id(session_id) is not None or session_id in self._ending
+            if ours or not await self._forget_running(session_id):
                 continue
             closed += 1
             await notify(channel_id, INTERRUPTED)
         if closed:
             log.info("Closed %d quiz(zes) interrupted by a restart", closed)
         return closed
+
+
+def _retrieved(task: asyncio.Future[object]) -> None:
+    """Mark a background write's failure as seen (whoever awaits it handles it; after a shutdown nobody does)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def end_reason(session: QuizSession) -> str:

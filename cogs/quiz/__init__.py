@@ -46,6 +46,7 @@ class Quiz(commands.Cog):
 
     def __init__(self, bot: MythOrFactBot) -> None:
         self.bot = bot
+        self._starts_by_prefix: dict[tuple[str, int], tuple[str, ...]] = {}
 
     async def cog_load(self) -> None:
         """Register the buttons (they respond even after a restart), the guess hook and the channel presenter."""
@@ -206,18 +207,22 @@ class Quiz(commands.Cog):
         running = self.bot.quizzes.get(message.channel.id)
         if running is None or running.session.question is None or running.session.question.mode is not Mode.TYPED:
             return False
-        content = message.content
-        if content.startswith((running.command_prefix, self.bot.config.command_prefix, *self._mentions)):
+        if message.content.startswith(self._command_starts(running.command_prefix)):
             return False
-        running.session.answer_typed(message.author.id, content, self.bot.loop.time())
+        running.session.answer_typed(message.author.id, message.content, self.bot.loop.time())
         if running.session.round_won:
             self.bot.quiz_runner.wake(running)
         return True
 
-    @property
-    def _mentions(self) -> tuple[str, ...]:
+    def _command_starts(self, quiz_prefix: str) -> tuple[str, ...]:
+        """How a command message starts (the quiz's server prefix, the default prefix, a mention); built once."""
         user_id = self.bot.user.id if self.bot.user else 0
-        return (f"<@{user_id}>", f"<@!{user_id}>")
+        key = (quiz_prefix, user_id)
+        starts = self._starts_by_prefix.get(key)
+        if starts is None:
+            starts = (quiz_prefix, self.bot.config.command_prefix, f"<@{user_id}>", f"<@!{user_id}>")
+            self._starts_by_prefix[key] = starts
+        return starts
 
 
 class ChannelPresenter:

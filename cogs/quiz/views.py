@@ -78,7 +78,9 @@ def reveal_embed(result: RoundResult) -> discord.Embed:
     question = result.question
     item = question.item
     answer = discord.utils.escape_markdown(question.correct_option)
-    title = "Skipped" if result.skipped and not result.stopped else f"Answer: {clip(question.correct_option, 200)}"
+    title = f"Answer: {clip(question.correct_option, 200)}"
+    if result.skipped and not result.stopped:
+        title = f"Skipped · {title}"
     lines = [f"**{discord.utils.escape_markdown(question.text)}**"]
     if question.mode is Mode.MYTH_OR_FACT:
         lines.append(f"It's a **{answer.lower()}**.")

@@ -161,11 +161,17 @@ def permission_names(missing: list[str]) -> str:
     return ", ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in missing)
 
 
+POST_PERMISSIONS = ("send_messages", "embed_links")
+POST_PERMISSIONS_IN_THREADS = ("send_messages_in_threads", "embed_links")
+"""In a thread Discord asks for Send Messages in Threads instead of Send Messages."""
+
+
 def require_bot_can_post(ctx: commands.Context) -> None:
     """Raise :class:`commands.BotMissingPermissions` unless the bot can post embeds in this server channel."""
     if ctx.guild is None:
         return
     granted = ctx.channel.permissions_for(ctx.me)  # type: ignore[arg-type]
-    missing = [name for name in ("send_messages", "embed_links") if not getattr(granted, name)]
+    needed = POST_PERMISSIONS_IN_THREADS if isinstance(ctx.channel, discord.Thread) else POST_PERMISSIONS
+    missing = [name for name in needed if not getattr(granted, name)]
     if missing:
         raise commands.BotMissingPermissions(missing)

@@ -10,6 +10,8 @@ import discord
 import pytest
 import pytest_asyncio
 from discord.ext import commands
+from simcord.backend.models.channel import Overwrite
+from simcord.enums import OverwriteType
 
 from bot.app.client import MythOrFactBot
 from bot.core import retry
@@ -251,10 +253,24 @@ async def test_moderator_with_manage_messages_can_skip(simcord_env, world):
     mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
     await ann.send(channel, "!quiz 2 myth-or-fact")
     await ann.click(last_question(channel), label="Myth")
+    answer = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
     await mod.send(channel, "!quiz skip")
     skipped = reveals(channel)[-1]
-    assert skipped.title == "Skipped"
+    assert skipped.title == f"Skipped · Answer: {answer}"
     assert "Nobody scores" in skipped.fields[0].value
+
+
+async def test_a_skipped_typed_round_reveals_its_answer(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz geography 2 typed")
+    answer = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
+    await ben.send(channel, "no clue")
+    await ann.send(channel, "!quiz skip")
+    skipped = reveals(channel)[-1]
+    assert skipped.title == f"Skipped · Answer: {answer}"
+    assert skipped.fields[0].value == "Nobody scores: the round was skipped."
+    await next_question(simcord_env, channel)
+    assert last_question(channel).embeds[0].title == "Question 2/2 · Type the answer"
 
 
 async def test_slash_quiz_start_and_stop(simcord_env, world):
@@ -620,3 +636,89 @@ async def test_a_database_failure_ends_the_quiz_politely_and_keeps_earlier_score
     assert (await store.member_rank(guild.id, "all", ann.id)).rounds == 1, "the first round's score was saved"
     crash = next(r for r in caplog.records if r.getMessage().endswith("crashed"))
     assert crash.levelname == "ERROR" and isinstance(crash.exc_info[1], sqlite3.OperationalError)
+
+
+async def open_thread(env, parent, name: str = "quiz-thread"):
+    """Have the bot open a public thread in ``parent``; return its handle."""
+    await env.bot.get_channel(parent.id).create_thread(name=name, type=discord.ChannelType.public_thread)
+    return next(thread for thread in parent.threads if thread.name == name)
+
+
+async def test_a_quiz_plays_in_a_thread(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    thread = await open_thread(simcord_env, channel)
+    await ann.send(thread, "!quiz 1 myth-or-fact")
+    assert thread.history()[-2].content.startswith("**Quiz time!** 1 question")
+    await ann.click(last_question(thread), label="Myth")
+    await finish_round(simcord_env, thread)
+    assert len(reveals(thread)) == 1
+    assert bot_messages(thread)[-1].embeds[0].title == "Quiz over"
+
+
+async def test_a_quiz_in_a_thread_needs_send_messages_in_threads(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    thread = await open_thread(simcord_env, channel)
+    deny = discord.Permissions(send_messages_in_threads=True).value
+    simcord_env.backend.set_overwrite(channel.id, Overwrite(simcord_env.bot.user.id, OverwriteType.MEMBER, deny=deny))
+    await owner.send(channel, "!sync")
+    result = await ann.slash(thread, "quiz start", rounds=1, mode="myth-or-fact")
+    assert result.ephemeral
+    # Send Messages itself is still granted: in a thread it is not the one Discord asks for.
+    assert result.response.content == (
+        "I need the **Send Messages in Threads, Embed Links** permission in this channel."
+    )
+    assert simcord_env.bot.quizzes.all() == []
+    expect_errors(simcord_env, commands.BotMissingPermissions)
+
+
+async def test_a_new_quiz_can_start_as_soon_as_the_standings_of_one_that_played_out_are_up(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 1 myth-or-fact")
+    first = simcord_env.bot.quizzes.get(channel.id)
+    refused_at_standings = []
+
+    async def on_message(message: discord.Message) -> None:
+        if message.author.bot and message.embeds and message.embeds[0].title == "Quiz over":
+            # What `!quiz` checks first: whether the channel still holds a quiz.
+            try:
+                simcord_env.bot.quiz_runner.refuse_if_running(channel.id)
+            except MythOrFactError as refusal:
+                refused_at_standings.append(str(refusal))
+            else:
+                refused_at_standings.append(None)
+
+    simcord_env.bot.add_listener(on_message)
+    await finish_round(simcord_env, channel)
+    simcord_env.bot.remove_listener(on_message)
+    assert refused_at_standings == [None], "the channel is free when the standings are posted"
+    await ben.send(channel, "!quiz 1 myth-or-fact")
+    second = simcord_env.bot.quizzes.get(channel.id)
+    assert second is not None and second is not first and second.session.starter_id == ben.id
+    assert last_question(channel).embeds[0].title == "Question 1/1 · Myth or fact?"
+
+
+async def test_buttons_grey_out_while_scores_are_written_and_the_reveal_waits_for_them(
+    simcord_env, world, store, monkeypatch
+):
+    guild, channel, owner, (ann, ben, cat) = world
+    await ann.send(channel, "!quiz 1 myth-or-fact")
+    record_round = store.record_round
+    written = asyncio.Event()
+    may_write = asyncio.Event()
+
+    async def slow_database(*args):
+        await simcord_env.external_wait(may_write.wait(), reason="a busy database")
+        recorded = await record_round(*args)
+        written.set()
+        return recorded
+
+    monkeypatch.setattr(store, "record_round", slow_database)
+    await ann.click(last_question(channel), label="Myth")
+    await finish_round(simcord_env, channel)
+    assert all(child.disabled for child in last_question(channel).components[0].children)
+    assert reveals(channel) == [] and not written.is_set(), "no points are announced before they are saved"
+    may_write.set()
+    await written.wait()
+    await simcord_env.advance_time(0.1)
+    assert len(reveals(channel)) == 1
+    assert bot_messages(channel)[-1].embeds[0].title == "Quiz over"

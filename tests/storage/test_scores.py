@@ -511,6 +511,19 @@ async def test_near_misses_are_normalized_counted_and_capped(store: FactStore, r
     assert "guess 0" not in guesses
 
 
+async def test_one_round_with_more_near_misses_than_are_kept(store: FactStore, raw_sql: RawSql):
+    await record(store, *(a_round(wrong(1), item=3, misses=("often",)) for _ in range(3)))
+    await record(store, a_round(wrong(1), item=3, misses=("stale",), at=MONDAY - timedelta(days=1)))
+    many = tuple(f"guess {number}" for number in range(NEAR_MISSES_KEPT + 3))
+    await record(store, a_round(wrong(1), item=3, misses=(*many, "often", "guess 7"), at=MONDAY + timedelta(hours=1)))
+    kept = {row[0]: row[1] for row in await raw_sql("SELECT guess, count FROM near_misses WHERE item_pk = 3")}
+    assert len(kept) == NEAR_MISSES_KEPT
+    assert kept["often"] == 4 and kept["guess 7"] == 2, "counts add up, in the round and across rounds"
+    assert "stale" not in kept, "the least frequent, then the oldest, make way"
+    item = (await store.hardest_items(GUILD, min_answers=1))[0]
+    assert item.near_misses[:2] == ("often", "guess 7")
+
+
 async def test_server_totals(store: FactStore):
     await record(
         store,

@@ -136,9 +136,10 @@ COUNT_SQL = """
     SELECT COALESCE(SUM(members), 0) FROM rank_buckets WHERE guild_id = :guild AND period = :period AND level = 2
 """
 
-_UPSERT_SCORE = """
-    INSERT INTO scores AS s (guild_id, period, user_id, points, correct, rounds, best_streak, fastest_ms)
-    VALUES ($1, $2, $3, $4, $5, 1, $6, $7)
+_UPSERT_SCORE_HEAD = (
+    "INSERT INTO scores AS s (guild_id, period, user_id, points, correct, rounds, best_streak, fastest_ms)"
+)
+_UPSERT_SCORE_TAIL = """
     ON CONFLICT (guild_id, period, user_id) DO UPDATE SET
         points = s.points + excluded.points,
         correct = s.correct + excluded.correct,
@@ -146,6 +147,7 @@ _UPSERT_SCORE = """
         best_streak = GREATEST(s.best_streak, excluded.best_streak),
         fastest_ms = LEAST(s.fastest_ms, excluded.fastest_ms)
 """
+_UPSERT_SCORE = f"{_UPSERT_SCORE_HEAD} VALUES ($1, $2, $3, $4, $5, 1, $6, $7) {_UPSERT_SCORE_TAIL}"
 
 # What to show for an item: its claim, or the question of a quiz-only item (which has no claim).
 _ITEM_TEXT = "COALESCE(NULLIF(items.claim, ''), items.question, '')"
@@ -153,6 +155,53 @@ _OPEN_DISPUTES = (
     "(SELECT COUNT(*) FROM disputes WHERE disputes.guild_id = :guild AND disputes.item_pk = items.pk "
     "AND disputes.resolved_at IS NULL)"
 )
+
+
+# Recording a round as one statement (one round trip; on its own it is its own transaction). Every write below
+# draws its rows from `new_round`, which draws from `locked`: so the server's score lock (see `lock_scores`) is
+# taken before any row is touched, and nothing is written when the round was recorded before. The statement's
+# writes cannot see each other, so the near misses are merged with the item's stored ones first (`ranked`): the
+# most frequent `:kept` are upserted and the rest deleted, the same rows the old upsert-then-prune left.
+RECORD_ROUND_SQL = f"""
+    WITH locked AS (
+        SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))
+    ), new_round AS (
+        INSERT INTO rounds (round_key, guild_id, played_at, item_pk, topic, answers, correct_answers)
+        SELECT :round_key, :guild, :played_at, :item, :topic, :answers, :correct_answers FROM locked
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    ), players AS (
+        SELECT * FROM unnest(:user_ids::bigint[], :points::bigint[], :correct::integer[], :streaks::integer[],
+                             :fastest::integer[]) AS p (user_id, points, correct, best_streak, fastest_ms)
+    ), scored AS (
+        {_UPSERT_SCORE_HEAD}
+        SELECT :guild, periods.period, p.user_id, p.points, p.correct, 1, p.best_streak, p.fastest_ms
+        FROM new_round, unnest(ARRAY[{ALL_TIME!r}, :week::text]) WITH ORDINALITY AS periods (period, n), players AS p
+        ORDER BY periods.n, p.user_id
+        {_UPSERT_SCORE_TAIL}
+    ), guesses AS (
+        SELECT * FROM unnest(:guesses::text[], :counts::integer[]) AS g (guess, count)
+    ), merged AS (
+        SELECT COALESCE(n.guess, g.guess) AS guess, COALESCE(n.count, 0) + COALESCE(g.count, 0) AS count,
+               CASE WHEN g.guess IS NULL THEN n.last_seen ELSE GREATEST(n.last_seen, :played_at) END AS last_seen
+        FROM (SELECT guess, count, last_seen FROM near_misses
+              WHERE guild_id = :guild AND item_pk = :item AND cardinality(:guesses::text[]) > 0) AS n
+        FULL JOIN guesses AS g ON g.guess = n.guess
+    ), ranked AS (
+        SELECT guess, row_number() OVER (ORDER BY count DESC, last_seen DESC, guess COLLATE "C") AS place FROM merged
+    ), missed AS (
+        INSERT INTO near_misses AS n (guild_id, item_pk, guess, count, last_seen)
+        SELECT :guild, :item, g.guess, g.count, :played_at
+        FROM new_round, guesses AS g JOIN ranked AS r ON r.guess = g.guess AND r.place <= :kept
+        ORDER BY g.guess
+        ON CONFLICT (guild_id, item_pk, guess) DO UPDATE SET
+            count = n.count + excluded.count, last_seen = GREATEST(n.last_seen, excluded.last_seen)
+    ), pruned AS (
+        DELETE FROM near_misses AS n USING new_round, ranked AS r
+        WHERE n.guild_id = :guild AND n.item_pk = :item AND n.guess = r.guess AND r.place > :kept
+    )
+    SELECT EXISTS (SELECT 1 FROM new_round) AS recorded
+"""
 
 
 async def lock_scores(conn: asyncpg.Connection, guild_id: int) -> None:
@@ -193,49 +242,40 @@ class ScoreQueries(PostgresDatabase):
         """Record a finished round into the all-time and ``week`` leaderboards and item stats, in one transaction.
 
         Return ``False`` (changing nothing) when ``record.round_key`` was already recorded, by any process.
+        One statement, so one round trip to the server (see :data:`RECORD_ROUND_SQL`).
         """
         if week == ALL_TIME or not is_period(week):
             raise ValueError(f"{week!r} is not an ISO week key such as '2026-W48'")
-        played_at = utc(record.played_at)
         user_ids = [player.user_id for player in record.players]
         if len(set(user_ids)) != len(user_ids):
             raise ValueError(f"round {record.round_key}: a player appears more than once")
-        guild = record.guild_id
-        correct_answers = sum(player.correct for player in record.players)
-        guesses = count_guesses(record.near_misses)
-
-        async with self._transaction() as conn:
-            await lock_scores(conn, guild)
-            # The insert's trigger also counts the round for the item's and the topic's statistics.
-            inserted = await conn.fetchval(
-                """INSERT INTO rounds (round_key, guild_id, played_at, item_pk, topic, answers, correct_answers)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING 1""",
-                record.round_key,
-                guild,
-                played_at,
-                record.item_pk,
-                record.topic,
-                len(record.players),
-                correct_answers,
-            )
-            if inserted is None:
-                log.debug("Round %s was already recorded", record.round_key)
-                return False
-            await add_scores(conn, guild, week, record.players)
-            if guesses:
-                await conn.executemany(
-                    """INSERT INTO near_misses AS n (guild_id, item_pk, guess, count, last_seen)
-                       VALUES ($1, $2, $3, $4, $5)
-                       ON CONFLICT (guild_id, item_pk, guess) DO UPDATE SET
-                           count = n.count + excluded.count, last_seen = GREATEST(n.last_seen, excluded.last_seen)""",
-                    [(guild, record.item_pk, guess, count, played_at) for guess, count in sorted(guesses.items())],
-                )
-                await self._execute(
-                    """DELETE FROM near_misses WHERE guild_id = :guild AND item_pk = :item AND guess NOT IN (
-                           SELECT guess FROM near_misses WHERE guild_id = :guild AND item_pk = :item
-                           ORDER BY count DESC, last_seen DESC, guess COLLATE "C" LIMIT :kept)""",
-                    {"guild": guild, "item": record.item_pk, "kept": NEAR_MISSES_KEPT},
-                )
+        players = sorted(record.players, key=lambda player: player.user_id)
+        guesses = sorted(count_guesses(record.near_misses).items())
+        recorded = await self._fetchone(
+            RECORD_ROUND_SQL,
+            {
+                "lock": f"scores:{record.guild_id}",
+                "round_key": record.round_key,
+                "guild": record.guild_id,
+                "played_at": utc(record.played_at),
+                "item": record.item_pk,
+                "topic": record.topic,
+                "answers": len(players),
+                "correct_answers": sum(player.correct for player in players),
+                "week": week,
+                "user_ids": [player.user_id for player in players],
+                "points": [player.points for player in players],
+                "correct": [int(player.correct) for player in players],
+                "streaks": [player.streak for player in players],
+                "fastest": [player.answer_ms if player.correct else None for player in players],
+                "guesses": [guess for guess, _ in guesses],
+                "counts": [count for _, count in guesses],
+                "kept": NEAR_MISSES_KEPT,
+            },
+        )
+        if recorded is None or not recorded["recorded"]:
+            log.debug("Round %s was already recorded", record.round_key)
+            return False
         return True
 
     # -- leaderboards --------------------------------------------------------------------------
