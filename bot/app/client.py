@@ -152,6 +152,8 @@ class MythOrFactBot(commands.AutoShardedBot):
         self.message_hooks: list[Callable[[discord.Message], bool]] = []
         """Checks that may take a message before command parsing (a typed quiz guess); True means taken."""
         self._watchdogs: set[asyncio.Task[None]] = set()
+        self.shutting_down = False
+        """Set when :meth:`close` starts; commands still running then may find the connection gone."""
         self._seen_event_ids: OrderedDict[int, None] = OrderedDict()
         self._ignore_replayed_events()
 
@@ -197,8 +199,23 @@ class MythOrFactBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         """End running quizzes with a message (scores so far are saved), then disconnect."""
+        self.shutting_down = True
         await self.quiz_runner.cancel_all()
         await super().close()
+
+    async def on_command_error(self, context: commands.Context, exception: commands.CommandError, /) -> None:
+        """Handle command errors as the last resort, once :meth:`close` has unloaded the errors extension.
+
+        A command still running at shutdown fails when the connection closes under it; that is logged in one
+        line, not as a traceback. Otherwise discord.py's default applies.
+        """
+        if self.extra_events.get("on_command_error"):
+            return  # the errors extension handles it
+        if self.shutting_down:
+            name = context.command.qualified_name if context.command else "?"
+            log.info("The %s command was cut short by the shutdown (%s)", name, exception)
+            return
+        await super().on_command_error(context, exception)
 
     @property
     def shard_set(self) -> ShardSet:
