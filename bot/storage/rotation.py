@@ -96,6 +96,7 @@ class Rotation:
         self._items: OrderedDict[int, StoredItem] = OrderedDict()
         self._generation = 0
         self._loading = asyncio.Lock()
+        self._pool_reads: dict[tuple[int, str], asyncio.Future[list[int]]] = {}
         self._queued: list[Draw] = []
         self._all_written = asyncio.Event()
         self._all_written.set()
@@ -122,7 +123,7 @@ class Rotation:
             self._decks.move_to_end(key)
         new_cycle = False
         if not deck.unseen:
-            everything = await load_pool()
+            everything = await self._read_pool(key, load_pool)
             if not everything:
                 return None
             if not deck.unseen:  # another draw may have started the new cycle while we read
@@ -136,6 +137,18 @@ class Rotation:
             deck.unseen[last], deck.unseen[-1] = deck.unseen[-1], deck.unseen[last]
             choices -= 1
         return self._take(deck, rng.randrange(choices), guild_id, pool, new_cycle=new_cycle, now=now)
+
+    async def _read_pool(self, key: tuple[int, str], load_pool: PoolLoader) -> list[int]:
+        """Read a pool's keys for a new cycle, once for every draw that finds the deck empty at the same time.
+
+        Under load many draws reach a cycle's end together; without this each read the whole pool again.
+        """
+        pending = self._pool_reads.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(load_pool())
+            self._pool_reads[key] = pending
+            pending.add_done_callback(lambda _: self._pool_reads.pop(key, None))
+        return await asyncio.shield(pending)
 
     def draw_kept(self, guild_id: int, pool: str, now: datetime, rng: random.Random) -> StoredItem | None:
         """Draw from memory alone: an item of the pool's deck if the deck and that item are kept, else ``None``.

@@ -21,6 +21,7 @@ class Record:
         self.batches: list[int] = []
         self.failures = failures
         self.deck_reads = 0
+        self.pool_reads = 0
 
     async def write(self, draws: list[Draw]) -> None:
         await asyncio.sleep(0)
@@ -36,6 +37,8 @@ class Record:
         return [pk for pk in (1, 2, 3) if pk not in seen], self.rows[-1].item_pk if self.rows else None
 
     async def load_pool(self) -> list[int]:
+        self.pool_reads += 1
+        await asyncio.sleep(0.01)
         return [1, 2, 3]
 
 
@@ -94,6 +97,16 @@ async def test_a_forgotten_server_is_read_again_after_the_queue_is_written():
     rotation_.forget(5)
     second = await draw(rotation_, record, rng)
     assert record.deck_reads == 2 and second != first, "the second deck was read after the first draw was written"
+
+
+async def test_draws_that_end_a_cycle_together_read_the_pool_once():
+    record = Record()
+    rotation_ = Rotation(record.write)
+    rng = random.Random(6)
+    first_cycle = [await draw(rotation_, record, rng) for _ in range(3)]
+    second_cycle = await asyncio.gather(*(draw(rotation_, record, random.Random(n)) for n in range(3)))
+    assert sorted(first_cycle) == sorted(second_cycle) == [1, 2, 3]
+    assert record.pool_reads == 1, "three draws found the deck empty at once and shared one read of the pool"
 
 
 async def test_segments_start_where_a_new_cycle_starts():
