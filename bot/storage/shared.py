@@ -14,7 +14,7 @@ import random
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -94,6 +94,38 @@ def synced_files(packs: Iterable[Pack]) -> list[PackFile]:
         for pack in packs
         if pack.path is not None and pack.digest is not None
     ]
+
+
+ItemRow = Callable[[str, Item, str, int | None, int | None], tuple]
+"""A backend's parameters of one item's upsert: (db pack id, item, content hash, guild id, author id)."""
+
+
+def changed_item_rows(
+    packs: Sequence[tuple[Pack, str]],
+    existing: dict[tuple[str, str], tuple[int, str, int]],
+    item_row: ItemRow,
+    guild_id: int | None,
+) -> tuple[list[tuple], int, int, int]:
+    """Compare packs' items with the stored ones; return the rows to write and how many were added, updated, unchanged.
+
+    ``existing`` maps (db pack id, item id) to (pk, content hash, retired); the items still in a pack are taken out
+    of it, so what is left afterwards is what the packs dropped.
+    """
+    changed: list[tuple] = []
+    added = updated = unchanged = 0
+    for pack, db_pack_id in packs:
+        for item in pack.items:
+            previous = existing.pop((db_pack_id, item.id), None)
+            digest = content_hash(item)
+            if previous is None:
+                added += 1
+            elif previous[1:] == (digest, 0):
+                unchanged += 1
+                continue
+            else:
+                updated += 1
+            changed.append(item_row(db_pack_id, item, digest, guild_id, None))
+    return changed, added, updated, unchanged
 
 
 def json_list(value: str | list | tuple) -> list:

@@ -9,7 +9,7 @@ import asyncpg
 
 from bot.core.catalog import SyncReport
 from bot.core.packs import Item, Pack
-from bot.storage.shared import content_hash
+from bot.storage.shared import changed_item_rows, content_hash
 
 
 async def upsert_packs(
@@ -53,20 +53,7 @@ async def upsert_packs(
             [db_pack_id for _, db_pack_id in packs],
         )
     }
-    changed: list[tuple] = []
-    added = updated = unchanged = 0
-    for pack, db_pack_id in packs:
-        for item in pack.items:
-            previous = existing.pop((db_pack_id, item.id), None)
-            digest = content_hash(item)
-            if previous is None:
-                added += 1
-            elif previous[1:] == (digest, 0):
-                unchanged += 1
-                continue
-            else:
-                updated += 1
-            changed.append(_item_row(db_pack_id, item, digest, guild_id, None))
+    changed, added, updated, unchanged = changed_item_rows(packs, existing, _item_row, guild_id)
     if changed:
         await conn.execute(_UPSERT_ITEMS_FROM_JSON, changed)  # the connection's jsonb codec encodes the list
     gone = [pk for pk, _, was_retired in existing.values() if not was_retired]

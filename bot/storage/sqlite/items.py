@@ -10,7 +10,7 @@ import orjson
 
 from bot.core.catalog import SyncReport
 from bot.core.packs import Item, Pack
-from bot.storage.shared import content_hash, json_text
+from bot.storage.shared import changed_item_rows, content_hash, json_text
 
 
 async def upsert_packs(
@@ -54,20 +54,7 @@ async def upsert_packs(
             (json.dumps([db_pack_id for _, db_pack_id in packs]),),
         )
     }
-    changed: list[tuple] = []
-    added = updated = unchanged = 0
-    for pack, db_pack_id in packs:
-        for item in pack.items:
-            previous = existing.pop((db_pack_id, item.id), None)
-            digest = content_hash(item)
-            if previous is None:
-                added += 1
-            elif previous[1:] == (digest, 0):
-                unchanged += 1
-                continue
-            else:
-                updated += 1
-            changed.append(_item_row(db_pack_id, item, digest, guild_id, None))
+    changed, added, updated, unchanged = changed_item_rows(packs, existing, _item_row, guild_id)
     if changed:
         # One statement for all rows: FTS5 flushes its index at each statement, so row by row costs far more.
         await conn.execute(_UPSERT_ITEMS_FROM_JSON, (orjson.dumps(changed).decode(),))
