@@ -70,6 +70,16 @@ class ItemRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class QuizPool:
+    """What a quiz may draw: the server's unseen items, and the answers to every item of its pool, seen or not."""
+
+    candidates: tuple[ItemRecord, ...]
+    answers: int = 0
+    """Answers to the pool's items in every server (for the average player's correct rate)."""
+    correct: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class PlayerRecord:
     """A member's record in a server: answers given and how many were right (all time)."""
 
@@ -102,13 +112,13 @@ class DifficultyModel:
     """The average player's correct rate (abilities are measured against it)."""
 
     @classmethod
-    def from_items(cls, items: Iterable[ItemRecord]) -> DifficultyModel:
-        """Return the model whose average player is the one who answered ``items`` (overall answers)."""
-        answers = correct = 0
-        for item in items:
-            answers += item.overall_answers
-            correct += item.overall_correct
-        return cls(shrunk(correct, answers, POPULATION_PRIOR, PLAYER_PRIOR_ANSWERS))
+    def for_pool(cls, pool: QuizPool) -> DifficultyModel:
+        """Return the model whose average player is the one who answered the pool's items.
+
+        All of them, seen or not: late in a cycle the unseen ones alone are the hardest, and would make everyone look
+        stronger than the average player.
+        """
+        return cls(shrunk(pool.correct, pool.answers, POPULATION_PRIOR, PLAYER_PRIOR_ANSWERS))
 
     def item_rate(self, item: ItemRecord) -> float:
         """Return the item's expected correct rate for an average player of this server."""
@@ -185,11 +195,11 @@ class AdaptivePlan:
         answered = list(dict.fromkeys(user for round_players in self.recent for user in round_players))
         return [self.records.get(user, PlayerRecord(user)) for user in (answered or self.players)]
 
-    def choose(self, candidates: Sequence[ItemRecord], count: int) -> list[int]:
-        """Pick the quiz's items from the server's unseen ``candidates`` (the store's rotation calls this)."""
-        self.model = DifficultyModel.from_items(candidates)
-        self.items.update((item.pk, item) for item in candidates)
-        return choose_items(candidates, count, self.current_players(), self.model, self.rng)
+    def choose(self, pool: QuizPool, count: int) -> list[int]:
+        """Pick the quiz's items among the pool's unseen candidates (the store's rotation calls this)."""
+        self.model = DifficultyModel.for_pool(pool)
+        self.items.update((item.pk, item) for item in pool.candidates)
+        return choose_items(pool.candidates, count, self.current_players(), self.model, self.rng)
 
     def next_index(self, remaining: Sequence[tuple[Keyed, object]]) -> int:
         """Return which of the remaining planned rounds suits the current players best (0 keeps the order)."""

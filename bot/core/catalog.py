@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from bot.core.adaptive import ItemRecord
+from bot.core.adaptive import QuizPool
 from bot.core.packs import Item, Kind, Pack, PackFile, PackProblem, scan_packs
 
-QuizChooser = Callable[[Sequence[ItemRecord], int], list[int]]
+QuizChooser = Callable[[QuizPool, int], list[int]]
 """Picks up to a number of items among a quiz pool's unseen ones, by pk (adaptive difficulty)."""
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from bot.core.adaptive import ItemRecord
+from bot.core.adaptive import ItemRecord, QuizPool
 from bot.core.catalog import AuditEntry, QuizChooser, StoredItem
 from bot.core.cluster import ShardSet
 from bot.core.content import DisputedItem, DisputeReason, Suggestion
@@ -321,22 +321,26 @@ def fold_diacritics(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def quiz_pool_sql(select: str, choose: QuizChooser | None) -> str:
+def quiz_pool_sql(select: str, choose: QuizChooser | None, pool: str = "") -> str:
     """Return the query of a quiz pool from ``select`` (rows of ``pk, difficulty`` from ``items``), in pk order.
 
     With ``choose`` (adaptive difficulty), each row also carries the item's answer counts, in the server
-    (``:guild``) and overall, for :func:`draw_from`; the counts are joined around the pool's query, whose own
-    columns (``items.answers`` among them) stay unambiguous.
+    (``:guild``) and overall, and the answers to every item of ``pool`` (a query of the pool's pks), for
+    :func:`draw_from`. The counts are joined around the pool's query, whose own columns (``items.answers`` among
+    them) stay unambiguous.
     """
     if choose is None:
         return f"{select} ORDER BY pk"
     return f"""SELECT candidate.pk, candidate.difficulty,
                    COALESCE(here.answers, 0) AS server_answers, COALESCE(here.correct_answers, 0) AS server_correct,
                    COALESCE(overall.answers, 0) AS overall_answers,
-                   COALESCE(overall.correct_answers, 0) AS overall_correct
+                   COALESCE(overall.correct_answers, 0) AS overall_correct,
+                   everywhere.answers AS pool_answers, everywhere.correct AS pool_correct
                FROM ({select}) AS candidate
                LEFT JOIN guild_item_stats AS here ON here.guild_id = :guild AND here.item_pk = candidate.pk
                LEFT JOIN item_stats AS overall ON overall.item_pk = candidate.pk
+               CROSS JOIN (SELECT COALESCE(SUM(answers), 0) AS answers, COALESCE(SUM(correct_answers), 0) AS correct
+                           FROM item_stats WHERE item_pk IN ({pool})) AS everywhere
                ORDER BY candidate.pk"""
 
 
@@ -344,7 +348,7 @@ def draw_from(rows: Sequence[Row], count: int, rng: random.Random, choose: QuizC
     """Return up to ``count`` pks of a quiz pool's ``rows``: at random, or as ``choose`` prefers."""
     if choose is None:
         return rng.sample([row["pk"] for row in rows], min(count, len(rows)))
-    records = [
+    records = tuple(
         ItemRecord(
             row["pk"],
             row["difficulty"],
@@ -354,8 +358,9 @@ def draw_from(rows: Sequence[Row], count: int, rng: random.Random, choose: QuizC
             row["overall_correct"],
         )
         for row in rows
-    ]
-    return choose(records, count)[:count]
+    )
+    answers, correct = (int(rows[0]["pool_answers"]), int(rows[0]["pool_correct"])) if rows else (0, 0)
+    return choose(QuizPool(records, answers, correct), count)[:count]
 
 
 def refill_from_new_cycle(

@@ -14,6 +14,7 @@ from bot.core.adaptive import (
     DifficultyModel,
     ItemRecord,
     PlayerRecord,
+    QuizPool,
     choose_items,
     target_rate,
 )
@@ -67,10 +68,9 @@ def test_a_group_is_predicted_as_the_mean_of_its_members():
     assert group == pytest.approx((MODEL.predict(item, [REGULAR]) + MODEL.predict(item, [WEAK])) / 2)
 
 
-def test_the_population_rate_comes_from_the_items_answers():
-    items = [ItemRecord(1, 2, overall_answers=1000, overall_correct=500), ItemRecord(2, 2)]
-    assert DifficultyModel.from_items(items).population_rate == pytest.approx(0.5, abs=0.01)
-    assert DifficultyModel.from_items([]).population_rate == pytest.approx(0.65)
+def test_the_average_player_is_the_one_who_answered_the_whole_pool():
+    assert DifficultyModel.for_pool(QuizPool((), 1000, 500)).population_rate == pytest.approx(0.5, abs=0.01)
+    assert DifficultyModel.for_pool(QuizPool(())).population_rate == pytest.approx(0.65)
 
 
 def test_the_target_falls_from_newcomers_to_regulars():
@@ -117,7 +117,7 @@ def test_equal_items_are_chosen_at_random():
 
 def test_the_plan_follows_who_answered_the_last_rounds():
     plan = AdaptivePlan([1], {1: NEWCOMER}, random.Random(3))
-    plan.choose(spread_pool(), 10)
+    plan.choose(QuizPool(tuple(spread_pool())), 10)
     assert [p.user_id for p in plan.current_players()] == [1]
     assert plan.note_round([(2, True), (1, False)]) == [2]
     plan.learn({2: REGULAR})
@@ -132,7 +132,7 @@ def test_the_plan_follows_who_answered_the_last_rounds():
 def test_the_next_question_is_the_planned_one_best_suited_to_the_players():
     pool = spread_pool()
     plan = AdaptivePlan([2], {2: REGULAR}, random.Random(4))
-    plan.choose(pool, 5)
+    plan.choose(QuizPool(tuple(pool)), 5)
     items = [make_item(pk) for pk in (0, 30, 59)]  # very easy, medium, very hard
     session = QuizSession(
         guild_id=1, channel_id=2, starter_id=2, items=[(item, Mode.MYTH_OR_FACT) for item in items],

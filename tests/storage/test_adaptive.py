@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.core.adaptive import ItemRecord, PlayerRecord
+from bot.core.adaptive import ItemRecord, PlayerRecord, QuizPool
 from bot.core.scores import PlayerResult, RoundRecord
 from bot.storage.base import FactStore
 from tests.conftest import RawSql
@@ -22,10 +21,12 @@ class Recorder:
 
     def __init__(self) -> None:
         self.offered: list[list[ItemRecord]] = []
+        self.pools: list[QuizPool] = []
 
-    def __call__(self, candidates: Sequence[ItemRecord], count: int) -> list[int]:
-        self.offered.append(list(candidates))
-        ranked = sorted(candidates, key=lambda item: (-item.server_answers, item.pk))
+    def __call__(self, pool: QuizPool, count: int) -> list[int]:
+        self.offered.append(list(pool.candidates))
+        self.pools.append(pool)
+        ranked = sorted(pool.candidates, key=lambda item: (-item.server_answers, item.pk))
         return [item.pk for item in ranked[:count]]
 
 
@@ -46,6 +47,17 @@ async def test_a_chooser_is_offered_the_unseen_items_with_their_answers_here_and
     assert offered[fact.pk] == ItemRecord(fact.pk, fact.difficulty, 3, 2, 4, 2)
     assert all(item.overall_answers == 0 for pk, item in offered.items() if pk != fact.pk)
     assert chosen[0].pk == fact.pk and len(chosen) == 2
+    assert (choose.pools[0].answers, choose.pools[0].correct) == (4, 2)
+
+
+async def test_the_pools_answers_count_its_seen_items_too(store: FactStore):
+    first = await store.pick_quiz_items(GUILD, 6, ["myth-or-fact"], rng=random.Random(2))
+    await play(store, GUILD, "a:1", first[0].pk, (1, True), (2, True))
+    await play(store, OTHER_GUILD, "b:1", first[1].pk, (3, False))
+    choose = Recorder()
+    await store.pick_quiz_items(GUILD, 1, ["myth-or-fact"], choose=choose)
+    assert len(choose.offered[0]) == 1, "one unseen item is left"
+    assert (choose.pools[0].answers, choose.pools[0].correct) == (3, 2)
 
 
 async def test_the_rotation_is_kept_when_a_chooser_picks(store: FactStore):

@@ -245,10 +245,11 @@ class CatalogQueries(PostgresDatabase):
         params = {**params, "guild": guild_id, "pool": pool}
         live = f"FROM items WHERE retired = 0 AND {condition} AND {_VISIBLE}"
         seen_sql = "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool"
-        unseen_sql = quiz_pool_sql(f"SELECT pk, difficulty {live} AND pk NOT IN ({seen_sql})", choose)
+        pool_sql = f"SELECT pk {live}"
+        unseen_sql = quiz_pool_sql(f"SELECT pk, difficulty {live} AND pk NOT IN ({seen_sql})", choose, pool_sql)
         chosen = draw_from(await self._fetchall(unseen_sql, params), count, rng, choose)
         if len(chosen) < count:
-            everything = await self._fetchall(quiz_pool_sql(f"SELECT pk, difficulty {live}", choose), params)
+            everything = await self._fetchall(quiz_pool_sql(f"SELECT pk, difficulty {live}", choose, pool_sql), params)
             if not everything:
                 return [None]
             last = await self._fetchone(f"{seen_sql} ORDER BY served_at DESC LIMIT 1", params)
