@@ -131,8 +131,8 @@ class QuizRunner:
         self.alarm = alarm
         self.presenter_for = presenter_for
         """Returns the presenter for a channel id, or ``None`` where the bot cannot post; set by the quiz cog."""
-        self._recent_players: dict[int, tuple[int, ...]] = {}
-        """Who played each channel's last quiz, most recently played channels last."""
+        self._recent_players: dict[int, tuple[int, tuple[int, ...]]] = {}
+        """The server and the players of each channel's last quiz, by channel id, most recently played last."""
 
     # -- starting --------------------------------------------------------------------------------
 
@@ -200,7 +200,8 @@ class QuizRunner:
 
     async def _adaptive_plan(self, guild_id: int, channel_id: int, starter_id: int, rng: random.Random) -> AdaptivePlan:
         """Prepare adaptive difficulty for a quiz: its starting players (the starter, the channel's last players)."""
-        players = list(dict.fromkeys([starter_id, *self._recent_players.get(channel_id, ())]))
+        _guild, recent = self._recent_players.get(channel_id, (guild_id, ()))
+        players = list(dict.fromkeys([starter_id, *recent]))
         return AdaptivePlan(players, await self.store.member_records(guild_id, players), rng)
 
     def _remember_players(self, session: QuizSession) -> None:
@@ -209,9 +210,15 @@ class QuizRunner:
         if not players:
             return
         self._recent_players.pop(session.channel_id, None)
-        self._recent_players[session.channel_id] = players
+        self._recent_players[session.channel_id] = (session.guild_id, players)
         while len(self._recent_players) > RECENT_CHANNELS_KEPT:
             del self._recent_players[next(iter(self._recent_players))]
+
+    def forget_player(self, guild_id: int, user_id: int) -> None:
+        """Forget that a member played a channel's last quiz in this server (their data was deleted)."""
+        for channel_id, (guild, players) in list(self._recent_players.items()):
+            if guild == guild_id and user_id in players:
+                self._recent_players[channel_id] = (guild, tuple(p for p in players if p != user_id))
 
     async def _follow_players(self, running: RunningQuiz, result: RoundResult) -> None:
         """Count a round's answers for adaptive difficulty, and load the records of players new to this quiz."""

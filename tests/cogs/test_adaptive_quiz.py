@@ -150,5 +150,22 @@ async def test_with_adaptive_on_a_regulars_quiz_draws_harder_items_than_a_newcom
     assert bot_standings_title(newcomer_channel) == bot_standings_title(regular_channel) == "Quiz over"
 
 
+async def test_the_next_quiz_starts_for_the_channels_last_players_except_one_who_used_forgetme(simcord_env, store):
+    guild = simcord_env.create_guild(name="Regulars")
+    channel = guild.create_text_channel("quiz")
+    ann, ben, cat = (guild.add_member(simcord_env.create_user(name)) for name in ("ann", "ben", "cat"))
+    await store.update_server_settings(guild.id, {"quiz_adaptive": True})
+    await ann.send(channel, "!quiz pool 1 myth-or-fact")
+    question = next(m for m in reversed(channel.history()) if m.embeds and m.embeds[0].title.startswith("Question"))
+    await ann.click(question, label="Myth")
+    await ben.click(question, label="Fact")
+    await play_out(simcord_env, channel, ann)
+    await ben.send(channel, "!forgetme")
+    await ben.click(channel.last_message, label="Delete my data")
+    await cat.send(channel, "!quiz pool 1 myth-or-fact")
+    assert simcord_env.bot.quizzes.get(channel.id).adaptive.players == [cat.id, ann.id]
+    await play_out(simcord_env, channel, cat)
+
+
 def bot_standings_title(channel) -> str:
     return [m for m in channel.history() if m.author.bot and m.embeds][-1].embeds[0].title
