@@ -514,8 +514,12 @@ class Config(commands.Cog):
         """Turn adaptive difficulty on or off: easier questions for newcomers, harder ones for regulars."""
         wanted = chosen_action(state, SWITCH_STATES, "config quiz adaptive on") == "on"
         if wanted == (await self._settings(ctx)).quiz_adaptive:
-            reason = _("adaptive difficulty is already on.") if wanted else _("adaptive difficulty is already off.")
-            await self._unchanged(ctx, reason)
+            already = (
+                _("Nothing to change: adaptive difficulty is already on.")
+                if wanted
+                else _("Nothing to change: adaptive difficulty is already off.")
+            )
+            await ctx.send(already, ephemeral=True)
             return
         summary = (
             _(

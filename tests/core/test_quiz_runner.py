@@ -144,10 +144,12 @@ async def test_an_adaptive_quiz_goes_on_when_a_new_players_record_cannot_be_read
     await store.update_server_settings(GUILD, {"quiz_adaptive": True, "quiz_seconds": 5})
     reads: list[list[int]] = []
     read_records = store.member_records
+    refused = asyncio.Event()
 
     async def member_records(guild_id: int, user_ids):
         reads.append(sorted(user_ids))
         if len(reads) > 1:
+            refused.set()
             raise StorageUnavailable("database is locked")
         return await read_records(guild_id, user_ids)
 
@@ -157,9 +159,7 @@ async def test_an_adaptive_quiz_goes_on_when_a_new_players_record_cannot_be_read
     newcomer = STARTER + 1
     running.session.answer_option(newcomer, running.session.question.correct_option, runner.clock())
     await presenter.revealed.wait()  # the round ran to its time limit (a skipped one counts no answers)
-    async with asyncio.timeout(5):
-        while len(reads) < 2:
-            await asyncio.sleep(0.01)
+    await asyncio.wait_for(refused.wait(), 5)
     assert reads == [[STARTER], [newcomer]]
     assert "could not read new players' records" in caplog.text
     assert [p.user_id for p in running.adaptive.current_players()] == [newcomer]
