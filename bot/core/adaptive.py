@@ -7,19 +7,23 @@ ease plus how much better than the average player they are::
 
 * **Item rate**: the share of answers to the item that were right, shrunk toward a prior when there are few
   answers. The prior of an unplayed item comes from its pack ``difficulty`` (easy 80 %, medium 65 %, hard 50 %);
-  answers in every server move it (:attr:`ITEM_PRIOR_ANSWERS` pseudo-answers of prior weight), and this server's
-  answers move that in turn (:attr:`SERVER_PRIOR_ANSWERS`). So ten answers barely move a rate and a thousand decide
+  answers in every server move it (:data:`ITEM_PRIOR_ANSWERS` pseudo-answers of prior weight), and this server's
+  answers move that in turn (:data:`SERVER_PRIOR_ANSWERS`). So ten answers barely move a rate and a thousand decide
   it: more answers, less shrinkage.
 * **Ability**: the log-odds of the member's own record (right answers out of answers on the server's all-time
   board) minus those of the average player, with the record shrunk toward the average
-  (:attr:`PLAYER_PRIOR_ANSWERS` pseudo-answers). A newcomer, with no record, is an average player (ability 0).
+  (:data:`PLAYER_PRIOR_ANSWERS` pseudo-answers). A newcomer, with no record, is an average player (ability 0).
+  The average player's rate is that of all answers to the pool's items, in every server.
 
 For a set of players the predicted correct rate is the mean of their chances: the share of their answers expected
 to be right. A quiz aims at a :func:`target_rate` that falls with the players' experience, from
 :data:`NEWCOMER_TARGET` (most answers right, to welcome newcomers) to :data:`REGULAR_TARGET` (a real challenge),
 and :func:`choose_items` takes the items whose prediction is nearest to it.
 
-Everything here is pure arithmetic on counts the stores keep already; nothing is learnt per member beyond them.
+Everything here is pure arithmetic on counts the stores keep; nothing is stored per member beyond their scores.
+The price of that: an item's rate is not corrected for who answered it (a full Rasch fit needs every answer), so
+a hard item that mostly strong players met looks a little easier than it is. ``bench/calibration.py`` measures
+how far predictions and observed rates agree on a simulated population.
 """
 
 from __future__ import annotations
