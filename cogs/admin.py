@@ -280,6 +280,7 @@ class Admin(commands.Cog):
         """Delete the member's data in this server."""
         assert interaction.guild_id is not None
         report = await self.bot.store.forget_member_data(interaction.guild_id, user_id)
+        self.bot.quiz_runner.forget_player(interaction.guild_id, user_id)
         log.info("Forgot member %s in guild %s: %s", user_id, interaction.guild_id, report)
         return forget_summary(report)
 

@@ -19,6 +19,7 @@ from bot.app.client import MythOrFactBot
 from bot.core.catalog import AuditEntry
 from bot.core.daily import DailySchedule
 from bot.core.errors import MythOrFactError
+from bot.core.i18n import _
 from bot.core.quiz import MODE_NAMES, Mode, time_limit
 from bot.core.scheduling import matching_zones, parse_zone
 from bot.core.settings import ServerSettings, check_mod_role_change, describe_enabled, toggled
@@ -73,7 +74,12 @@ def quiz_defaults(settings: ServerSettings) -> str:
         f"Time limits: {limits}\n"
         f"Extra time: **{settings.quiz_extra_time}%** · hints in typed rounds: "
         f"**{'on' if settings.quiz_hints else 'off'}**\n"
-        f"Ends after **{settings.quiz_idle_rounds}** unanswered questions in a row"
+        f"Ends after **{settings.quiz_idle_rounds}** unanswered questions in a row\n"
+        + (
+            _("Adaptive difficulty: **on** (questions matched to the players)")
+            if settings.quiz_adaptive
+            else _("Adaptive difficulty: **off** (`config quiz adaptive on` matches questions to the players)")
+        )
     )
 
 
@@ -169,6 +175,7 @@ def matching_choices(names: Sequence[str], typed: str, label: Callable[[str], st
 
 CHANNEL_ACTIONS = ("add", "remove", "clear")
 LIST_ACTIONS = ("enable", "disable", "all")
+SWITCH_STATES = ("on", "off")
 
 
 async def zone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -490,6 +497,39 @@ class Config(commands.Cog):
             f"Time zone: **{wanted}** (was {current}). Weekly leaderboards now start at midnight on its Monday; "
             "daily posts set from now on use it unless given another zone.",
         )
+
+    # -- quiz -------------------------------------------------------------------------------------------------
+
+    @config.group(name="quiz", invoke_without_command=True, case_insensitive=True)
+    async def config_quiz(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Quiz settings beyond the defaults of `quiz settings`: adaptive difficulty."""
+        raise MythOrFactError(
+            _("Say which quiz setting to change, like `config quiz adaptive on`. Nothing was changed.")
+        )
+
+    @config_quiz.command(name="adaptive", ignore_extra=False)
+    @app_commands.describe(state="on: questions matched to the players; off: questions drawn at random (the default)")
+    @app_commands.choices(state=action_choices(SWITCH_STATES))
+    async def config_quiz_adaptive(self, ctx: commands.Context[MythOrFactBot], state: str) -> None:
+        """Turn adaptive difficulty on or off: easier questions for newcomers, harder ones for regulars."""
+        wanted = chosen_action(state, SWITCH_STATES, "config quiz adaptive on") == "on"
+        if wanted == (await self._settings(ctx)).quiz_adaptive:
+            already = (
+                _("Nothing to change: adaptive difficulty is already on.")
+                if wanted
+                else _("Nothing to change: adaptive difficulty is already off.")
+            )
+            await ctx.send(already, ephemeral=True)
+            return
+        summary = (
+            _(
+                "Adaptive difficulty: **on**. Quizzes now draw the questions whose predicted correct rate suits "
+                "their players: easier for newcomers, harder for regulars."
+            )
+            if wanted
+            else _("Adaptive difficulty: **off**. Quizzes draw their questions at random again.")
+        )
+        await self._save(ctx, {"quiz_adaptive": wanted}, summary)
 
     # -- history -----------------------------------------------------------------------------------------------
 

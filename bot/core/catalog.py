@@ -6,13 +6,17 @@ Everything here is backend-neutral; :mod:`bot.storage` implements :class:`Catalo
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from bot.core.adaptive import QuizPool
 from bot.core.packs import Item, Kind, Pack, PackFile, PackProblem, scan_packs
+
+QuizChooser = Callable[[QuizPool, int], list[int]]
+"""Picks up to a number of items among a quiz pool's unseen ones, by pk (adaptive difficulty)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,8 +109,13 @@ class CatalogStore(Protocol):
         modes: Sequence[str],
         topic: str | None = None,
         rng: random.Random | None = None,
+        choose: QuizChooser | None = None,
     ) -> list[StoredItem]:
-        """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`."""
+        """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`.
+
+        Items are drawn at random from those the server has not seen in this cycle, or, with ``choose``, as it
+        prefers among them (given each one's answer counts); either way the rotation is the same.
+        """
         ...
 
     async def get_item(self, ref: str, guild_id: int | None = None) -> StoredItem:

@@ -10,7 +10,7 @@ import asyncio
 import enum
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from bot.core.matching import is_correct, is_near_miss
 from bot.core.scores import PlayerResult, RoundRecord
 
 if TYPE_CHECKING:
+    from bot.core.adaptive import AdaptivePlan
     from bot.core.catalog import StoredItem
 
 
@@ -296,6 +297,13 @@ class QuizSession:
 
     # -- driving ---------------------------------------------------------------------------------
 
+    def bring_forward(self, choose: Callable[[Sequence[tuple[StoredItem, Mode]]], int]) -> None:
+        """Let ``choose`` say which of the rounds still planned is asked next (its index among them)."""
+        if self.round_open or self.finished:
+            raise QuizError("cannot reorder the rounds now")
+        index = self.round_number + choose(self._plan[self.round_number :])
+        self._plan.insert(self.round_number, self._plan.pop(index))
+
     def start_round(self, now: float) -> Question:
         """Ask the next question."""
         if self.round_open or self.finished:
@@ -461,6 +469,8 @@ class RunningQuiz:
     task: asyncio.Task[None] | None = None
     command_prefix: str = "!"
     """The server's command prefix when the quiz started: messages starting with it are commands, not guesses."""
+    adaptive: AdaptivePlan | None = None
+    """How questions are matched to the players, when the server has adaptive difficulty on."""
 
 
 class QuizRegistry:

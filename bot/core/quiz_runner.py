@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.adaptive import AdaptivePlan
 from bot.core.catalog import CatalogStore
 from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.quiz import (
@@ -44,6 +45,9 @@ STORAGE_END = (
     "I can't save scores right now, so the quiz ended early: the last question's points were not saved, "
     "the questions before it are."
 )
+RECENT_PLAYERS_KEPT = 25
+"""Players of a channel's last quiz remembered as the starting players of its next adaptive quiz."""
+RECENT_CHANNELS_KEPT = 10_000
 STOP_WAIT_SECONDS = 10.0
 """How long a stop waits for the quiz to reveal its question and post the standings before answering anyway."""
 
@@ -127,6 +131,8 @@ class QuizRunner:
         self.alarm = alarm
         self.presenter_for = presenter_for
         """Returns the presenter for a channel id, or ``None`` where the bot cannot post; set by the quiz cog."""
+        self._recent_players: dict[int, tuple[int, tuple[int, ...]]] = {}
+        """The server and the players of each channel's last quiz, by channel id, most recently played last."""
 
     # -- starting --------------------------------------------------------------------------------
 
@@ -163,7 +169,10 @@ class QuizRunner:
             )
         modes = list(Mode) if mode == MIXED else [Mode(mode)]
         rng = random.Random()
-        items = await self.store.pick_quiz_items(guild_id, wanted, [m.value for m in modes], topic, rng)
+        adaptive = await self._adaptive_plan(guild_id, channel_id, starter_id, rng) if server.quiz_adaptive else None
+        items = await self.store.pick_quiz_items(
+            guild_id, wanted, [m.value for m in modes], topic, rng, adaptive.choose if adaptive else None
+        )
         session = QuizSession(
             guild_id=guild_id,
             channel_id=channel_id,
@@ -172,7 +181,7 @@ class QuizRunner:
             settings=settings,
             rng=rng,
         )
-        running = RunningQuiz(session, command_prefix=command_prefix)
+        running = RunningQuiz(session, command_prefix=command_prefix, adaptive=adaptive)
         self.quizzes.add(running)
         try:
             await self.store.record_running_quiz(session.id, guild_id, channel_id, self.now())
@@ -188,6 +197,40 @@ class QuizRunner:
         running.task = asyncio.create_task(self._run(running, presenter), name=f"quiz-{session.id}")
         running.task.add_done_callback(lambda task: self._finished(running, task))
         return running
+
+    async def _adaptive_plan(self, guild_id: int, channel_id: int, starter_id: int, rng: random.Random) -> AdaptivePlan:
+        """Prepare adaptive difficulty for a quiz: its starting players (the starter, the channel's last players)."""
+        _guild, recent = self._recent_players.get(channel_id, (guild_id, ()))
+        players = list(dict.fromkeys([starter_id, *recent]))
+        return AdaptivePlan(players, await self.store.member_records(guild_id, players), rng)
+
+    def _remember_players(self, session: QuizSession) -> None:
+        """Keep who played the channel's last quiz (in memory), as the starting players of its next adaptive one."""
+        players = tuple(standing.user_id for standing in session.standings()[:RECENT_PLAYERS_KEPT])
+        if not players:
+            return
+        self._recent_players.pop(session.channel_id, None)
+        self._recent_players[session.channel_id] = (session.guild_id, players)
+        while len(self._recent_players) > RECENT_CHANNELS_KEPT:
+            del self._recent_players[next(iter(self._recent_players))]
+
+    def forget_player(self, guild_id: int, user_id: int) -> None:
+        """Forget that a member played a channel's last quiz in this server (their data was deleted)."""
+        for channel_id, (guild, players) in list(self._recent_players.items()):
+            if guild == guild_id and user_id in players:
+                self._recent_players[channel_id] = (guild, tuple(p for p in players if p != user_id))
+
+    async def _follow_players(self, running: RunningQuiz, result: RoundResult) -> None:
+        """Count a round's answers for adaptive difficulty, and load the records of players new to this quiz."""
+        assert running.adaptive is not None
+        answers = () if result.skipped else [(player.user_id, player.correct) for player in result.players]
+        unknown = running.adaptive.note_round(answers)
+        if not unknown:
+            return
+        try:
+            running.adaptive.learn(await self.store.member_records(running.session.guild_id, unknown))
+        except StorageUnavailable as exc:  # their answers in this quiz still count; the quiz goes on
+            log.warning("Quiz %s: could not read new players' records: %s", running.session.id, exc.cause)
 
     def refuse_if_running(self, channel_id: int) -> None:
         """Raise a friendly error (with a link) if a quiz already runs in the channel."""
@@ -252,6 +295,7 @@ class QuizRunner:
             # Logged with its traceback by the done-callback; players get a plain ending instead of silence.
             reason, failure = UNEXPECTED_END, exc
         self.quizzes.remove(running)
+        self._remember_players(session)
         self._ending.add(session.id)  # until its record is gone, a READY does not take it for one a crash interrupted
         try:
             await presenter.finish(session, session.standings(), reason)
@@ -271,6 +315,8 @@ class QuizRunner:
         If it still fails, the round is revealed and :class:`StorageUnavailable` ends the quiz.
         """
         session = running.session
+        if running.adaptive is not None:
+            session.bring_forward(running.adaptive.next_index)
         question = session.start_round(self.clock())
         running.skip_requested = False
         message_id = await presenter.ask(session, question)
@@ -297,6 +343,8 @@ class QuizRunner:
         await presenter.reveal(result)
         if not_saved is not None:
             raise not_saved
+        if running.adaptive is not None:
+            await self._follow_players(running, result)
         if not session.finished:
             await self.alarm.nap(running.session.id, session.settings.pause_seconds)
 

@@ -11,10 +11,13 @@ points, so members with equal points share a position (1, 2, 2, 4): the later ti
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
+
+from bot.core.adaptive import PlayerRecord
 
 ALL_TIME = "all"
 """The period key of the all-time leaderboard; weekly ones are ISO weeks such as ``2026-W48``."""
@@ -173,6 +176,10 @@ class ScoreStore(Protocol):
 
     async def member_rank(self, guild_id: int, period: str, user_id: int) -> ScoreRow | None:
         """Return a member's line with their position, or ``None`` if they have not played in ``period``."""
+        ...
+
+    async def member_records(self, guild_id: int, user_ids: Collection[int]) -> dict[int, PlayerRecord]:
+        """Return the all-time answers and right answers of those members who have a score, by user id (one query)."""
         ...
 
     async def add_dispute(self, guild_id: int, item_pk: int, user_id: int, reason: str, created_at: datetime) -> int:

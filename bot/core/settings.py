@@ -52,6 +52,8 @@ class ServerSettings:
     """End a quiz after this many unanswered questions in a row."""
     quiz_mode: str = MIXED
     """Mode of a quiz when the starter does not say: mixed, myth-or-fact, choice or typed."""
+    quiz_adaptive: bool = False
+    """Adaptive difficulty: quizzes draw questions matched to their players (see :mod:`bot.core.adaptive`)."""
 
     def zone(self) -> ZoneInfo:
         """Return the server's time zone."""
@@ -152,6 +154,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "quiz_hints": _boolean,
     "quiz_idle_rounds": _whole_number,
     "quiz_mode": _quiz_mode,
+    "quiz_adaptive": _boolean,
 }
 
 

@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from bot.core.catalog import AuditEntry, StoredItem
+from bot.core.adaptive import ItemRecord, QuizPool
+from bot.core.catalog import AuditEntry, QuizChooser, StoredItem
 from bot.core.cluster import ShardSet
 from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
@@ -320,13 +321,60 @@ def fold_diacritics(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+def quiz_pool_sql(select: str, choose: QuizChooser | None, pool: str = "") -> str:
+    """Return the query of a quiz pool from ``select`` (rows of ``pk, difficulty`` from ``items``), in pk order.
+
+    With ``choose`` (adaptive difficulty), each row also carries the item's answer counts, in the server
+    (``:guild``) and overall, and the answers to every item of ``pool`` (a query of the pool's pks), for
+    :func:`draw_from`. The counts are joined around the pool's query, whose own columns (``items.answers`` among
+    them) stay unambiguous.
+    """
+    if choose is None:
+        return f"{select} ORDER BY pk"
+    return f"""SELECT candidate.pk, candidate.difficulty,
+                   COALESCE(here.answers, 0) AS server_answers, COALESCE(here.correct_answers, 0) AS server_correct,
+                   COALESCE(overall.answers, 0) AS overall_answers,
+                   COALESCE(overall.correct_answers, 0) AS overall_correct,
+                   everywhere.answers AS pool_answers, everywhere.correct AS pool_correct
+               FROM ({select}) AS candidate
+               LEFT JOIN guild_item_stats AS here ON here.guild_id = :guild AND here.item_pk = candidate.pk
+               LEFT JOIN item_stats AS overall ON overall.item_pk = candidate.pk
+               CROSS JOIN (SELECT COALESCE(SUM(answers), 0) AS answers, COALESCE(SUM(correct_answers), 0) AS correct
+                           FROM item_stats WHERE item_pk IN ({pool})) AS everywhere
+               ORDER BY candidate.pk"""
+
+
+def draw_from(rows: Sequence[Row], count: int, rng: random.Random, choose: QuizChooser | None) -> list[int]:
+    """Return up to ``count`` pks of a quiz pool's ``rows``: at random, or as ``choose`` prefers."""
+    if choose is None:
+        return rng.sample([row["pk"] for row in rows], min(count, len(rows)))
+    records = tuple(
+        ItemRecord(
+            row["pk"],
+            row["difficulty"],
+            row["server_answers"],
+            row["server_correct"],
+            row["overall_answers"],
+            row["overall_correct"],
+        )
+        for row in rows
+    )
+    answers, correct = (int(rows[0]["pool_answers"]), int(rows[0]["pool_correct"])) if rows else (0, 0)
+    return choose(QuizPool(records, answers, correct), count)[:count]
+
+
 def refill_from_new_cycle(
-    chosen: list[int], everything: list[int], last: int | None, count: int, rng: random.Random
+    chosen: list[int],
+    everything: Sequence[Row],
+    last: int | None,
+    count: int,
+    rng: random.Random,
+    choose: QuizChooser | None = None,
 ) -> list[int]:
-    """Top ``chosen`` up to ``count`` from a new cycle of ``everything``, not reopening on ``last``."""
-    rest = [pk for pk in everything if pk not in chosen and pk != last]
-    rest = rest or [pk for pk in everything if pk not in chosen]
-    return chosen + rng.sample(rest, min(count - len(chosen), len(rest)))
+    """Top ``chosen`` up to ``count`` from a new cycle of ``everything`` (pool rows), not reopening on ``last``."""
+    rest = [row for row in everything if row["pk"] not in chosen and row["pk"] != last]
+    rest = rest or [row for row in everything if row["pk"] not in chosen]
+    return chosen + draw_from(rest, count - len(chosen), rng, choose)
 
 
 # -- scores ---------------------------------------------------------------------------------------

@@ -336,6 +336,7 @@ def settings_changes(
         "quiz_extra_time": _whole(form, "quiz_extra_time"),
         "quiz_idle_rounds": _whole(form, "quiz_idle_rounds"),
         "quiz_hints": form.get("quiz_hints") == "on",
+        "quiz_adaptive": form.get("quiz_adaptive") == "on",
         "quiz_mode": str(form.get("quiz_mode", "")),
     }
     changes = {name: value for name, value in wanted.items() if value != getattr(current, name)}

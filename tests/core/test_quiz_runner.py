@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.errors import StorageUnavailable
 from bot.core.quiz import Question, QuizSession, RoundResult, Standing
 from bot.core.quiz_runner import QuizRunner
 from bot.storage.base import FactStore
@@ -137,3 +138,29 @@ async def test_a_stop_between_questions_asks_no_more(runner, presenter):
     assert "ask 2" not in presenter.shown
     assert presenter.shown[-1] == "finish: The quiz was stopped."
     assert not presenter.reveals[0].stopped, "a skipped round is not a stopped one"
+
+
+async def test_an_adaptive_quiz_goes_on_when_a_new_players_record_cannot_be_read(runner, presenter, store, caplog):
+    await store.update_server_settings(GUILD, {"quiz_adaptive": True, "quiz_seconds": 5})
+    reads: list[list[int]] = []
+    read_records = store.member_records
+    refused = asyncio.Event()
+
+    async def member_records(guild_id: int, user_ids):
+        reads.append(sorted(user_ids))
+        if len(reads) > 1:
+            refused.set()
+            raise StorageUnavailable("database is locked")
+        return await read_records(guild_id, user_ids)
+
+    store.member_records = member_records  # type: ignore[method-assign]
+    running = await start(runner, presenter)
+    assert running.adaptive is not None and running.adaptive.players == [STARTER]
+    newcomer = STARTER + 1
+    running.session.answer_option(newcomer, running.session.question.correct_option, runner.clock())
+    await presenter.revealed.wait()  # the round ran to its time limit (a skipped one counts no answers)
+    await asyncio.wait_for(refused.wait(), 5)
+    assert reads == [[STARTER], [newcomer]]
+    assert "could not read new players' records" in caplog.text
+    assert [p.user_id for p in running.adaptive.current_players()] == [newcomer]
+    assert await runner.stop(running) is True

@@ -162,6 +162,20 @@ async def test_a_setting_changed_on_the_page_is_saved_and_audited_via_dashboard(
     assert "via dashboard" in await dashboard.page(f"{SERVER}/audit")
 
 
+async def test_adaptive_difficulty_is_turned_on_and_off_on_the_form_and_audited(dashboard):
+    await dashboard.log_in(USER_ID)
+    topics = [topic.topic for topic in await dashboard.store.topics(GUILD_ID)]
+    page = await dashboard.page(f"{SERVER}/settings")
+    assert 'name="quiz_adaptive" >' in page and "Adaptive difficulty" in page
+    await dashboard.submit(f"{SERVER}/settings", data=settings_form(quiz_adaptive="on", topics=topics))
+    assert (await dashboard.store.server_settings(GUILD_ID)).quiz_adaptive is True
+    assert 'name="quiz_adaptive" checked' in await dashboard.page(f"{SERVER}/settings")
+    await dashboard.submit(f"{SERVER}/settings", data=settings_form(topics=topics))
+    assert (await dashboard.store.server_settings(GUILD_ID)).quiz_adaptive is False
+    details = [entry.detail for entry in await dashboard.store.audit_history(GUILD_ID)]
+    assert details[:2] == ["quiz_adaptive: True → False (via dashboard)", "quiz_adaptive: False → True (via dashboard)"]
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

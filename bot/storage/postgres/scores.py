@@ -12,11 +12,12 @@ would otherwise deadlock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 import asyncpg
 
+from bot.core.adaptive import PlayerRecord
 from bot.core.scores import ALL_TIME, BoardKey, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.rows import PUBLIC_REF_SQL
@@ -321,6 +322,17 @@ class ScoreQueries(PostgresDatabase):
         check_period(period)
         row = await self._fetchone(MEMBER_SQL, {"guild": guild_id, "period": period, "user": user_id})
         return score_row(row, row["position"]) if row else None
+
+    async def member_records(self, guild_id: int, user_ids: Collection[int]) -> dict[int, PlayerRecord]:
+        """Return the all-time answers and right answers of those members who have a score, by user id."""
+        if not user_ids:
+            return {}
+        rows = await self._fetchall(
+            """SELECT user_id, rounds, correct FROM scores
+               WHERE guild_id = :guild AND period = 'all' AND user_id = ANY(:users::bigint[])""",
+            {"guild": guild_id, "users": sorted(set(user_ids))},
+        )
+        return {row["user_id"]: PlayerRecord(row["user_id"], row["rounds"], row["correct"]) for row in rows}
 
     # -- disputes ------------------------------------------------------------------------------
 

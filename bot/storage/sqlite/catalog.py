@@ -12,16 +12,18 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.core.catalog import PackSummary, StoredItem, SyncReport, TopicSummary
+from bot.core.catalog import PackSummary, QuizChooser, StoredItem, SyncReport, TopicSummary
 from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
 from bot.core.packs import Kind, Pack, PackFile
 from bot.core.text import normalize_topic
 from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import (
     ITEM_COLUMNS,
+    draw_from,
     iso_moment,
     item_from_row,
     public_pack_id,
+    quiz_pool_sql,
     refill_from_new_cycle,
     search_words,
     server_pack_id,
@@ -185,8 +187,12 @@ class CatalogQueries(SqliteDatabase):
         modes: Sequence[str],
         topic: str | None = None,
         rng: random.Random | None = None,
+        choose: QuizChooser | None = None,
     ) -> list[StoredItem]:
-        """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`."""
+        """Choose up to ``count`` different items askable in one of ``modes``, rotating per server like `fact`.
+
+        With ``choose``, it picks among the unseen items (see :meth:`bot.core.catalog.CatalogStore.pick_quiz_items`).
+        """
         if topic is not None:
             topic = normalize_topic(topic)
             await self._require_topic(topic, guild_id)
@@ -195,7 +201,7 @@ class CatalogQueries(SqliteDatabase):
         pool = f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}"
         async with self._transaction():
             scope = {**await self._scope(guild_id), "topic": topic}
-            chosen = await self._draw(guild_id, pool, condition, scope, count, rng or DRAWS)
+            chosen = await self._draw(guild_id, pool, condition, scope, count, rng or DRAWS, choose)
         if chosen == [None]:
             raise NoItems("quiz question", topic)
         items = [await self.get_item_by_pk(pk) for pk in chosen if pk is not None]
@@ -211,9 +217,18 @@ class CatalogQueries(SqliteDatabase):
         }
 
     async def _draw(
-        self, guild_id: int, pool: str, condition: str, params: dict, count: int, rng: random.Random
+        self,
+        guild_id: int,
+        pool: str,
+        condition: str,
+        params: dict,
+        count: int,
+        rng: random.Random,
+        choose: QuizChooser | None,
     ) -> list[int | None]:
-        """Draw ``count`` random pks from the pool that the server has not seen this cycle, and mark them seen.
+        """Draw ``count`` pks from the pool that the server has not seen this cycle, and mark them seen.
+
+        They are drawn at random, or picked by ``choose`` (see :func:`bot.storage.shared.draw_from`).
 
         When the unseen part runs short, a new cycle starts (without reopening on the item that closed the last
         one). Returns ``[None]`` when the pool is empty. Runs inside the caller's transaction.
@@ -221,16 +236,16 @@ class CatalogQueries(SqliteDatabase):
         params = {**params, "guild": guild_id, "pool": pool}
         live = f"FROM items WHERE retired = 0 AND {condition} AND {_VISIBLE}"
         seen_sql = "SELECT item_pk FROM served WHERE guild_id = :guild AND pool = :pool"
-        unseen_sql = f"SELECT pk {live} AND pk NOT IN ({seen_sql}) ORDER BY pk"
-        unseen = [row["pk"] for row in await self._fetchall(unseen_sql, params)]
-        chosen = rng.sample(unseen, min(count, len(unseen)))
+        pool_sql = f"SELECT pk {live}"
+        unseen_sql = quiz_pool_sql(f"SELECT pk, difficulty {live} AND pk NOT IN ({seen_sql})", choose, pool_sql)
+        chosen = draw_from(await self._fetchall(unseen_sql, params), count, rng, choose)
         if len(chosen) < count:
-            everything = [row["pk"] for row in await self._fetchall(f"SELECT pk {live} ORDER BY pk", params)]
+            everything = await self._fetchall(quiz_pool_sql(f"SELECT pk, difficulty {live}", choose, pool_sql), params)
             if not everything:
                 return [None]
             last = await self._fetchone(f"{seen_sql} ORDER BY served_at DESC LIMIT 1", params)
             await self._conn.execute("DELETE FROM served WHERE guild_id = :guild AND pool = :pool", params)
-            chosen = refill_from_new_cycle(chosen, everything, last["item_pk"] if last else None, count, rng)
+            chosen = refill_from_new_cycle(chosen, everything, last["item_pk"] if last else None, count, rng, choose)
         now = stored_now()
         await self._conn.executemany(
             "INSERT OR IGNORE INTO served (guild_id, pool, item_pk, served_at) VALUES (?, ?, ?, ?)",

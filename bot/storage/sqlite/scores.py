@@ -13,11 +13,13 @@ The walk and the page positions are backend-neutral (:mod:`bot.storage.shared`);
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.core.adaptive import PlayerRecord
 from bot.core.scores import ALL_TIME, BoardKey, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
 from bot.storage.shared import (
     NEAR_MISSES_KEPT,
@@ -276,6 +278,17 @@ class ScoreQueries(SqliteDatabase):
         check_period(period)
         row = await self._fetchone(MEMBER_SQL, {"guild": guild_id, "period": period, "user": user_id})
         return score_row(row, row["position"]) if row else None
+
+    async def member_records(self, guild_id: int, user_ids: Collection[int]) -> dict[int, PlayerRecord]:
+        """Return the all-time answers and right answers of those members who have a score, by user id."""
+        if not user_ids:
+            return {}
+        rows = await self._fetchall(
+            """SELECT user_id, rounds, correct FROM scores
+               WHERE guild_id = :guild AND period = 'all' AND user_id IN (SELECT value FROM json_each(:users))""",
+            {"guild": guild_id, "users": json.dumps(sorted(set(user_ids)))},
+        )
+        return {row["user_id"]: PlayerRecord(row["user_id"], row["rounds"], row["correct"]) for row in rows}
 
     # -- disputes ------------------------------------------------------------------------------
 

@@ -63,6 +63,27 @@ async def test_a_failing_migration_changes_nothing(empty_store: FactStore, tmp_p
     assert await raw_sql("SELECT to_regclass('extra')::text") == [(None,)]
 
 
+async def test_the_answer_counts_over_all_servers_start_from_the_per_server_ones(backend: str, tmp_path: Path):
+    migrations = load_migrations()
+    before = next(i for i, m in enumerate(migrations) if m.name.endswith("_item_answer_stats"))
+    conn = await asyncpg.connect(await postgres.schema_url(tmp_path))
+    try:
+        await migrate(conn, migrations[:before])
+        await conn.execute("SET session_replication_role = replica")  # rows without their items (no FK checks)
+        await conn.execute("INSERT INTO item_stats (item_pk, times_served) VALUES (5, 9)")
+        await conn.executemany(
+            """INSERT INTO guild_item_stats (guild_id, item_pk, times_asked, answers, correct_answers)
+               VALUES ($1, 5, 1, $2, $3)""",
+            [(1, 10, 4), (2, 6, 6)],
+        )
+        await conn.execute("SET session_replication_role = DEFAULT")
+        await migrate(conn, migrations)
+        rows = await conn.fetch("SELECT item_pk, times_served, answers, correct_answers FROM item_stats")
+        assert [tuple(row) for row in rows] == [(5, 9, 16, 10)]
+    finally:
+        await conn.close()
+
+
 def test_migration_files_are_numbered_without_gaps():
     assert [m.number for m in load_migrations()] == list(range(1, len(load_migrations()) + 1))
 

@@ -71,3 +71,20 @@ async def test_a_failing_migration_changes_nothing(tmp_path: Path):
 
 def test_migration_files_are_numbered_without_gaps():
     assert [m.number for m in load_migrations()] == list(range(1, len(load_migrations()) + 1))
+
+
+async def test_the_answer_counts_over_all_servers_start_from_the_per_server_ones(tmp_path: Path):
+    migrations = load_migrations()
+    before = next(i for i, m in enumerate(migrations) if m.name.endswith("_item_answer_stats"))
+    path = tmp_path / "bot.db"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await migrate(conn, migrations[:before])
+        await conn.execute("INSERT INTO item_stats (item_pk, times_served) VALUES (5, 9)")
+        await conn.executemany(
+            """INSERT INTO guild_item_stats (guild_id, item_pk, times_asked, answers, correct_answers)
+               VALUES (?, 5, 1, ?, ?)""",
+            [(1, 10, 4), (2, 6, 6)],
+        )
+        await migrate(conn, migrations)
+        async with conn.execute("SELECT item_pk, times_served, answers, correct_answers FROM item_stats") as cursor:
+            assert await cursor.fetchall() == [(5, 9, 16, 10)]
