@@ -29,6 +29,7 @@ from bot.core.quiz import (
     plan_rounds,
 )
 from bot.core.retry import retry_unavailable
+from bot.core.review import ReviewStore, missed_by, note_misses
 from bot.core.scores import ScoreStore, week_key
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
@@ -68,8 +69,8 @@ class RunningQuizStore(Protocol):
         ...
 
 
-class QuizStore(RunningQuizStore, CatalogStore, ScoreStore, SettingsStore, Protocol):
-    """Everything the runner needs from the store: questions, settings, scores and the running-quiz records."""
+class QuizStore(RunningQuizStore, CatalogStore, ScoreStore, SettingsStore, ReviewStore, Protocol):
+    """Everything the runner needs from the store: questions, settings, scores, review and the running-quiz records."""
 
 
 class QuizPresenter(Protocol):
@@ -327,8 +328,12 @@ class QuizRunner:
         record = session.record(result, played_at)
 
         async def record_round() -> bool:
-            week = week_key(played_at, (await self.store.server_settings(session.guild_id)).zone())
-            return await self.store.record_round(record, week)
+            zone = (await self.store.server_settings(session.guild_id)).zone()
+            recorded = await self.store.record_round(record, week_key(played_at, zone))
+            # Also after a retry that found the round recorded: noting the same misses again changes nothing.
+            missed = missed_by((player.user_id, player.correct) for player in record.players)
+            await note_misses(self.store, session.guild_id, result.question.item, missed, played_at, zone)
+            return recorded
 
         saving = asyncio.ensure_future(retry_unavailable(record_round, f"Round {record.round_key}"))
         saving.add_done_callback(_retrieved)
