@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
+from bot.core.admin import build_export
 from bot.core.content import check_draft
 from bot.core.review import MASTERED, NO_STREAK, Outcome, ReviewStreak, first_due, review_outcome
 from bot.storage.base import FactStore
@@ -186,6 +188,8 @@ async def test_export_lists_review_items_and_numbers_of_the_server(store: FactSt
             "missed_at": MISSED_AT.isoformat(timespec="microseconds"),
         }
     ]
+    document = json.loads(build_export(GUILD, sections, MISSED_AT).data)
+    assert document["sections"]["review_items"][0]["user_id"] == str(ANN), "ids as strings, like the rest"
     assert sections["review_members"] == [
         {
             "user_id": ANN,
