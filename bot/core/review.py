@@ -13,16 +13,20 @@ Items retired or hidden in the server since they were missed are skipped, and th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.catalog import StoredItem
+from bot.core.cluster import ShardSet
 from bot.core.errors import MythOrFactError
 from bot.core.i18n import _
 from bot.core.scheduling import local_day
+
+log = logging.getLogger(__name__)
 
 INTERVALS_DAYS = (1, 3, 7, 21)
 """Days until an item is due again on each step: a miss puts it on step 0, due the next day."""
@@ -31,6 +35,13 @@ MASTERED = len(INTERVALS_DAYS)
 REVIEWABLE_KINDS = frozenset({"myth", "fact"})
 """Only myths and facts are reviewed (with Myth/Fact buttons); quiz-only questions are not."""
 CHOICES = ("myth", "fact")
+REMINDERS_PER_SECOND = 5
+"""DM reminders sent per second at most: each is one or two requests, well within the bot's 50 per second beside
+daily posts."""
+REMINDER_BATCH = 100
+"""Members read per query during a reminder pass."""
+LATEST_OFFSET = timedelta(hours=14)
+"""The largest time-zone offset (UTC+14): no server's calendar is ahead of UTC by more."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +182,32 @@ class ReviewStore(Protocol):
         ...
 
     async def set_review_opt_out(self, guild_id: int, user_id: int, opted_out: bool) -> int:
-        """Turn review off (deleting the member's review items and numbers there; return how many rows) or on."""
+        """Turn review off (deleting the member's cards, numbers and reminder; return the cards deleted) or on."""
+        ...
+
+    async def set_review_reminder(self, guild_id: int, user_id: int, remind: bool) -> None:
+        """Turn the member's DM reminder of due cards in the server on or off."""
+        ...
+
+    async def review_reminder_on(self, guild_id: int, user_id: int) -> bool:
+        """Return whether the member asked for DM reminders in the server."""
+        ...
+
+    async def review_reminder_candidates(
+        self, now: datetime, latest_today: date, limit: int, shards: ShardSet | None = None
+    ) -> list[tuple[int, int]]:
+        """Return up to ``limit`` ``(server, member)`` pairs whose reminder may go out at ``now``.
+
+        Only members with reminders on and a card due on ``latest_today`` or earlier, in servers of ``shards``
+        (``None``: every server).
+        """
+        ...
+
+    async def claim_review_reminder(self, guild_id: int, user_id: int, now: datetime, next_at: datetime) -> bool:
+        """Take the member's reminder of ``now``, so none goes out again before ``next_at``.
+
+        Return ``False`` if another pass (or process) took it, or reminders were turned off.
+        """
         ...
 
 
@@ -258,3 +294,64 @@ async def earliest_due(store: ReviewStore, guild_id: int, user_id: int, now: dat
     horizon = local_day(now, zone) + timedelta(days=INTERVALS_DAYS[-1])  # no learning card is due later than this
     cards = await store.due_reviews(guild_id, user_id, horizon)
     return cards[0].due_on if cards else None
+
+
+# -- reminders -----------------------------------------------------------------------------------
+
+
+def next_midnight(now: datetime, zone: ZoneInfo) -> datetime:
+    """Return the next local midnight after ``now`` in ``zone`` (in UTC), when the server's next day starts."""
+    tomorrow = local_day(now, zone) + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0, 0), tzinfo=zone).astimezone(now.tzinfo)
+
+
+ReminderSender = Callable[[int, int, int], Awaitable[bool]]
+"""``send(server, member, cards due)`` DMs a reminder; returns ``False`` when the member's DMs are closed to the bot."""
+
+
+class ReviewReminders:
+    """One pass sends each member who asked for it at most one DM a local day, when they have cards due.
+
+    A member's reminder is claimed in the database before it is sent (its next moment moves to the server's next
+    midnight), so a restart, a second pass or another process never sends it twice; a crash between the claim and
+    the send skips that day's reminder rather than risk two. Sends are paced under Discord's limits.
+    """
+
+    def __init__(
+        self,
+        store: ReviewStore,
+        send: ReminderSender,
+        zone_of: Callable[[int], Awaitable[ZoneInfo]],
+        pace: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.store = store
+        self.send = send
+        self.zone_of = zone_of
+        """The server's time zone (its settings)."""
+        self.pace = pace
+        """Waits until the next send may start (a :class:`bot.core.daily.Pacer`)."""
+
+    async def run_pass(self, now: datetime, shards: ShardSet | None = None) -> int:
+        """Remind every member due a reminder at ``now`` (of servers in ``shards``); return how many were sent."""
+        sent = 0
+        latest_today = (now + LATEST_OFFSET).date()
+        while True:
+            candidates = await self.store.review_reminder_candidates(now, latest_today, REMINDER_BATCH, shards)
+            for guild_id, user_id in candidates:
+                sent += await self._remind(guild_id, user_id, now)
+            if len(candidates) < REMINDER_BATCH:
+                return sent
+
+    async def _remind(self, guild_id: int, user_id: int, now: datetime) -> bool:
+        zone = await self.zone_of(guild_id)
+        if not await self.store.claim_review_reminder(guild_id, user_id, now, next_midnight(now, zone)):
+            return False
+        due = (await self.store.review_stats(guild_id, user_id, local_day(now, zone))).due
+        if not due:  # due later today elsewhere on Earth, not yet on this server's calendar: from its midnight on
+            return False
+        await self.pace()
+        if await self.send(guild_id, user_id, due):
+            return True
+        log.info("Review reminders turned off for member %s in guild %s: their DMs are closed", user_id, guild_id)
+        await self.store.set_review_reminder(guild_id, user_id, False)
+        return False

@@ -1,8 +1,9 @@
 """What personal review looks like on Discord: a card with Myth/Fact buttons, the answer, and the stats.
 
-The buttons are dynamic items with stable custom ids (``mof:review:<server>:<member>:<item>:<step>:<myth|fact>``),
-so a card sent by DM before a restart keeps working. The id never says which answer is right; the step in it makes a
-second press of the same card (or a replayed one) count once.
+The buttons are dynamic items with stable custom ids (``mof:review:<server>:<member>:<item>:<step>:<myth|fact>``,
+and ``mof:review-start:<server>:<member>`` on a reminder), so a card or reminder sent by DM before a restart keeps
+working. The id never says which answer is right; the step in it makes a second press of the same card (or a
+replayed one) count once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ import discord
 from bot.app.client import MythOrFactBot
 from bot.core.errors import MythOrFactError
 from bot.core.i18n import _, _n
-from bot.core.review import INTERVALS_DAYS, MASTERED, ReviewAnswer, ReviewCard, ReviewStats, answer_review
+from bot.core.review import (
+    INTERVALS_DAYS,
+    MASTERED,
+    ReviewAnswer,
+    ReviewCard,
+    ReviewStats,
+    answer_review,
+    earliest_due,
+    next_card,
+)
 from bot.core.text import clip
 from cogs.utils import render
 
@@ -185,4 +195,55 @@ def card_view(guild_id: int, user_id: int, card: ReviewCard) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for choice in ("myth", "fact"):
         view.add_item(ReviewAnswerButton(guild_id, user_id, card.item.pk, card.step, choice))
+    return view
+
+
+class StartReviewButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"mof:review-start:(?P<guild>\d+):(?P<user>\d+)"
+):
+    """On a reminder DM: shows the member's first due card there and then."""
+
+    def __init__(self, guild_id: int, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=_("Start review"),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"mof:review-start:{guild_id}:{user_id}",
+            )
+        )
+        self.guild_id, self.user_id = guild_id, user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> StartReviewButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["guild"]), int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Answer with the first due card (or when the next one is due)."""
+        if interaction.user.id != self.user_id:
+            await interaction.response.send_message(_("This reminder belongs to another member."), ephemeral=True)
+            return
+        store = interaction.client.store
+        zone = (await store.server_settings(self.guild_id)).zone()
+        now = discord.utils.utcnow()
+        try:
+            card = await next_card(store, self.guild_id, self.user_id, now, zone)
+        except MythOrFactError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        if card is None:
+            upcoming = await earliest_due(store, self.guild_id, self.user_id, now, zone)
+            await interaction.response.send_message(embed=nothing_due_embed(upcoming), ephemeral=True)
+            return
+        await interaction.response.send_message(
+            embed=card_embed(card), view=card_view(self.guild_id, self.user_id, card), ephemeral=True
+        )
+
+
+def reminder_view(guild_id: int, user_id: int) -> discord.ui.View:
+    """Return a reminder's Start review button."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(StartReviewButton(guild_id, user_id))
     return view

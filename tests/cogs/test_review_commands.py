@@ -209,3 +209,27 @@ async def test_help_lists_review(simcord_env, world):
     assert "Review the myths and facts you got wrong" in details
     for sub in ("stats", "off", "on"):
         assert f"!review {sub}" in details
+
+
+async def test_reminders_send_one_dm_a_day_when_cards_are_due_with_a_button_to_start(simcord_env, world, store):
+    guild, channel, ann, ben = world
+    on = await ann.slash(channel, "review remind", setting="on")
+    assert on.ephemeral and on.response.content.startswith("Review reminders are on")
+    item = await miss_a_quiz_question(simcord_env, channel, ann, ben)
+    await miss_a_quiz_question(simcord_env, channel, ben)  # ben has a card due too, but no reminders
+    await simcord_env.advance_time(DAY + 3600)
+    dms = [m for m in ann.user.dm_channel.history() if m.author.bot]
+    assert [m.content for m in dms] == [
+        "You have 1 card due for review in **Quiz Club**. Press the button, or run `/review start` there."
+    ]
+    assert ben.user.dm_channel.last_message is None
+    started = await ann.user.click(dms[0], label="Start review")
+    assert started.ephemeral and item.claim in started.response.embeds[0].description
+    assert labels(started.response) == ["Myth", "Fact"]
+    await simcord_env.advance_time(12 * 3600)
+    assert len([m for m in ann.user.dm_channel.history() if m.author.bot]) == 1, "one reminder a day"
+
+    off = await ann.slash(channel, "review remind", setting="off")
+    assert off.response.content == "Review reminders are off in this server."
+    await simcord_env.advance_time(DAY)
+    assert len([m for m in ann.user.dm_channel.history() if m.author.bot]) == 1

@@ -15,10 +15,12 @@ from bot.core.review import (
     NO_STREAK,
     Outcome,
     ReviewCard,
+    ReviewReminders,
     ReviewStats,
     ReviewStreak,
     first_due,
     missed_by,
+    next_midnight,
     next_streak,
     note_misses,
     review_outcome,
@@ -142,3 +144,57 @@ async def test_note_misses_uses_the_servers_day_and_skips_questions_and_empty_li
     assert await note_misses(store, 1, item(6, "question"), [9], late_evening_utc, TOKYO) == 0
     assert await note_misses(store, 1, item(7), [], late_evening_utc, TOKYO) == 0
     assert len(store.misses) == 1
+
+
+# -- reminders ------------------------------------------------------------------------------------
+
+
+def test_next_midnight_is_the_servers_and_follows_daylight_saving():
+    assert next_midnight(datetime(2026, 11, 26, 20, 0, tzinfo=UTC), TOKYO) == datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    assert next_midnight(datetime(2026, 11, 26, 3, 0, tzinfo=UTC), TOKYO) == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    # Los Angeles moves its clocks back on 1 Nov 2026: midnight is 07:00 UTC before, 08:00 UTC after.
+    assert next_midnight(datetime(2026, 10, 31, 12, tzinfo=UTC), LOS_ANGELES) == datetime(2026, 11, 1, 7, tzinfo=UTC)
+    assert next_midnight(datetime(2026, 11, 1, 12, tzinfo=UTC), LOS_ANGELES) == datetime(2026, 11, 2, 8, tzinfo=UTC)
+
+
+class Reminded:
+    """A reminder sender that records what it sends; ``closed`` members have their DMs closed."""
+
+    def __init__(self, *closed: int) -> None:
+        self.sent: list[tuple[int, int, int]] = []
+        self.closed = set(closed)
+        self.paced = 0
+
+    async def send(self, guild_id: int, user_id: int, due: int) -> bool:
+        if user_id in self.closed:
+            return False
+        self.sent.append((guild_id, user_id, due))
+        return True
+
+    async def pace(self) -> None:
+        self.paced += 1
+
+
+async def test_a_reminder_goes_out_once_a_local_day_when_cards_are_due_and_stops_when_dms_are_closed(store):
+    guild, ann, ben, cat = 1, 11, 12, 13
+    zones = {guild: TOKYO}
+    reminded = Reminded(cat)
+
+    async def zone_of(guild_id: int) -> ZoneInfo:
+        return zones[guild_id]
+
+    reminders = ReviewReminders(store, reminded.send, zone_of, reminded.pace)
+    missed = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # 19:00 in Tokyo on the 26th: due on the 27th there
+    for pk in (1, 2):
+        await note_misses(store, guild, item(pk), [ann, ben, cat], missed, TOKYO)
+    for user in (ann, cat):
+        await store.set_review_reminder(guild, user, True)
+
+    assert await reminders.run_pass(datetime(2026, 11, 26, 14, 0, tzinfo=UTC)) == 0, "23:00 in Tokyo: not due yet"
+    assert reminded.sent == []
+    assert await reminders.run_pass(datetime(2026, 11, 26, 15, 30, tzinfo=UTC)) == 1, "00:30 on the 27th in Tokyo"
+    assert reminded.sent == [(guild, ann, 2)] and reminded.paced == 2, "cat's DM was tried too"
+    assert not await store.review_reminder_on(guild, cat), "closed DMs turn reminders off"
+    assert await reminders.run_pass(datetime(2026, 11, 27, 14, 0, tzinfo=UTC)) == 0, "one a local day"
+    assert await reminders.run_pass(datetime(2026, 11, 27, 15, 0, tzinfo=UTC)) == 1, "the next day in Tokyo"
+    assert reminded.sent[-1] == (guild, ann, 2) and {user for _, user, _ in reminded.sent} == {ann}

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.admin import build_export
+from bot.core.cluster import ShardSet
 from bot.core.content import check_draft
 from bot.core.review import MASTERED, NO_STREAK, Outcome, ReviewStreak, first_due, review_outcome
 from bot.storage.base import FactStore
@@ -199,6 +200,8 @@ async def test_export_lists_review_items_and_numbers_of_the_server(store: FactSt
             "last_review_day": TOMORROW.isoformat(),
             "reviews": 1,
             "correct_reviews": 1,
+            "remind": 0,
+            "next_reminder_at": None,
         }
     ]
 
@@ -212,3 +215,47 @@ async def test_the_retention_sweep_deletes_a_departed_servers_review_data(store:
     assert report.rows["review_items"] == 1 and report.rows["review_members"] == 1
     assert await due_refs(store, ANN, TOMORROW) == []
     assert await due_refs(store, ANN, TOMORROW, guild=OTHER_GUILD) == ["sample/goldfish-memory"]
+
+
+# -- reminders ------------------------------------------------------------------------------------
+
+
+async def test_reminder_candidates_have_reminders_on_a_card_due_and_their_moment_come(store: FactStore):
+    await miss(store, GOLDFISH, ANN, BEN, MOD)
+    await miss(store, BATS, ANN, guild=OTHER_GUILD)
+    for guild, user in ((GUILD, ANN), (GUILD, BEN), (OTHER_GUILD, ANN)):
+        await store.set_review_reminder(guild, user, True)
+    assert await store.review_reminder_on(GUILD, ANN) and not await store.review_reminder_on(GUILD, MOD)
+    now = MISSED_AT + timedelta(hours=6)
+    assert await store.review_reminder_candidates(now, DAY, 10) == [], "nothing due yet"
+    assert await store.review_reminder_candidates(now, TOMORROW, 10) == [(GUILD, ANN), (GUILD, BEN), (OTHER_GUILD, ANN)]
+    assert await store.review_reminder_candidates(now, TOMORROW, 2) == [(GUILD, ANN), (GUILD, BEN)]
+
+    next_at = now + timedelta(hours=10)
+    assert await store.claim_review_reminder(GUILD, ANN, now, next_at)
+    assert not await store.claim_review_reminder(GUILD, ANN, now, next_at), "claimed once"
+    await store.set_review_reminder(GUILD, BEN, False)
+    assert not await store.claim_review_reminder(GUILD, BEN, now, next_at)
+    assert await store.review_reminder_candidates(now, TOMORROW, 10) == [(OTHER_GUILD, ANN)]
+    assert await store.review_reminder_candidates(next_at, TOMORROW, 10) == [(GUILD, ANN), (OTHER_GUILD, ANN)]
+
+
+async def test_reminder_candidates_of_some_shards_only(store: FactStore):
+    guilds = [GUILD << 22 | 1, (GUILD + 1) << 22 | 1]  # shards 1001 % 2 = 1 and 1002 % 2 = 0
+    for guild in guilds:
+        await miss(store, GOLDFISH, ANN, guild=guild)
+        await store.set_review_reminder(guild, ANN, True)
+    now = MISSED_AT + timedelta(days=1)
+    assert await store.review_reminder_candidates(now, TOMORROW, 10, ShardSet(2, (0,))) == [(guilds[1], ANN)]
+    assert await store.review_reminder_candidates(now, TOMORROW, 10, ShardSet(2, (1,))) == [(guilds[0], ANN)]
+    assert len(await store.review_reminder_candidates(now, TOMORROW, 10)) == 2
+
+
+async def test_opting_out_and_forget_me_turn_reminders_off(store: FactStore):
+    await miss(store, GOLDFISH, ANN, BEN)
+    await store.set_review_reminder(GUILD, ANN, True)
+    await store.set_review_reminder(GUILD, BEN, True)
+    await store.set_review_opt_out(GUILD, ANN, True)
+    await store.forget_member_data(GUILD, BEN)
+    assert not await store.review_reminder_on(GUILD, ANN) and not await store.review_reminder_on(GUILD, BEN)
+    assert await store.review_reminder_candidates(MISSED_AT + timedelta(days=1), TOMORROW, 10) == []

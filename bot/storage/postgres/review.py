@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.core.cluster import ShardSet
 from bot.core.review import MASTERED, Outcome, ReviewCard, ReviewStats, ReviewStreak, next_streak
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.shared import (
@@ -15,6 +16,7 @@ from bot.storage.shared import (
     review_card_from_row,
     review_stats_from_rows,
     review_streak_from_row,
+    shard_scope,
     utc,
 )
 
@@ -26,6 +28,13 @@ _DELETE_STALE = """DELETE FROM review_items WHERE guild_id = :guild AND user_id 
                AND hidden_items.item_pk = review_items.item_pk))"""
 
 _STREAK_COLUMNS = "streak_current, streak_best, last_review_day"
+_ON_SHARDS = "(:shard_count::int IS NULL OR ((guild_id >> 22) % :shard_count::int) = ANY(:shard_ids::int[]))"
+"""A server's shard is (guild_id >> 22) % shard_count; :shard_count NULL means every server."""
+
+
+def _shard_params(shards: ShardSet | None) -> dict[str, object]:
+    count, ids = shard_scope(shards)
+    return {"shard_count": count, "shard_ids": list(ids)}
 
 
 class ReviewQueries(PostgresDatabase):
@@ -155,7 +164,7 @@ class ReviewQueries(PostgresDatabase):
         return row is not None
 
     async def set_review_opt_out(self, guild_id: int, user_id: int, opted_out: bool) -> int:
-        """Turn review off (deleting the member's review items and numbers there; return how many items) or on."""
+        """Turn review off (deleting the member's cards, numbers and reminder; return the cards deleted) or on."""
         member = (guild_id, user_id)
         async with self._transaction():
             if not opted_out:
@@ -167,3 +176,55 @@ class ReviewQueries(PostgresDatabase):
             await self._execute("DELETE FROM review_members WHERE guild_id = $1 AND user_id = $2", member)
             await self._execute("INSERT INTO review_members (guild_id, user_id, opted_out) VALUES ($1, $2, 1)", member)
             return deleted
+
+    # -- reminders -------------------------------------------------------------------------------
+
+    async def set_review_reminder(self, guild_id: int, user_id: int, remind: bool) -> None:
+        """Turn the member's DM reminder of due cards in the server on or off."""
+        async with self._transaction():
+            await self._execute(
+                """INSERT INTO review_members (guild_id, user_id, remind) VALUES (:guild, :user, :remind)
+                   ON CONFLICT (guild_id, user_id) DO UPDATE SET remind = excluded.remind""",
+                {"guild": guild_id, "user": user_id, "remind": int(remind)},
+            )
+
+    async def review_reminder_on(self, guild_id: int, user_id: int) -> bool:
+        """Return whether the member asked for DM reminders in the server."""
+        row = await self._fetchone(
+            "SELECT 1 FROM review_members WHERE guild_id = :guild AND user_id = :user AND remind = 1",
+            {"guild": guild_id, "user": user_id},
+        )
+        return row is not None
+
+    async def review_reminder_candidates(
+        self, now: datetime, latest_today: date, limit: int, shards: ShardSet | None = None
+    ) -> list[tuple[int, int]]:
+        """Return up to ``limit`` ``(server, member)`` pairs whose reminder may go out at ``now``.
+
+        Only members with reminders on and a card due on ``latest_today`` or earlier, in servers of ``shards``
+        (``None``: every server).
+        """
+        rows = await self._fetchall(
+            f"""SELECT guild_id, user_id FROM review_members
+                WHERE remind = 1 AND (next_reminder_at IS NULL OR next_reminder_at <= :now) AND {_ON_SHARDS}
+                  AND EXISTS (SELECT 1 FROM review_items
+                              WHERE review_items.guild_id = review_members.guild_id
+                                AND review_items.user_id = review_members.user_id AND review_items.due_on <= :latest)
+                ORDER BY guild_id, user_id LIMIT :limit""",
+            {"now": utc(now), "latest": latest_today, "limit": limit, **_shard_params(shards)},
+        )
+        return [(row["guild_id"], row["user_id"]) for row in rows]
+
+    async def claim_review_reminder(self, guild_id: int, user_id: int, now: datetime, next_at: datetime) -> bool:
+        """Take the member's reminder of ``now``, so none goes out again before ``next_at``.
+
+        Return ``False`` if another pass (or process) took it, or reminders were turned off.
+        """
+        async with self._transaction():
+            changed = await self._execute(
+                """UPDATE review_members SET next_reminder_at = :next
+                   WHERE guild_id = :guild AND user_id = :user AND remind = 1
+                     AND (next_reminder_at IS NULL OR next_reminder_at <= :now)""",
+                {"guild": guild_id, "user": user_id, "now": utc(now), "next": utc(next_at)},
+            )
+            return changed == 1

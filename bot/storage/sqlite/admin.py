@@ -66,7 +66,7 @@ _EXPORT_QUERIES: dict[str, str] = {
                        WHERE review_items.guild_id = :guild
                        ORDER BY review_items.user_id, review_items.due_on, review_items.item_pk""",
     "review_members": """SELECT user_id, opted_out, streak_current, streak_best, last_review_day, reviews,
-                                correct_reviews
+                                correct_reviews, remind, next_reminder_at
                          FROM review_members WHERE guild_id = :guild ORDER BY user_id""",
     "audit_log": "SELECT id, user_id, action, detail, at FROM audit_log WHERE guild_id = :guild ORDER BY id DESC",
 }

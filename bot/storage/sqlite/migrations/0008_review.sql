@@ -15,7 +15,8 @@ CREATE TABLE review_items (
 -- A member's due cards, in the order they are shown.
 CREATE INDEX review_items_due ON review_items (guild_id, user_id, due_on, missed_at) WHERE due_on IS NOT NULL;
 
--- A member's review numbers in a server, and whether they turned review off there.
+-- A member's review numbers in a server, whether they turned review off there, and their DM reminder: on or off,
+-- and the moment (UTC) from which the next one may go out (the server's next midnight after the last one).
 CREATE TABLE review_members (
     guild_id        INTEGER NOT NULL,
     user_id         INTEGER NOT NULL,
@@ -25,5 +26,9 @@ CREATE TABLE review_members (
     last_review_day TEXT,
     reviews         INTEGER NOT NULL DEFAULT 0,
     correct_reviews INTEGER NOT NULL DEFAULT 0,
+    remind          INTEGER NOT NULL DEFAULT 0 CHECK (remind IN (0, 1)),
+    next_reminder_at TEXT,
     PRIMARY KEY (guild_id, user_id)
 ) WITHOUT ROWID;
+-- Members who asked for reminders, by when the next may go out (the reminder task reads it).
+CREATE INDEX review_reminders ON review_members (next_reminder_at) WHERE remind = 1;
