@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.adaptive import AdaptivePlan
-from bot.core.catalog import CatalogStore
+from bot.core.catalog import CatalogStore, StoredItem
 from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.quiz import (
     MIXED,
@@ -30,7 +30,7 @@ from bot.core.quiz import (
 )
 from bot.core.retry import retry_unavailable
 from bot.core.review import ReviewStore, missed_by, note_misses
-from bot.core.scores import ScoreStore, week_key
+from bot.core.scores import RoundRecord, ScoreStore, week_key
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
 
@@ -328,12 +328,8 @@ class QuizRunner:
         record = session.record(result, played_at)
 
         async def record_round() -> bool:
-            zone = (await self.store.server_settings(session.guild_id)).zone()
-            recorded = await self.store.record_round(record, week_key(played_at, zone))
-            # Also after a retry that found the round recorded: noting the same misses again changes nothing.
-            missed = missed_by((player.user_id, player.correct) for player in record.players)
-            await note_misses(self.store, session.guild_id, result.question.item, missed, played_at, zone)
-            return recorded
+            week = week_key(played_at, (await self.store.server_settings(session.guild_id)).zone())
+            return await self.store.record_round(record, week)
 
         saving = asyncio.ensure_future(retry_unavailable(record_round, f"Round {record.round_key}"))
         saving.add_done_callback(_retrieved)
@@ -350,8 +346,30 @@ class QuizRunner:
             raise not_saved
         if running.adaptive is not None:
             await self._follow_players(running, result)
+        await self._note_misses(record, result.question.item)
         if not session.finished:
             await self.alarm.nap(running.session.id, session.settings.pause_seconds)
+
+    async def _note_misses(self, record: RoundRecord, item: StoredItem) -> None:
+        """Bring a round's item back for review for the players who got it wrong.
+
+        Done after the reveal, so players never wait for it (it is one more write, about as long as the scores').
+        Tried again for a moment if the database is unavailable; if it stays so, this is logged and the quiz goes on.
+        """
+        missed = missed_by((player.user_id, player.correct) for player in record.players)
+        if not missed:
+            return
+
+        async def note() -> int:
+            zone = (await self.store.server_settings(record.guild_id)).zone()
+            return await note_misses(self.store, record.guild_id, item, missed, record.played_at, zone)
+
+        noting = asyncio.ensure_future(retry_unavailable(note, f"Review misses of round {record.round_key}"))
+        noting.add_done_callback(_retrieved)
+        try:
+            await asyncio.shield(noting)  # a shutdown cannot interrupt the write
+        except StorageUnavailable as exc:
+            log.error("Round %s: its misses were not noted for review: %s", record.round_key, exc.cause)
 
     async def _wait_for_round_end(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
         """Sleep until the time limit, a typed winner, or a skip; post hints when they fall due."""
