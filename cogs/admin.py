@@ -120,6 +120,7 @@ def forget_summary(report: ForgetReport) -> str:
         (report.daily_streaks, "daily streak", "daily streaks"),
         (report.disputes, "dispute", "disputes"),
         (report.suggestions_deleted, "pending suggestion", "pending suggestions"),
+        (report.review_items, "review card", "review cards"),
     ]
     deleted = [f"{count} {one if count == 1 else many}" for count, one, many in parts if count]
     if deleted:
@@ -264,12 +265,13 @@ class Admin(commands.Cog):
     @commands.guild_only()
     @app_commands.guild_only()
     async def forgetme(self, ctx: commands.Context[MythOrFactBot]) -> None:
-        """Delete your scores, daily answers, disputes and pending suggestions in this server (asks first)."""
+        """Delete your scores, daily answers, disputes, pending suggestions and review here (asks first)."""
         assert ctx.guild is not None
         view = confirmation_view(FORGET, ctx.author.id)
         await ctx.send(
             f"This deletes your data in **{_plain(ctx.guild.name, 100)}**: your scores on every leaderboard (all time "
-            "and weekly), your daily answers and streak, your disputes and your pending suggestions. Custom facts "
+            "and weekly), your daily answers and streak, your disputes, your pending suggestions and your personal "
+            "review (cards, streak and numbers). Custom facts "
             "you were credited for stay, but without your name. This cannot be undone. "
             f"The buttons work for {CONFIRM_SECONDS // 60} minutes.",
             view=view,

@@ -38,6 +38,7 @@ EXTENSIONS = (
     "cogs.quiz",
     "cogs.leaderboard",
     "cogs.daily",
+    "cogs.review",
     "cogs.config",
     "cogs.content",
     "cogs.admin",

@@ -276,6 +276,10 @@ class ForgetReport:
     suggestions_deleted: int = 0
     suggestions_anonymised: int = 0
     credits_cleared: int = 0
+    review_items: int = 0
+    """Myths and facts under personal review."""
+    review_numbers: int = 0
+    """The member's review streak and counts (an opt-out of review stays, so nothing is recorded again)."""
 
     @property
     def total(self) -> int:

@@ -31,6 +31,7 @@ from bot.core.catalog import CatalogStore, StoredItem
 from bot.core.cluster import ShardSet
 from bot.core.errors import MythOrFactError, NoItems
 from bot.core.quiz import POINTS_BY_DIFFICULTY
+from bot.core.review import ReviewStore, note_misses
 from bot.core.scheduling import POSTS_PER_SECOND, catch_up, local_day, next_post_at
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class DailyPoster(Protocol):
         ...
 
 
-class DailyStore(CatalogStore, Protocol):
+class DailyStore(CatalogStore, ReviewStore, Protocol):
     """What the bot needs from the database for daily fact posts: schedules, claimed posts, answers and streaks."""
 
     async def set_daily_schedule(self, schedule: DailySchedule, audit: AuditNote | None = None) -> None:
@@ -611,9 +612,20 @@ def daily_points(item: StoredItem) -> int:
 
 
 async def answer_daily(
-    store: DailyStore, guild_id: int, day: date, user_id: int, choice: str, now: datetime, week: str
+    store: DailyStore,
+    guild_id: int,
+    day: date,
+    user_id: int,
+    choice: str,
+    now: datetime,
+    week: str,
+    *,
+    zone: ZoneInfo,
 ) -> AnswerResult:
-    """Take a member's answer (``myth`` or ``fact``) to the server's post of ``day``: once, and only the latest."""
+    """Take a member's answer (``myth`` or ``fact``) to the server's post of ``day``: once, and only the latest.
+
+    A wrong answer brings the item back in the member's personal review (days in the server's ``zone``).
+    """
     latest = await store.latest_daily_post(guild_id)
     if latest is None or latest.day != day:
         return AnswerResult(AnswerStatus.OLD_POST, latest=latest)
@@ -625,4 +637,6 @@ async def answer_daily(
     streak = await store.record_daily_answer(guild_id, day, user_id, correct, points, now, week)
     if streak is None:
         return AnswerResult(AnswerStatus.ALREADY_ANSWERED, item)
+    if not correct:
+        await note_misses(store, guild_id, item, [user_id], now, zone)
     return AnswerResult(AnswerStatus.RECORDED, item, correct, points, streak, latest)

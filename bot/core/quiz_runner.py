@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.adaptive import AdaptivePlan
-from bot.core.catalog import CatalogStore
+from bot.core.catalog import CatalogStore, StoredItem
 from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.quiz import (
     MIXED,
@@ -29,7 +29,8 @@ from bot.core.quiz import (
     plan_rounds,
 )
 from bot.core.retry import retry_unavailable
-from bot.core.scores import ScoreStore, week_key
+from bot.core.review import ReviewStore, missed_by, note_misses
+from bot.core.scores import RoundRecord, ScoreStore, week_key
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
 
@@ -68,8 +69,8 @@ class RunningQuizStore(Protocol):
         ...
 
 
-class QuizStore(RunningQuizStore, CatalogStore, ScoreStore, SettingsStore, Protocol):
-    """Everything the runner needs from the store: questions, settings, scores and the running-quiz records."""
+class QuizStore(RunningQuizStore, CatalogStore, ScoreStore, SettingsStore, ReviewStore, Protocol):
+    """Everything the runner needs from the store: questions, settings, scores, review and the running-quiz records."""
 
 
 class QuizPresenter(Protocol):
@@ -345,8 +346,30 @@ class QuizRunner:
             raise not_saved
         if running.adaptive is not None:
             await self._follow_players(running, result)
+        await self._note_misses(record, result.question.item)
         if not session.finished:
             await self.alarm.nap(running.session.id, session.settings.pause_seconds)
+
+    async def _note_misses(self, record: RoundRecord, item: StoredItem) -> None:
+        """Bring a round's item back for review for the players who got it wrong.
+
+        Done after the reveal, so players never wait for it (it is one more write, about as long as the scores').
+        Tried again for a moment if the database is unavailable; if it stays so, this is logged and the quiz goes on.
+        """
+        missed = missed_by((player.user_id, player.correct) for player in record.players)
+        if not missed:
+            return
+
+        async def note() -> int:
+            zone = (await self.store.server_settings(record.guild_id)).zone()
+            return await note_misses(self.store, record.guild_id, item, missed, record.played_at, zone)
+
+        noting = asyncio.ensure_future(retry_unavailable(note, f"Review misses of round {record.round_key}"))
+        noting.add_done_callback(_retrieved)
+        try:
+            await asyncio.shield(noting)  # a shutdown cannot interrupt the write
+        except StorageUnavailable as exc:
+            log.error("Round %s: its misses were not noted for review: %s", record.round_key, exc.cause)
 
     async def _wait_for_round_end(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
         """Sleep until the time limit, a typed winner, or a skip; post hints when they fall due."""

@@ -14,6 +14,7 @@ from bot.core.cluster import LeaseStore
 from bot.core.content import ContentStore
 from bot.core.daily import DailyStore
 from bot.core.quiz_runner import RunningQuizStore
+from bot.core.review import ReviewStore
 from bot.core.scores import ScoreStore
 from bot.core.settings import SettingsStore
 
@@ -25,6 +26,7 @@ class FactStore(
     ScoreStore,
     ContentStore,
     AdminStore,
+    ReviewStore,
     RunningQuizStore,
     LeaseStore,
     Protocol,

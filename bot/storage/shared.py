@@ -27,6 +27,7 @@ from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
 from bot.core.packs import Item, Pack, PackFile, Source
+from bot.core.review import MASTERED, NO_STREAK, ReviewCard, ReviewStats, ReviewStreak
 from bot.core.scores import ALL_TIME, BoardKey, ScoreRow, is_period
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
@@ -578,6 +579,43 @@ def streak_from_row(row: Row) -> DailyStreak:
     before_latest = row["before_latest"]
     alive = before_latest is None or last_day >= as_day(before_latest)
     return DailyStreak(row["current"] if alive else 0, row["best"], last_day)
+
+
+# -- personal review ------------------------------------------------------------------------------
+
+REVIEW_CARD_COLUMNS = (
+    "items.pk, items.pack_id, items.item_id, items.kind, items.claim, items.truth, items.topic, items.difficulty, "
+    "items.source_title, items.source_url, items.source_citation, items.tags, items.question, items.answers, "
+    "items.choices, review_items.step, review_items.due_on, review_items.missed_at"
+)
+"""The columns :func:`review_card_from_row` reads, from ``review_items`` joined with ``items``."""
+
+
+def review_card_from_row(row: Row) -> ReviewCard:
+    """Build a :class:`ReviewCard` from a row holding :data:`REVIEW_CARD_COLUMNS`."""
+    return ReviewCard(item_from_row(row), row["step"], as_day(row["due_on"]), as_moment(row["missed_at"]))
+
+
+def review_streak_from_row(row: Row | None) -> ReviewStreak:
+    """Build a member's :class:`ReviewStreak` from ``streak_current, streak_best, last_review_day`` (or no row)."""
+    if row is None or row["last_review_day"] is None:
+        return NO_STREAK
+    return ReviewStreak(row["streak_current"], row["streak_best"], as_day(row["last_review_day"]))
+
+
+def review_stats_from_rows(steps: Iterable[Row], member: Row | None) -> ReviewStats:
+    """Build :class:`ReviewStats` from per-step rows (``step, cards, due``) and the member's ``review_members`` row."""
+    learning = [0] * MASTERED
+    mastered = due = 0
+    for row in steps:
+        if row["step"] >= MASTERED:
+            mastered += row["cards"]
+        else:
+            learning[row["step"]] += row["cards"]
+        due += row["due"] or 0
+    reviews = member["reviews"] if member else 0
+    correct = member["correct_reviews"] if member else 0
+    return ReviewStats(due, tuple(learning), mastered, review_streak_from_row(member), reviews, correct)
 
 
 # -- copying whole databases -----------------------------------------------------------------

@@ -166,8 +166,11 @@ class DailyAnswerButton(
             return
         now = discord.utils.utcnow()
         store = interaction.client.store
-        week = week_key(now, (await store.server_settings(self.guild_id)).zone())
-        result = await answer_daily(store, self.guild_id, self.day, interaction.user.id, self.choice, now, week)
+        zone = (await store.server_settings(self.guild_id)).zone()
+        week = week_key(now, zone)
+        result = await answer_daily(
+            store, self.guild_id, self.day, interaction.user.id, self.choice, now, week, zone=zone
+        )
         if result.status is AnswerStatus.RECORDED:
             await interaction.response.send_message(embed=answer_reply(result), ephemeral=True)
             return

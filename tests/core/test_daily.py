@@ -321,7 +321,7 @@ async def test_answers_score_once_build_streaks_and_refuse_old_posts(store):
         post = await store.daily_post(1, day)
         item = await store.get_item_by_pk(post.item_pk)
         choice = item.kind if right else ("fact" if item.kind == "myth" else "myth")
-        return await answer_daily(store, 1, day, user_id, choice, clock.now(), week)
+        return await answer_daily(store, 1, day, user_id, choice, clock.now(), week, zone=LONDON)
 
     await run_until(scheduler, store, clock, utc(2026, 6, 1, 12))
     day1 = date(2026, 6, 1)

@@ -61,6 +61,14 @@ _EXPORT_QUERIES: dict[str, str] = {
                           resolved_at
                    FROM disputes LEFT JOIN items ON items.pk = disputes.item_pk
                    WHERE disputes.guild_id = :guild ORDER BY disputes.id DESC""",
+    "review_items": """SELECT review_items.user_id, review_items.item_pk, items.pack_id, items.item_id, step, due_on,
+                              missed_at
+                       FROM review_items LEFT JOIN items ON items.pk = review_items.item_pk
+                       WHERE review_items.guild_id = :guild
+                       ORDER BY review_items.user_id, review_items.due_on, review_items.item_pk""",
+    "review_members": """SELECT user_id, opted_out, streak_current, streak_best, last_review_day, reviews,
+                                correct_reviews, remind, next_reminder_at
+                         FROM review_members WHERE guild_id = :guild ORDER BY user_id""",
     "audit_log": "SELECT id, user_id, action, detail, at FROM audit_log WHERE guild_id = :guild ORDER BY id DESC",
 }
 
@@ -131,8 +139,9 @@ class AdminQueries(PostgresDatabase):
     async def forget_member_data(self, guild_id: int, user_id: int) -> ForgetReport:
         """Delete a member's data in one server; keep facts they were credited for, without their id.
 
-        Deleted: scores in every period (the rank triggers follow), daily answers and streak, disputes, and pending
-        suggestions. Kept without the member's id: custom facts credited to them and their reviewed suggestions.
+        Deleted: scores in every period (the rank triggers follow), daily answers and streak, disputes, pending
+        suggestions, and review items and numbers (an opt-out of review stays). Kept without the member's id: custom
+        facts credited to them and their reviewed suggestions.
         """
         member = (guild_id, user_id)
         counts: dict[str, int] = {}
@@ -152,6 +161,11 @@ class AdminQueries(PostgresDatabase):
                     f"UPDATE suggestions SET user_id = {FORGOTTEN_USER_ID} WHERE guild_id = $1 AND user_id = $2",
                 ),
                 ("credits_cleared", "UPDATE items SET author_id = NULL WHERE guild_id = $1 AND author_id = $2"),
+                ("review_items", "DELETE FROM review_items WHERE guild_id = $1 AND user_id = $2"),
+                (
+                    "review_numbers",
+                    "DELETE FROM review_members WHERE guild_id = $1 AND user_id = $2 AND opted_out = 0",
+                ),
             ):
                 counts[name] = await self._execute(sql, member)
         return ForgetReport(**counts)

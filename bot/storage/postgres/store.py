@@ -14,6 +14,7 @@ from bot.storage.postgres.catalog import CatalogQueries
 from bot.storage.postgres.cluster import ClusterQueries
 from bot.storage.postgres.content import ContentQueries
 from bot.storage.postgres.daily import DailyQueries
+from bot.storage.postgres.review import ReviewQueries
 from bot.storage.postgres.scores import ScoreQueries
 from bot.storage.postgres.transfer import TransferQueries
 from bot.storage.shared import utc
@@ -30,7 +31,14 @@ async def _prepare_connection(conn: asyncpg.Connection) -> None:
 
 
 class PostgresStore(
-    CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries, ClusterQueries, TransferQueries
+    CatalogQueries,
+    ScoreQueries,
+    DailyQueries,
+    ContentQueries,
+    AdminQueries,
+    ReviewQueries,
+    ClusterQueries,
+    TransferQueries,
 ):
     """Fact store on PostgreSQL: a connection pool, many processes, row and advisory locks where they meet."""
 

@@ -17,6 +17,7 @@ from bot.storage.sqlite.catalog import CatalogQueries
 from bot.storage.sqlite.cluster import ClusterQueries
 from bot.storage.sqlite.content import ContentQueries
 from bot.storage.sqlite.daily import DailyQueries
+from bot.storage.sqlite.review import ReviewQueries
 from bot.storage.sqlite.scores import ScoreQueries
 from bot.storage.sqlite.transfer import TransferQueries
 
@@ -67,7 +68,14 @@ async def open_reader(path: Path) -> aiosqlite.Connection:
 
 
 class SqliteStore(
-    CatalogQueries, ScoreQueries, DailyQueries, ContentQueries, AdminQueries, ClusterQueries, TransferQueries
+    CatalogQueries,
+    ScoreQueries,
+    DailyQueries,
+    ContentQueries,
+    AdminQueries,
+    ReviewQueries,
+    ClusterQueries,
+    TransferQueries,
 ):
     """Fact store on SQLite: one file (or memory), WAL mode, one writer at a time, one process."""
 
