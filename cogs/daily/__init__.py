@@ -35,6 +35,7 @@ from bot.core.daily import (
     schedule_audit_detail,
 )
 from bot.core.errors import MythOrFactError, UnknownTopic
+from bot.core.i18n import _, using
 from bot.core.scheduling import available_zones, local_day, matching_zones, parse_local_time, parse_zone
 from bot.core.text import clip, normalize_topic
 from cogs.daily import views as daily_ui
@@ -155,7 +156,9 @@ class DiscordPoster:
         try:
             if isinstance(channel, discord.Thread) and channel.archived:
                 channel = await channel.edit(archived=False)
-            message = await channel.send(embed=daily_ui.post_embed(delivery), view=daily_ui.post_view(delivery))
+            with using(await self.bot.language_in(delivery.guild_id)):  # the server's post, in its language
+                embed, view = daily_ui.post_embed(delivery), daily_ui.post_view(delivery)
+            message = await channel.send(embed=embed, view=view)
         except discord.NotFound as exc:
             raise PostUnavailable(f"the channel {channel.mention} was deleted") from exc
         except discord.Forbidden as exc:
@@ -190,13 +193,13 @@ class DiscordPoster:
         if not isinstance(target, discord.TextChannel) or not target.permissions_for(guild.me).send_messages:
             log.info("Guild %s has nowhere I may tell it that its daily post is paused", guild_id)
             return
-        await target.send(
-            clip(
-                f"**The daily post is paused:** {reason}. A moderator can fix that and resume it with `daily set`; "
+        with using(settings.language):
+            text = _(
+                "**The daily post is paused:** {reason}. A moderator can fix that and resume it with `daily set`; "
                 "`daily status` shows the schedule.",
-                2000,
+                reason=reason,
             )
-        )
+        await target.send(clip(text, 2000))
 
 
 def status_embed(schedule: DailySchedule, today_post: DailyPost | None, *, title: str) -> discord.Embed:
