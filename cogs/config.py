@@ -556,6 +556,8 @@ class Config(commands.Cog):
     async def config_language(self, ctx: commands.Context[MythOrFactBot], code: str) -> None:
         """Set the bot's language here, for prefix commands, posts and members whose Discord language it lacks."""
         wanted = code.strip().lower()
+        if wanted not in LANGUAGES:
+            raise MythOrFactError(_("The language must be one of {codes}.", codes=", ".join(LANGUAGES)))
         current = (await self._settings(ctx)).language
         if wanted == current:
             await self._unchanged(ctx, _("the language is already {language}.", language=LANGUAGE_NAMES[current]))
