@@ -1,4 +1,4 @@
-"""Behaviour tests: the bot answers in the member's Discord language, else the server's, and syncs translated commands."""
+"""Behaviour tests: replies in the member's Discord language, else the server's; translated commands are synced."""
 
 from __future__ import annotations
 
