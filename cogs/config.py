@@ -69,7 +69,7 @@ def history_embed(entries: list[AuditEntry], guild_name: str) -> discord.Embed:
 def quiz_defaults(settings: ServerSettings) -> str:
     """Describe the quiz defaults: questions, mode, time limits, extra time, hints and when an idle quiz ends."""
     quiz = settings.quiz()
-    limits = ", ".join(f"{MODE_NAMES[mode].lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
+    limits = ", ".join(f"{_(MODE_NAMES[mode]).lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
     return (
         f"Questions: **{settings.quiz_rounds}** · mode when not chosen: **{settings.quiz_mode}**\n"
         f"Time limits: {limits}\n"

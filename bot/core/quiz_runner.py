@@ -385,7 +385,7 @@ class QuizRunner:
             await self.alarm.nap(running.session.id, max(0.0, wake_at - now))
             hint = session.due_hint(self.clock())
             if hint:
-                await presenter.hint(f"Hint: `{hint}`")
+                await presenter.hint(_("Hint: `{hint}`", hint=hint))
 
     # -- after a crash ---------------------------------------------------------------------------
 
