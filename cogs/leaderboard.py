@@ -46,7 +46,7 @@ def score_line(row: ScoreRow) -> str:
         return _("**{position}.** <@{user_id}>: {points} points ({correct} right)", **fields)
     return _(
         "**{position}.** <@{user_id}>: {points} points ({correct} right, fastest {seconds} s)",
-        seconds=f"{row.fastest_ms / 1000:.1f}",
+        seconds=format(row.fastest_ms / 1000, ".1f"),
         **fields,
     )
 
@@ -100,7 +100,7 @@ def hardest_line(item: ItemStats) -> str:
     line = _(
         "`{ref}`: {rate}% of {answers} answers right",
         ref=item.ref,
-        rate=f"{100 * item.correct_rate:.0f}",
+        rate=format(100 * item.correct_rate, ".0f"),
         answers=item.answers,
     )
     if item.near_misses:

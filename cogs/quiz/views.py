@@ -46,7 +46,7 @@ def question_embed(session: QuizSession, question: Question) -> discord.Embed:
             "{topic} · {stars} · {seconds} s",
             topic=question.item.topic,
             stars="★" * question.item.difficulty,
-            seconds=f"{question.time_limit:g}",
+            seconds=format(question.time_limit, "g"),
         )
     )
     return embed

@@ -192,5 +192,7 @@ def quiz_announcement(
             **fields,
         )
     if session.total_rounds < wanted:
-        opening += " " + _("(Only {count} questions were available.)", count=session.total_rounds)
+        opening += " " + _n(
+            "(only {count} question was available)", "(only {count} questions were available)", session.total_rounds
+        )
     return opening
