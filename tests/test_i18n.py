@@ -79,10 +79,9 @@ def test_translated_command_names_are_valid_and_unique_and_descriptions_fit(lang
         (m.id, m.string) for m in catalog if m.context == NAME_CONTEXT and m.string and not valid_name(m.string)
     ]
     assert not bad_names, f"{language} command names Discord would refuse (lowercase, no spaces, <= 32): {bad_names}"
-    long = [
-        (m.id, m.string) for m in catalog if m.context is None and m.string and "slash-commands" in str(m.locations)
-    ]
-    assert all(len(text) <= DESCRIPTION_MAX for _, text in long if isinstance(text, str)), long
+    described = [m for m in catalog if m.context is None and isinstance(m.string, str) and m.string]
+    too_long = [m.string for m in described if "slash-commands" in str(m.locations) and len(m.string) > DESCRIPTION_MAX]
+    assert not too_long, f"{language} command descriptions over {DESCRIPTION_MAX} characters: {too_long}"
 
 
 # -- texts written without _() ----------------------------------------------------------------------------------

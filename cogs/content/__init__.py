@@ -195,7 +195,7 @@ class Content(commands.Cog):
         """Offer the ids of the server's hidden items matching what was typed."""
         if interaction.guild_id is None:
             return []
-        hidden, _ = await self.bot.store.hidden_items(interaction.guild_id, 0, HIDDEN_OFFERED)
+        hidden, _total = await self.bot.store.hidden_items(interaction.guild_id, 0, HIDDEN_OFFERED)
         refs = match_names([item.ref for item in hidden], current.strip().lower(), AUTOCOMPLETE_MAX)
         return [app_commands.Choice(name=ref[:100], value=ref[:100]) for ref in refs]
 
