@@ -19,7 +19,7 @@ from bot.app.config import Config
 from bot.app.languages import CatalogueTranslator
 from bot.core.cluster import ShardSet
 from bot.core.errors import StorageUnavailable
-from bot.core.i18n import DEFAULT_LOCALE, LOCALE, language_of, using
+from bot.core.i18n import DEFAULT_LOCALE, LANGUAGES, LOCALE, catalogue, language_of, using
 from bot.core.quiz_runner import QuizRunner
 from bot.storage.base import FactStore
 
@@ -214,6 +214,8 @@ class MythOrFactBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Load the cogs and the commands' translator; slash commands are synced on demand by ``!sync``, not here."""
         self.before_invoke(self._watch_slash_reply)
+        for language in LANGUAGES:  # read the catalogues now, not on the first command in each language
+            catalogue(language)
         await self.tree.set_translator(CatalogueTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -9,8 +9,8 @@ The language of a text is the one of the current context (:data:`LOCALE`), which
 locale or the server's setting before a command runs, and which background posts set to the server's language
 (:func:`using`).
 
-The catalogues are gettext ``.po`` files (``bot/locales/<lang>/LC_MESSAGES/messages.po``), read with Babel when a
-language is first used. Gettext rather than Fluent because the English text stays the key (so a call reads as the
+The catalogues are gettext ``.po`` files (``bot/locales/<lang>/LC_MESSAGES/messages.po``), read with Babel once (the bot
+reads them all at start-up). Gettext rather than Fluent because the English text stays the key (so a call reads as the
 sentence it writes), every translation tool and service reads ``.po`` files, and Babel knows each language's plural
 rules; reading the ``.po`` files directly rather than compiled ``.mo`` files means there is no build step to forget.
 ``python -m bot.app.i18n_extract`` writes the template and merges new texts into the catalogues.
