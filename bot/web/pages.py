@@ -349,7 +349,7 @@ def settings_changes(
         "quiz_hints": form.get("quiz_hints") == "on",
         "quiz_adaptive": form.get("quiz_adaptive") == "on",
         "quiz_mode": str(form.get("quiz_mode", "")),
-        "language": str(form.get("language", "")),
+        "language": str(form.get("language", current.language)),
         "languages": _pack_languages(form.getall("languages", [])),
     }
     changes = {name: value for name, value in wanted.items() if value != getattr(current, name)}
