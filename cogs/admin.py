@@ -38,6 +38,7 @@ from bot.core.admin import (
 from bot.core.audit import AuditNote
 from bot.core.catalog import PackSummary, SyncReport
 from bot.core.errors import MythOrFactError, StorageUnavailable
+from bot.core.i18n import N_
 from bot.core.packs import PackProblem
 from bot.core.text import clip
 from cogs.utils import render
@@ -143,8 +144,8 @@ class Admin(commands.Cog):
 
     async def cog_load(self) -> None:
         """Register the confirmations and start the retention sweep (it waits until the bot is ready)."""
-        ConfirmButton.register(ConfirmAction(FORGET, "Delete my data", self._forget_confirmed))
-        ConfirmButton.register(ConfirmAction(RESET, "Reset it", self._reset_confirmed))
+        ConfirmButton.register(ConfirmAction(FORGET, N_("Delete my data"), self._forget_confirmed))
+        ConfirmButton.register(ConfirmAction(RESET, N_("Reset it"), self._reset_confirmed))
         self.bot.add_dynamic_items(ConfirmButton)
         self.retention_sweep.start()
 

@@ -6,6 +6,7 @@ written and recorded for ``config history``. Quiz defaults are changed with ``qu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from bot.app.client import MythOrFactBot
 from bot.core.catalog import AuditEntry
 from bot.core.daily import DailySchedule
 from bot.core.errors import MythOrFactError
-from bot.core.i18n import _
+from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES, _, using
 from bot.core.quiz import MODE_NAMES, Mode, time_limit
 from bot.core.scheduling import matching_zones, parse_zone
 from bot.core.settings import ServerSettings, check_mod_role_change, describe_enabled, toggled
@@ -68,7 +69,7 @@ def history_embed(entries: list[AuditEntry], guild_name: str) -> discord.Embed:
 def quiz_defaults(settings: ServerSettings) -> str:
     """Describe the quiz defaults: questions, mode, time limits, extra time, hints and when an idle quiz ends."""
     quiz = settings.quiz()
-    limits = ", ".join(f"{MODE_NAMES[mode].lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
+    limits = ", ".join(f"{_(MODE_NAMES[mode]).lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
     return (
         f"Questions: **{settings.quiz_rounds}** · mode when not chosen: **{settings.quiz_mode}**\n"
         f"Time limits: {limits}\n"
@@ -118,11 +119,27 @@ def settings_embed(
     field("Suggestions", f"Up to **{settings.suggestions_per_day}** a day per member")
     field("Time zone", f"**{settings.timezone}**: weekly leaderboards start on its Monday; daily posts default to it")
     field("Daily post", daily_post_summary(daily, command_prefix))
+    field(
+        _("Language"),
+        _(
+            "**{language}** for prefix commands and posts; slash commands follow each member's Discord language. "
+            "Packs in {languages}.",
+            language=LANGUAGE_NAMES.get(settings.language, settings.language),
+            languages=languages_shown(settings.languages),
+        ),
+    )
     embed.set_footer(
         text=f"Change one with {command_prefix}config <setting>; quiz defaults with {command_prefix}quiz settings; "
         f"the daily post with {command_prefix}daily set. Past changes: {command_prefix}config history."
     )
     return embed
+
+
+def languages_shown(languages: Sequence[str]) -> str:
+    """Name the pack languages a server gets: every one, or those listed."""
+    if not languages:
+        return _("every language")
+    return ", ".join(LANGUAGE_NAMES[code] for code in languages if code in LANGUAGE_NAMES)
 
 
 def daily_post_summary(schedule: DailySchedule | None, command_prefix: str) -> str:
@@ -530,6 +547,55 @@ class Config(commands.Cog):
             else _("Adaptive difficulty: **off**. Quizzes draw their questions at random again.")
         )
         await self._save(ctx, {"quiz_adaptive": wanted}, summary)
+
+    # -- languages -------------------------------------------------------------------------------------------
+
+    @config.command(name="language", ignore_extra=False)
+    @app_commands.describe(code="de, en, es or fr")
+    @app_commands.choices(code=[app_commands.Choice(name=LANGUAGE_NAMES[code], value=code) for code in LANGUAGES])
+    async def config_language(self, ctx: commands.Context[MythOrFactBot], code: str) -> None:
+        """Set the bot's language here, for prefix commands, posts and members whose Discord language it lacks."""
+        wanted = code.strip().lower()
+        if wanted not in LANGUAGES:
+            raise MythOrFactError(_("The language must be one of {codes}.", codes=", ".join(LANGUAGES)))
+        current = (await self._settings(ctx)).language
+        if wanted == current:
+            await self._unchanged(ctx, _("the language is already {language}.", language=LANGUAGE_NAMES[current]))
+            return
+        # A prefix command's reply is already in the new language; a slash command's stays in the member's.
+        with using(wanted) if ctx.interaction is None else contextlib.nullcontext():
+            summary = _(
+                "Language: **{language}**. Prefix commands, daily posts, quizzes and reports are now in {language}; "
+                "slash commands answer each member in their own Discord language when I speak it.",
+                language=LANGUAGE_NAMES[wanted],
+            )
+            await self._save(ctx, {"language": wanted}, summary)
+
+    @config.command(name="languages", ignore_extra=False)
+    @app_commands.describe(codes="Pack languages to serve, e.g. en de; or all")
+    async def config_languages(self, ctx: commands.Context[MythOrFactBot], *, codes: str) -> None:
+        """Choose the languages of the packs this server gets myths and facts from (`all` for every one)."""
+        words = codes.replace(",", " ").lower().split()
+        wanted = list(LANGUAGES) if words == ["all"] else words
+        if not wanted or any(word not in LANGUAGES for word in wanted):
+            raise MythOrFactError(
+                _(
+                    "Name pack languages among {codes}, like `config languages en de`, or `all`. Nothing was changed.",
+                    codes=", ".join(LANGUAGES),
+                )
+            )
+        current = (await self._settings(ctx)).languages
+        chosen = () if set(LANGUAGES) <= set(wanted) else tuple(dict.fromkeys(wanted))
+        if chosen == current:
+            await self._unchanged(
+                ctx, _("the server already gets packs in {languages}.", languages=languages_shown(current))
+            )
+            return
+        await self._save(
+            ctx,
+            {"languages": list(chosen)},
+            _("Myths and facts now come from packs in {languages}.", languages=languages_shown(chosen)),
+        )
 
     # -- history -----------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.errors import MythOrFactError, StorageUnavailable
+from bot.core.i18n import _
 from bot.core.text import clip
 from cogs.utils.checks import FriendlyCheckFailure, permission_names
 
@@ -43,12 +44,23 @@ def friendly_message(error: BaseException, ctx: commands.Context | None = None) 
         case MythOrFactError() | FriendlyCheckFailure() | StorageUnavailable():
             return str(error)
         case commands.MissingRequiredArgument():
-            return f"`{error.param.name}` is missing. Usage: {usage}"
+            return _("`{name}` is missing. Usage: {usage}", name=error.param.name, usage=usage)
         case commands.ChannelNotFound() | commands.RoleNotFound() | commands.MemberNotFound():
-            what = {"ChannelNotFound": "channel", "RoleNotFound": "role", "MemberNotFound": "member"}
-            kind = what[type(error).__name__]
             shown = clip(error.argument, 60).replace("`", "'")
-            return f"I can't find the {kind} `{shown}`. Mention it (pick it from Discord's list), or give its id."
+            if isinstance(error, commands.ChannelNotFound):
+                return _(
+                    "I can't find the channel `{name}`. Mention it (pick it from Discord's list), or give its id.",
+                    name=shown,
+                )
+            if isinstance(error, commands.RoleNotFound):
+                return _(
+                    "I can't find the role `{name}`. Mention it (pick it from Discord's list), or give its id.",
+                    name=shown,
+                )
+            return _(
+                "I can't find the member `{name}`. Mention them (pick them from Discord's list), or give their id.",
+                name=shown,
+            )
         case (
             commands.BadArgument()
             | commands.BadLiteralArgument()
@@ -56,21 +68,27 @@ def friendly_message(error: BaseException, ctx: commands.Context | None = None) 
             | commands.TooManyArguments()
             | commands.ArgumentParsingError()
         ):
-            return f"I couldn't understand that. Usage: {usage}"
+            return _("I couldn't understand that. Usage: {usage}", usage=usage)
         case commands.CommandOnCooldown() | app_commands.CommandOnCooldown():
-            return f"Slow down a little: try again in {error.retry_after:.0f} s."
+            return _("Slow down a little: try again in {seconds} s.", seconds=round(error.retry_after))
         case commands.NotOwner():
-            return "Only the bot's owners can use this command."
+            return _("Only the bot's owners can use this command.")
         case commands.MissingPermissions() | app_commands.MissingPermissions():
-            return f"You need the **{permission_names(error.missing_permissions)}** permission to do that."
+            return _(
+                "You need the **{permission}** permission to do that.",
+                permission=permission_names(error.missing_permissions),
+            )
         case commands.BotMissingPermissions() | app_commands.BotMissingPermissions():
-            return f"I need the **{permission_names(error.missing_permissions)}** permission in this channel."
+            return _(
+                "I need the **{permission}** permission in this channel.",
+                permission=permission_names(error.missing_permissions),
+            )
         case commands.NoPrivateMessage() | app_commands.NoPrivateMessage():
-            return "This command only works in a server."
+            return _("This command only works in a server.")
         case commands.CheckFailure() | app_commands.CheckFailure():
-            return "You can't use this command here."
+            return _("You can't use this command here.")
         case discord.Forbidden():
-            return "Discord refused that because I am missing a permission here."
+            return _("Discord refused that because I am missing a permission here.")
     return None
 
 
@@ -98,7 +116,7 @@ class Errors(commands.Cog):
         if message is None:
             invoked = f"/{ctx.command}" if ctx.interaction else (ctx.message.content[:200] if ctx.message else "?")
             log.error("Command %r failed in guild %s", invoked, ctx.guild.id if ctx.guild else "DM", exc_info=original)
-            message = "Sorry, something went wrong on my side. Please try again in a moment."
+            message = _("Sorry, something went wrong on my side. Please try again in a moment.")
         await self._reply(ctx.interaction, ctx, message)
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
@@ -110,7 +128,7 @@ class Errors(commands.Cog):
             log.error("Database unavailable, /%s not saved: %s", command, original.cause)
         if message is None:
             log.error("Slash command /%s failed", command, exc_info=original)
-            message = "Sorry, something went wrong on my side. Please try again in a moment."
+            message = _("Sorry, something went wrong on my side. Please try again in a moment.")
         await self._reply(interaction, None, message)
 
     async def _reply(self, interaction: discord.Interaction | None, ctx: commands.Context | None, message: str) -> None:

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
+from bot.core.i18n import _
 from bot.core.packs import Kind
 from bot.core.text import clip
 from cogs.utils import render
@@ -35,7 +36,7 @@ class RevealButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:rev
     def __init__(self, item_pk: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Reveal the truth", style=discord.ButtonStyle.primary, custom_id=f"mof:reveal:{item_pk}"
+                label=_("Reveal the truth"), style=discord.ButtonStyle.primary, custom_id=f"mof:reveal:{item_pk}"
             )
         )
         self.item_pk = item_pk
@@ -52,7 +53,7 @@ class RevealButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:rev
         stored = await interaction.client.store.get_item_by_pk(self.item_pk)
         if stored is None:
             await interaction.response.send_message(
-                "That item has been retired from the fact store, so I can't show it any more.", ephemeral=True
+                _("That item has been retired from the fact store, so I can't show it any more."), ephemeral=True
             )
             return
         await interaction.response.send_message(embed=render.truth_embed(stored), ephemeral=True)
@@ -137,7 +138,7 @@ class Facts(commands.Cog):
         results = await self.bot.store.search(words, SEARCH_RESULTS, ctx.guild.id if ctx.guild else None)
         if not results:
             shown = clip(words, 100).replace("`", "'")
-            await ctx.send(f"Nothing matches `{shown}`. Try other words.", ephemeral=True)
+            await ctx.send(_("Nothing matches `{words}`. Try other words.", words=shown), ephemeral=True)
             return
         await ctx.send(embed=render.search_embed(words, results))
 

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.errors import MythOrFactError
+from bot.core.i18n import _
 from bot.core.scores import ALL_TIME, BoardKey, ItemStats, ScoreRow, week_key
 from bot.core.text import clip
 from cogs.utils import render
@@ -30,7 +31,7 @@ def period_key(period: str, zone: tzinfo, now: datetime | None = None) -> str:
 
 def period_title(period: str) -> str:
     """Return a heading for a period key."""
-    return "All time" if period == ALL_TIME else f"Week {period}"
+    return _("All time") if period == ALL_TIME else _("Week {week}", week=period)
 
 
 def accuracy(row: ScoreRow) -> str:
@@ -40,8 +41,14 @@ def accuracy(row: ScoreRow) -> str:
 
 def score_line(row: ScoreRow) -> str:
     """Render one leaderboard line."""
-    fastest = f", fastest {row.fastest_ms / 1000:.1f} s" if row.fastest_ms is not None else ""
-    return f"**{row.position}.** <@{row.user_id}>: {row.points} points ({row.correct} right{fastest})"
+    fields = {"position": row.position, "user_id": row.user_id, "points": row.points, "correct": row.correct}
+    if row.fastest_ms is None:
+        return _("**{position}.** <@{user_id}>: {points} points ({correct} right)", **fields)
+    return _(
+        "**{position}.** <@{user_id}>: {points} points ({correct} right, fastest {seconds} s)",
+        seconds=format(row.fastest_ms / 1000, ".1f"),
+        **fields,
+    )
 
 
 async def leaderboard_page(
@@ -72,26 +79,33 @@ async def leaderboard_page(
     if not rows:
         rows = await bot.store.top_scores(guild.id, period, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     embed = discord.Embed(
-        title=clip(f"Leaderboard · {guild.name} · {period_title(period)}", render.TITLE_MAX),
-        description="\n".join(score_line(row) for row in rows) or "No scores yet. Start a game with `quiz`!",
+        title=clip(
+            _("Leaderboard · {server} · {period}", server=guild.name, period=period_title(period)), render.TITLE_MAX
+        ),
+        description="\n".join(score_line(row) for row in rows) or _("No scores yet. Start a game with `quiz`!"),
         colour=render.INFO_COLOUR,
     )
-    embed.set_footer(text=f"Page {page} of {pages} · {players} players")
+    embed.set_footer(text=_("Page {page} of {pages} · {players} players", page=page, pages=pages, players=players))
     if pages == 1:
         return embed, None
     view = discord.ui.View(timeout=None)
     first, last = (rows[0].key, rows[-1].key) if rows else (None, None)
-    view.add_item(PageButton(guild.id, period, page - 1, "◀ Previous", before=first, disabled=page <= 1))
-    view.add_item(PageButton(guild.id, period, page + 1, "Next ▶", after=last, disabled=page >= pages))
+    view.add_item(PageButton(guild.id, period, page - 1, "◀ " + _("Previous"), before=first, disabled=page <= 1))
+    view.add_item(PageButton(guild.id, period, page + 1, _("Next") + " ▶", after=last, disabled=page >= pages))
     return embed, view
 
 
 def hardest_line(item: ItemStats) -> str:
     """Render a hard question: its id, success rate and the close wrong guesses players tend to make."""
-    line = f"`{item.ref}`: {100 * item.correct_rate:.0f}% of {item.answers} answers right"
+    line = _(
+        "`{ref}`: {rate}% of {answers} answers right",
+        ref=item.ref,
+        rate=format(100 * item.correct_rate, ".0f"),
+        answers=item.answers,
+    )
     if item.near_misses:
         guesses = ", ".join(f"“{discord.utils.escape_markdown(guess)}”" for guess in item.near_misses[:3])
-        line += f"; close misses: {guesses}"
+        line += _("; close misses: {guesses}", guesses=guesses)
     return clip(line, 300)
 
 
@@ -160,7 +174,7 @@ class PageButton(
     async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
         """Show the requested page in place."""
         if interaction.guild is None or interaction.guild.id != self.guild_id:
-            await interaction.response.send_message("This leaderboard belongs to another server.", ephemeral=True)
+            await interaction.response.send_message(_("This leaderboard belongs to another server."), ephemeral=True)
             return
         embed, view = await leaderboard_page(
             interaction.client, interaction.guild, self.period, self.page, after=self.after, before=self.before
@@ -224,22 +238,35 @@ class Leaderboard(commands.Cog):
         """Show a member's position, points, accuracy and best streak."""
         assert ctx.guild is not None
         target = member or ctx.author
-        embed = discord.Embed(title=clip(f"Rank of {target.display_name}", render.TITLE_MAX), colour=render.INFO_COLOUR)
+        embed = discord.Embed(
+            title=clip(_("Rank of {member}", member=target.display_name), render.TITLE_MAX), colour=render.INFO_COLOUR
+        )
         zone = (await self.bot.store.server_settings(ctx.guild.id)).zone()
         for period in (ALL_TIME, period_key("week", zone)):
             row = await self.bot.store.member_rank(ctx.guild.id, period, target.id)
             if row is None:
-                value = "No games yet."
+                value = _("No games yet.")
             else:
                 players = await self.bot.store.count_players(ctx.guild.id, period)
-                value = (
-                    f"**#{row.position}** of {players} · {row.points} points\n"
-                    f"{row.correct}/{row.rounds} right ({accuracy(row)}) · best streak {row.best_streak}"
+                value = _(
+                    "**#{position}** of {players} · {points} points\n"
+                    "{correct}/{rounds} right ({accuracy}) · best streak {streak}",
+                    position=row.position,
+                    players=players,
+                    points=row.points,
+                    correct=row.correct,
+                    rounds=row.rounds,
+                    accuracy=accuracy(row),
+                    streak=row.best_streak,
                 )
             embed.add_field(name=period_title(period), value=value, inline=False)
         streak = await self.bot.store.daily_streak(ctx.guild.id, target.id)
         if streak is not None:
-            embed.add_field(name="Daily streak", value=f"{streak.current} in a row · best {streak.best}", inline=False)
+            embed.add_field(
+                name=_("Daily streak"),
+                value=_("{current} in a row · best {best}", current=streak.current, best=streak.best),
+                inline=False,
+            )
         await ctx.send(embed=embed)
 
     @commands.hybrid_command()
@@ -249,32 +276,39 @@ class Leaderboard(commands.Cog):
         assert ctx.guild is not None
         totals = await self.bot.store.server_totals(ctx.guild.id)
         if not totals.rounds:
-            raise MythOrFactError("No quiz has been played here yet. Start one with `quiz`!")
+            raise MythOrFactError(_("No quiz has been played here yet. Start one with `quiz`!"))
         rate = f"{100 * totals.correct_answers / totals.answers:.0f}%" if totals.answers else "–"
         embed = discord.Embed(
-            title=clip(f"Quiz statistics · {ctx.guild.name}", render.TITLE_MAX),
-            description=(
-                f"{totals.rounds} questions played by {totals.players} players; "
-                f"{totals.correct_answers} of {totals.answers} answers right ({rate})."
+            title=clip(_("Quiz statistics · {server}", server=ctx.guild.name), render.TITLE_MAX),
+            description=_(
+                "{rounds} questions played by {players} players; {correct} of {answers} answers right ({rate}).",
+                rounds=totals.rounds,
+                players=totals.players,
+                correct=totals.correct_answers,
+                answers=totals.answers,
+                rate=rate,
             ),
             colour=render.INFO_COLOUR,
         )
-        topics = "\n".join(f"`{topic}`: {count} questions" for topic, count in totals.top_topics[:5])
-        embed.add_field(name="Most played topics", value=topics or "–", inline=False)
+        topics = "\n".join(
+            _("`{topic}`: {count} questions", topic=topic, count=count) for topic, count in totals.top_topics[:5]
+        )
+        embed.add_field(name=_("Most played topics"), value=topics or "–", inline=False)
         hardest = await self.bot.store.hardest_items(ctx.guild.id)
         embed.add_field(
-            name="Hardest questions",
+            name=_("Hardest questions"),
             value=clip(
-                "\n".join(hardest_line(item) for item in hardest) or "Not enough games yet.",
+                "\n".join(hardest_line(item) for item in hardest) or _("Not enough games yet."),
                 render.FIELD_VALUE_MAX,
             ),
             inline=False,
         )
         disputed = await self.bot.store.most_disputed(ctx.guild.id)
         embed.add_field(
-            name="Most disputed",
+            name=_("Most disputed"),
             value=clip(
-                "\n".join(f"`{i.ref}`: {i.disputes} disputes" for i in disputed) or "No disputes.",
+                "\n".join(_("`{ref}`: {count} disputes", ref=i.ref, count=i.disputes) for i in disputed)
+                or _("No disputes."),
                 render.FIELD_VALUE_MAX,
             ),
             inline=False,

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.errors import MythOrFactError
+from bot.core.i18n import _
 from bot.core.text import clip
 from cogs.utils import render
 from cogs.utils.checks import is_moderator_command
@@ -25,7 +26,17 @@ def command_usage(command: commands.Command, prefix: str) -> str:
 
 def command_line(command: commands.Command, prefix: str) -> str:
     """Render a command's usage, then its one-line description."""
-    return f"{command_usage(command, prefix)}\n{command.short_doc or 'No description.'}"
+    return f"{command_usage(command, prefix)}\n{short_description(command)}"
+
+
+def short_description(command: commands.Command) -> str:
+    """Return a command's one-line description (its docstring's first line) in the reader's language."""
+    return _(command.short_doc) if command.short_doc else _("No description.")
+
+
+def full_description(command: commands.Command) -> str:
+    """Return a command's whole help text (its docstring) in the reader's language."""
+    return _(command.help) if command.help else short_description(command)
 
 
 def summary_line(command: commands.Command, prefix: str) -> str:
@@ -33,7 +44,7 @@ def summary_line(command: commands.Command, prefix: str) -> str:
     line = command_line(command, prefix).replace("\n", " · ")
     if isinstance(command, commands.Group):
         names = ", ".join(f"`{sub.name}`" for sub in sorted(command.commands, key=str) if not sub.hidden)
-        line += f" · Also: {names}"
+        line += " · " + _("Also: {names}", names=names)
     return line
 
 
@@ -43,11 +54,11 @@ def pack_fields(lines: list[str], title: str) -> list[tuple[str, str]]:
     current = ""
     for line in lines:
         if current and len(current) + 1 + len(line) > FIELD_LIMIT:
-            fields.append((title if not fields else f"{title} (more)", current))
+            fields.append((title if not fields else _("{title} (more)", title=title), current))
             current = ""
         current = f"{current}\n{line}" if current else clip(line, FIELD_LIMIT)
     if current:
-        fields.append((title if not fields else f"{title} (more)", current))
+        fields.append((title if not fields else _("{title} (more)", title=title), current))
     return fields
 
 
@@ -58,16 +69,17 @@ class Meta(commands.Cog):
         self.bot = bot
 
     async def _sections(self, ctx: commands.Context[MythOrFactBot], prefix: str) -> dict[str, list[str]]:
-        sections: dict[str, list[str]] = {"Play": [], "Moderators (Manage Server)": [], "Owners": []}
+        play, moderators, owners = _("Play"), _("Moderators (Manage Server)"), _("Owners")
+        sections: dict[str, list[str]] = {play: [], moderators: [], owners: []}
         is_owner = await self.bot.is_owner(ctx.author)
         for command in sorted(self.bot.commands, key=lambda c: c.qualified_name):
             if command.hidden:
                 continue
             if command.cog_name == "Owner":
                 if is_owner:
-                    sections["Owners"].append(summary_line(command, prefix))
+                    sections[owners].append(summary_line(command, prefix))
                 continue
-            section = "Moderators (Manage Server)" if is_moderator_command(command) else "Play"
+            section = moderators if is_moderator_command(command) else play
             sections[section].append(summary_line(command, prefix))
         return sections
 
@@ -80,9 +92,15 @@ class Meta(commands.Cog):
         if command:
             found = self.bot.get_command(command.strip().lstrip("/!").lower())
             if found is None or found.hidden:
-                raise MythOrFactError(f"There is no command called `{clip(command, 50)}`. Try `{prefix}help`.")
+                raise MythOrFactError(
+                    _(
+                        "There is no command called `{command}`. Try `{prefix}help`.",
+                        command=clip(command, 50),
+                        prefix=prefix,
+                    )
+                )
             embed = discord.Embed(title=f"{prefix}{found.qualified_name}", colour=render.INFO_COLOUR)
-            details = f"{command_usage(found, prefix)}\n{found.help or found.short_doc or 'No description.'}"
+            details = f"{command_usage(found, prefix)}\n{full_description(found)}"
             if isinstance(found, commands.Group):
                 details += "\n\n" + "\n".join(
                     command_line(sub, prefix).replace("\n", " · ") for sub in sorted(found.commands, key=str)
@@ -91,12 +109,13 @@ class Meta(commands.Cog):
             await ctx.send(embed=embed, ephemeral=True)
             return
         embed = discord.Embed(
-            title="Myth or Fact: commands",
+            title=_("Myth or Fact: commands"),
             colour=render.INFO_COLOUR,
-            description=(
-                f"Every command works with the prefix `{prefix}` and most as a slash command. "
+            description=_(
+                "Every command works with the prefix `{prefix}` and most as a slash command. "
                 "Arguments in <angle brackets> are required, [square brackets] optional. "
-                f"`{prefix}help <command>` explains one command."
+                "`{prefix}help <command>` explains one command.",
+                prefix=prefix,
             ),
         )
         for title, lines in (await self._sections(ctx, prefix)).items():

@@ -8,6 +8,7 @@ from typing import Literal
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
+from bot.core.i18n import _, _n
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +33,30 @@ class Owner(commands.Cog):
         tree = self.bot.tree
         if scope == "global":
             synced = await tree.sync()
-            await ctx.send(f"Synced {len(synced)} slash commands globally. Discord may take a while to show them.")
+            await ctx.send(
+                _n(
+                    "Synced {count} slash command globally. Discord may take a while to show it.",
+                    "Synced {count} slash commands globally. Discord may take a while to show them.",
+                    len(synced),
+                )
+            )
         elif ctx.guild is None:
-            await ctx.send("Use `sync global` in DMs, or run `sync` in a server.")
+            await ctx.send(_("Use `sync global` in DMs, or run `sync` in a server."))
             return
         elif scope == "clear":
             tree.clear_commands(guild=ctx.guild)
             await tree.sync(guild=ctx.guild)
-            await ctx.send("Removed this server's copy of the slash commands; the global ones remain.")
+            await ctx.send(_("Removed this server's copy of the slash commands; the global ones remain."))
         else:
             tree.copy_global_to(guild=ctx.guild)
             synced = await tree.sync(guild=ctx.guild)
-            await ctx.send(f"Synced {len(synced)} slash commands to this server.")
+            await ctx.send(
+                _n(
+                    "Synced {count} slash command to this server.",
+                    "Synced {count} slash commands to this server.",
+                    len(synced),
+                )
+            )
         log.info("Slash commands synced (%s) by %s", scope, ctx.author.id)
 
 

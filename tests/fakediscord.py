@@ -1296,13 +1296,15 @@ class FakeDiscord:
                 await connection.socket.send_str(frame)
         return started
 
-    def _interaction(self, kind: int, data: dict[str, Any], channel_id: int, user_id: int) -> dict[str, Any]:
+    def _interaction(
+        self, kind: int, data: dict[str, Any], channel_id: int, user_id: int, locale: str = "en-US"
+    ) -> dict[str, Any]:
         interaction_id = next(self._ids)
         guild_id = self.guild_of_channel(channel_id)
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(APPLICATION_ID), "type": kind, "data": data,
             "token": f"fake-token-{interaction_id}-{secrets.token_hex(6)}", "version": 1,
-            "locale": "en-US", "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
+            "locale": locale, "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id or GUILD_ID)},
             "channel_id": str(channel_id),
             "channel": {k: v for k, v in (self._channel(channel_id) or {"id": str(channel_id), "type": 0}).items()},
@@ -1376,13 +1378,15 @@ class FakeDiscord:
         *,
         channel_id: int = CHANNEL_ID,
         user_id: int = USER_ID,
+        locale: str = "en-US",
     ) -> PendingInteraction:
         """Run a registered slash command, e.g. ``slash("quiz start", {"rounds": 1})``; return the interaction.
 
         A file option takes a payload from :meth:`attachment`, e.g. ``{"file": fake.attachment("a.toml", data)}``.
+        ``locale`` is the member's Discord language.
         """
         data = self._command_data(command_line, options or {}, None, channel_id)
-        payload = self._interaction(2, data, channel_id, user_id)
+        payload = self._interaction(2, data, channel_id, user_id, locale)
         await self.dispatch("INTERACTION_CREATE", payload)
         return self.interactions[int(payload["id"])]
 

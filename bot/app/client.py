@@ -16,7 +16,10 @@ from discord.ext import commands
 
 from bot.app.cluster import this_process
 from bot.app.config import Config
+from bot.app.languages import CatalogueTranslator
 from bot.core.cluster import ShardSet
+from bot.core.errors import StorageUnavailable
+from bot.core.i18n import DEFAULT_LOCALE, LANGUAGES, LOCALE, catalogue, language_of, using
 from bot.core.quiz_runner import QuizRunner
 from bot.storage.base import FactStore
 
@@ -176,7 +179,31 @@ class MythOrFactBot(commands.AutoShardedBot):
         self._seen_event_ids[event_id] = None
         if len(self._seen_event_ids) > REPLAY_MEMORY:
             self._seen_event_ids.popitem(last=False)
+        if event != "INTERACTION_CREATE":
+            parse(data)
+            return
+        # The tasks that run the command or the component's callback copy the language from here.
+        language = language_of(data.get("locale"))
+        if language is not None:
+            with using(language):
+                parse(data)
+            return
+        task = asyncio.create_task(self._parse_in_server_language(parse, data), name=f"interaction-{event_id}")
+        self._watchdogs.add(task)
+        task.add_done_callback(self._watchdogs.discard)
+
+    async def _parse_in_server_language(self, parse: Callable[[dict], None], data: dict) -> None:
+        """Handle an interaction from a member whose Discord language the bot lacks, in the server's language."""
+        guild_id = data.get("guild_id")
+        with contextlib.suppress(StorageUnavailable):  # then English; the command's storage error is answered
+            LOCALE.set(await self.language_in(int(guild_id) if guild_id else None))
         parse(data)
+
+    async def language_in(self, guild_id: int | None) -> str:
+        """Return the language of a server (its setting), or English outside servers."""
+        if guild_id is None:
+            return DEFAULT_LOCALE
+        return (await self.store.server_settings(guild_id)).language
 
     async def prefix_in(self, guild_id: int | None) -> str:
         """Return the command prefix of a server (its own, or the default), or the default outside servers."""
@@ -185,15 +212,24 @@ class MythOrFactBot(commands.AutoShardedBot):
         return (await self.store.server_settings(guild_id)).prefix or self.config.command_prefix
 
     async def setup_hook(self) -> None:
-        """Load the cogs; slash commands are synced on demand by ``!sync``, not here."""
+        """Load the cogs and the commands' translator; slash commands are synced on demand by ``!sync``, not here."""
         self.before_invoke(self._watch_slash_reply)
+        for language in LANGUAGES:  # read the catalogues now, not on the first command in each language
+            catalogue(language)
+        await self.tree.set_translator(CatalogueTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
 
     async def on_message(self, message: discord.Message) -> None:
-        """Offer each message to the hooks first (a guess in a typed round goes no further), then to commands."""
+        """Offer each message to the hooks first (a guess in a typed round goes no further), then to commands.
+
+        Everything is answered in the server's language (a prefix command has no locale of its own).
+        """
         if message.author.bot:
             return
+        # This task (the message's own) reads and answers the message in the server's language.
+        with contextlib.suppress(StorageUnavailable):  # the command's own storage error is answered as usual
+            LOCALE.set(await self.language_in(message.guild.id if message.guild is not None else None))
         if any(hook(message) for hook in self.message_hooks):
             return
         await self.process_commands(message)

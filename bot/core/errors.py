@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.i18n import N_, _
+
 
 class MythOrFactError(Exception):
     """Base for errors the user caused or can fix; ``str(error)`` is the message shown to them."""
@@ -13,16 +15,38 @@ class UnknownTopic(MythOrFactError):
     def __init__(self, topic: str, suggestions: list[str]) -> None:
         self.topic = topic
         self.suggestions = suggestions
-        hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"I don't know the topic `{topic}`.{hint} Use `topics` to see them all.")
+        if suggestions:
+            names = ", ".join(f"`{s}`" for s in suggestions)
+            message = _(
+                "I don't know the topic `{topic}`. Did you mean {names}? Use `topics` to see them all.",
+                topic=topic,
+                names=names,
+            )
+        else:
+            message = _("I don't know the topic `{topic}`. Use `topics` to see them all.", topic=topic)
+        super().__init__(message)
 
 
 class NoItems(MythOrFactError):
     """The pool for a kind and topic is empty."""
 
     def __init__(self, kind: str, topic: str | None) -> None:
-        where = f" about `{topic}`" if topic else ""
-        super().__init__(f"There are no {kind}s{where} yet. Try another topic, or `topics` to see what there is.")
+        template = _NO_ITEMS.get((kind, topic is not None), _NO_ITEMS["fact", topic is not None])
+        super().__init__(_(template, topic=topic))
+
+
+_NO_ITEMS = {
+    ("fact", False): N_("There are no facts yet. Try another topic, or `topics` to see what there is."),
+    ("fact", True): N_("There are no facts about `{topic}` yet. Try another topic, or `topics` to see what there is."),
+    ("myth", False): N_("There are no myths yet. Try another topic, or `topics` to see what there is."),
+    ("myth", True): N_("There are no myths about `{topic}` yet. Try another topic, or `topics` to see what there is."),
+    ("quiz question", False): N_(
+        "There are no quiz questions yet. Try another topic, or `topics` to see what there is."
+    ),
+    ("quiz question", True): N_(
+        "There are no quiz questions about `{topic}` yet. Try another topic, or `topics` to see what there is."
+    ),
+}
 
 
 class UnknownItem(MythOrFactError):
@@ -30,8 +54,11 @@ class UnknownItem(MythOrFactError):
 
     def __init__(self, ref: str) -> None:
         super().__init__(
-            f"No item has the id `{ref}`. Ids look like `space/venus-hottest-planet` and appear in the footer "
-            "of every fact."
+            _(
+                "No item has the id `{ref}`. Ids look like `space/venus-hottest-planet` and appear in the footer "
+                "of every fact.",
+                ref=ref,
+            )
         )
 
 
@@ -40,7 +67,13 @@ class AmbiguousItem(MythOrFactError):
 
     def __init__(self, ref: str, candidates: list[str]) -> None:
         options = ", ".join(f"`{c}`" for c in candidates[:5])
-        super().__init__(f"Several packs have an item `{ref}`: {options}. Use the full id with the pack name.")
+        super().__init__(
+            _(
+                "Several packs have an item `{ref}`: {options}. Use the full id with the pack name.",
+                ref=ref,
+                options=options,
+            )
+        )
 
 
 class BadSearch(MythOrFactError):
@@ -53,14 +86,16 @@ class InvalidContent(MythOrFactError):
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = problems
         lines = "\n".join(f"• **{label}** {problem}" for label, problem in problems.items())
-        super().__init__(f"Nothing was saved. Please fix:\n{lines}")
+        super().__init__(_("Nothing was saved. Please fix:\n{problems}", problems=lines))
 
 
 class UnknownCustomFact(MythOrFactError):
     """No live custom fact of this server has the number the moderator gave."""
 
     def __init__(self, number: int) -> None:
-        super().__init__(f"This server has no custom fact `custom/{number}`. See them all with `customfact list`.")
+        super().__init__(
+            _("This server has no custom fact `custom/{number}`. See them all with `customfact list`.", number=number)
+        )
 
 
 class SuggestionLimit(MythOrFactError):
@@ -79,7 +114,7 @@ class StorageUnavailable(Exception):
     """
 
     def __init__(self, cause: str = "") -> None:
-        super().__init__("I can't save right now; please try again in a minute.")
+        super().__init__(_("I can't save right now; please try again in a minute."))
         self.cause = cause
 
 

@@ -5,25 +5,141 @@ depends on a count). The English text is its own key, written in full where it i
 
     await ctx.send(_("Added {count} facts to {pack}.", count=3, pack=name))
 
-The language of a text is the one of the current context (:data:`LOCALE`), which the cogs set from the interaction's
-locale or the server's setting before a command runs. Until the message catalogues arrive, every language reads
-English.
+The language of a text is the one of the current context (:data:`LOCALE`), which bot/app sets from the interaction's
+locale or the server's setting before a command runs, and which background posts set to the server's language
+(:func:`using`).
+
+The catalogues are gettext ``.po`` files (``bot/locales/<lang>/LC_MESSAGES/messages.po``), read with Babel once (the bot
+reads them all at start-up). Gettext rather than Fluent because the English text stays the key (so a call reads as the
+sentence it writes), every translation tool and service reads ``.po`` files, and Babel knows each language's plural
+rules; reading the ``.po`` files directly rather than compiled ``.mo`` files means there is no build step to forget.
+``python -m bot.app.i18n_extract`` writes the template and merges new texts into the catalogues.
+
+A text with no translation (or only a fuzzy one) reads English, and is logged once at debug level; a translation
+whose ``{fields}`` do not match reads English too (the tests catch it first).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gettext
+import logging
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LOCALE = "en"
+LANGUAGES = ("en", "de", "fr", "es")
+"""The languages the bot speaks, English first (the texts in the code are English)."""
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
+"""Each language's name in that language, for menus and settings."""
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+"""Where the catalogues are: ``<lang>/LC_MESSAGES/messages.po``, and the template ``messages.pot``."""
+NAME_CONTEXT = "command-name"
+"""The gettext context of slash command, group and option names, kept apart from sentences that read the same."""
+
 LOCALE: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 """The language texts are written in, for the command or task being run."""
+
+# Discord's locale codes (https://discord.com/developers/docs/reference#locales) of the languages above.
+_DISCORD_LOCALES = {"en-US": "en", "en-GB": "en", "de": "de", "fr": "fr", "es-ES": "es", "es-419": "es"}
+_missing: set[tuple[str, str]] = set()
+
+
+def language_of(discord_locale: str | None) -> str | None:
+    """Return the language of a Discord locale code (``es-419`` is Spanish), or None when the bot does not speak it."""
+    if not discord_locale:
+        return None
+    return _DISCORD_LOCALES.get(discord_locale) or _DISCORD_LOCALES.get(discord_locale.split("-")[0])
+
+
+def catalogue_path(language: str) -> Path:
+    """Return the ``.po`` file of a language."""
+    return LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+
+
+@cache
+def catalogue(language: str) -> Catalog | None:
+    """Return a language's catalogue, read once; None for English and for a language without one."""
+    path = catalogue_path(language)
+    if language == DEFAULT_LOCALE or not path.exists():
+        return None
+    with path.open("rb") as file:
+        return read_po(file, locale=language)
+
+
+@cache
+def _plural_rule(language: str) -> Callable[[int], int]:
+    """Return the function that picks a plural form's index for a count, from the catalogue's Plural-Forms."""
+    found = catalogue(language)
+    expression = found.plural_expr if found is not None else "(n != 1)"
+    return gettext.c2py(expression)
+
+
+def translation(text: str, language: str, context: str | None = None) -> str | tuple[str, ...] | None:
+    """Return the translation of a text into a language (a tuple of forms for a plural), or None if it has none."""
+    found = catalogue(language)
+    message = found.get(text, context) if found is not None else None
+    if message is None or message.fuzzy or not message.string or not all(message.string):
+        if language != DEFAULT_LOCALE and (language, text) not in _missing:
+            _missing.add((language, text))
+            log.debug("No %s translation of %r", language, text)
+        return None
+    return message.string
+
+
+def _fill(translated: str, english: str, fields: dict[str, object]) -> str:
+    """Fill the fields of a translation; a translation whose fields are wrong falls back to the English text."""
+    if not fields:
+        return translated
+    try:
+        return translated.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        log.warning("The translation %r does not fit the fields of %r", translated, english)
+        return english.format(**fields)
 
 
 def _(text: str, /, **fields: object) -> str:
     """Return ``text`` in the current language, with its ``{named}`` fields filled in."""
-    return text.format(**fields) if fields else text
+    translated = translation(text, LOCALE.get())
+    return _fill(translated if isinstance(translated, str) else text, text, fields)
+
+
+def _p(context: str, text: str, /, **fields: object) -> str:
+    """Return ``text`` in the current language as it reads in ``context`` (a gettext msgctxt)."""
+    translated = translation(text, LOCALE.get(), context)
+    return _fill(translated if isinstance(translated, str) else text, text, fields)
 
 
 def _n(singular: str, plural: str, count: int, /, **fields: object) -> str:
     """Return the form of a text for ``count`` (also given to it as ``{count}``), in the current language."""
-    return (singular if count == 1 else plural).format(count=count, **fields)
+    language = LOCALE.get()
+    english = singular if count == 1 else plural
+    translated = translation(singular, language)
+    if isinstance(translated, tuple):
+        index = _plural_rule(language)(count)
+        chosen = translated[min(index, len(translated) - 1)]
+    else:
+        chosen = english
+    return _fill(chosen, english, {"count": count, **fields})
+
+
+def N_(text: str, /) -> str:
+    """Mark a text for translation where it is defined (a constant); :func:`_` translates it where it is shown."""
+    return text
+
+
+@contextlib.contextmanager
+def using(language: str) -> Iterator[None]:
+    """Write texts in ``language`` within the block (a background post in a server's language)."""
+    token = LOCALE.set(language if language in LANGUAGES else DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        LOCALE.reset(token)

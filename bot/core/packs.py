@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from bot.core.i18n import DEFAULT_LOCALE, LANGUAGES
+
 Kind = Literal["myth", "fact", "question"]
 KINDS: tuple[Kind, ...] = ("myth", "fact", "question")
 """A myth's claim is false, a fact's claim is true; a question is a quiz-only item (question and answers)."""
@@ -81,6 +83,8 @@ class Pack:
     path: Path | None = None
     digest: str | None = None
     """The :func:`file_digest` of the file the pack was read from (``None`` when it was not read from a file)."""
+    language: str = DEFAULT_LOCALE
+    """The language its claims and truths are written in (a code of :data:`bot.core.i18n.LANGUAGES`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,8 @@ class _Checker:
 
 
 PACK_FIELDS = ("id", "name", "description", "author", "license", "version")
+OPTIONAL_PACK_FIELDS = ("language",)
+"""[pack] fields with a default: ``language`` is ``en`` unless given."""
 # Fields in the order docs/pack-format.md lists them (importers write them in this order).
 ITEM_FIELDS = (
     "id",
@@ -200,7 +206,7 @@ ITEM_FIELDS = (
     "choices",
     "checked",
 )
-_PACK_FIELD_SET, _ITEM_FIELD_SET = frozenset(PACK_FIELDS), frozenset(ITEM_FIELDS)
+_PACK_FIELD_SET, _ITEM_FIELD_SET = frozenset(PACK_FIELDS + OPTIONAL_PACK_FIELDS), frozenset(ITEM_FIELDS)
 _SOURCE_FIELDS = frozenset(("title", "url", "citation"))
 
 
@@ -350,6 +356,9 @@ def parse_pack(data: dict[str, Any], file: str, path: Path | None = None, digest
     author = check.text("author", 1, 100)
     license_ = check.text("license", 1, 64)
     version = check.text("version", 1, 32)
+    language = meta.get("language", DEFAULT_LOCALE)
+    if language not in LANGUAGES:
+        check.fail("language", f"must be one of {', '.join(LANGUAGES)} (the language the items are written in)")
     check.unknown_keys(_PACK_FIELD_SET)
     problems.extend(PackProblem(p.file, p.message, "[pack]", p.field) for p in check.problems)
 
@@ -378,10 +387,10 @@ def parse_pack(data: dict[str, Any], file: str, path: Path | None = None, digest
     if problems:
         raise PackError(problems)
     assert pack_id and name and description and author and license_ and version
-    return Pack(pack_id, name, description, author, license_, version, tuple(items), path, digest)
+    return Pack(pack_id, name, description, author, license_, version, tuple(items), path, digest, language)
 
 
-LOADER_VERSION = 1
+LOADER_VERSION = 2
 """Part of every :func:`file_digest`. Raise it when reading packs or storing their items changes, so that the next
 start reads and syncs every file again instead of trusting what an older loader stored."""
 

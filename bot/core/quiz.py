@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.core.i18n import N_
 from bot.core.matching import is_correct, is_near_miss
 from bot.core.scores import PlayerResult, RoundRecord
 
@@ -34,7 +35,12 @@ class Mode(enum.StrEnum):
 MIXED = "mixed"
 """Not a mode of its own: each round uses a mode its item supports, chosen at random."""
 
-MODE_NAMES = {Mode.MYTH_OR_FACT: "Myth or fact?", Mode.CHOICE: "Multiple choice", Mode.TYPED: "Type the answer"}
+MODE_NAMES = {
+    Mode.MYTH_OR_FACT: N_("Myth or fact?"),
+    Mode.CHOICE: N_("Multiple choice"),
+    Mode.TYPED: N_("Type the answer"),
+}
+"""Each mode's name, in English: show it with ``_()``."""
 MYTH, FACT = "Myth", "Fact"
 
 

@@ -17,6 +17,7 @@ from typing import Protocol
 from bot.core.adaptive import AdaptivePlan
 from bot.core.catalog import CatalogStore, StoredItem
 from bot.core.errors import MythOrFactError, StorageUnavailable
+from bot.core.i18n import N_, _, _n, using
 from bot.core.quiz import (
     MIXED,
     Mode,
@@ -37,12 +38,12 @@ from bot.core.text import clip
 log = logging.getLogger(__name__)
 
 MAX_ROUNDS = 50
-INTERRUPTED = "The quiz here was interrupted by a restart; scores of finished questions are saved."
-UNEXPECTED_END = (
+INTERRUPTED = N_("The quiz here was interrupted by a restart; scores of finished questions are saved.")
+UNEXPECTED_END = N_(
     "Sorry, something went wrong on my side, so the quiz ended early. Scores of finished questions are saved."
 )
-SHUTDOWN_END = "The bot is restarting, so the quiz ended early. Scores so far are saved."
-STORAGE_END = (
+SHUTDOWN_END = N_("The bot is restarting, so the quiz ended early. Scores so far are saved.")
+STORAGE_END = N_(
     "I can't save scores right now, so the quiz ended early: the last question's points were not saved, "
     "the questions before it are."
 )
@@ -156,17 +157,17 @@ class QuizRunner:
         """
         self.refuse_if_running(channel_id)
         if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
-            raise MythOrFactError(f"A quiz has 1 to {MAX_ROUNDS} questions.")
+            raise MythOrFactError(_("A quiz has 1 to {most} questions.", most=MAX_ROUNDS))
         presenter = self.presenter_for(channel_id) if self.presenter_for else None
         if presenter is None:
-            raise MythOrFactError("Quizzes are not available here right now.")
+            raise MythOrFactError(_("Quizzes are not available here right now."))
         server = await self.store.server_settings(guild_id)
         settings = server.quiz()
         wanted = rounds or settings.rounds
         mode = mode or server.quiz_mode
         if mode != MIXED and mode not in set(Mode):  # a slash command of an older version can send anything
             raise MythOrFactError(
-                f"There is no quiz mode `{clip(mode, 50)}`. Use myth-or-fact, choice, typed or mixed."
+                _("There is no quiz mode `{mode}`. Use myth-or-fact, choice, typed or mixed.", mode=clip(mode, 50))
             )
         modes = list(Mode) if mode == MIXED else [Mode(mode)]
         rng = random.Random()
@@ -189,13 +190,15 @@ class QuizRunner:
         except BaseException:
             self.quizzes.remove(running)
             raise
-        try:
-            await announce(session, wanted)
-        except BaseException:
-            self.quizzes.remove(running)
-            await self._forget_running(session.id)
-            raise
-        running.task = asyncio.create_task(self._run(running, presenter), name=f"quiz-{session.id}")
+        # A quiz speaks the server's language, whoever started it: its task copies the language from here.
+        with using(server.language):
+            try:
+                await announce(session, wanted)
+            except BaseException:
+                self.quizzes.remove(running)
+                await self._forget_running(session.id)
+                raise
+            running.task = asyncio.create_task(self._run(running, presenter), name=f"quiz-{session.id}")
         running.task.add_done_callback(lambda task: self._finished(running, task))
         return running
 
@@ -237,7 +240,7 @@ class QuizRunner:
         """Raise a friendly error (with a link) if a quiz already runs in the channel."""
         running = self.quizzes.get(channel_id)
         if running is not None:
-            raise MythOrFactError(f"A quiz is already running here: {jump_url(running.session)}")
+            raise MythOrFactError(_("A quiz is already running here: {link}", link=jump_url(running.session)))
 
     # -- while it runs ---------------------------------------------------------------------------
 
@@ -256,7 +259,7 @@ class QuizRunner:
         self.wake(running)
         if running.task is None:  # still being announced: the task ends at once when it starts
             return False
-        done, _ = await asyncio.wait({running.task}, timeout=wait)
+        done, _pending = await asyncio.wait({running.task}, timeout=wait)
         return bool(done)
 
     async def cancel_all(self) -> None:
@@ -288,13 +291,13 @@ class QuizRunner:
                 await self._play_round(running, presenter)
             reason = end_reason(session)
         except asyncio.CancelledError as exc:
-            reason, failure = SHUTDOWN_END, exc
+            reason, failure = _(SHUTDOWN_END), exc
         except StorageUnavailable as exc:  # already tried again for a moment: end politely, without a traceback
             log.error("Quiz %s ended early, the database is unavailable: %s", session.id, exc.cause)
-            reason = STORAGE_END
+            reason = _(STORAGE_END)
         except Exception as exc:
             # Logged with its traceback by the done-callback; players get a plain ending instead of silence.
-            reason, failure = UNEXPECTED_END, exc
+            reason, failure = _(UNEXPECTED_END), exc
         self.quizzes.remove(running)
         self._remember_players(session)
         self._ending.add(session.id)  # until its record is gone, a READY does not take it for one a crash interrupted
@@ -382,7 +385,7 @@ class QuizRunner:
             await self.alarm.nap(running.session.id, max(0.0, wake_at - now))
             hint = session.due_hint(self.clock())
             if hint:
-                await presenter.hint(f"Hint: `{hint}`")
+                await presenter.hint(_("Hint: `{hint}`", hint=hint))
 
     # -- after a crash ---------------------------------------------------------------------------
 
@@ -411,7 +414,8 @@ class QuizRunner:
             if ours or not await self._forget_running(session_id):
                 continue
             closed += 1
-            await notify(channel_id, INTERRUPTED)
+            with using((await self.store.server_settings(guild_id)).language):
+                await notify(channel_id, _(INTERRUPTED))
         if closed:
             log.info("Closed %d quiz(zes) interrupted by a restart", closed)
         return closed
@@ -426,10 +430,14 @@ def _retrieved(task: asyncio.Future[object]) -> None:
 def end_reason(session: QuizSession) -> str:
     """Why a quiz that played out ended, as its standings say."""
     if session.ended_idle:
-        return f"Nobody answered {session.settings.idle_rounds_to_end} questions in a row, so the quiz ended."
+        return _n(
+            "Nobody answered {count} question in a row, so the quiz ended.",
+            "Nobody answered {count} questions in a row, so the quiz ended.",
+            session.settings.idle_rounds_to_end,
+        )
     if session.stopped:
-        return "The quiz was stopped."
-    return "That was the last question."
+        return _("The quiz was stopped.")
+    return _("That was the last question.")
 
 
 def jump_url(session: QuizSession) -> str:

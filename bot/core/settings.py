@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.catalog import AuditEntry
 from bot.core.errors import MythOrFactError
+from bot.core.i18n import DEFAULT_LOCALE, LANGUAGES, _
 from bot.core.quiz import MIXED, Mode, QuizSettings
 from bot.core.scheduling import parse_zone
 from bot.core.text import clip
@@ -54,6 +55,11 @@ class ServerSettings:
     """Mode of a quiz when the starter does not say: mixed, myth-or-fact, choice or typed."""
     quiz_adaptive: bool = False
     """Adaptive difficulty: quizzes draw questions matched to their players (see :mod:`bot.core.adaptive`)."""
+    language: str = DEFAULT_LOCALE
+    """The bot's language in this server when an interaction's locale is not one it speaks (and for prefix
+    commands and posts of its own: daily posts, quiz rounds, log-channel reports)."""
+    languages: tuple[str, ...] = ()
+    """Languages of the packs whose items this server gets; empty means all of them."""
 
     def zone(self) -> ZoneInfo:
         """Return the server's time zone."""
@@ -139,6 +145,18 @@ def _quiz_mode(name: str, value: Any) -> str:
     return value
 
 
+def _language(name: str, value: Any) -> str:
+    if value not in LANGUAGES:
+        raise MythOrFactError(_("The language must be one of {codes}.", codes=", ".join(LANGUAGES)))
+    return value
+
+
+def _languages(name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(v in LANGUAGES for v in value):
+        raise MythOrFactError(_("Pack languages must be among {codes}.", codes=", ".join(LANGUAGES)))
+    return () if set(LANGUAGES) <= set(value) else tuple(dict.fromkeys(value))
+
+
 VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "prefix": _prefix,
     "allowed_channels": _id_list,
@@ -155,6 +173,8 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "quiz_idle_rounds": _whole_number,
     "quiz_mode": _quiz_mode,
     "quiz_adaptive": _boolean,
+    "language": _language,
+    "languages": _languages,
 }
 
 

@@ -54,6 +54,14 @@ def server_pack_id(guild_id: int, pack_id: str) -> str:
     return f"{guild_id}~{pack_id}"
 
 
+def pool_name(pool: str, languages: Sequence[str]) -> str:
+    """Return a rotation pool's name for a server limited to some pack languages (``fact:*@de+en``), or ``pool``.
+
+    A server that changes its languages so starts a fresh cycle, rather than one counting items it no longer gets.
+    """
+    return f"{pool}@{'+'.join(sorted(languages))}" if languages else pool
+
+
 def public_pack_id(db_pack_id: str) -> str:
     """Return the pack id users see: a server pack's id without its server part."""
     return db_pack_id.rpartition("~")[2]

@@ -36,6 +36,7 @@ from bot.core.audit import DASHBOARD, AuditNote, changes_via
 from bot.core.content import CUSTOM_DIFFICULTY, check_draft, difficulty_name, format_source, parse_custom_number
 from bot.core.daily import plan_schedule, schedule_audit_detail
 from bot.core.errors import MythOrFactError, UnknownTopic
+from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES
 from bot.core.scheduling import local_day, parse_local_time, parse_zone
 from bot.core.scores import ALL_TIME
 from bot.core.settings import LIMITS, QUIZ_MODES, check_mod_role_change, chosen_names
@@ -289,6 +290,7 @@ async def settings_page(request: web.Request, access: ServerAccess) -> web.Strea
             "roles": [r for r in access.guild.roles if r.id != access.guild_id],
             "limits": LIMITS,
             "modes": QUIZ_MODES,
+            "languages": LANGUAGE_NAMES,
         },
     )
 
@@ -317,6 +319,15 @@ def _channel_ids(values: list[Any], allowed: set[int]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(chosen))
 
 
+def _pack_languages(ticked: list[Any]) -> tuple[str, ...]:
+    chosen = [str(code) for code in ticked]
+    if not chosen:
+        raise MythOrFactError("Tick at least one pack language: with none, the server would get nothing.")
+    if any(code not in LANGUAGES for code in chosen):
+        raise MythOrFactError("Tick only the languages listed. Nothing was changed.")
+    return () if set(LANGUAGES) <= set(chosen) else tuple(dict.fromkeys(chosen))
+
+
 def settings_changes(
     form: Any, access: ServerAccess, packs: list[str], topics: list[str], channel_ids: set[int]
 ) -> dict[str, Any]:
@@ -338,6 +349,8 @@ def settings_changes(
         "quiz_hints": form.get("quiz_hints") == "on",
         "quiz_adaptive": form.get("quiz_adaptive") == "on",
         "quiz_mode": str(form.get("quiz_mode", "")),
+        "language": str(form.get("language", current.language)),
+        "languages": _pack_languages(form.getall("languages", [])),
     }
     changes = {name: value for name, value in wanted.items() if value != getattr(current, name)}
     if "mod_role_id" in changes:

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.content import DIFFICULTY_NAMES, parse_custom_number, parse_difficulty
+from bot.core.i18n import _
 from cogs.content import views as content_ui
 from cogs.utils.autocomplete import AUTOCOMPLETE_MAX, match_names
 from cogs.utils.checks import moderator_only, require_bot_can_post
@@ -69,9 +70,14 @@ class Content(commands.Cog):
         if ctx.interaction is not None:
             await ctx.interaction.response.send_modal(form)
             return
-        what = "your suggestion" if purpose == "suggest" else f"the {form.kind}"
+        if purpose == "suggest":
+            prompt = _("Press **Open the form** to write your suggestion.")
+        elif form.kind == "myth":
+            prompt = _("Press **Open the form** to write the myth.")
+        else:
+            prompt = _("Press **Open the form** to write the fact.")
         await ctx.send(
-            f"Press **Open the form** to write {what}.",
+            prompt,
             view=content_ui.open_form_view(purpose, ctx.author.id, kind, number, level),
         )
 
@@ -189,7 +195,7 @@ class Content(commands.Cog):
         """Offer the ids of the server's hidden items matching what was typed."""
         if interaction.guild_id is None:
             return []
-        hidden, _ = await self.bot.store.hidden_items(interaction.guild_id, 0, HIDDEN_OFFERED)
+        hidden, _total = await self.bot.store.hidden_items(interaction.guild_id, 0, HIDDEN_OFFERED)
         refs = match_names([item.ref for item in hidden], current.strip().lower(), AUTOCOMPLETE_MAX)
         return [app_commands.Choice(name=ref[:100], value=ref[:100]) for ref in refs]
 
@@ -205,13 +211,16 @@ class Content(commands.Cog):
         found = await self.bot.store.get_item(item_id, ctx.guild.id)
         if not await self.bot.store.unhide_item(ctx.guild.id, found.pk, ctx.author.id, discord.utils.utcnow()):
             await ctx.send(
-                f"`{found.ref}` is not hidden in this server, so there is nothing to unhide. "
-                "`item hidden` lists the hidden ones.",
+                _(
+                    "`{ref}` is not hidden in this server, so there is nothing to unhide. "
+                    "`item hidden` lists the hidden ones.",
+                    ref=found.ref,
+                ),
                 ephemeral=True,
             )
             return
         log.info("Item %s unhidden in guild %s by %s", found.ref, ctx.guild.id, ctx.author.id)
-        await ctx.send(f"`{found.ref}` is back in this server's rotation.", ephemeral=True)
+        await ctx.send(_("`{ref}` is back in this server's rotation.", ref=found.ref), ephemeral=True)
 
 
 async def setup(bot: MythOrFactBot) -> None:

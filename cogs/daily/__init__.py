@@ -35,6 +35,7 @@ from bot.core.daily import (
     schedule_audit_detail,
 )
 from bot.core.errors import MythOrFactError, UnknownTopic
+from bot.core.i18n import _, using
 from bot.core.scheduling import available_zones, local_day, matching_zones, parse_local_time, parse_zone
 from bot.core.text import clip, normalize_topic
 from cogs.daily import views as daily_ui
@@ -103,14 +104,21 @@ async def _fetched_for_set(fetch: Awaitable[object], shown: str) -> object:
         return await fetch
     except (discord.NotFound, discord.Forbidden) as exc:
         raise MythOrFactError(
-            f"I can't see {shown}. If it is a private thread, add me to it (mention me there), or pick another channel."
+            _(
+                "I can't see {channel}. If it is a private thread, add me to it (mention me there), "
+                "or pick another channel.",
+                channel=shown,
+            )
         ) from exc
 
 
 def _daily_channel(channel: object, shown: str) -> daily_ui.DailyChannel:
     if not isinstance(channel, daily_ui.DailyChannel):
         raise MythOrFactError(
-            f"Daily posts go to a text channel or a thread, and {clip(shown, 60)} is neither. Nothing was changed."
+            _(
+                "Daily posts go to a text channel or a thread, and {channel} is neither. Nothing was changed.",
+                channel=clip(shown, 60),
+            )
         )
     return channel
 
@@ -155,7 +163,9 @@ class DiscordPoster:
         try:
             if isinstance(channel, discord.Thread) and channel.archived:
                 channel = await channel.edit(archived=False)
-            message = await channel.send(embed=daily_ui.post_embed(delivery), view=daily_ui.post_view(delivery))
+            with using(await self.bot.language_in(delivery.guild_id)):  # the server's post, in its language
+                embed, view = daily_ui.post_embed(delivery), daily_ui.post_view(delivery)
+            message = await channel.send(embed=embed, view=view)
         except discord.NotFound as exc:
             raise PostUnavailable(f"the channel {channel.mention} was deleted") from exc
         except discord.Forbidden as exc:
@@ -190,20 +200,20 @@ class DiscordPoster:
         if not isinstance(target, discord.TextChannel) or not target.permissions_for(guild.me).send_messages:
             log.info("Guild %s has nowhere I may tell it that its daily post is paused", guild_id)
             return
-        await target.send(
-            clip(
-                f"**The daily post is paused:** {reason}. A moderator can fix that and resume it with `daily set`; "
+        with using(settings.language):
+            text = _(
+                "**The daily post is paused:** {reason}. A moderator can fix that and resume it with `daily set`; "
                 "`daily status` shows the schedule.",
-                2000,
+                reason=reason,
             )
-        )
+        await target.send(clip(text, 2000))
 
 
 def status_embed(schedule: DailySchedule, today_post: DailyPost | None, *, title: str) -> discord.Embed:
     """Show a server's daily schedule: where, when, the topic, the next post, and why it is paused."""
     lines = render.daily_schedule_lines(schedule)
     if today_post is not None and today_post.message_id:
-        lines.append(f"Today's post: {daily_ui.post_url(today_post)}")
+        lines.append(_("Today's post: {link}", link=daily_ui.post_url(today_post)))
     colour = render.MYTH_COLOUR if schedule.paused_reason else render.INFO_COLOUR
     return discord.Embed(title=title, colour=colour, description=clip("\n".join(lines), render.DESCRIPTION_MAX))
 
@@ -295,13 +305,13 @@ class Daily(commands.Cog):
                 raise UnknownTopic(topic, match_topics(topics, topic, 3))
         refusal = daily_ui.channel_refusal(channel, ctx.guild.me)  # type: ignore[arg-type]
         if refusal:
-            raise MythOrFactError(f"I can't post there: {refusal}.")
+            raise MythOrFactError(_("I can't post there: {reason}.", reason=refusal))
         schedule = plan_schedule(ctx.guild.id, channel.id, post_time, zone, topic, discord.utils.utcnow())
         detail = schedule_audit_detail(channel.name, post_time, zone, topic)
         await self.bot.store.set_daily_schedule(schedule, AuditNote(ctx.author.id, "daily", detail))
         log.info("Daily post of guild %s set by %s: %s", ctx.guild.id, ctx.author.id, schedule)
         self.wake()
-        await ctx.send(embed=status_embed(schedule, None, title="Daily posts are on"), ephemeral=True)
+        await ctx.send(embed=status_embed(schedule, None, title=_("Daily posts are on")), ephemeral=True)
 
     @daily.command(name="off")
     @commands.guild_only()
@@ -310,10 +320,10 @@ class Daily(commands.Cog):
         """Stop the daily posts; answers to the last one still count."""
         assert ctx.guild is not None
         if not await self.bot.store.remove_daily_schedule(ctx.guild.id, AuditNote(ctx.author.id, "daily", "off")):
-            await ctx.send("Daily posts are already off here.", ephemeral=True)
+            await ctx.send(_("Daily posts are already off here."), ephemeral=True)
             return
         self.wake()
-        await ctx.send("Daily posts are off. Turn them back on with `daily set`.", ephemeral=True)
+        await ctx.send(_("Daily posts are off. Turn them back on with `daily set`."), ephemeral=True)
 
     @daily.command(name="status")
     @commands.guild_only()
@@ -324,13 +334,13 @@ class Daily(commands.Cog):
         schedule = await self.bot.store.daily_schedule(ctx.guild.id)
         if schedule is None:
             await ctx.send(
-                "Daily posts are off. Moderators turn them on with `daily set #channel 09:00 Europe/London`.",
+                _("Daily posts are off. Moderators turn them on with `daily set #channel 09:00 Europe/London`."),
                 ephemeral=True,
             )
             return
         today = local_day(discord.utils.utcnow(), schedule.tz)
         today_post = await self.bot.store.daily_post(ctx.guild.id, today)
-        title = "Daily posts are paused" if schedule.paused_reason else "Daily posts"
+        title = _("Daily posts are paused") if schedule.paused_reason else _("Daily posts")
         await ctx.send(embed=status_embed(schedule, today_post, title=title), ephemeral=True)
 
     @daily.command(name="now")
@@ -345,29 +355,36 @@ class Daily(commands.Cog):
         if result.outcome is NowOutcome.POSTED:
             assert result.post is not None
             await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "daily", f"posted {result.post.day} now")
-            await ctx.send(f"Today's daily post is up: {daily_ui.post_url(result.post)}", ephemeral=True)
+            await ctx.send(_("Today's daily post is up: {link}", link=daily_ui.post_url(result.post)), ephemeral=True)
         elif result.outcome is NowOutcome.ALREADY_DONE:
             await ctx.send(already_posted(result.post), ephemeral=True)
         elif result.outcome is NowOutcome.DELAYED:
             minutes = int(RETRY_DELAYED_AFTER.total_seconds() // 60)
             await ctx.send(
-                f"Discord could not take the post just now ({result.reason}). I'll try again within {minutes} minutes; "
-                "it still counts as today's post.",
+                _(
+                    "Discord could not take the post just now ({reason}). I'll try again within {minutes} minutes; "
+                    "it still counts as today's post.",
+                    reason=result.reason,
+                    minutes=minutes,
+                ),
                 ephemeral=True,
             )
         else:
             raise MythOrFactError(
-                f"I couldn't post: {result.reason}. The daily post is paused; fix that and run `daily set` again."
+                _(
+                    "I couldn't post: {reason}. The daily post is paused; fix that and run `daily set` again.",
+                    reason=result.reason,
+                )
             )
 
 
 def already_posted(post: DailyPost | None) -> str:
     """Explain why `daily now` did not post again today."""
     if post is not None and post.message_id:
-        return f"Today's daily post is already up: {daily_ui.post_url(post)}"
+        return _("Today's daily post is already up: {link}", link=daily_ui.post_url(post))
     if post is not None and post.status == "claimed":
-        return "Today's daily post is being sent right now."
-    return "Today's daily post was skipped (the bot was down at its time); the next one comes at the usual time."
+        return _("Today's daily post is being sent right now.")
+    return _("Today's daily post was skipped (the bot was down at its time); the next one comes at the usual time.")
 
 
 def _scheduler_stopped(task: asyncio.Task[None]) -> None:

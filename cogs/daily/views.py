@@ -17,6 +17,7 @@ from bot.app.client import MythOrFactBot
 from bot.core.catalog import StoredItem
 from bot.core.daily import AnswerResult, AnswerStatus, DailyDelivery, DailyPost, answer_daily, post_marker
 from bot.core.errors import MythOrFactError
+from bot.core.i18n import _
 from bot.core.scores import week_key
 from bot.core.text import clip
 from cogs.utils import render
@@ -79,26 +80,29 @@ def previous_answer(item: StoredItem) -> str:
     """Render the answer to an earlier post: the claim, whether it was a myth or a fact, the truth and the source."""
     claim = clip(discord.utils.escape_markdown(item.claim), 200)
     truth = clip(item.truth, 500)
-    return clip(f"*{claim}*\nIt's a **{item.kind}**. {truth}\n{render.source_markdown(item)}", render.FIELD_VALUE_MAX)
+    verdict = _("It's a **myth**.") if item.kind == "myth" else _("It's a **fact**.")
+    return clip(f"*{claim}*\n{verdict} {truth}\n{render.source_markdown(item)}", render.FIELD_VALUE_MAX)
 
 
 def post_embed(delivery: DailyDelivery) -> discord.Embed:
     """Build the daily post: today's claim to judge, and the answer to the previous one."""
     item = delivery.item
     embed = discord.Embed(
-        title="Daily myth or fact",
+        title=_("Daily myth or fact"),
         colour=DAILY_COLOUR,
         description=clip(
             f"**{discord.utils.escape_markdown(item.claim)}**\n\n"
-            "Myth or fact? Answer once with the buttons; only you see whether you were right. "
-            "Right answers score on the leaderboard and build your daily streak.",
+            + _(
+                "Myth or fact? Answer once with the buttons; only you see whether you were right. "
+                "Right answers score on the leaderboard and build your daily streak."
+            ),
             render.DESCRIPTION_MAX,
         ),
     )
     if delivery.previous is not None:
         yesterday = delivery.previous_day == delivery.day - timedelta(days=1)
         embed.add_field(
-            name="Yesterday's answer" if yesterday else "Last time's answer",
+            name=_("Yesterday's answer") if yesterday else _("Last time's answer"),
             value=previous_answer(delivery.previous),
             inline=False,
         )
@@ -120,17 +124,27 @@ def answer_reply(result: AnswerResult) -> discord.Embed:
     """Build the private acknowledgement of a recorded answer: right or wrong, the truth, the source, the streak."""
     item = result.item
     assert item is not None
+    myth = item.kind == "myth"
     if result.correct:
-        title, colour = f"Right! It's a {item.kind}.", render.FACT_COLOUR
+        title = _("Right! It's a myth.") if myth else _("Right! It's a fact.")
+        colour = render.FACT_COLOUR
     else:
-        title, colour = f"Not quite: it's a {item.kind}.", render.MYTH_COLOUR
+        title = _("Not quite: it's a myth.") if myth else _("Not quite: it's a fact.")
+        colour = render.MYTH_COLOUR
     embed = discord.Embed(title=title, colour=colour, description=clip(item.truth, render.DESCRIPTION_MAX))
-    embed.add_field(name="Source", value=render.source_markdown(item), inline=False)
+    embed.add_field(name=_("Source"), value=render.source_markdown(item), inline=False)
     streak = result.streak
     if result.correct and streak is not None:
-        embed.set_footer(text=f"+{result.points} points · daily streak {streak.current} (best {streak.best})")
+        embed.set_footer(
+            text=_(
+                "+{points} points · daily streak {current} (best {best})",
+                points=result.points,
+                current=streak.current,
+                best=streak.best,
+            )
+        )
     else:
-        embed.set_footer(text="Your daily streak starts again with the next right answer.")
+        embed.set_footer(text=_("Your daily streak starts again with the next right answer."))
     return embed
 
 
@@ -143,7 +157,7 @@ class DailyAnswerButton(
     def __init__(self, guild_id: int, day: date, choice: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label=choice.title(),
+                label=_("Myth") if choice == "myth" else _("Fact"),
                 style=discord.ButtonStyle.danger if choice == "myth" else discord.ButtonStyle.success,
                 custom_id=f"mof:daily:{guild_id}:{day.isoformat()}:{choice}",
             )
@@ -162,7 +176,7 @@ class DailyAnswerButton(
     async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
         """Record the answer once and tell the member privately whether it was right."""
         if interaction.guild_id != self.guild_id:
-            await interaction.response.send_message("This daily post belongs to another server.", ephemeral=True)
+            await interaction.response.send_message(_("This daily post belongs to another server."), ephemeral=True)
             return
         now = discord.utils.utcnow()
         store = interaction.client.store
@@ -175,12 +189,13 @@ class DailyAnswerButton(
             await interaction.response.send_message(embed=answer_reply(result), ephemeral=True)
             return
         if result.status is AnswerStatus.ALREADY_ANSWERED:
-            message = "You already answered this daily post; answers can't be changed. See you tomorrow!"
+            message = _("You already answered this daily post; answers can't be changed. See you tomorrow!")
         elif result.status is AnswerStatus.OLD_POST:
-            latest = f" Today's is here: {post_url(result.latest)}" if result.latest else ""
-            message = f"This daily post is over, so it can't be answered any more.{latest}"
+            message = _("This daily post is over, so it can't be answered any more.")
+            if result.latest:
+                message += " " + _("Today's is here: {link}", link=post_url(result.latest))
         else:
-            message = "This item was retired from the fact store, so this daily post can't be answered."
+            message = _("This item was retired from the fact store, so this daily post can't be answered.")
         await interaction.response.send_message(message, ephemeral=True)
 
 
@@ -190,7 +205,7 @@ class DailyQuizButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:
     def __init__(self, guild_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Play a quiz",
+                label=_("Play a quiz"),
                 emoji="🎲",
                 style=discord.ButtonStyle.primary,
                 custom_id=f"mof:daily-quiz:{guild_id}",
@@ -209,12 +224,16 @@ class DailyQuizButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:
         """Start a quiz with the server's default settings; say privately why not if it can't start."""
         channel, guild = interaction.channel, interaction.guild
         if guild is None or guild.id != self.guild_id or not isinstance(channel, DailyChannel):
-            await interaction.response.send_message("Quizzes start from a server's daily post.", ephemeral=True)
+            await interaction.response.send_message(_("Quizzes start from a server's daily post."), ephemeral=True)
             return
         missing = missing_permissions(channel, guild.me)
         if missing:
             await interaction.response.send_message(
-                f"I need the **{permission_names(missing)}** permission in this channel to run a quiz.", ephemeral=True
+                _(
+                    "I need the **{permission}** permission in this channel to run a quiz.",
+                    permission=permission_names(missing),
+                ),
+                ephemeral=True,
             )
             return
         settings = await interaction.client.store.server_settings(guild.id)

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
 from bot.core.errors import MythOrFactError
+from bot.core.i18n import _
 from bot.core.quiz import MIXED, Mode, Question, QuizSession, RoundResult, RunningQuiz, Standing
 from bot.core.quiz_runner import MAX_ROUNDS
 from cogs.quiz import views
@@ -108,12 +109,14 @@ class Quiz(commands.Cog):
         running = self._controllable(ctx)
         if await self.bot.quiz_runner.stop(running):
             await ctx.send(
-                "Quiz stopped: the answer and the standings are up, and a new quiz can start.", ephemeral=True
+                _("Quiz stopped: the answer and the standings are up, and a new quiz can start."), ephemeral=True
             )
         else:
             await ctx.send(
-                "Stopping the quiz: the answer and the standings are on their way, and a new quiz can start here "
-                "as soon as they are posted.",
+                _(
+                    "Stopping the quiz: the answer and the standings are on their way, and a new quiz can start here "
+                    "as soon as they are posted."
+                ),
                 ephemeral=True,
             )
 
@@ -124,7 +127,7 @@ class Quiz(commands.Cog):
         running = self._controllable(ctx)
         running.skip_requested = True
         self.bot.quiz_runner.wake(running)
-        await ctx.send("Skipping this question.", ephemeral=True)
+        await ctx.send(_("Skipping this question."), ephemeral=True)
 
     @quiz.command(name="settings", ignore_extra=False)
     @commands.guild_only()
@@ -188,11 +191,13 @@ class Quiz(commands.Cog):
     def _controllable(self, ctx: commands.Context[MythOrFactBot]) -> RunningQuiz:
         running = self.bot.quizzes.get(ctx.channel.id)
         if running is None:
-            raise MythOrFactError("No quiz is running in this channel. Start one with `quiz`.")
+            raise MythOrFactError(_("No quiz is running in this channel. Start one with `quiz`."))
         if not may_control(ctx.author, ctx.channel, running.session):  # type: ignore[arg-type]
             raise MythOrFactError(
-                "Only the member who started the quiz or a moderator with the **Manage Messages** permission "
-                "can do that."
+                _(
+                    "Only the member who started the quiz or a moderator with the **Manage Messages** permission "
+                    "can do that."
+                )
             )
         return running
 

@@ -15,7 +15,8 @@ import discord
 
 from bot.app.client import DEFER_AFTER_SECONDS, MythOrFactBot
 from bot.core.errors import StorageUnavailable
-from bot.core.quiz import MODE_NAMES, AnswerStatus, Mode, Question, QuizSession, RoundResult, Standing, time_limit
+from bot.core.i18n import N_, _
+from bot.core.quiz import MODE_NAMES, MYTH, AnswerStatus, Mode, Question, QuizSession, RoundResult, Standing, time_limit
 from bot.core.retry import retry_unavailable
 from bot.core.settings import ServerSettings
 from bot.core.text import clip
@@ -29,19 +30,38 @@ MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 def question_embed(session: QuizSession, question: Question) -> discord.Embed:
     """Build the embed for a question, with the round number and time limit."""
-    mode_line = MODE_NAMES[question.mode]
-    how = {
-        Mode.MYTH_OR_FACT: "Is this a myth or a fact? Press a button; you can answer once.",
-        Mode.CHOICE: "Pick one answer; you can answer once.",
-        Mode.TYPED: "Type your answer in this channel. The first right answer wins the round.",
-    }[question.mode]
+    how = _(HOW_TO_ANSWER[question.mode])
     embed = discord.Embed(
-        title=f"Question {question.number}/{session.total_rounds} · {mode_line}",
+        title=_(
+            "Question {number}/{total} · {mode}",
+            number=question.number,
+            total=session.total_rounds,
+            mode=_(MODE_NAMES[question.mode]),
+        ),
         description=clip(f"**{discord.utils.escape_markdown(question.text)}**\n\n{how}", render.DESCRIPTION_MAX),
         colour=QUESTION_COLOUR,
     )
-    embed.set_footer(text=f"{question.item.topic} · {'★' * question.item.difficulty} · {question.time_limit:g} s")
+    embed.set_footer(
+        text=_(
+            "{topic} · {stars} · {seconds} s",
+            topic=question.item.topic,
+            stars="★" * question.item.difficulty,
+            seconds=format(question.time_limit, "g"),
+        )
+    )
     return embed
+
+
+HOW_TO_ANSWER = {
+    Mode.MYTH_OR_FACT: N_("Is this a myth or a fact? Press a button; you can answer once."),
+    Mode.CHOICE: N_("Pick one answer; you can answer once."),
+    Mode.TYPED: N_("Type your answer in this channel. The first right answer wins the round."),
+}
+
+
+def option_label(question: Question, option: str) -> str:
+    """Return the label of an answer button: Myth and Fact read in the current language, other answers as written."""
+    return clip(_(option) if question.mode is Mode.MYTH_OR_FACT else option, 80)
 
 
 def answer_view(session: QuizSession, question: Question) -> discord.ui.View | None:
@@ -50,7 +70,7 @@ def answer_view(session: QuizSession, question: Question) -> discord.ui.View | N
         return None
     view = discord.ui.View(timeout=None)
     for index, option in enumerate(question.options):
-        view.add_item(AnswerButton(session.id, question.number, index, option))
+        view.add_item(AnswerButton(session.id, question.number, index, option_label(question, option)))
     return view
 
 
@@ -62,7 +82,9 @@ def closed_view(question: Question) -> discord.ui.View | None:
     for index, option in enumerate(question.options):
         style = discord.ButtonStyle.success if option == question.correct_option else discord.ButtonStyle.secondary
         view.add_item(
-            discord.ui.Button(label=clip(option, 80), style=style, disabled=True, custom_id=f"mof:closed:{index}")
+            discord.ui.Button(
+                label=option_label(question, option), style=style, disabled=True, custom_id=f"mof:closed:{index}"
+            )
         )
     return view
 
@@ -70,23 +92,24 @@ def closed_view(question: Question) -> discord.ui.View | None:
 def _mentions(user_ids: list[int], limit: int = 15) -> str:
     shown = ", ".join(f"<@{uid}>" for uid in user_ids[:limit])
     more = len(user_ids) - limit
-    return shown + (f" and {more} more" if more > 0 else "")
+    return _("{names} and {count} more", names=shown, count=more) if more > 0 else shown
 
 
 def reveal_embed(result: RoundResult) -> discord.Embed:
     """Build the reveal: the answer, the truth or explanation, the source, and who got it right."""
     question = result.question
     item = question.item
-    answer = discord.utils.escape_markdown(question.correct_option)
-    title = f"Answer: {clip(question.correct_option, 200)}"
+    shown_answer = clip(option_label(question, question.correct_option), 200)
     if result.skipped and not result.stopped:
-        title = f"Skipped · {title}"
+        title = _("Skipped · Answer: {answer}", answer=shown_answer)
+    else:
+        title = _("Answer: {answer}", answer=shown_answer)
     lines = [f"**{discord.utils.escape_markdown(question.text)}**"]
     if question.mode is Mode.MYTH_OR_FACT:
-        lines.append(f"It's a **{answer.lower()}**.")
+        lines.append(_("It's a **myth**.") if question.correct_option == MYTH else _("It's a **fact**."))
     elif question.mode is Mode.TYPED and len(item.answers) > 1:
         others = ", ".join(discord.utils.escape_markdown(a) for a in item.answers[1:4])
-        lines.append(f"Also accepted: {others}")
+        lines.append(_("Also accepted: {answers}", answers=others))
     if item.truth:
         lines.append(f"\n{item.truth}")
     embed = discord.Embed(
@@ -95,22 +118,23 @@ def reveal_embed(result: RoundResult) -> discord.Embed:
         colour=render.FACT_COLOUR if result.winners else render.MYTH_COLOUR,
     )
     if result.stopped:
-        who = "Nobody scores: the quiz was stopped."
+        who = _("Nobody scores: the quiz was stopped.")
     elif result.skipped:
-        who = "Nobody scores: the round was skipped."
+        who = _("Nobody scores: the round was skipped.")
     elif result.winners:
         who = "\n".join(
-            f"<@{player.user_id}> +{player.points}" + (f" (streak {player.streak})" if player.streak > 1 else "")
+            f"<@{player.user_id}> +{player.points}"
+            + (" " + _("(streak {count})", count=player.streak) if player.streak > 1 else "")
             for player in result.winners[:15]
         )
         if len(result.winners) > 15:
-            who += f"\n…and {len(result.winners) - 15} more"
+            who += "\n" + _("…and {count} more", count=len(result.winners) - 15)
     elif result.answered:
-        who = "Nobody got it right."
+        who = _("Nobody got it right.")
     else:
-        who = "Nobody answered."
-    embed.add_field(name="Right answers", value=clip(who, render.FIELD_VALUE_MAX), inline=False)
-    embed.add_field(name="Source", value=render.source_markdown(item), inline=False)
+        who = _("Nobody answered.")
+    embed.add_field(name=_("Right answers"), value=clip(who, render.FIELD_VALUE_MAX), inline=False)
+    embed.add_field(name=_("Source"), value=render.source_markdown(item), inline=False)
     embed.set_footer(text=render.footer_text(item))
     return embed
 
@@ -118,47 +142,60 @@ def reveal_embed(result: RoundResult) -> discord.Embed:
 def standings_embed(session: QuizSession, standings: list[Standing], reason: str) -> discord.Embed:
     """Build the end-of-session table."""
     lines = [
-        f"{MEDALS.get(s.position, f'{s.position}.')} <@{s.user_id}>: {s.points} points, {s.correct} right"
+        _(
+            "{place} <@{user_id}>: {points} points, {correct} right",
+            place=MEDALS.get(s.position, f"{s.position}."),
+            user_id=s.user_id,
+            points=s.points,
+            correct=s.correct,
+        )
         for s in standings[:20]
     ]
     if len(standings) > 20:
-        lines.append(f"…and {len(standings) - 20} more players")
+        lines.append(_("…and {count} more players", count=len(standings) - 20))
+    table = "\n".join(lines) or _("Nobody scored this time.")
     embed = discord.Embed(
-        title="Quiz over",
-        description=clip(f"{reason}\n\n" + ("\n".join(lines) or "Nobody scored this time."), render.DESCRIPTION_MAX),
-        colour=QUESTION_COLOUR,
+        title=_("Quiz over"), description=clip(f"{reason}\n\n{table}", render.DESCRIPTION_MAX), colour=QUESTION_COLOUR
     )
-    embed.set_footer(text="Scores count towards the server leaderboard: see leaderboard and rank.")
+    embed.set_footer(text=_("Scores count towards the server leaderboard: see leaderboard and rank."))
     return embed
 
 
 def settings_embed(settings: ServerSettings, *, changed: bool) -> discord.Embed:
     """Show the server's quiz settings."""
     quiz = settings.quiz()
-    limits = ", ".join(f"{MODE_NAMES[mode].lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
+    limits = ", ".join(f"{_(MODE_NAMES[mode]).lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
     embed = discord.Embed(
-        title="Quiz settings saved" if changed else "Quiz settings",
+        title=_("Quiz settings saved") if changed else _("Quiz settings"),
         colour=render.INFO_COLOUR,
-        description=(
-            f"Questions per quiz: **{settings.quiz_rounds}**\n"
-            f"Time limits: {limits} (longer questions get extra reading time)\n"
-            f"Extra time for accessibility: **{settings.quiz_extra_time}%**\n"
-            f"Hints in typed rounds: **{'on' if settings.quiz_hints else 'off'}**\n"
-            f"Mode when not chosen: **{settings.quiz_mode}**\n"
-            f"A quiz ends after **{settings.quiz_idle_rounds}** unanswered questions in a row"
+        description=_(
+            "Questions per quiz: **{rounds}**\n"
+            "Time limits: {limits} (longer questions get extra reading time)\n"
+            "Extra time for accessibility: **{extra}%**\n"
+            "Hints in typed rounds: **{hints}**\n"
+            "Mode when not chosen: **{mode}**\n"
+            "A quiz ends after **{idle}** unanswered questions in a row",
+            rounds=settings.quiz_rounds,
+            limits=limits,
+            extra=settings.quiz_extra_time,
+            hints=_("on") if settings.quiz_hints else _("off"),
+            mode=settings.quiz_mode,
+            idle=settings.quiz_idle_rounds,
         ),
     )
     embed.set_footer(
-        text="Moderators change these with /quiz settings, or in order: "
-        "quiz settings <rounds> <seconds> <extra_time> <hints on|off> <idle_rounds> <mode>"
+        text=_(
+            "Moderators change these with /quiz settings, or in order: "
+            "quiz settings <rounds> <seconds> <extra_time> <hints on|off> <idle_rounds> <mode>"
+        )
     )
     return embed
 
 
 _ACK = {
-    AnswerStatus.ALREADY_ANSWERED: "You already answered this question; answers can't be changed.",
-    AnswerStatus.ROUND_CLOSED: "Too late: this question is closed.",
-    AnswerStatus.NOT_AN_OPTION: "That button is not part of this question.",
+    AnswerStatus.ALREADY_ANSWERED: N_("You already answered this question; answers can't be changed."),
+    AnswerStatus.ROUND_CLOSED: N_("Too late: this question is closed."),
+    AnswerStatus.NOT_AN_OPTION: N_("That button is not part of this question."),
 }
 
 
@@ -191,14 +228,15 @@ class AnswerButton(
         running = interaction.client.quizzes.by_session_id(self.session_id)
         question = running.session.question if running else None
         if question is None or question.number != self.round_number or self.index >= len(question.options):
-            await interaction.response.send_message("This question is closed.", ephemeral=True)
+            await interaction.response.send_message(_("This question is closed."), ephemeral=True)
             return
         option = question.options[self.index]
         status = running.session.answer_option(interaction.user.id, option, interaction.client.loop.time())
         if status is AnswerStatus.ACCEPTED:
-            message = f"Answer locked in: **{discord.utils.escape_markdown(option)}**. Wait for the reveal!"
+            shown = discord.utils.escape_markdown(option_label(question, option))
+            message = _("Answer locked in: **{answer}**. Wait for the reveal!", answer=shown)
         else:
-            message = _ACK[status]
+            message = _(_ACK[status])
         await interaction.response.send_message(message, ephemeral=True)
 
 
@@ -208,7 +246,7 @@ class DisputeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:di
     def __init__(self, item_pk: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Dispute", emoji="⚑", style=discord.ButtonStyle.secondary, custom_id=f"mof:dispute:{item_pk}"
+                label=_("Dispute"), emoji="⚑", style=discord.ButtonStyle.secondary, custom_id=f"mof:dispute:{item_pk}"
             )
         )
         self.item_pk = item_pk
@@ -223,26 +261,26 @@ class DisputeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:di
     async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
         """Ask for the reason in a modal."""
         if interaction.guild_id is None:
-            await interaction.response.send_message("Disputes only work in a server.", ephemeral=True)
+            await interaction.response.send_message(_("Disputes only work in a server."), ephemeral=True)
             return
         await interaction.response.send_modal(DisputeModal(self.item_pk))
 
 
-class DisputeModal(discord.ui.Modal, title="Dispute this question"):
-    """Collects why a player thinks an item is wrong."""
-
-    reason: discord.ui.TextInput = discord.ui.TextInput(
-        label="What is wrong or ambiguous?",
-        custom_id="reason",
-        style=discord.TextStyle.paragraph,
-        min_length=5,
-        max_length=300,
-        placeholder="e.g. The source says 1986, not 1985.",
-    )
+class DisputeModal(discord.ui.Modal):
+    """Collects why a player thinks an item is wrong (its texts in the player's language)."""
 
     def __init__(self, item_pk: int) -> None:
-        super().__init__()
+        super().__init__(title=_("Dispute this question"))
         self.item_pk = item_pk
+        self.reason: discord.ui.TextInput = discord.ui.TextInput(
+            label=_("What is wrong or ambiguous?"),
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            min_length=5,
+            max_length=300,
+            placeholder=_("e.g. The source says 1986, not 1985."),
+        )
+        self.add_item(self.reason)
 
     async def on_submit(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
         """Store the dispute and thank the player; a database briefly unavailable is tried again for a moment.
@@ -272,7 +310,7 @@ class DisputeModal(discord.ui.Modal, title="Dispute this question"):
             message = str(exc)
         else:
             log.info("Dispute of item %s in guild %s", self.item_pk, guild_id)
-            message = "Thanks! Your dispute is saved for the moderators to review."
+            message = _("Thanks! Your dispute is saved for the moderators to review.")
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)
         else:

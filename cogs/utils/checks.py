@@ -10,6 +10,7 @@ import discord
 from discord.ext import commands
 
 from bot.app.client import mark_private_reply
+from bot.core.i18n import N_, _
 from bot.core.settings import ServerSettings, may_moderate
 
 T = TypeVar("T")
@@ -60,8 +61,14 @@ class NotModerator(FriendlyCheckFailure):
     """The member has neither Manage Server nor the server's moderator role."""
 
     def __init__(self, role: discord.Role | None) -> None:
-        also = f" or the **{role.name}** role" if role else ""
-        super().__init__(f"You need the **Manage Server** permission{also} to do that. Nothing was changed.")
+        if role is None:
+            message = _("You need the **Manage Server** permission to do that. Nothing was changed.")
+        else:
+            message = _(
+                "You need the **Manage Server** permission or the **{role}** role to do that. Nothing was changed.",
+                role=role.name,
+            )
+        super().__init__(message)
 
 
 class ChannelNotAllowed(FriendlyCheckFailure):
@@ -69,7 +76,7 @@ class ChannelNotAllowed(FriendlyCheckFailure):
 
     def __init__(self, channels: tuple[int, ...]) -> None:
         listed = ", ".join(f"<#{channel_id}>" for channel_id in channels[:10])
-        super().__init__(f"Commands and games are on in {listed} on this server. See you there!")
+        super().__init__(_("Commands and games are on in {channels} on this server. See you there!", channels=listed))
 
 
 def is_moderator(member: discord.Member | discord.User, settings: ServerSettings) -> bool:
@@ -147,18 +154,20 @@ async def channel_allowed(ctx: commands.Context) -> bool:
 
 
 _PERMISSION_NAMES = {
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-    "read_message_history": "Read Message History",
-    "manage_guild": "Manage Server",
-    "manage_messages": "Manage Messages",
-    "send_messages_in_threads": "Send Messages in Threads",
+    "send_messages": N_("Send Messages"),
+    "embed_links": N_("Embed Links"),
+    "read_message_history": N_("Read Message History"),
+    "manage_guild": N_("Manage Server"),
+    "manage_messages": N_("Manage Messages"),
+    "send_messages_in_threads": N_("Send Messages in Threads"),
 }
 
 
 def permission_names(missing: list[str]) -> str:
     """Return permission flags as the names Discord's settings show, e.g. ``Embed Links``."""
-    return ", ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in missing)
+    return ", ".join(
+        _(_PERMISSION_NAMES[p]) if p in _PERMISSION_NAMES else p.replace("_", " ").title() for p in missing
+    )
 
 
 POST_PERMISSIONS = ("send_messages", "embed_links")

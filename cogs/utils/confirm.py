@@ -15,6 +15,7 @@ from typing import ClassVar
 import discord
 
 from bot.app.client import MythOrFactBot
+from bot.core.i18n import _
 
 CONFIRM_SECONDS = 300
 """How long a confirmation's buttons work."""
@@ -27,7 +28,7 @@ class ConfirmAction:
     name: str
     """Part of the button's custom id: lowercase letters."""
     label: str
-    """The confirm button's label, e.g. "Delete my data"."""
+    """The confirm button's label, in English, marked with ``N_`` where it is written; shown translated."""
     run: Callable[[discord.Interaction[MythOrFactBot], int, str], Awaitable[str | None]]
     """``run(interaction, owner_id, argument)`` does it and returns the message that replaces the prompt, or
     ``None`` when it has answered the interaction itself (a refusal)."""
@@ -50,7 +51,7 @@ class ConfirmButton(
         known = self.actions.get(action)
         super().__init__(
             discord.ui.Button(
-                label=(known.label if known else "Confirm") if confirmed else "Cancel",
+                label=(_(known.label) if known else _("Confirm")) if confirmed else _("Cancel"),
                 style=discord.ButtonStyle.danger if confirmed else discord.ButtonStyle.secondary,
                 custom_id=f"mof:{action}:{user_id}:{f'{arg}:' if arg else ''}{issued}:{'yes' if confirmed else 'no'}",
             )
@@ -80,17 +81,17 @@ class ConfirmButton(
         """Cancel, refuse (someone else's buttons, expired) or do the action."""
         if interaction.user.id != self.user_id:
             await interaction.response.send_message(
-                "These buttons belong to the member who ran the command; nothing was changed.", ephemeral=True
+                _("These buttons belong to the member who ran the command; nothing was changed."), ephemeral=True
             )
             return
         action = self.actions.get(self.action)
         if now_seconds() - self.issued > CONFIRM_SECONDS or action is None:
             await interaction.response.edit_message(
-                content="This confirmation has expired, so nothing was changed. Run the command again.", view=None
+                content=_("This confirmation has expired, so nothing was changed. Run the command again."), view=None
             )
             return
         if not self.confirmed:
-            await interaction.response.edit_message(content="Cancelled. Nothing was changed.", view=None)
+            await interaction.response.edit_message(content=_("Cancelled. Nothing was changed."), view=None)
             return
         text = await action.run(interaction, self.user_id, self.arg)
         if text is not None:

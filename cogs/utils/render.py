@@ -8,6 +8,7 @@ import discord
 
 from bot.core.catalog import PackSummary, StoredItem, TopicSummary
 from bot.core.daily import DailySchedule
+from bot.core.i18n import LOCALE, _, _n
 from bot.core.quiz import QuizSession
 from bot.core.text import clip
 
@@ -38,36 +39,37 @@ def source_markdown(item: StoredItem) -> str:
 def footer_text(item: StoredItem) -> str:
     """Return the footer line: topic, difficulty and the id to use with ``source``."""
     stars = "★" * item.difficulty + "☆" * (3 - item.difficulty)
-    return clip(f"{item.topic} · {stars} · id {item.ref}", FOOTER_MAX)
+    return clip(_("{topic} · {stars} · id {ref}", topic=item.topic, stars=stars, ref=item.ref), FOOTER_MAX)
 
 
 def item_embed(item: StoredItem, *, show_truth: bool) -> discord.Embed:
     """Build the embed for a myth or fact; a myth's truth appears only when ``show_truth`` is set."""
     claim = discord.utils.escape_markdown(item.claim)
     if item.kind == "myth":
-        embed = discord.Embed(title="Myth", colour=MYTH_COLOUR, description=clip(f"**{claim}**", DESCRIPTION_MAX))
+        embed = discord.Embed(title=_("Myth"), colour=MYTH_COLOUR, description=clip(f"**{claim}**", DESCRIPTION_MAX))
         if show_truth:
-            embed.add_field(name="The truth", value=clip(item.truth, FIELD_VALUE_MAX), inline=False)
+            embed.add_field(name=_("The truth"), value=clip(item.truth, FIELD_VALUE_MAX), inline=False)
         else:
-            embed.add_field(name="The truth", value="Hidden. Press **Reveal the truth** to see it.", inline=False)
+            embed.add_field(name=_("The truth"), value=_("Hidden. Press **Reveal the truth** to see it."), inline=False)
     else:
-        embed = discord.Embed(title="Fact", colour=FACT_COLOUR, description=clip(f"**{claim}**", DESCRIPTION_MAX))
-        embed.add_field(name="Why", value=clip(item.truth, FIELD_VALUE_MAX), inline=False)
-    embed.add_field(name="Source", value=source_markdown(item), inline=False)
+        embed = discord.Embed(title=_("Fact"), colour=FACT_COLOUR, description=clip(f"**{claim}**", DESCRIPTION_MAX))
+        embed.add_field(name=_("Why"), value=clip(item.truth, FIELD_VALUE_MAX), inline=False)
+    embed.add_field(name=_("Source"), value=source_markdown(item), inline=False)
     embed.set_footer(text=footer_text(item))
     return embed
 
 
 SHARED_EMBEDS_MAX = 2048
-_shared_embeds: dict[tuple[int, bool], tuple[StoredItem, discord.Embed]] = {}
+_shared_embeds: dict[tuple[int, bool, str], tuple[StoredItem, discord.Embed]] = {}
 
 
 def shared_item_embed(item: StoredItem, show_truth: bool) -> discord.Embed:
     """:func:`item_embed`, built once per item object and kept: the result is shared, so never change it.
 
     The store hands out the same object for an item until the item changes, so an edited item gets a new embed.
+    Each language has its own (the titles and the footer are translated).
     """
-    key = (item.pk, show_truth)
+    key = (item.pk, show_truth, LOCALE.get())
     cached = _shared_embeds.get(key)
     if cached is not None and cached[0] is item:
         return cached[1]
@@ -81,41 +83,51 @@ def shared_item_embed(item: StoredItem, show_truth: bool) -> discord.Embed:
 def truth_embed(item: StoredItem) -> discord.Embed:
     """Build the private reply to a Reveal click: the truth behind a myth, with its source."""
     embed = discord.Embed(
-        title="The truth",
+        title=_("The truth"),
         colour=FACT_COLOUR,
         description=clip(f"~~{discord.utils.escape_markdown(item.claim)}~~\n\n{item.truth}", DESCRIPTION_MAX),
     )
-    embed.add_field(name="Source", value=source_markdown(item), inline=False)
+    embed.add_field(name=_("Source"), value=source_markdown(item), inline=False)
     embed.set_footer(text=footer_text(item))
     return embed
 
 
 def topics_embed(topics: list[TopicSummary], packs: list[PackSummary]) -> discord.Embed:
     """Build the overview of topics and packs with their item counts."""
-    embed = discord.Embed(title="Topics and packs", colour=INFO_COLOUR)
+    embed = discord.Embed(title=_("Topics and packs"), colour=INFO_COLOUR)
     topic_lines = [
-        f"`{t.topic}`: {t.myths} myths, {t.facts} facts" + (f", {t.questions} questions" if t.questions else "")
+        _("`{topic}`: {myths} myths, {facts} facts", topic=t.topic, myths=t.myths, facts=t.facts)
+        + (_(", {count} questions", count=t.questions) if t.questions else "")
         for t in topics
     ]
     pack_lines = [
-        f"**{discord.utils.escape_markdown(p.name)}** (`{p.id}` v{p.version}): {p.items} items" for p in packs
+        _(
+            "**{name}** (`{id}` v{version}): {count} items",
+            name=discord.utils.escape_markdown(p.name),
+            id=p.id,
+            version=p.version,
+            count=p.items,
+        )
+        for p in packs
     ]
-    embed.add_field(name="Topics", value=_join_within(topic_lines, FIELD_VALUE_MAX) or "None yet.", inline=False)
-    embed.add_field(name="Packs", value=_join_within(pack_lines, FIELD_VALUE_MAX) or "None yet.", inline=False)
-    embed.set_footer(text="Use fact <topic> or myth <topic>, e.g. myth space")
+    none_yet = _("None yet.")
+    embed.add_field(name=_("Topics"), value=_join_within(topic_lines, FIELD_VALUE_MAX) or none_yet, inline=False)
+    embed.add_field(name=_("Packs"), value=_join_within(pack_lines, FIELD_VALUE_MAX) or none_yet, inline=False)
+    embed.set_footer(text=_("Use fact <topic> or myth <topic>, e.g. myth space"))
     return embed
 
 
 def search_embed(query: str, items: list[StoredItem]) -> discord.Embed:
     """Build the list of search results, each with its kind, claim and id."""
-    embed = discord.Embed(title=clip(f"Search: {query}", TITLE_MAX), colour=INFO_COLOUR)
+    embed = discord.Embed(title=clip(_("Search: {query}", query=query), TITLE_MAX), colour=INFO_COLOUR)
     for item in items:
+        kind = _("Myth") if item.kind == "myth" else _("Fact")
         embed.add_field(
-            name=clip(f"{item.kind.title()} · {item.ref}", 256),
+            name=clip(f"{kind} · {item.ref}", 256),
             value=clip(discord.utils.escape_markdown(item.claim), FIELD_VALUE_MAX),
             inline=False,
         )
-    embed.set_footer(text="Use source <id> to see an item in full.")
+    embed.set_footer(text=_("Use source <id> to see an item in full."))
     return embed
 
 
@@ -128,15 +140,20 @@ def describe_moment(moment: datetime, schedule: DailySchedule) -> str:
 
 def daily_schedule_lines(schedule: DailySchedule) -> list[str]:
     """Describe a daily schedule: the channel, the local time and zone, the topic, and the next post or the pause."""
-    topic = f"`{schedule.topic}`" if schedule.topic else "all topics"
+    topic = f"`{schedule.topic}`" if schedule.topic else _("all topics")
     lines = [
-        f"Channel: <#{schedule.channel_id}>",
-        f"Time: **{schedule.post_time:%H:%M}** {schedule.zone} · topic: {topic}",
+        _("Channel: <#{channel_id}>", channel_id=schedule.channel_id),
+        _(
+            "Time: **{time}** {zone} · topic: {topic}",
+            time=schedule.post_time.strftime("%H:%M"),
+            zone=schedule.zone,
+            topic=topic,
+        ),
     ]
     if schedule.paused_reason:
-        lines.append(f"**Paused:** {schedule.paused_reason}. Run `daily set` again to resume.")
+        lines.append(_("**Paused:** {reason}. Run `daily set` again to resume.", reason=schedule.paused_reason))
     else:
-        lines.append(f"Next post: {describe_moment(schedule.next_due, schedule)}")
+        lines.append(_("Next post: {moment}", moment=describe_moment(schedule.next_due, schedule)))
     return lines
 
 
@@ -146,7 +163,7 @@ def _join_within(lines: list[str], limit: int) -> str:
     used = 0
     for index, line in enumerate(lines):
         rest = len(lines) - index
-        tail = f"…and {rest} more"
+        tail = _("…and {count} more", count=rest)
         if used + len(line) + 1 > limit - len(tail) - 1:
             out.append(tail)
             break
@@ -159,10 +176,23 @@ def quiz_announcement(
     session: QuizSession, wanted: int, topic: str | None, starter: discord.abc.User, stop_command: str
 ) -> str:
     """Return the line that opens a quiz: how many questions, about what, who started it and how to stop it."""
-    about = f" about `{topic}`" if topic else ""
-    short = f" (only {session.total_rounds} questions available)" if session.total_rounds < wanted else ""
-    plural = "" if session.total_rounds == 1 else "s"
-    return (
-        f"**Quiz time!** {session.total_rounds} question{plural}{about}{short}, started by {starter.mention}. "
-        f"`{stop_command}` ends it."
-    )
+    count, fields = session.total_rounds, {"topic": topic, "starter": starter.mention, "stop": stop_command}
+    if topic:
+        opening = _n(
+            "**Quiz time!** {count} question about `{topic}`, started by {starter}. `{stop}` ends it.",
+            "**Quiz time!** {count} questions about `{topic}`, started by {starter}. `{stop}` ends it.",
+            count,
+            **fields,
+        )
+    else:
+        opening = _n(
+            "**Quiz time!** {count} question, started by {starter}. `{stop}` ends it.",
+            "**Quiz time!** {count} questions, started by {starter}. `{stop}` ends it.",
+            count,
+            **fields,
+        )
+    if session.total_rounds < wanted:
+        opening += " " + _n(
+            "(only {count} question was available)", "(only {count} questions were available)", session.total_rounds
+        )
+    return opening

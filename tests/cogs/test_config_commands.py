@@ -217,6 +217,7 @@ async def test_config_shows_every_setting_in_one_embed(simcord_env, world):
             "Suggestions",
             "Time zone",
             "Daily post",
+            "Language",
         ]
         assert field(embed, "Prefix") == f"`!` (the default)\nMentioning <@{simcord_env.bot.user.id}> always works too."
         assert field(embed, "Channels for commands and games") == "Everywhere"

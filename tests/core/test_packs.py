@@ -57,6 +57,25 @@ def test_good_pack_parses():
     assert pack.items[0].tags == ()
 
 
+def test_a_pack_is_english_unless_it_says_otherwise():
+    assert parse_pack(GOOD_PACK, "test.toml").language == "en"
+    german = copy.deepcopy(GOOD_PACK)
+    german["pack"]["language"] = "de"
+    assert parse_pack(german, "test.toml").language == "de"
+
+
+@pytest.mark.parametrize("language", ["klingon", "EN", 7, ""])
+def test_an_unknown_pack_language_is_reported(language):
+    data = copy.deepcopy(GOOD_PACK)
+    data["pack"]["language"] = language
+    with pytest.raises(PackError) as caught:
+        parse_pack(data, "test.toml")
+    assert str(caught.value) == (
+        "test.toml, item [pack], field 'language': "
+        "must be one of en, de, fr, es (the language the items are written in)"
+    )
+
+
 def test_quiz_fields_parse():
     pack = parse_pack(
         with_item(question="Which planet is hottest?", answers=["Venus"], choices=["Mercury", "Venus"]), "t.toml"

@@ -129,7 +129,8 @@ async def test_no_secret_reaches_a_page_or_a_cookie_in_clear(dashboard):
 def settings_form(**changes: object) -> dict:
     form = {"prefix": "", "suggestions_per_day": "3", "timezone": "UTC", "quiz_rounds": "10", "quiz_seconds": "15",
             "quiz_extra_time": "0", "quiz_idle_rounds": "3", "quiz_hints": "on", "quiz_mode": "mixed",
-            "mod_role_id": "", "log_channel_id": "", "packs": ["sample"]}  # fmt: skip
+            "mod_role_id": "", "log_channel_id": "", "packs": ["sample"], "language": "en",
+            "languages": ["en", "de", "fr", "es"]}  # fmt: skip
     form.update(changes)
     return {k: v for k, v in form.items() if v is not None}
 
@@ -186,6 +187,9 @@ async def test_adaptive_difficulty_is_turned_on_and_off_on_the_form_and_audited(
         ({"packs": None}, "Tick at least one pack"),
         ({"log_channel_id": "123"}, "this server's own"),
         ({"quiz_mode": "<script>"}, "must be one of"),
+        ({"language": "xx"}, "language must be one of"),
+        ({"languages": None}, "Tick at least one pack language"),
+        ({"languages": ["en", "klingon"]}, "Tick only the languages listed"),
     ],
 )
 async def test_a_bad_value_is_refused_with_the_cores_message_and_changes_nothing(dashboard, changes, message):
@@ -196,6 +200,23 @@ async def test_a_bad_value_is_refused_with_the_cores_message_and_changes_nothing
     assert message in shown
     assert (await dashboard.store.server_settings(GUILD_ID)).quiz_seconds == 15
     assert await dashboard.store.audit_history(GUILD_ID) == []
+
+
+async def test_the_language_and_pack_languages_are_chosen_on_the_page_and_audited(dashboard):
+    await dashboard.log_in(USER_ID)
+    page = await dashboard.page(f"{SERVER}/settings")
+    assert 'name="language"' in page and "Deutsch" in page and 'name="languages" value="fr"' in page
+    topics = [topic.topic for topic in await dashboard.store.topics(GUILD_ID)]
+    await dashboard.submit(
+        f"{SERVER}/settings", data=settings_form(language="fr", languages=["fr", "en"], topics=topics)
+    )
+    settings = await dashboard.store.server_settings(GUILD_ID)
+    assert (settings.language, settings.languages) == ("fr", ("fr", "en"))
+    details = [entry.detail for entry in await dashboard.store.audit_history(GUILD_ID)]
+    assert "language: en → fr (via dashboard)" in details
+    assert "languages: (default) → fr, en (via dashboard)" in details
+    page = await dashboard.page(f"{SERVER}/settings")
+    assert '<option value="fr" selected>' in page and 'value="de" >' in page
 
 
 async def test_the_moderator_role_is_chosen_only_by_members_with_manage_server(dashboard):

@@ -68,8 +68,9 @@ async def test_a_setting_changed_in_the_web_process_reaches_the_bot_process(tmp_
                 token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
                 data = {"csrf_token": token, "prefix": "$", "suggestions_per_day": "3", "timezone": "UTC",
                         "quiz_rounds": "10", "quiz_seconds": "15", "quiz_extra_time": "0", "quiz_idle_rounds": "3",
-                        "quiz_hints": "on", "quiz_mode": "mixed", "mod_role_id": "", "log_channel_id": ""}  # fmt: skip
-                ticked = [(name, value) for name in ("packs", "topics")
+                        "quiz_hints": "on", "quiz_mode": "mixed", "mod_role_id": "", "log_channel_id": "",
+                        "language": "en"}  # fmt: skip
+                ticked = [(name, value) for name in ("packs", "topics", "languages")
                           for value in re.findall(rf'name="{name}" value="([^"]+)"', form)]  # fmt: skip
                 settings = f"{base}/servers/{GUILD_ID}/settings"
                 async with browser.post(settings, data=[*data.items(), *ticked], allow_redirects=False) as saved:

@@ -22,6 +22,7 @@ from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import (
     draw_from,
     fold_diacritics,
+    pool_name,
     quiz_pool_sql,
     refill_from_new_cycle,
     search_words,
@@ -37,11 +38,13 @@ _MODE_CONDITIONS = {
 
 # What one server may be served: shipped items and its own, minus hidden ones, limited to its enabled
 # packs and topics. Parameters: :guild, :packs and :own_packs (pack ids as shipped and as the server's own),
-# :topics (arrays, or NULL for "all").
+# :topics and :languages (arrays, or NULL for "all"); the languages limit shipped packs only.
 _VISIBLE = """(items.guild_id IS NULL OR items.guild_id = :guild)
     AND NOT EXISTS (SELECT 1 FROM hidden_items WHERE hidden_items.guild_id = :guild AND hidden_items.item_pk = items.pk)
     AND (:packs::text[] IS NULL OR items.pack_id = ANY(:packs::text[]) OR items.pack_id = ANY(:own_packs::text[]))
-    AND (:topics::text[] IS NULL OR items.topic = ANY(:topics::text[]))"""
+    AND (:topics::text[] IS NULL OR items.topic = ANY(:topics::text[]))
+    AND (:languages::text[] IS NULL OR items.guild_id IS NOT NULL
+         OR items.pack_id IN (SELECT id FROM packs WHERE language = ANY(:languages::text[])))"""
 
 # Shipped items and the server's own, regardless of its filters (for ids, search and topic lists).
 _OWNED = "(items.guild_id IS NULL OR items.guild_id = :guild::bigint)"
@@ -138,7 +141,7 @@ class CatalogQueries(PostgresDatabase):
         """
         if topic is not None:
             topic = normalize_topic(topic)
-        pool = f"{kind}:{topic or '*'}"
+        pool = pool_name(f"{kind}:{topic or '*'}", (await self.server_settings(guild_id)).languages)
         if (kept := self._rotation.draw_kept(guild_id, pool, datetime.now(UTC), rng or DRAWS)) is not None:
             return kept
         if topic is not None:
@@ -203,7 +206,9 @@ class CatalogQueries(PostgresDatabase):
             await self._require_topic(topic, guild_id)
         askable = [_MODE_CONDITIONS[mode] for mode in sorted(set(modes))]
         condition = f"({' OR '.join(askable)}) AND (:topic::text IS NULL OR topic = :topic::text)"
-        pool = f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}"
+        pool = pool_name(
+            f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}", (await self.server_settings(guild_id)).languages
+        )
         async with self._transaction():
             scope = {**await self._scope(guild_id), "topic": topic}
             chosen = await self._draw(guild_id, pool, condition, scope, count, rng or DRAWS, choose)
@@ -221,6 +226,7 @@ class CatalogQueries(PostgresDatabase):
             "packs": packs,
             "own_packs": [server_pack_id(guild_id, pack) for pack in packs] if packs else None,
             "topics": list(settings.topics) if settings.topics else None,
+            "languages": list(settings.languages) if settings.languages else None,
         }
 
     async def _draw(

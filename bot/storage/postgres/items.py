@@ -24,12 +24,12 @@ async def upsert_packs(
         return SyncReport()
     await conn.executemany(
         """
-        INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at, guild_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)
+        INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at, guild_id, language)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10)
         ON CONFLICT (id) DO UPDATE SET
             name = excluded.name, description = excluded.description, author = excluded.author,
             license = excluded.license, version = excluded.version, file = excluded.file,
-            active = 1, loaded_at = excluded.loaded_at
+            active = 1, loaded_at = excluded.loaded_at, language = excluded.language
         """,
         [
             (
@@ -42,6 +42,7 @@ async def upsert_packs(
                 pack.path.name if pack.path else pack.id,
                 now,
                 guild_id,
+                pack.language,
             )
             for pack, db_pack_id in packs
         ],

@@ -22,6 +22,7 @@ from bot.storage.shared import (
     draw_from,
     iso_moment,
     item_from_row,
+    pool_name,
     public_pack_id,
     quiz_pool_sql,
     refill_from_new_cycle,
@@ -41,13 +42,16 @@ _MODE_CONDITIONS = {
 }
 
 # What one server may be served: shipped items and its own, minus hidden ones, limited to its enabled
-# packs and topics. Parameters: :guild, :packs and :topics (JSON lists, or NULL for "all").
+# packs and topics, and to shipped packs in its pack languages. Parameters: :guild, :packs, :topics and :languages
+# (JSON lists, or NULL for "all").
 _VISIBLE = """(items.guild_id IS NULL OR items.guild_id = :guild)
     AND items.pk NOT IN (SELECT item_pk FROM hidden_items WHERE hidden_items.guild_id = :guild)
     AND (:packs IS NULL
          OR items.pack_id IN (SELECT value FROM json_each(:packs))
          OR items.pack_id IN (SELECT :guild || '~' || value FROM json_each(:packs)))
-    AND (:topics IS NULL OR items.topic IN (SELECT value FROM json_each(:topics)))"""
+    AND (:topics IS NULL OR items.topic IN (SELECT value FROM json_each(:topics)))
+    AND (:languages IS NULL OR items.guild_id IS NOT NULL
+         OR items.pack_id IN (SELECT id FROM packs WHERE language IN (SELECT value FROM json_each(:languages))))"""
 
 # Shipped items and the server's own, regardless of its filters (for ids, search and topic lists).
 _OWNED = "(items.guild_id IS NULL OR items.guild_id = :guild)"
@@ -138,7 +142,7 @@ class CatalogQueries(SqliteDatabase):
         """
         if topic is not None:
             topic = normalize_topic(topic)
-        pool = f"{kind}:{topic or '*'}"
+        pool = pool_name(f"{kind}:{topic or '*'}", (await self.server_settings(guild_id)).languages)
         if (kept := self._rotation.draw_kept(guild_id, pool, datetime.now(UTC), rng or DRAWS)) is not None:
             return kept
         if topic is not None:
@@ -198,7 +202,9 @@ class CatalogQueries(SqliteDatabase):
             await self._require_topic(topic, guild_id)
         askable = [_MODE_CONDITIONS[mode] for mode in sorted(set(modes))]
         condition = f"({' OR '.join(askable)}) AND (:topic IS NULL OR topic = :topic)"
-        pool = f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}"
+        pool = pool_name(
+            f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}", (await self.server_settings(guild_id)).languages
+        )
         async with self._transaction():
             scope = {**await self._scope(guild_id), "topic": topic}
             chosen = await self._draw(guild_id, pool, condition, scope, count, rng or DRAWS, choose)
@@ -214,6 +220,7 @@ class CatalogQueries(SqliteDatabase):
             "guild": guild_id,
             "packs": json.dumps(settings.packs) if settings.packs else None,
             "topics": json.dumps(settings.topics) if settings.topics else None,
+            "languages": json.dumps(settings.languages) if settings.languages else None,
         }
 
     async def _draw(
