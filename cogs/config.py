@@ -7,6 +7,7 @@ written and recorded for ``config history``. Quiz defaults are changed with ``qu
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -125,7 +126,7 @@ def settings_embed(
             "**{language}** for prefix commands and posts; slash commands follow each member's Discord language. "
             "Packs in {languages}.",
             language=LANGUAGE_NAMES.get(settings.language, settings.language),
-            languages=languages_shown(settings.languages),
+            languages=languages_shown(settings),
         ),
     )
     embed.set_footer(
@@ -135,11 +136,12 @@ def settings_embed(
     return embed
 
 
-def languages_shown(languages: Sequence[str]) -> str:
-    """Name the pack languages a server gets: every one, or those listed."""
-    if not languages:
+def languages_shown(settings: ServerSettings) -> str:
+    """Name the pack languages a server gets: every one, or those it gets."""
+    languages = settings.pack_languages()
+    if languages is None:
         return _("every language")
-    return ", ".join(LANGUAGE_NAMES[code] for code in languages if code in LANGUAGE_NAMES)
+    return ", ".join(LANGUAGE_NAMES[code] for code in languages)
 
 
 def daily_post_summary(schedule: DailySchedule | None, command_prefix: str) -> str:
@@ -584,16 +586,16 @@ class Config(commands.Cog):
                     codes=", ".join(LANGUAGES),
                 )
             )
-        current = (await self._settings(ctx)).languages
-        chosen = () if set(LANGUAGES) <= set(wanted) else tuple(dict.fromkeys(wanted))
-        if chosen == current:
+        current = await self._settings(ctx)
+        chosen = dataclasses.replace(current, languages=tuple(code for code in LANGUAGES if code in wanted))
+        if chosen.pack_languages() == current.pack_languages():
             await self._unchanged(
                 ctx, _("the server already gets packs in {languages}.", languages=languages_shown(current))
             )
             return
         await self._save(
             ctx,
-            {"languages": list(chosen)},
+            {"languages": list(chosen.languages)},
             _("Myths and facts now come from packs in {languages}.", languages=languages_shown(chosen)),
         )
 

@@ -59,7 +59,13 @@ class ServerSettings:
     """The bot's language in this server when an interaction's locale is not one it speaks (and for prefix
     commands and posts of its own: daily posts, quiz rounds, log-channel reports)."""
     languages: tuple[str, ...] = ()
-    """Languages of the packs whose items this server gets; empty means all of them."""
+    """Languages of the shipped packs whose items this server gets; empty means its own :attr:`language` only, so
+    that a server never meets packs in a language it did not choose."""
+
+    def pack_languages(self) -> tuple[str, ...] | None:
+        """Return the languages of the shipped packs this server gets (in :data:`LANGUAGES` order), ``None`` if all."""
+        chosen = set(self.languages or (self.language,))
+        return None if chosen >= set(LANGUAGES) else tuple(code for code in LANGUAGES if code in chosen)
 
     def zone(self) -> ZoneInfo:
         """Return the server's time zone."""
@@ -154,7 +160,7 @@ def _language(name: str, value: Any) -> str:
 def _languages(name: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(v in LANGUAGES for v in value):
         raise MythOrFactError(_("Pack languages must be among {codes}.", codes=", ".join(LANGUAGES)))
-    return () if set(LANGUAGES) <= set(value) else tuple(dict.fromkeys(value))
+    return tuple(code for code in LANGUAGES if code in value)
 
 
 VALIDATORS: dict[str, Callable[[str, Any], Any]] = {

@@ -26,6 +26,7 @@ from bot.core.cluster import ShardSet
 from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
+from bot.core.i18n import DEFAULT_LOCALE
 from bot.core.packs import Item, Pack, PackFile, Source
 from bot.core.review import MASTERED, NO_STREAK, ReviewCard, ReviewStats, ReviewStreak
 from bot.core.scores import ALL_TIME, BoardKey, ScoreRow, is_period
@@ -54,12 +55,15 @@ def server_pack_id(guild_id: int, pack_id: str) -> str:
     return f"{guild_id}~{pack_id}"
 
 
-def pool_name(pool: str, languages: Sequence[str]) -> str:
-    """Return a rotation pool's name for a server limited to some pack languages (``fact:*@de+en``), or ``pool``.
+def pool_name(pool: str, languages: Sequence[str] | None) -> str:
+    """Return a rotation pool's name for a server's pack languages (``fact:*@de+en``, ``fact:*@all``).
 
     A server that changes its languages so starts a fresh cycle, rather than one counting items it no longer gets.
+    English alone keeps the bare name, the one every pool had before packs had languages.
     """
-    return f"{pool}@{'+'.join(sorted(languages))}" if languages else pool
+    if languages is None:
+        return f"{pool}@all"
+    return pool if tuple(languages) == (DEFAULT_LOCALE,) else f"{pool}@{'+'.join(sorted(languages))}"
 
 
 def public_pack_id(db_pack_id: str) -> str:

@@ -39,7 +39,7 @@ from bot.core.errors import MythOrFactError, UnknownTopic
 from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES
 from bot.core.scheduling import local_day, parse_local_time, parse_zone
 from bot.core.scores import ALL_TIME
-from bot.core.settings import LIMITS, QUIZ_MODES, check_mod_role_change, chosen_names
+from bot.core.settings import LIMITS, QUIZ_MODES, ServerSettings, check_mod_role_change, chosen_names
 from bot.core.text import clip, normalize_topic
 from bot.storage.base import FactStore
 from bot.web import charts
@@ -291,6 +291,7 @@ async def settings_page(request: web.Request, access: ServerAccess) -> web.Strea
             "limits": LIMITS,
             "modes": QUIZ_MODES,
             "languages": LANGUAGE_NAMES,
+            "served_languages": access.settings.pack_languages() or LANGUAGES,
         },
     )
 
@@ -319,13 +320,15 @@ def _channel_ids(values: list[Any], allowed: set[int]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(chosen))
 
 
-def _pack_languages(ticked: list[Any]) -> tuple[str, ...]:
+def _pack_languages(ticked: list[Any], current: ServerSettings) -> tuple[str, ...]:
+    """Return the pack languages ticked, or the current setting when the ticks are what the server gets already."""
     chosen = [str(code) for code in ticked]
     if not chosen:
         raise MythOrFactError("Tick at least one pack language: with none, the server would get nothing.")
     if any(code not in LANGUAGES for code in chosen):
         raise MythOrFactError("Tick only the languages listed. Nothing was changed.")
-    return () if set(LANGUAGES) <= set(chosen) else tuple(dict.fromkeys(chosen))
+    ordered = tuple(code for code in LANGUAGES if code in chosen)
+    return current.languages if ordered == (current.pack_languages() or LANGUAGES) else ordered
 
 
 def settings_changes(
@@ -350,7 +353,7 @@ def settings_changes(
         "quiz_adaptive": form.get("quiz_adaptive") == "on",
         "quiz_mode": str(form.get("quiz_mode", "")),
         "language": str(form.get("language", current.language)),
-        "languages": _pack_languages(form.getall("languages", [])),
+        "languages": _pack_languages(form.getall("languages", []), current),
     }
     changes = {name: value for name, value in wanted.items() if value != getattr(current, name)}
     if "mod_role_id" in changes:

@@ -106,7 +106,8 @@ async def test_config_shows_the_language_and_the_pack_languages(simcord_env, wor
     assert fields["Language"].startswith("**English** for prefix commands and posts")
     assert "Packs in English, Deutsch." in fields["Language"]
     await admin.send(channel, "!config languages all")
-    assert (await store.server_settings(guild.id)).languages == ()
+    assert (await store.server_settings(guild.id)).pack_languages() is None
+    assert "Packs in every language." in channel.last_message.embeds[0].description.replace("packs in", "Packs in")
 
 
 async def test_the_synced_commands_carry_valid_translated_names_and_descriptions(simcord_env, synced):

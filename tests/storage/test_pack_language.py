@@ -51,7 +51,15 @@ async def test_the_store_records_each_packs_language(both, raw_sql):
     assert rows == [("deutsch", "de"), ("sample", "en")]
 
 
-async def test_every_language_is_served_by_default(both):
+async def test_a_server_gets_the_packs_of_its_own_language_by_default(both):
+    refs = await served_refs(both, GUILD)
+    assert refs and all(ref.startswith("sample/") for ref in refs), "English by default: no German item"
+    await both.update_server_settings(OTHER, {"language": "de"})
+    assert await served_refs(both, OTHER) == {"deutsch/de-1", "deutsch/de-2"}
+
+
+async def test_every_language_is_served_when_the_server_asks_for_all(both):
+    await both.update_server_settings(GUILD, {"languages": ["en", "de", "fr", "es"]})
     refs = await served_refs(both, GUILD)
     assert {"deutsch/de-1", "deutsch/de-2"} <= refs
     assert any(ref.startswith("sample/") for ref in refs)
@@ -65,16 +73,18 @@ async def test_a_server_limited_to_german_gets_german_packs_only_and_its_own_ite
     assert {item.ref for item in quiz} == {"deutsch/de-1", "deutsch/de-2", "club/mine"}
     with pytest.raises(NoItems):
         await both.pick_item(GUILD, "myth")
+    await both.update_server_settings(OTHER, {"languages": ["en", "de"]})
     assert "deutsch/de-1" in await served_refs(both, OTHER), "other servers are not affected"
 
 
 async def test_changing_the_languages_changes_a_rotation_already_in_memory(both):
+    await both.update_server_settings(GUILD, {"languages": ["de", "en"]})
     await served_refs(both, GUILD)  # the English and German pool is now in memory
     await both.update_server_settings(GUILD, {"languages": ["en"]})
     refs = await served_refs(both, GUILD)
     assert refs and all(ref.startswith("sample/") for ref in refs)
-    await both.update_server_settings(GUILD, {"languages": ["en", "de", "fr", "es"]})
-    assert (await both.server_settings(GUILD)).languages == ()
+    await both.update_server_settings(GUILD, {"languages": ["es", "de", "fr", "en"]})
+    assert (await both.server_settings(GUILD)).languages == ("en", "de", "fr", "es")
     assert "deutsch/de-1" in await served_refs(both, GUILD)
 
 

@@ -141,7 +141,7 @@ class CatalogQueries(PostgresDatabase):
         """
         if topic is not None:
             topic = normalize_topic(topic)
-        pool = pool_name(f"{kind}:{topic or '*'}", (await self.server_settings(guild_id)).languages)
+        pool = pool_name(f"{kind}:{topic or '*'}", (await self.server_settings(guild_id)).pack_languages())
         if (kept := self._rotation.draw_kept(guild_id, pool, datetime.now(UTC), rng or DRAWS)) is not None:
             return kept
         if topic is not None:
@@ -206,9 +206,8 @@ class CatalogQueries(PostgresDatabase):
             await self._require_topic(topic, guild_id)
         askable = [_MODE_CONDITIONS[mode] for mode in sorted(set(modes))]
         condition = f"({' OR '.join(askable)}) AND (:topic::text IS NULL OR topic = :topic::text)"
-        pool = pool_name(
-            f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}", (await self.server_settings(guild_id)).languages
-        )
+        languages = (await self.server_settings(guild_id)).pack_languages()
+        pool = pool_name(f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}", languages)
         async with self._transaction():
             scope = {**await self._scope(guild_id), "topic": topic}
             chosen = await self._draw(guild_id, pool, condition, scope, count, rng or DRAWS, choose)
@@ -226,7 +225,7 @@ class CatalogQueries(PostgresDatabase):
             "packs": packs,
             "own_packs": [server_pack_id(guild_id, pack) for pack in packs] if packs else None,
             "topics": list(settings.topics) if settings.topics else None,
-            "languages": list(settings.languages) if settings.languages else None,
+            "languages": None if (languages := settings.pack_languages()) is None else list(languages),
         }
 
     async def _draw(

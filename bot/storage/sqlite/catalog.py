@@ -142,7 +142,7 @@ class CatalogQueries(SqliteDatabase):
         """
         if topic is not None:
             topic = normalize_topic(topic)
-        pool = pool_name(f"{kind}:{topic or '*'}", (await self.server_settings(guild_id)).languages)
+        pool = pool_name(f"{kind}:{topic or '*'}", (await self.server_settings(guild_id)).pack_languages())
         if (kept := self._rotation.draw_kept(guild_id, pool, datetime.now(UTC), rng or DRAWS)) is not None:
             return kept
         if topic is not None:
@@ -202,9 +202,8 @@ class CatalogQueries(SqliteDatabase):
             await self._require_topic(topic, guild_id)
         askable = [_MODE_CONDITIONS[mode] for mode in sorted(set(modes))]
         condition = f"({' OR '.join(askable)}) AND (:topic IS NULL OR topic = :topic)"
-        pool = pool_name(
-            f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}", (await self.server_settings(guild_id)).languages
-        )
+        languages = (await self.server_settings(guild_id)).pack_languages()
+        pool = pool_name(f"quiz:{'+'.join(sorted(set(modes)))}:{topic or '*'}", languages)
         async with self._transaction():
             scope = {**await self._scope(guild_id), "topic": topic}
             chosen = await self._draw(guild_id, pool, condition, scope, count, rng or DRAWS, choose)
@@ -220,7 +219,7 @@ class CatalogQueries(SqliteDatabase):
             "guild": guild_id,
             "packs": json.dumps(settings.packs) if settings.packs else None,
             "topics": json.dumps(settings.topics) if settings.topics else None,
-            "languages": json.dumps(settings.languages) if settings.languages else None,
+            "languages": None if (languages := settings.pack_languages()) is None else json.dumps(languages),
         }
 
     async def _draw(
