@@ -54,6 +54,9 @@ class ServerSettings:
     """Mode of a quiz when the starter does not say: mixed, myth-or-fact, choice or typed."""
     quiz_adaptive: bool = False
     """Adaptive difficulty: quizzes draw questions matched to their players (see :mod:`bot.core.adaptive`)."""
+    global_board: bool = False
+    """Whether the server takes part in the global board (its members' points count there; see
+    :mod:`bot.core.global_board`)."""
 
     def zone(self) -> ZoneInfo:
         """Return the server's time zone."""
@@ -155,6 +158,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "quiz_idle_rounds": _whole_number,
     "quiz_mode": _quiz_mode,
     "quiz_adaptive": _boolean,
+    "global_board": _boolean,
 }
 
 
