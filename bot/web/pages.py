@@ -338,6 +338,7 @@ def settings_changes(
         "quiz_hints": form.get("quiz_hints") == "on",
         "quiz_adaptive": form.get("quiz_adaptive") == "on",
         "quiz_mode": str(form.get("quiz_mode", "")),
+        "global_board": form.get("global_board") == "on",
     }
     changes = {name: value for name, value in wanted.items() if value != getattr(current, name)}
     if "mod_role_id" in changes:
