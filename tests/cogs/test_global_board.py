@@ -32,7 +32,7 @@ def world(simcord_env):
         one_admin=admins[one.id],
         two_admin=admins[two.id],
         ann_one=one.add_member(ann),
-        ann_two=two.add_member(ann),
+        ann_two=two.add_member(ann, nick="Annie"),
         ben=one.add_member(ben),
         cat=two.add_member(cat),
     )
@@ -132,3 +132,24 @@ async def test_slash_forms(simcord_env, world, store):
     assert board.response.embeds[0].title.startswith("Global board · Week ")
     off = await w.ann_one.slash(w.one_channel, "global name", state="off")
     assert off.ephemeral and await store.global_name(w.ann_one.id) is None
+
+
+async def test_a_shown_name_is_refreshed_when_the_member_plays_elsewhere(simcord_env, world, store):
+    w = world
+    await w.ann_one.send(w.one_channel, "!global name on")
+    assert await store.global_name(w.ann_one.id) == "ann"
+    await w.ann_two.send(w.two_channel, "!global")
+    assert await store.global_name(w.ann_one.id) == "ann", "written at most every 5 minutes"
+    await simcord_env.advance_time(6 * 60)
+    await w.ann_two.send(w.two_channel, "!global")
+    assert await store.global_name(w.ann_one.id) == "Annie", "the name in the server where she played last"
+    await w.cat.send(w.two_channel, "!global")
+    assert await store.global_name(w.cat.id) is None, "a member who did not opt in gets no name stored"
+
+
+async def test_help_explains_the_global_commands(world):
+    w = world
+    await w.ben.send(w.one_channel, "!help global")
+    text = bot_messages(w.one_channel)[-1].embeds[0]
+    shown = f"{text.title}\n{text.description}\n" + "\n".join(f"{f.name} {f.value}" for f in text.fields)
+    assert "global board" in shown.lower() and "global name" in shown
