@@ -259,7 +259,7 @@ class GlobalBoard(commands.Cog):
     async def global_board(
         self, ctx: commands.Context[MythOrFactBot], period: PeriodChoice = "all", page: commands.Range[int, 1] = 1
     ) -> None:
-        """Show the global board of servers that take part, all time or this week (UTC), with your place."""
+        """Show the board shared by servers that opt in, all time or this week (UTC), with your place."""
         key = global_period(period, discord.utils.utcnow())
         guild_id = ctx.guild.id if ctx.guild else None
         embed, view = await board_page(self.bot, ctx.author, guild_id, key, page, self._prefix(ctx))
