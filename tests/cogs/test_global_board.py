@@ -153,3 +153,24 @@ async def test_help_explains_the_global_commands(world):
     text = bot_messages(w.one_channel)[-1].embeds[0]
     shown = f"{text.title}\n{text.description}\n" + "\n".join(f"{f.name} {f.value}" for f in text.fields)
     assert "global board" in shown.lower() and "global name" in shown
+
+
+async def test_forgetme_takes_the_servers_part_and_the_name_off_the_board(simcord_env, world, store):
+    w = world
+    await w.one_admin.send(w.one_channel, "!config global on")
+    await w.two_admin.send(w.two_channel, "!config global on")
+    now = simcord_env.now()
+    for guild in (w.one, w.two):
+        await store.record_round(
+            RoundRecord(guild.id, f"{guild.id}:1", 1, "animals", now, (PlayerResult(w.ann_one.id, 10, True),)),
+            week_key(now),
+        )
+    await w.ann_one.send(w.one_channel, "!global name on")
+    await w.ann_one.send(w.one_channel, "!forgetme")
+    confirm = await w.ann_one.click(bot_messages(w.one_channel)[-1], label="Delete my data")
+    assert confirm.response.content == (
+        "Done. I deleted your data in this server: 2 leaderboard entries, 2 entries from this server on the global "
+        "board. The global board no longer shows your name."
+    )
+    row = await store.global_rank("all", w.ann_one.id)
+    assert row is not None and row.points == 10 and row.name is None, "the other server's part stays, anonymous"
