@@ -325,7 +325,19 @@ class ScoreQueries(SqliteDatabase, GlobalBoardReads):
 
     async def refresh_global_names(self, names: Mapping[int, str], at: datetime) -> int:
         """Refresh the snapshots of members who opted in (others are left alone); return how many changed."""
-        wanted = [(name, iso_moment(at), user_id, name) for user_id, name in names.items() if name]
+        candidates = {user_id: name for user_id, name in names.items() if name}
+        if not candidates:
+            return 0
+        # Most members seen never opted in: find the few who did first, so the write lock is taken only for them.
+        rows = await self._fetchall(
+            "SELECT user_id, display_name FROM global_names WHERE user_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(candidates)),),
+        )
+        wanted = [
+            (candidates[row["user_id"]], iso_moment(at), row["user_id"], candidates[row["user_id"]])
+            for row in rows
+            if row["display_name"] != candidates[row["user_id"]]
+        ]
         if not wanted:
             return 0
         async with self._transaction() as conn:
