@@ -122,6 +122,11 @@ def forget_summary(report: ForgetReport) -> str:
         (report.disputes, "dispute", "disputes"),
         (report.suggestions_deleted, "pending suggestion", "pending suggestions"),
         (report.review_items, "review card", "review cards"),
+        (
+            report.global_scores,
+            "entry from this server on the global board",
+            "entries from this server on the global board",
+        ),
     ]
     deleted = [f"{count} {one if count == 1 else many}" for count, one, many in parts if count]
     if deleted:
@@ -130,6 +135,8 @@ def forget_summary(report: ForgetReport) -> str:
         text = "Done. There was no data of yours left to delete in this server."
     if report.credits_cleared or report.suggestions_anonymised:
         text += " Custom facts and reviewed suggestions of yours stay, but no longer carry your name."
+    if report.global_name:
+        text += " The global board no longer shows your name."
     return text
 
 

@@ -129,6 +129,7 @@ def settings_embed(
             languages=languages_shown(settings),
         ),
     )
+    field(_("Global board"), global_board_summary(settings.global_board, command_prefix))
     embed.set_footer(
         text=f"Change one with {command_prefix}config <setting>; quiz defaults with {command_prefix}quiz settings; "
         f"the daily post with {command_prefix}daily set. Past changes: {command_prefix}config history."
@@ -149,6 +150,17 @@ def daily_post_summary(schedule: DailySchedule | None, command_prefix: str) -> s
     if schedule is None:
         return f"Off. Turn it on with `{command_prefix}daily set #channel 09:00`."
     return "\n".join(render.daily_schedule_lines(schedule))
+
+
+def global_board_summary(taking_part: bool, command_prefix: str) -> str:
+    """Describe whether the server takes part in the global board, and how to change it."""
+    if taking_part:
+        return _(
+            "On: members' points here count on the global board (`{prefix}global`). "
+            "Off with `{prefix}config global off`.",
+            prefix=command_prefix,
+        )
+    return _("Off. Share the global board with other servers: `{prefix}config global on`.", prefix=command_prefix)
 
 
 def saved_embed(summary: str) -> discord.Embed:
@@ -598,6 +610,27 @@ class Config(commands.Cog):
             {"languages": list(chosen.languages)},
             _("Myths and facts now come from packs in {languages}.", languages=languages_shown(chosen)),
         )
+
+    @config.command(name="global", ignore_extra=False)
+    @app_commands.describe(state="on: this server's points count on the global board; off: they leave it at once")
+    async def config_global(self, ctx: commands.Context[MythOrFactBot], state: Literal["on", "off"]) -> None:
+        """Take part in the global board shared by servers that opt in, or leave it."""
+        wanted = state == "on"
+        if (await self._settings(ctx)).global_board == wanted:
+            await self._unchanged(ctx, _("the global board is already {state} here.", state=state))
+            return
+        await ctx.defer(ephemeral=True)  # joining copies the server's all-time board, which can take a moment
+        prefix = self._prefix_shown(ctx)
+        if wanted:
+            summary = _(
+                "This server now takes part in the global board: its all-time scores count there from now on, "
+                "and its weekly ones from this week's next round. Members appear anonymously unless they choose to "
+                "show their name with `{prefix}global name on`.",
+                prefix=prefix,
+            )
+        else:
+            summary = _("This server left the global board: its members' points here no longer count there.")
+        await self._save(ctx, {"global_board": wanted}, summary)
 
     # -- history -----------------------------------------------------------------------------------------------
 

@@ -182,21 +182,26 @@ class PageButton(
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-class LeaderboardCommand(commands.HybridCommand):
-    """The `leaderboard` command, whose prefix form also routes `reset [period]` to `leaderboard-reset`.
+ROUTED = {"reset": "leaderboard-reset", "global": "global"}
+"""Words after `!leaderboard` that hand the command to another one, as a subcommand would be."""
 
-    `/leaderboard` shows the board, so it cannot also be a group with a `reset` subcommand; the slash form of the
-    reset is `/leaderboard-reset`, and `!leaderboard reset week` is handed to it here like a subcommand would be.
+
+class LeaderboardCommand(commands.HybridCommand):
+    """The `leaderboard` command, whose prefix form also routes `reset [period]` and `global [period]`.
+
+    `/leaderboard` shows the board, so it cannot also be a group with subcommands; the slash forms are
+    `/leaderboard-reset` and `/global board`, and `!leaderboard reset week` or `!leaderboard global week` is handed
+    to them here like a subcommand would be.
     """
 
     async def invoke(self, ctx: commands.Context) -> None:
-        """Hand `reset …` (prefix form only) to `leaderboard-reset`, before the period is parsed."""
-        reset = ctx.bot.get_command("leaderboard-reset")
-        if ctx.interaction is None and reset is not None:
+        """Hand `reset …` or `global …` (prefix form only) to their commands, before the period is parsed."""
+        if ctx.interaction is None:
             ctx.view.skip_ws()
-            if ctx.view.get_word().lower() == "reset":
-                ctx.command = reset
-                await reset.invoke(ctx)
+            routed = ctx.bot.get_command(ROUTED.get(ctx.view.get_word().lower(), ""))
+            if routed is not None:
+                ctx.command = routed
+                await routed.invoke(ctx)
                 return
             ctx.view.undo()
         await super().invoke(ctx)

@@ -40,6 +40,7 @@ EXTENSIONS = (
     "cogs.facts",
     "cogs.quiz",
     "cogs.leaderboard",
+    "cogs.globalboard",
     "cogs.daily",
     "cogs.review",
     "cogs.config",

@@ -280,6 +280,10 @@ class ForgetReport:
     """Myths and facts under personal review."""
     review_numbers: int = 0
     """The member's review streak and counts (an opt-out of review stays, so nothing is recorded again)."""
+    global_scores: int = 0
+    """The member's parts of the global board that came from this server."""
+    global_name: int = 0
+    """The name they opted in to show on the global board (1 if there was one)."""
 
     @property
     def total(self) -> int:

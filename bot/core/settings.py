@@ -62,6 +62,10 @@ class ServerSettings:
     """Languages of the shipped packs whose items this server gets; empty means its own :attr:`language` only, so
     that a server never meets packs in a language it did not choose."""
 
+    global_board: bool = False
+    """Whether the server takes part in the global board (its members' points count there; see
+    :mod:`bot.core.global_board`)."""
+
     def pack_languages(self) -> tuple[str, ...] | None:
         """Return the languages of the shipped packs this server gets (in :data:`LANGUAGES` order), ``None`` if all."""
         chosen = set(self.languages or (self.language,))
@@ -181,6 +185,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "quiz_adaptive": _boolean,
     "language": _language,
     "languages": _languages,
+    "global_board": _boolean,
 }
 
 

@@ -13,6 +13,7 @@ from bot.core.catalog import CatalogStore
 from bot.core.cluster import LeaseStore
 from bot.core.content import ContentStore
 from bot.core.daily import DailyStore
+from bot.core.global_board import GlobalBoardStore
 from bot.core.quiz_runner import RunningQuizStore
 from bot.core.review import ReviewStore
 from bot.core.scores import ScoreStore
@@ -24,6 +25,7 @@ class FactStore(
     CatalogStore,
     SettingsStore,
     ScoreStore,
+    GlobalBoardStore,
     ContentStore,
     AdminStore,
     ReviewStore,

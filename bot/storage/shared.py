@@ -26,10 +26,11 @@ from bot.core.cluster import ShardSet
 from bot.core.content import DisputedItem, DisputeReason, Suggestion
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
+from bot.core.global_board import GlobalRow, member_key
 from bot.core.i18n import DEFAULT_LOCALE
 from bot.core.packs import Item, Pack, PackFile, Source
 from bot.core.review import MASTERED, NO_STREAK, ReviewCard, ReviewStats, ReviewStreak
-from bot.core.scores import ALL_TIME, BoardKey, ScoreRow, is_period
+from bot.core.scores import ALL_TIME, BoardKey, PlayerResult, ScoreRow, is_period
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
 
@@ -667,3 +668,81 @@ def export_value(key: str, value: Any) -> Any:
 def export_row(row: Row) -> dict[str, Any]:
     """Turn a row into a JSON object without its ``guild_id`` (see :func:`export_value`)."""
     return {key: export_value(key, row[key]) for key in row.keys() if key != "guild_id"}  # noqa: SIM118
+
+
+# -- the global board -----------------------------------------------------------------------------
+
+GLOBAL_BOARD = 0
+"""The pseudo-server whose leaderboard in ``scores`` is the global board (no Discord id is 0; see the migrations).
+Its rows are keyed by :func:`bot.core.global_board.member_key`, kept as the sums of ``global_parts`` by triggers."""
+
+
+def global_part_rows(
+    guild_id: int, week: str, players: Iterable[PlayerResult], secret: str
+) -> list[tuple[int, str, int, int, int, int]]:
+    """Return ``global_parts`` rows (guild, period, user, member key, points, correct) of players' results.
+
+    One row per player for the all-time board and one for the UTC ``week``, ordered by period, then user id, so
+    that writers of the board's rows lock them in one order.
+    """
+    ordered = sorted(players, key=lambda player: player.user_id)
+    return [
+        (guild_id, period, player.user_id, member_key(secret, player.user_id), player.points, int(player.correct))
+        for period in (ALL_TIME, week)
+        for player in ordered
+    ]
+
+
+def joining_part_rows(guild_id: int, scores: Iterable[Row], secret: str) -> list[tuple]:
+    """Return the ``global_parts`` rows (all time) of a server that joins the global board, from its all-time rows.
+
+    ``scores`` rows have ``user_id, points, correct, rounds``; the parts are (guild, period, user, member key, points,
+    correct, rounds).
+    """
+    return [
+        (
+            guild_id,
+            ALL_TIME,
+            row["user_id"],
+            member_key(secret, row["user_id"]),
+            row["points"],
+            row["correct"],
+            row["rounds"],
+        )
+        for row in scores
+    ]
+
+
+class GlobalBoardReads:
+    """The reading half of :class:`bot.core.global_board.GlobalBoardStore`, over a backend's leaderboard queries.
+
+    The global board is the leaderboard of :data:`GLOBAL_BOARD`, so its pages are the backend's own pages; this adds
+    the members' names and finds a member's line by their key. The host class (a backend's score queries) provides
+    the :class:`bot.core.scores.ScoreStore` reads these call, ``_global_secret()`` (the secret of the member keys)
+    and ``_global_names(keys)`` (the name snapshots of those who opted in, by key).
+    """
+
+    async def _with_names(self, rows: list[ScoreRow]) -> list[GlobalRow]:
+        names = await self._global_names([row.user_id for row in rows]) if rows else {}
+        return [GlobalRow(row.position, row.key, row.rounds, names.get(row.user_id)) for row in rows]
+
+    async def global_top(self, period: str, offset: int = 0, limit: int = 10) -> list[GlobalRow]:
+        """Return a page of the global board of ``period`` (``"all"`` or a UTC week key), best first."""
+        return await self._with_names(await self.top_scores(GLOBAL_BOARD, period, offset, limit))
+
+    async def global_after(self, period: str, key: BoardKey, limit: int = 10) -> list[GlobalRow]:
+        """Return the ``limit`` lines after ``key`` on the global board (the next page)."""
+        return await self._with_names(await self.scores_after(GLOBAL_BOARD, period, key, limit))
+
+    async def global_before(self, period: str, key: BoardKey, limit: int = 10) -> list[GlobalRow]:
+        """Return the ``limit`` lines just before ``key`` on the global board (the previous page)."""
+        return await self._with_names(await self.scores_before(GLOBAL_BOARD, period, key, limit))
+
+    async def global_count(self, period: str) -> int:
+        """Return how many members are on the global board of ``period``."""
+        return await self.count_players(GLOBAL_BOARD, period)
+
+    async def global_rank(self, period: str, user_id: int) -> GlobalRow | None:
+        """Return a member's line on the global board, or ``None`` if they have no points there."""
+        row = await self.member_rank(GLOBAL_BOARD, period, member_key(await self._global_secret(), user_id))
+        return (await self._with_names([row]))[0] if row is not None else None

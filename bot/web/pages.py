@@ -354,6 +354,7 @@ def settings_changes(
         "quiz_mode": str(form.get("quiz_mode", "")),
         "language": str(form.get("language", current.language)),
         "languages": _pack_languages(form.getall("languages", []), current),
+        "global_board": form.get("global_board") == "on",
     }
     changes = {name: value for name, value in wanted.items() if value != getattr(current, name)}
     if "mod_role_id" in changes:

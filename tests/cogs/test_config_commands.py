@@ -218,6 +218,7 @@ async def test_config_shows_every_setting_in_one_embed(simcord_env, world):
             "Time zone",
             "Daily post",
             "Language",
+            "Global board",
         ]
         assert field(embed, "Prefix") == f"`!` (the default)\nMentioning <@{simcord_env.bot.user.id}> always works too."
         assert field(embed, "Channels for commands and games") == "Everywhere"
@@ -309,7 +310,9 @@ async def test_config_shows_the_daily_post_and_its_pause(simcord_env, synced, st
 async def test_unknown_config_subcommand_lists_the_real_ones(simcord_env, world):
     await world.admin.send(world.general, "!config prefx ?")
     content = bot_messages(world.general)[-1].content
-    assert content.startswith("There is no `config prefx`. Try `config` alone, or one of: `channels`, `history`,")
+    assert content.startswith(
+        "There is no `config prefx`. Try `config` alone, or one of: `channels`, `global`, `history`,"
+    )
     expect_errors(simcord_env, MythOrFactError)
 
 

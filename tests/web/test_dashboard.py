@@ -177,6 +177,20 @@ async def test_adaptive_difficulty_is_turned_on_and_off_on_the_form_and_audited(
     assert details[:2] == ["quiz_adaptive: True → False (via dashboard)", "quiz_adaptive: False → True (via dashboard)"]
 
 
+@on_every_backend
+async def test_the_global_board_is_joined_and_left_on_the_page(dashboard):
+    await dashboard.log_in(USER_ID)
+    assert 'name="global_board" >' in await dashboard.page(f"{SERVER}/settings"), "off by default"
+    topics = [topic.topic for topic in await dashboard.store.topics(GUILD_ID)]
+    await dashboard.submit(f"{SERVER}/settings", data=settings_form(global_board="on", topics=topics))
+    assert (await dashboard.store.server_settings(GUILD_ID)).global_board
+    assert 'name="global_board" checked' in await dashboard.page(f"{SERVER}/settings")
+    await dashboard.submit(f"{SERVER}/settings", data=settings_form(topics=topics))
+    assert not (await dashboard.store.server_settings(GUILD_ID)).global_board
+    details = [entry.detail for entry in await dashboard.store.audit_history(GUILD_ID)]
+    assert details[:2] == ["global_board: True → False (via dashboard)", "global_board: False → True (via dashboard)"]
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -29,6 +29,7 @@ from bot.core.packs import Pack
 from bot.core.scores import is_period
 from bot.storage import shared
 from bot.storage.postgres.database import PostgresDatabase
+from bot.storage.postgres.global_parts import lock_board
 from bot.storage.postgres.items import upsert_packs
 from bot.storage.postgres.scores import lock_scores
 from bot.storage.shared import check_week, export_row, public_pack_id, server_pack_id, utc
@@ -70,6 +71,13 @@ _EXPORT_QUERIES: dict[str, str] = {
                                 correct_reviews, remind, next_reminder_at
                          FROM review_members WHERE guild_id = :guild ORDER BY user_id""",
     "audit_log": "SELECT id, user_id, action, detail, at FROM audit_log WHERE guild_id = :guild ORDER BY id DESC",
+    "global_board": "SELECT joined_at FROM global_servers WHERE guild_id = :guild",
+    "global_board_parts": """SELECT period, user_id, points, correct, rounds FROM global_parts WHERE guild_id = :guild
+                             ORDER BY period = 'all' DESC, period COLLATE "C" DESC, points DESC, user_id""",
+    "global_names": """SELECT user_id, display_name, updated_at FROM global_names AS names
+                       WHERE EXISTS (SELECT 1 FROM scores
+                                     WHERE scores.guild_id = :guild AND scores.user_id = names.user_id)
+                       ORDER BY user_id""",
 }
 
 
@@ -147,6 +155,7 @@ class AdminQueries(PostgresDatabase):
         counts: dict[str, int] = {}
         async with self._transaction() as conn:
             await lock_scores(conn, guild_id)
+            await lock_board(conn)
             for name, sql in (
                 ("scores", "DELETE FROM scores WHERE guild_id = $1 AND user_id = $2"),
                 ("daily_answers", "DELETE FROM daily_answers WHERE guild_id = $1 AND user_id = $2"),
@@ -166,8 +175,10 @@ class AdminQueries(PostgresDatabase):
                     "review_numbers",
                     "DELETE FROM review_members WHERE guild_id = $1 AND user_id = $2 AND opted_out = 0",
                 ),
+                ("global_scores", "DELETE FROM global_parts WHERE guild_id = $1 AND user_id = $2"),
             ):
                 counts[name] = await self._execute(sql, member)
+            counts["global_name"] = await self._execute("DELETE FROM global_names WHERE user_id = $1", (user_id,))
         return ForgetReport(**counts)
 
     async def reset_leaderboard(self, guild_id: int, period: str, actor_id: int | None = None) -> int:
@@ -176,8 +187,11 @@ class AdminQueries(PostgresDatabase):
             raise ValueError(f"{period!r} is not a leaderboard period")
         async with self._transaction() as conn:
             await lock_scores(conn, guild_id)
+            await lock_board(conn)
             # The trigger on `scores` keeps `rank_buckets` exact, row by row.
             removed = await self._execute("DELETE FROM scores WHERE guild_id = $1 AND period = $2", (guild_id, period))
+            # The server's part of the global board of the same period goes too (its trigger follows).
+            await self._execute("DELETE FROM global_parts WHERE guild_id = $1 AND period = $2", (guild_id, period))
             if actor_id is not None:
                 await self._audit(guild_id, AuditNote(actor_id, "leaderboard", reset_detail(period, removed)))
             return removed
@@ -225,6 +239,7 @@ class AdminQueries(PostgresDatabase):
             rows: dict[str, int] = {}
             async with self._transaction() as conn:
                 await lock_scores(conn, guild_id)
+                await lock_board(conn)
                 for table in tables:
                     deleted = await self._execute(f"DELETE FROM {table} WHERE guild_id = $1", (guild_id,))
                     if deleted:
@@ -240,22 +255,27 @@ class AdminQueries(PostgresDatabase):
         Works through one server's week at a time, in small transactions, so writes never wait long.
         """
         check_week(before)
-        boards = await self._fetchall(
-            "SELECT DISTINCT guild_id, period FROM scores WHERE period <> 'all' AND period < $1", (before,)
-        )
         deleted = 0
-        for board in boards:
-            batch = shared.PRUNE_BATCH
-            while batch == shared.PRUNE_BATCH:
-                async with self._transaction() as conn:
-                    await lock_scores(conn, board["guild_id"])
-                    # The trigger on `scores` keeps `rank_buckets` exact, row by row.
-                    batch = await self._execute(
-                        """DELETE FROM scores WHERE guild_id = :guild AND period = :period AND user_id IN (
-                               SELECT user_id FROM scores WHERE guild_id = :guild AND period = :period LIMIT :batch)""",
-                        {"guild": board["guild_id"], "period": board["period"], "batch": shared.PRUNE_BATCH},
-                    )
-                deleted += batch
+        # The global board's parts first: their trigger takes the weeks off the board (server 0 in `scores`).
+        for table in ("global_parts", "scores"):
+            boards = await self._fetchall(
+                f"SELECT DISTINCT guild_id, period FROM {table} WHERE period <> 'all' AND period < $1", (before,)
+            )
+            for board in boards:
+                batch = shared.PRUNE_BATCH
+                while batch == shared.PRUNE_BATCH:
+                    async with self._transaction() as conn:
+                        await lock_scores(conn, board["guild_id"])
+                        await lock_board(conn)
+                        # The trigger on `scores` keeps `rank_buckets` exact, row by row.
+                        batch = await self._execute(
+                            f"""DELETE FROM {table} WHERE guild_id = :guild AND period = :period AND user_id IN (
+                                   SELECT user_id FROM {table} WHERE guild_id = :guild AND period = :period
+                                   LIMIT :batch)""",
+                            {"guild": board["guild_id"], "period": board["period"], "batch": shared.PRUNE_BATCH},
+                        )
+                    if table == "scores":
+                        deleted += batch
         return deleted
 
     async def _guild_tables(self) -> list[str]:

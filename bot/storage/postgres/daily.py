@@ -13,6 +13,7 @@ from bot.core.cluster import ShardSet
 from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.scores import PlayerResult
 from bot.storage.postgres.database import PostgresDatabase
+from bot.storage.postgres.global_parts import add_global_parts
 from bot.storage.postgres.scores import add_scores, lock_scores
 from bot.storage.shared import next_streak, post_from_row, schedule_from_row, shard_scope, streak_from_row, utc
 
@@ -183,6 +184,7 @@ class DailyQueries(PostgresDatabase):
 
         The streak continues when the member's last right answer was to the server's previous post.
         """
+        secret = await self._global_secret()
         async with self._transaction() as conn:
             # The server's score lock, held until commit, also covers the streak's read and write.
             await lock_scores(conn, guild_id)
@@ -193,7 +195,9 @@ class DailyQueries(PostgresDatabase):
             )
             if answered == 0:
                 return None
-            await add_scores(conn, guild_id, week, [PlayerResult(user_id, points if correct else 0, correct)])
+            result = PlayerResult(user_id, points if correct else 0, correct)
+            await add_scores(conn, guild_id, week, [result])
+            await add_global_parts(conn, guild_id, answered_at, [result], secret)
             row = await self._fetchone(
                 """SELECT current, best, last_day,
                           (SELECT MAX(day) FROM daily_posts

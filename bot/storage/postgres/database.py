@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -28,6 +29,7 @@ from bot.core.catalog import AuditEntry
 from bot.core.errors import StorageUnavailable
 from bot.core.settings import ServerSettings, SettingsCache, apply_changes, changed_values, describe_change, from_stored
 from bot.storage.postgres import migrate
+from bot.storage.postgres.global_parts import join_global_board, leave_global_board
 from bot.storage.shared import audit_from_row, keep_new_pack_enabled
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,8 @@ class PostgresDatabase:
         self._pool = pool
         self._settings = SettingsCache()
         self._listener: asyncpg.Connection | None = None
+        self._secret: str | None = None
+        """The secret of the global board's member keys, read once (it never changes)."""
 
     async def close(self) -> None:
         """Close the pool, waiting for queries in flight; safe to call twice."""
@@ -216,6 +220,20 @@ class PostgresDatabase:
         with unavailable_as_storage_error():
             await conn.executemany(sql, list(rows))
 
+    async def _global_secret(self) -> str:
+        """Return the secret the global board's member keys are computed with (see :mod:`bot.core.global_board`)."""
+        if self._secret is None:
+            row = await self._fetchone("SELECT secret FROM global_secret WHERE id = 1")
+            if row is None:  # the first process to need it makes it; one racing it keeps the one stored first
+                await self._execute(
+                    "INSERT INTO global_secret (id, secret) VALUES (1, $1) ON CONFLICT DO NOTHING",
+                    (secrets.token_hex(32),),
+                )
+                row = await self._fetchone("SELECT secret FROM global_secret WHERE id = 1")
+            assert row is not None
+            self._secret = str(row["secret"])
+        return self._secret
+
     # -- server settings -----------------------------------------------------------------------
 
     async def server_settings(self, guild_id: int) -> ServerSettings:
@@ -237,11 +255,17 @@ class PostgresDatabase:
         different settings at once, through different processes, both count.
         """
         now = datetime.now(UTC)
-        async with self._transaction():
+        async with self._transaction() as conn:
             await self._lock("settings", guild_id)
             row = await self._fetchone("SELECT settings FROM server_settings WHERE guild_id = $1", (guild_id,))
             current = from_stored(row["settings"]) if row else ServerSettings()
             updated = apply_changes(current, changes)
+            if updated.global_board != current.global_board:
+                await self._lock("scores", guild_id)  # the server's score lock: no round is recorded meanwhile
+                if updated.global_board:
+                    await join_global_board(conn, guild_id, await self._global_secret(), now)
+                else:
+                    await leave_global_board(conn, guild_id)
             if actor_id is not None:
                 for name in changes:
                     before, after = getattr(current, name), getattr(updated, name)

@@ -12,19 +12,23 @@ would otherwise deadlock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
 import asyncpg
 
 from bot.core.adaptive import PlayerRecord
+from bot.core.global_board import global_week, member_key
 from bot.core.scores import ALL_TIME, BoardKey, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
 from bot.storage.postgres.database import PostgresDatabase
+from bot.storage.postgres.global_parts import UPSERT_PART_TAIL
 from bot.storage.postgres.rows import PUBLIC_REF_SQL
 from bot.storage.shared import (
     NEAR_MISSES_KEPT,
+    GlobalBoardReads,
     check_period,
     count_guesses,
+    global_part_rows,
     key_params,
     leaderboard_page,
     near_misses_by_item,
@@ -162,7 +166,9 @@ _OPEN_DISPUTES = (
 # draws its rows from `new_round`, which draws from `locked`: so the server's score lock (see `lock_scores`) is
 # taken before any row is touched, and nothing is written when the round was recorded before. The statement's
 # writes cannot see each other, so the near misses are merged with the item's stored ones first (`ranked`): the
-# most frequent `:kept` are upserted and the rest deleted, the same rows the old upsert-then-prune left.
+# most frequent `:kept` are upserted and the rest deleted, the same rows the old upsert-then-prune left. A server
+# that takes part in the global board adds to its part there (`counted`), under the board's lock (`joined`; its
+# function looks at `global_servers` after the server's lock is held, see bot.storage.postgres.global_parts).
 RECORD_ROUND_SQL = f"""
     WITH locked AS (
         SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))
@@ -180,6 +186,17 @@ RECORD_ROUND_SQL = f"""
         FROM new_round, unnest(ARRAY[{ALL_TIME!r}, :week::text]) WITH ORDINALITY AS periods (period, n), players AS p
         ORDER BY periods.n, p.user_id
         {_UPSERT_SCORE_TAIL}
+    ), joined AS (
+        SELECT global_board_lock(:guild) AS takes_part FROM locked
+    ), counted AS (
+        INSERT INTO global_parts AS g (guild_id, period, user_id, member_key, points, correct, rounds)
+        SELECT :guild, q.period, q.user_id, q.member_key, q.points, q.correct, 1
+        FROM new_round, joined,
+             unnest(:part_periods::text[], :part_users::bigint[], :part_keys::bigint[], :part_points::bigint[],
+                    :part_correct::integer[]) WITH ORDINALITY AS q (period, user_id, member_key, points, correct, n)
+        WHERE joined.takes_part
+        ORDER BY q.n
+        {UPSERT_PART_TAIL}
     ), guesses AS (
         SELECT * FROM unnest(:guesses::text[], :counts::integer[]) AS g (guess, count)
     ), merged AS (
@@ -234,8 +251,8 @@ async def add_scores(conn: asyncpg.Connection, guild_id: int, week: str, players
     )
 
 
-class ScoreQueries(PostgresDatabase):
-    """The :class:`bot.core.scores.ScoreStore` part of the PostgreSQL store."""
+class ScoreQueries(PostgresDatabase, GlobalBoardReads):
+    """The :class:`bot.core.scores.ScoreStore` part of the PostgreSQL store, and the global board's."""
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -252,6 +269,7 @@ class ScoreQueries(PostgresDatabase):
             raise ValueError(f"round {record.round_key}: a player appears more than once")
         players = sorted(record.players, key=lambda player: player.user_id)
         guesses = sorted(count_guesses(record.near_misses).items())
+        parts = global_part_rows(record.guild_id, global_week(record.played_at), players, await self._global_secret())
         recorded = await self._fetchone(
             RECORD_ROUND_SQL,
             {
@@ -272,6 +290,11 @@ class ScoreQueries(PostgresDatabase):
                 "guesses": [guess for guess, _ in guesses],
                 "counts": [count for _, count in guesses],
                 "kept": NEAR_MISSES_KEPT,
+                "part_periods": [part[1] for part in parts],
+                "part_users": [part[2] for part in parts],
+                "part_keys": [part[3] for part in parts],
+                "part_points": [part[4] for part in parts],
+                "part_correct": [part[5] for part in parts],
             },
         )
         if recorded is None or not recorded["recorded"]:
@@ -333,6 +356,44 @@ class ScoreQueries(PostgresDatabase):
             {"guild": guild_id, "users": sorted(set(user_ids))},
         )
         return {row["user_id"]: PlayerRecord(row["user_id"], row["rounds"], row["correct"]) for row in rows}
+
+    # -- the global board's names (its pages: GlobalBoardReads) ------------------------------
+
+    async def _global_names(self, keys: list[int]) -> dict[int, str]:
+        rows = await self._fetchall(
+            "SELECT member_key, display_name FROM global_names WHERE member_key = ANY($1::bigint[])", (keys,)
+        )
+        return {row["member_key"]: row["display_name"] for row in rows}
+
+    async def set_global_name(self, user_id: int, display_name: str | None, at: datetime) -> None:
+        """Show the member under ``display_name`` (a name snapshot) on the global board; ``None`` hides it."""
+        key = member_key(await self._global_secret(), user_id)
+        if display_name is None:
+            await self._execute("DELETE FROM global_names WHERE user_id = $1", (user_id,))
+            return
+        await self._execute(
+            """INSERT INTO global_names (user_id, member_key, display_name, updated_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (user_id) DO UPDATE SET
+                   display_name = excluded.display_name, updated_at = excluded.updated_at""",
+            (user_id, key, display_name, utc(at)),
+        )
+
+    async def global_name(self, user_id: int) -> str | None:
+        """Return the name snapshot a member opted in with, or ``None``."""
+        row = await self._fetchone("SELECT display_name FROM global_names WHERE user_id = $1", (user_id,))
+        return row["display_name"] if row else None
+
+    async def refresh_global_names(self, names: Mapping[int, str], at: datetime) -> int:
+        """Refresh the snapshots of members who opted in (others are left alone); return how many changed."""
+        wanted = {user_id: name for user_id, name in names.items() if name}
+        if not wanted:
+            return 0
+        return await self._execute(
+            """UPDATE global_names AS n SET display_name = w.name, updated_at = $3
+               FROM unnest($1::bigint[], $2::text[]) AS w (user_id, name)
+               WHERE n.user_id = w.user_id AND n.display_name <> w.name""",
+            (list(wanted), list(wanted.values()), utc(at)),
+        )
 
     # -- disputes ------------------------------------------------------------------------------
 

@@ -69,6 +69,13 @@ _EXPORT_QUERIES: dict[str, str] = {
                                 correct_reviews, remind, next_reminder_at
                          FROM review_members WHERE guild_id = :guild ORDER BY user_id""",
     "audit_log": "SELECT id, user_id, action, detail, at FROM audit_log WHERE guild_id = :guild ORDER BY id DESC",
+    "global_board": "SELECT joined_at FROM global_servers WHERE guild_id = :guild",
+    "global_board_parts": """SELECT period, user_id, points, correct, rounds FROM global_parts WHERE guild_id = :guild
+                             ORDER BY period = 'all' DESC, period DESC, points DESC, user_id""",
+    "global_names": """SELECT user_id, display_name, updated_at FROM global_names AS names
+                       WHERE EXISTS (SELECT 1 FROM scores
+                                     WHERE scores.guild_id = :guild AND scores.user_id = names.user_id)
+                       ORDER BY user_id""",
 }
 
 
@@ -161,8 +168,11 @@ class AdminQueries(SqliteDatabase):
                     "review_numbers",
                     "DELETE FROM review_members WHERE guild_id = ? AND user_id = ? AND opted_out = 0",
                 ),
+                ("global_scores", "DELETE FROM global_parts WHERE guild_id = ? AND user_id = ?"),
             ):
                 counts[name] = (await conn.execute(sql, member)).rowcount
+            cursor = await conn.execute("DELETE FROM global_names WHERE user_id = ?", (user_id,))
+            counts["global_name"] = cursor.rowcount
         return ForgetReport(**counts)
 
     async def reset_leaderboard(self, guild_id: int, period: str, actor_id: int | None = None) -> int:
@@ -172,6 +182,8 @@ class AdminQueries(SqliteDatabase):
         async with self._transaction() as conn:
             # The triggers on `scores` keep `rank_buckets` exact, row by row.
             cursor = await conn.execute("DELETE FROM scores WHERE guild_id = ? AND period = ?", (guild_id, period))
+            # The server's part of the global board of the same period goes too (its triggers follow).
+            await conn.execute("DELETE FROM global_parts WHERE guild_id = ? AND period = ?", (guild_id, period))
             if actor_id is not None:
                 await self._audit(guild_id, AuditNote(actor_id, "leaderboard", reset_detail(period, cursor.rowcount)))
             return cursor.rowcount
@@ -233,22 +245,26 @@ class AdminQueries(SqliteDatabase):
         Works through one server's week at a time, in small transactions, so writes never wait long.
         """
         check_week(before)
-        boards = await self._fetchall(
-            "SELECT DISTINCT guild_id, period FROM scores WHERE period <> 'all' AND period < ?", (before,)
-        )
         deleted = 0
-        for board in boards:
-            batch = shared.PRUNE_BATCH
-            while batch == shared.PRUNE_BATCH:
-                async with self._transaction() as conn:
-                    # The triggers on `scores` keep `rank_buckets` exact, row by row.
-                    cursor = await conn.execute(
-                        """DELETE FROM scores WHERE guild_id = :guild AND period = :period AND user_id IN (
-                               SELECT user_id FROM scores WHERE guild_id = :guild AND period = :period LIMIT :batch)""",
-                        {"guild": board["guild_id"], "period": board["period"], "batch": shared.PRUNE_BATCH},
-                    )
-                batch = cursor.rowcount
-                deleted += batch
+        # The global board's parts first: their triggers take the weeks off the board (server 0 in `scores`).
+        for table in ("global_parts", "scores"):
+            boards = await self._fetchall(
+                f"SELECT DISTINCT guild_id, period FROM {table} WHERE period <> 'all' AND period < ?", (before,)
+            )
+            for board in boards:
+                batch = shared.PRUNE_BATCH
+                while batch == shared.PRUNE_BATCH:
+                    async with self._transaction() as conn:
+                        # The triggers on `scores` keep `rank_buckets` exact, row by row.
+                        cursor = await conn.execute(
+                            f"""DELETE FROM {table} WHERE guild_id = :guild AND period = :period AND user_id IN (
+                                   SELECT user_id FROM {table} WHERE guild_id = :guild AND period = :period
+                                   LIMIT :batch)""",
+                            {"guild": board["guild_id"], "period": board["period"], "batch": shared.PRUNE_BATCH},
+                        )
+                    batch = cursor.rowcount
+                    if table == "scores":
+                        deleted += batch
         return deleted
 
     async def _guild_tables(self) -> list[str]:

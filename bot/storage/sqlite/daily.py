@@ -15,6 +15,7 @@ from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.scores import PlayerResult
 from bot.storage.shared import iso_moment, next_streak, post_from_row, schedule_from_row, shard_scope, streak_from_row
 from bot.storage.sqlite.database import SqliteDatabase
+from bot.storage.sqlite.global_parts import add_global_parts
 from bot.storage.sqlite.scores import add_scores
 
 _SCHEDULE_COLUMNS = "guild_id, channel_id, post_time, zone, topic, next_due, paused_reason"
@@ -188,6 +189,7 @@ class DailyQueries(SqliteDatabase):
         The streak continues when the member's last right answer was to the server's previous post.
         """
         day_text = day.isoformat()
+        secret = await self._global_secret()
         async with self._transaction() as conn:
             cursor = await conn.execute(
                 """INSERT INTO daily_answers (guild_id, day, user_id, correct, answered_at) VALUES (?, ?, ?, ?, ?)
@@ -196,7 +198,9 @@ class DailyQueries(SqliteDatabase):
             )
             if cursor.rowcount == 0:
                 return None
-            await add_scores(conn, guild_id, week, [PlayerResult(user_id, points if correct else 0, correct)])
+            result = PlayerResult(user_id, points if correct else 0, correct)
+            await add_scores(conn, guild_id, week, [result])
+            await add_global_parts(conn, guild_id, answered_at, [result], secret)
             row = await self._fetchone(
                 """SELECT current, best, last_day,
                           (SELECT MAX(day) FROM daily_posts

@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import aiosqlite
 
@@ -28,6 +30,7 @@ from bot.core.settings import ServerSettings, SettingsCache, apply_changes, chan
 from bot.storage.shared import audit_from_row, keep_new_pack_enabled
 from bot.storage.sqlite import migrate
 from bot.storage.sqlite.checkpoint import WAL_SIZE_LIMIT_BYTES, WalCheckpointer
+from bot.storage.sqlite.global_parts import join_global_board, leave_global_board
 from bot.storage.sqlite.rows import stored_now
 
 _UNAVAILABLE = ("database is locked", "database table is locked", "readonly database", "disk i/o error")
@@ -52,6 +55,8 @@ class SqliteDatabase:
         self._settings = SettingsCache()
         self._checkpointer: WalCheckpointer | None = None
         """Checkpoints the WAL off the write path (a database file only; see :mod:`.checkpoint`)."""
+        self._secret: str | None = None
+        """The secret of the global board's member keys, read once (it never changes)."""
 
     async def _checkpoint_in_background(self, path: str) -> None:
         """Stop checkpointing inside commits; checkpoint from a connection and task of its own instead."""
@@ -132,6 +137,21 @@ class SqliteDatabase:
     async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
         return next(iter(await self._fetchall(sql, params)), None)
 
+    async def _global_secret(self) -> str:
+        """Return the secret the global board's member keys are computed with (see :mod:`bot.core.global_board`)."""
+        if self._secret is None:
+            row = await self._fetchone("SELECT secret FROM global_secret WHERE id = 1")
+            if row is None:
+                async with self._transaction() as conn:
+                    await conn.execute(
+                        "INSERT INTO global_secret (id, secret) VALUES (1, ?) ON CONFLICT DO NOTHING",
+                        (secrets.token_hex(32),),
+                    )
+                row = await self._fetchone("SELECT secret FROM global_secret WHERE id = 1")
+            assert row is not None
+            self._secret = str(row["secret"])
+        return self._secret
+
     # -- server settings -----------------------------------------------------------------------
 
     async def server_settings(self, guild_id: int) -> ServerSettings:
@@ -152,10 +172,15 @@ class SqliteDatabase:
     ) -> ServerSettings:
         """Validate and save changes to a server's settings; record who changed what; return the new settings."""
         now = stored_now()
+        secret = await self._global_secret()
         async with self._transaction() as conn:
             # Read inside the transaction, so two moderators changing different settings at once both count.
             current = await self.server_settings(guild_id)
             updated = apply_changes(current, changes)
+            if updated.global_board and not current.global_board:
+                await join_global_board(conn, guild_id, secret, datetime.now(UTC))
+            elif current.global_board and not updated.global_board:
+                await leave_global_board(conn, guild_id)
             if actor_id is not None:
                 for name in changes:
                     before, after = getattr(current, name), getattr(updated, name)

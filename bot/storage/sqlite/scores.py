@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core.adaptive import PlayerRecord
+from bot.core.global_board import member_key
 from bot.core.scores import ALL_TIME, BoardKey, ItemStats, PlayerResult, RoundRecord, ScoreRow, ServerTotals, is_period
 from bot.storage.shared import (
     NEAR_MISSES_KEPT,
+    GlobalBoardReads,
     check_period,
     count_guesses,
     iso_moment,
@@ -33,6 +35,7 @@ from bot.storage.shared import (
     score_row,
 )
 from bot.storage.sqlite.database import SqliteDatabase
+from bot.storage.sqlite.global_parts import add_global_parts
 from bot.storage.sqlite.rows import PUBLIC_REF_SQL
 
 if TYPE_CHECKING:
@@ -181,8 +184,8 @@ async def add_scores(conn: aiosqlite.Connection, guild_id: int, week: str, playe
     )
 
 
-class ScoreQueries(SqliteDatabase):
-    """The :class:`bot.core.scores.ScoreStore` half of the SQLite store."""
+class ScoreQueries(SqliteDatabase, GlobalBoardReads):
+    """The :class:`bot.core.scores.ScoreStore` half of the SQLite store, and the global board's."""
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -200,6 +203,7 @@ class ScoreQueries(SqliteDatabase):
         guild = record.guild_id
         correct_answers = sum(player.correct for player in record.players)
         guesses = count_guesses(record.near_misses)
+        secret = await self._global_secret()
 
         async with self._transaction() as conn:
             # The insert's trigger also counts the round for the item's and the topic's statistics.
@@ -220,6 +224,7 @@ class ScoreQueries(SqliteDatabase):
                 log.debug("Round %s was already recorded", record.round_key)
                 return False
             await add_scores(conn, guild, week, record.players)
+            await add_global_parts(conn, guild, record.played_at, record.players, secret)
             if guesses:
                 await conn.executemany(
                     """INSERT INTO near_misses (guild_id, item_pk, guess, count, last_seen) VALUES (?, ?, ?, ?, ?)
@@ -289,6 +294,59 @@ class ScoreQueries(SqliteDatabase):
             {"guild": guild_id, "users": json.dumps(sorted(set(user_ids)))},
         )
         return {row["user_id"]: PlayerRecord(row["user_id"], row["rounds"], row["correct"]) for row in rows}
+
+    # -- the global board's names (its pages: GlobalBoardReads) ------------------------------
+
+    async def _global_names(self, keys: list[int]) -> dict[int, str]:
+        rows = await self._fetchall(
+            f"SELECT member_key, display_name FROM global_names WHERE member_key IN ({', '.join('?' * len(keys))})",
+            keys,
+        )
+        return {row["member_key"]: row["display_name"] for row in rows}
+
+    async def set_global_name(self, user_id: int, display_name: str | None, at: datetime) -> None:
+        """Show the member under ``display_name`` (a name snapshot) on the global board; ``None`` hides it."""
+        key = member_key(await self._global_secret(), user_id)
+        async with self._transaction() as conn:
+            if display_name is None:
+                await conn.execute("DELETE FROM global_names WHERE user_id = ?", (user_id,))
+                return
+            await conn.execute(
+                """INSERT INTO global_names (user_id, member_key, display_name, updated_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (user_id) DO UPDATE SET
+                       display_name = excluded.display_name, updated_at = excluded.updated_at""",
+                (user_id, key, display_name, iso_moment(at)),
+            )
+
+    async def global_name(self, user_id: int) -> str | None:
+        """Return the name snapshot a member opted in with, or ``None``."""
+        row = await self._fetchone("SELECT display_name FROM global_names WHERE user_id = ?", (user_id,))
+        return row["display_name"] if row else None
+
+    async def refresh_global_names(self, names: Mapping[int, str], at: datetime) -> int:
+        """Refresh the snapshots of members who opted in (others are left alone); return how many changed."""
+        candidates = {user_id: name for user_id, name in names.items() if name}
+        if not candidates:
+            return 0
+        # Most members seen never opted in: find the few who did first, so the write lock is taken only for them.
+        rows = await self._fetchall(
+            "SELECT user_id, display_name FROM global_names WHERE user_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(candidates)),),
+        )
+        wanted = [
+            (candidates[row["user_id"]], iso_moment(at), row["user_id"], candidates[row["user_id"]])
+            for row in rows
+            if row["display_name"] != candidates[row["user_id"]]
+        ]
+        if not wanted:
+            return 0
+        async with self._transaction() as conn:
+            cursor = await conn.executemany(
+                """UPDATE global_names SET display_name = ?, updated_at = ?
+                   WHERE user_id = ? AND display_name <> ?""",
+                wanted,
+            )
+            return cursor.rowcount
 
     # -- disputes ------------------------------------------------------------------------------
 
