@@ -40,6 +40,7 @@ from bot.core.catalog import PackSummary, SyncReport
 from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.i18n import N_
 from bot.core.packs import PackProblem
+from bot.core.rewards import MEMBER_FORGOTTEN, REWARDS_CHANGED
 from bot.core.text import clip
 from cogs.utils import render
 from cogs.utils.checks import FriendlyCheckFailure, moderator_only, require_moderator
@@ -119,6 +120,7 @@ def forget_summary(report: ForgetReport) -> str:
         (report.scores, "leaderboard entry", "leaderboard entries"),
         (report.daily_answers, "daily answer", "daily answers"),
         (report.daily_streaks, "daily streak", "daily streaks"),
+        (report.role_grants, "reward role", "reward roles"),
         (report.disputes, "dispute", "disputes"),
         (report.suggestions_deleted, "pending suggestion", "pending suggestions"),
         (report.review_items, "review card", "review cards"),
@@ -282,9 +284,12 @@ class Admin(commands.Cog):
     async def _forget_confirmed(self, interaction: discord.Interaction[MythOrFactBot], user_id: int, _: str) -> str:
         """Delete the member's data in this server."""
         assert interaction.guild_id is not None
+        grants = await self.bot.store.role_grants(interaction.guild_id, [user_id])
         report = await self.bot.store.forget_member_data(interaction.guild_id, user_id)
         self.bot.quiz_runner.forget_player(interaction.guild_id, user_id)
         log.info("Forgot member %s in guild %s: %s", user_id, interaction.guild_id, report)
+        if grants:
+            self.bot.dispatch(MEMBER_FORGOTTEN, grants)  # the rewards cog takes the roles back
         return forget_summary(report)
 
     # -- leaderboards --------------------------------------------------------------------------
@@ -325,6 +330,7 @@ class Admin(commands.Cog):
             return None
         removed = await store.reset_leaderboard(guild.id, period, actor_id=interaction.user.id)
         log.info("Leaderboard %s of guild %s reset by %s (%d rows)", period, guild.id, user_id, removed)
+        self.bot.dispatch(REWARDS_CHANGED, guild.id)  # members who no longer qualify lose their reward roles
         return f"Done: {period_name(period)} is empty again ({removed} players removed)."
 
     # -- export --------------------------------------------------------------------------------

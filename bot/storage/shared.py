@@ -28,6 +28,7 @@ from bot.core.daily import DailyPost, DailySchedule, DailyStreak, PostStatus
 from bot.core.errors import BadSearch, MythOrFactError, StoreError
 from bot.core.packs import Item, Pack, PackFile, Source
 from bot.core.review import MASTERED, NO_STREAK, ReviewCard, ReviewStats, ReviewStreak
+from bot.core.rewards import RewardKind, RoleGrant, RoleReward
 from bot.core.scores import ALL_TIME, BoardKey, ScoreRow, is_period
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
@@ -190,6 +191,16 @@ def as_day(value: str | date) -> date:
 def as_clock(value: str | time) -> time:
     """Return a stored wall-clock time (``HH:MM`` or a driver's time) as a time."""
     return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def reward_from_row(row: Row) -> RoleReward:
+    """Build a :class:`RoleReward` from ``guild_id, role_id, kind, threshold, paused_reason``."""
+    return RoleReward(row["guild_id"], row["role_id"], RewardKind(row["kind"]), row["threshold"], row["paused_reason"])
+
+
+def grant_from_row(row: Row) -> RoleGrant:
+    """Build a :class:`RoleGrant` from ``guild_id, role_id, user_id``."""
+    return RoleGrant(row["guild_id"], row["role_id"], row["user_id"])
 
 
 def audit_from_row(row: Row) -> AuditEntry:
