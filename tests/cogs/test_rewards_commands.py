@@ -200,3 +200,12 @@ async def test_a_deleted_role_drops_its_reward(simcord_env, world, store):
         return await store.role_rewards(w.guild.id) == []
 
     await settled(simcord_env, dropped)
+
+
+async def test_help_explains_the_reward_commands(world):
+    w = world
+    await w.mod.send(w.channel, "!help config rewards")
+    shown = w.channel.last_message.embeds[0].description
+    assert "`!config rewards add <kind> [threshold] <role>`" in shown
+    assert "Give a role to members who reach a threshold (or win last week)" in shown
+    assert "`!config rewards remove <role>`" in shown and "`!config rewards list`" in shown
