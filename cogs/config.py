@@ -167,10 +167,14 @@ def reward_line(reward: RoleReward, guild: discord.Guild) -> str:
     """One reward: its role by name (never a ping), what it is for, and why it is paused if it is."""
     role = guild.get_role(reward.role_id)
     name = discord.utils.escape_markdown(role.name) if role else _("a deleted role")
-    line = _("**{role}** for {what}", role=name, what=describe_reward(reward))
     if reward.paused_reason:
-        line += _(" · paused: {reason}", reason=reward.paused_reason)
-    return line
+        return _(
+            "**{role}** for {what} · paused: {reason}",
+            role=name,
+            what=describe_reward(reward),
+            reason=reward.paused_reason,
+        )
+    return _("**{role}** for {what}", role=name, what=describe_reward(reward))
 
 
 def rewards_summary(rewards: Sequence[RoleReward], guild: discord.Guild, command_prefix: str) -> str:
