@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 import discord
 from discord.ext import commands
@@ -69,9 +69,10 @@ class DiscordGranter:
         await self._call(role, self.bot.http.remove_role(grant.guild_id, grant.user_id, role.id, reason=GRANT_REASON))
 
     @staticmethod
-    async def _call(role: discord.Role, call: object) -> None:
+    async def _call(role: discord.Role, call: Awaitable[object]) -> None:
+        """Make a role call; turn Discord's refusals into the keeper's terms."""
         try:
-            await call  # type: ignore[misc]
+            await call
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_ROLE:
                 raise RoleGone() from exc

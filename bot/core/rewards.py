@@ -332,11 +332,16 @@ async def weekly_winners(store: ScoreStore, guild_id: int, week: str) -> set[int
 
 
 async def qualifying_members(
-    store: RewardStore, rewards: Sequence[RoleReward], now: datetime, among: Sequence[int] | None = None
+    store: RewardStore,
+    rewards: Sequence[RoleReward],
+    winners: set[int],
+    among: Sequence[int] | None = None,
 ) -> dict[int, set[int]]:
-    """Return, for each running reward, the members who qualify now (of ``among`` only, if given)."""
+    """Return, for each running reward, the members who qualify now (of ``among`` only, if given).
+
+    ``winners`` are the members at the top of last week's board (see :func:`weekly_winners`).
+    """
     qualifying: dict[int, set[int]] = {}
-    winners: set[int] | None = None
     for reward in rewards:
         if reward.paused_reason is not None:
             continue
@@ -345,9 +350,6 @@ async def qualifying_members(
         elif reward.kind is RewardKind.STREAK:
             found = set(await store.members_with_daily_streak(reward.guild_id, reward.threshold, among))
         else:
-            if winners is None:
-                zone = (await store.server_settings(reward.guild_id)).zone()
-                winners = await weekly_winners(store, reward.guild_id, previous_week(now, zone))
             found = winners if among is None else winners & set(among)
         qualifying[reward.role_id] = found
     return qualifying
@@ -364,6 +366,9 @@ class RewardKeeper:
         self.granter = granter
         self.now = now
         self._locks: dict[int, asyncio.Lock] = {}
+        self._winners: dict[int, tuple[str, set[int]]] = {}
+        """Last week's winners by server, with the week: a round of this week cannot change them, so a settle after
+        a round reuses them; a whole-server settle (a reset, the hourly one) reads them again."""
 
     async def settle(self, guild_id: int, members: Sequence[int] | None = None) -> SettleReport:
         """Bring a server's reward roles in line (for ``members`` only, if given); return what was done."""
@@ -381,9 +386,21 @@ class RewardKeeper:
         if not rewards and not held:
             return SettleReport()
         among = list(dict.fromkeys(members)) if members is not None else None
-        qualifying = await qualifying_members(self.store, rewards, self.now(), among)
+        weekly = any(reward.kind is RewardKind.WEEKLY and reward.paused_reason is None for reward in rewards)
+        winners = await self._weekly_winners(guild_id, fresh=members is None) if weekly else set()
+        qualifying = await qualifying_members(self.store, rewards, winners, among)
         plan = plan_roles(rewards, held, qualifying, set(among) if among is not None else None)
         return await self.apply(plan, {reward.role_id: reward for reward in rewards})
+
+    async def _weekly_winners(self, guild_id: int, *, fresh: bool) -> set[int]:
+        """Return the top of last week's board in the server's time zone (read again when ``fresh``)."""
+        zone = (await self.store.server_settings(guild_id)).zone()
+        week = previous_week(self.now(), zone)
+        known = self._winners.get(guild_id)
+        if fresh or known is None or known[0] != week:
+            known = (week, await weekly_winners(self.store, guild_id, week))
+            self._winners[guild_id] = known
+        return known[1]
 
     async def apply(self, plan: RolePlan, rewards: dict[int, RoleReward]) -> SettleReport:
         """Make the plan's Discord calls, recording each; a refused role is paused and skipped from then on."""
