@@ -274,7 +274,7 @@ class Admin(commands.Cog):
         await ctx.send(
             f"This deletes your data in **{_plain(ctx.guild.name, 100)}**: your scores on every leaderboard (all time "
             "and weekly), your daily answers and streak, your disputes, your pending suggestions and your personal "
-            "review (cards, streak and numbers). Custom facts "
+            "review (cards, streak and numbers), and I take back the reward roles I gave you. Custom facts "
             "you were credited for stay, but without your name. This cannot be undone. "
             f"The buttons work for {CONFIRM_SECONDS // 60} minutes.",
             view=view,

@@ -12,7 +12,7 @@ import discord
 import pytest
 
 from bot.core.errors import MythOrFactError
-from bot.core.rewards import RewardKind, RoleReward
+from bot.core.rewards import RewardKind, RoleGrant, RoleReward
 from bot.core.scores import ALL_TIME, week_key
 from cogs.utils.checks import NotModerator
 from tests.helpers import expect_errors, round_record
@@ -209,3 +209,21 @@ async def test_help_explains_the_reward_commands(world):
     assert "`!config rewards add <kind> [threshold] <role>`" in shown
     assert "Give a role to members who reach a threshold (or win last week)" in shown
     assert "`!config rewards remove <role>`" in shown and "`!config rewards list`" in shown
+
+
+async def test_forgetme_takes_back_the_reward_roles_the_bot_gave(simcord_env, world, store):
+    w = world
+    await store.record_round(round_record(w.guild.id, "r1", (w.ann.id, 40), (w.ben.id, 40)), "2025-W01")
+    await w.mod.send(w.channel, f"!config rewards add points 30 {w.scholar.mention}")
+    await settled(simcord_env, lambda: has_grants(store, w.guild.id, 2))
+    await w.ann.send(w.channel, "!forgetme")
+    assert "I take back the reward roles I gave you" in w.channel.last_message.content
+    done = await w.ann.click(w.channel.last_message, label="Delete my data")
+    assert done.response.content == "Done. I deleted your data in this server: 2 leaderboard entries, 1 reward role."
+
+    async def taken_back() -> bool:
+        return member_roles(simcord_env, w.guild, w.ann) == set()
+
+    await settled(simcord_env, taken_back)
+    assert member_roles(simcord_env, w.guild, w.ben) == {"Scholar"}
+    assert await store.role_grants(w.guild.id) == [RoleGrant(w.guild.id, w.scholar.id, w.ben.id)]
