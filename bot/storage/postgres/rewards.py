@@ -11,12 +11,16 @@ from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.shared import grant_from_row, reward_from_row, utc
 
 _REWARD_COLUMNS = "guild_id, role_id, kind, threshold, paused_reason"
-# :among NULL means every member.
-_AMONG = "(:among::bigint[] IS NULL OR user_id = ANY(:among::bigint[]))"
 
 
-def _among(user_ids: Sequence[int] | None) -> list[int] | None:
-    return None if user_ids is None else list(user_ids)
+def _among(user_ids: Sequence[int] | None) -> tuple[str, dict[str, object]]:
+    """Return the condition (and its parameter) that limits a query to ``user_ids``; nothing for every member.
+
+    Two statements rather than ``:among IS NULL OR …``, which would keep the planner from looking members up by key.
+    """
+    if user_ids is None:
+        return "", {}
+    return " AND user_id = ANY(:among::bigint[])", {"among": list(user_ids)}
 
 
 class RewardQueries(PostgresDatabase):
@@ -71,10 +75,11 @@ class RewardQueries(PostgresDatabase):
 
     async def role_grants(self, guild_id: int, user_ids: Sequence[int] | None = None) -> list[RoleGrant]:
         """Return the reward roles the bot gave in a server (to ``user_ids`` only, if given)."""
+        among, params = _among(user_ids)
         rows = await self._fetchall(
-            f"""SELECT guild_id, role_id, user_id FROM role_grants WHERE guild_id = :guild AND {_AMONG}
+            f"""SELECT guild_id, role_id, user_id FROM role_grants WHERE guild_id = :guild{among}
                 ORDER BY role_id, user_id""",
-            {"guild": guild_id, "among": _among(user_ids)},
+            {"guild": guild_id, **params},
         )
         return [grant_from_row(row) for row in rows]
 
@@ -95,10 +100,10 @@ class RewardQueries(PostgresDatabase):
 
     async def members_with_points(self, guild_id: int, at_least: int, among: Sequence[int] | None = None) -> list[int]:
         """Return the members with at least ``at_least`` all-time points (of ``among`` only, if given)."""
+        limit, params = _among(among)
         rows = await self._fetchall(
-            f"""SELECT user_id FROM scores
-                WHERE guild_id = :guild AND period = 'all' AND points >= :at_least AND {_AMONG}""",
-            {"guild": guild_id, "at_least": at_least, "among": _among(among)},
+            f"SELECT user_id FROM scores WHERE guild_id = :guild AND period = 'all' AND points >= :at_least{limit}",
+            {"guild": guild_id, "at_least": at_least, **params},
         )
         return [row["user_id"] for row in rows]
 
@@ -109,13 +114,14 @@ class RewardQueries(PostgresDatabase):
 
         A streak is current while the member answered one of the server's last two posts (as ``daily_streak``).
         """
+        limit, params = _among(among)
         rows = await self._fetchall(
             f"""SELECT user_id FROM daily_streaks
-                WHERE guild_id = :guild AND current >= :at_least AND {_AMONG}
+                WHERE guild_id = :guild AND current >= :at_least{limit}
                   AND NOT EXISTS (SELECT 1 FROM (SELECT day FROM daily_posts WHERE guild_id = :guild AND status = 'sent'
                                                  ORDER BY day DESC LIMIT 1 OFFSET 1) AS before_latest
                                   WHERE before_latest.day > daily_streaks.last_day)""",
-            {"guild": guild_id, "at_least": at_least, "among": _among(among)},
+            {"guild": guild_id, "at_least": at_least, **params},
         )
         return [row["user_id"] for row in rows]
 

@@ -12,12 +12,20 @@ from bot.storage.shared import grant_from_row, iso_moment, reward_from_row
 from bot.storage.sqlite.database import SqliteDatabase
 
 _REWARD_COLUMNS = "guild_id, role_id, kind, threshold, paused_reason"
-# :among NULL means every member; otherwise a JSON list of member ids.
-_AMONG = "(:among IS NULL OR user_id IN (SELECT value FROM json_each(:among)))"
 
-
-def _among(user_ids: Sequence[int] | None) -> str | None:
-    return None if user_ids is None else json.dumps(list(user_ids))
+# For a few members (after a round), both look them up by key: `+points` keeps SQLite off the rank index, which
+# would read every member above the threshold, and the grants are read by the member index, not the whole server's.
+MEMBERS_POINTS_SQL = """SELECT user_id FROM scores
+    WHERE guild_id = :guild AND period = 'all' AND +points >= :at_least
+      AND user_id IN (SELECT value FROM json_each(:among))"""
+MEMBERS_GRANTS_SQL = """SELECT guild_id, role_id, user_id FROM role_grants INDEXED BY role_grants_by_member
+    WHERE guild_id = :guild AND user_id IN (SELECT value FROM json_each(:among)) ORDER BY role_id, user_id"""
+# A streak is current while the member answered one of the server's last two posts (as `daily_streak` reads it).
+_STREAKS_SQL = """SELECT user_id FROM daily_streaks
+    WHERE guild_id = :guild AND current >= :at_least{among}
+      AND NOT EXISTS (SELECT 1 FROM (SELECT day FROM daily_posts WHERE guild_id = :guild AND status = 'sent'
+                                     ORDER BY day DESC LIMIT 1 OFFSET 1) AS before_latest
+                      WHERE before_latest.day > daily_streaks.last_day)"""
 
 
 class RewardQueries(SqliteDatabase):
@@ -73,11 +81,13 @@ class RewardQueries(SqliteDatabase):
 
     async def role_grants(self, guild_id: int, user_ids: Sequence[int] | None = None) -> list[RoleGrant]:
         """Return the reward roles the bot gave in a server (to ``user_ids`` only, if given)."""
-        rows = await self._fetchall(
-            f"""SELECT guild_id, role_id, user_id FROM role_grants WHERE guild_id = :guild AND {_AMONG}
-                ORDER BY role_id, user_id""",
-            {"guild": guild_id, "among": _among(user_ids)},
-        )
+        if user_ids is None:
+            rows = await self._fetchall(
+                "SELECT guild_id, role_id, user_id FROM role_grants WHERE guild_id = ? ORDER BY role_id, user_id",
+                (guild_id,),
+            )
+        else:
+            rows = await self._fetchall(MEMBERS_GRANTS_SQL, {"guild": guild_id, "among": json.dumps(list(user_ids))})
         return [grant_from_row(row) for row in rows]
 
     async def record_role_grant(self, grant: RoleGrant, granted_at: datetime) -> None:
@@ -99,28 +109,27 @@ class RewardQueries(SqliteDatabase):
 
     async def members_with_points(self, guild_id: int, at_least: int, among: Sequence[int] | None = None) -> list[int]:
         """Return the members with at least ``at_least`` all-time points (of ``among`` only, if given)."""
-        rows = await self._fetchall(
-            f"""SELECT user_id FROM scores
-                WHERE guild_id = :guild AND period = 'all' AND points >= :at_least AND {_AMONG}""",
-            {"guild": guild_id, "at_least": at_least, "among": _among(among)},
-        )
+        if among is None:
+            rows = await self._fetchall(
+                "SELECT user_id FROM scores WHERE guild_id = ? AND period = 'all' AND points >= ?", (guild_id, at_least)
+            )
+        else:
+            params = {"guild": guild_id, "at_least": at_least, "among": json.dumps(list(among))}
+            rows = await self._fetchall(MEMBERS_POINTS_SQL, params)
         return [row["user_id"] for row in rows]
 
     async def members_with_daily_streak(
         self, guild_id: int, at_least: int, among: Sequence[int] | None = None
     ) -> list[int]:
-        """Return the members whose current daily streak is at least ``at_least`` (of ``among`` only, if given).
-
-        A streak is current while the member answered one of the server's last two posts (as ``daily_streak``).
-        """
-        rows = await self._fetchall(
-            f"""SELECT user_id FROM daily_streaks
-                WHERE guild_id = :guild AND current >= :at_least AND {_AMONG}
-                  AND NOT EXISTS (SELECT 1 FROM (SELECT day FROM daily_posts WHERE guild_id = :guild AND status = 'sent'
-                                                 ORDER BY day DESC LIMIT 1 OFFSET 1) AS before_latest
-                                  WHERE before_latest.day > daily_streaks.last_day)""",
-            {"guild": guild_id, "at_least": at_least, "among": _among(among)},
-        )
+        """Return the members whose current daily streak is at least ``at_least`` (of ``among`` only, if given)."""
+        params: dict[str, object] = {"guild": guild_id, "at_least": at_least}
+        if among is None:
+            rows = await self._fetchall(_STREAKS_SQL.format(among=""), params)
+        else:
+            among_sql = " AND user_id IN (SELECT value FROM json_each(:among))"
+            rows = await self._fetchall(
+                _STREAKS_SQL.format(among=among_sql), {**params, "among": json.dumps(list(among))}
+            )
         return [row["user_id"] for row in rows]
 
     async def reward_guilds(self) -> list[int]:
