@@ -19,6 +19,7 @@ from bot.app.client import MythOrFactBot
 from bot.core.i18n import _, using
 from bot.core.rewards import (
     MEMBER_FORGOTTEN,
+    RECONCILE_INTERVAL,
     REWARDS_CHANGED,
     SCORES_CHANGED,
     MemberGone,
@@ -34,7 +35,7 @@ from cogs.utils.rewards import bot_facts, role_facts
 log = logging.getLogger(__name__)
 
 WAKE_EVENT = "role_rewards_wake"
-"""Never dispatched: the hourly settle waits on it with a timeout, a sleep that simulated time recognises."""
+"""Wakes the hourly settle early (when the first reward is set); it waits on it with a timeout otherwise."""
 UNKNOWN_ROLE = 10011
 UNKNOWN_MEMBER = 10007
 GRANT_REASON = "Myth or Fact role reward"
@@ -103,6 +104,8 @@ class Rewards(commands.Cog):
         self.bot = bot
         self.keeper = RewardKeeper(bot.store, DiscordGranter(bot), now=discord.utils.utcnow)
         self._task: asyncio.Task[None] | None = None
+        self._quiet = False
+        """Whether the hourly look is waiting the long while of a bot without rewards."""
 
     async def cog_load(self) -> None:
         """Start the hourly settle (its first pass, once ready, catches up on anything a restart missed)."""
@@ -120,8 +123,10 @@ class Rewards(commands.Cog):
         await self.keeper.run(lambda guild_id: self.bot.get_guild(guild_id) is not None, self._idle)
 
     async def _idle(self, seconds: float) -> None:
+        self._quiet = seconds > RECONCILE_INTERVAL.total_seconds()
         with contextlib.suppress(TimeoutError):
             await self.bot.wait_for(WAKE_EVENT, timeout=seconds)
+        self._quiet = False
 
     @commands.Cog.listener(f"on_{SCORES_CHANGED}")
     async def on_scores_changed(self, guild_id: int, user_ids: Sequence[int]) -> None:
@@ -131,6 +136,8 @@ class Rewards(commands.Cog):
     @commands.Cog.listener(f"on_{REWARDS_CHANGED}")
     async def on_rewards_changed(self, guild_id: int) -> None:
         """Bring a whole server in line after a reward changed or a leaderboard was reset."""
+        if self._quiet:  # the first reward anywhere: start the hourly look now
+            self.bot.dispatch(WAKE_EVENT)
         await self._settle(guild_id, None)
 
     @commands.Cog.listener(f"on_{MEMBER_FORGOTTEN}")

@@ -36,6 +36,8 @@ WEEKLY_WINNERS_MAX = 10
 """Members tied at the top of last week's board who share its role, at most."""
 RECONCILE_INTERVAL = timedelta(hours=1)
 """How often every server's reward roles are compared with who qualifies (lapsed streaks, a new week)."""
+QUIET_INTERVAL = timedelta(hours=6)
+"""How long the look waits while no server has rewards (a reward set in this process wakes it at once)."""
 SCORES_CHANGED = "scores_changed"
 """The event (server id, member ids) sent after members scored: a quiz round or a daily answer."""
 REWARDS_CHANGED = "role_rewards_changed"
@@ -467,7 +469,10 @@ class RewardKeeper:
         return taken
 
     async def run(self, serves: Callable[[int], bool], idle: Callable[[float], Awaitable[None]]) -> None:
-        """Settle every server with rewards that this process ``serves`` (its shards), then once an hour, forever."""
+        """Settle every server with rewards that this process ``serves`` (its shards), then once an hour, forever.
+
+        While no server has rewards it waits :data:`QUIET_INTERVAL` instead; ``idle(seconds)`` may return early.
+        """
         while True:
             try:
                 guild_ids = [guild_id for guild_id in await self.store.reward_guilds() if serves(guild_id)]
@@ -479,4 +484,4 @@ class RewardKeeper:
                     await self.settle(guild_id)
                 except Exception:
                     log.exception("Role rewards of guild %s not settled", guild_id)
-            await idle(RECONCILE_INTERVAL.total_seconds())
+            await idle((RECONCILE_INTERVAL if guild_ids else QUIET_INTERVAL).total_seconds())

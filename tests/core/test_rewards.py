@@ -311,9 +311,24 @@ async def test_the_hourly_run_settles_only_servers_this_process_serves(store, gr
         pass
 
     async def idle(seconds: float) -> None:
-        assert seconds == 3600
+        assert seconds == 3600, "servers have rewards: the next look is in an hour"
         raise Stop
 
     with pytest.raises(Stop):
         await keeper.run(lambda guild_id: guild_id == GUILD, idle)
     assert granter.roles == {ANN: {SCHOLAR}}
+
+
+async def test_the_run_waits_longer_while_no_server_has_rewards(store, granter, clock):
+    waits: list[float] = []
+
+    class Stop(Exception):
+        pass
+
+    async def idle(seconds: float) -> None:
+        waits.append(seconds)
+        raise Stop
+
+    with pytest.raises(Stop):
+        await RewardKeeper(store, granter, now=clock).run(lambda guild_id: True, idle)
+    assert waits == [6 * 3600]
