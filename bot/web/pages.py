@@ -36,7 +36,7 @@ from bot.core.audit import DASHBOARD, AuditNote, changes_via
 from bot.core.content import CUSTOM_DIFFICULTY, check_draft, difficulty_name, format_source, parse_custom_number
 from bot.core.daily import plan_schedule, schedule_audit_detail
 from bot.core.errors import MythOrFactError, UnknownTopic
-from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES, _
+from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES
 from bot.core.rewards import MAX_REWARDS, RewardKind, check_setup, describe_reward, parse_reward, reward_audit_detail
 from bot.core.scheduling import local_day, parse_local_time, parse_zone
 from bot.core.scores import ALL_TIME
@@ -302,7 +302,7 @@ async def settings_page(request: web.Request, access: ServerAccess) -> web.Strea
             "modes": QUIZ_MODES,
             "languages": LANGUAGE_NAMES,
             "rewards": [
-                (reward, role_names.get(reward.role_id, _("a deleted role")), describe_reward(reward))
+                (reward, role_names.get(reward.role_id, "a deleted role"), describe_reward(reward))
                 for reward in await store.role_rewards(access.guild_id)
             ],
             "reward_kinds": list(RewardKind),
@@ -402,7 +402,7 @@ async def save_settings(request: web.Request, access: ServerAccess) -> web.Strea
 def _reward_role(access: ServerAccess, raw: str) -> Role:
     role = next((r for r in access.guild.roles if str(r.id) == raw.strip()), None)
     if role is None:
-        raise MythOrFactError(_("Pick one of this server's roles. Nothing was changed."))
+        raise MythOrFactError("Pick one of this server's roles. Nothing was changed.")
     return role
 
 
@@ -420,7 +420,7 @@ async def add_reward(request: web.Request, access: ServerAccess) -> web.StreamRe
     detail = reward_audit_detail(reward, role.name)
     await store.set_role_reward(reward, AuditNote(access.member.user_id, "reward", f"set {detail}"))
     request.app[REWARDS_CHANGED_KEY](access.guild_id)  # type: ignore[operator]
-    await flash(request, _("Members with {what} get the {role} role.", what=describe_reward(reward), role=role.name))
+    await flash(request, f"Members with {describe_reward(reward)} get the {role.name} role.")
     raise _back(access, "settings")
 
 
@@ -437,11 +437,9 @@ async def remove_reward(request: web.Request, access: ServerAccess) -> web.Strea
     audit = AuditNote(access.member.user_id, "reward", f"removed {name} ({role_id})")
     if await store.remove_role_reward(access.guild_id, role_id, audit):
         request.app[REWARDS_CHANGED_KEY](access.guild_id)  # type: ignore[operator]
-        await flash(
-            request, _("{role} is no longer a reward; the bot takes it back from the members it gave it to.", role=name)
-        )
+        await flash(request, f"{name} is no longer a reward; the bot takes it back from the members it gave it to.")
     else:
-        await flash(request, _("{role} was not a reward.", role=name))
+        await flash(request, f"{name} was not a reward.")
     raise _back(access, "settings")
 
 
