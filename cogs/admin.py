@@ -40,6 +40,7 @@ from bot.core.catalog import PackSummary, SyncReport
 from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.i18n import N_
 from bot.core.packs import PackProblem
+from bot.core.rewards import MEMBER_FORGOTTEN, REWARDS_CHANGED
 from bot.core.text import clip
 from cogs.utils import render
 from cogs.utils.checks import FriendlyCheckFailure, moderator_only, require_moderator
@@ -119,6 +120,7 @@ def forget_summary(report: ForgetReport) -> str:
         (report.scores, "leaderboard entry", "leaderboard entries"),
         (report.daily_answers, "daily answer", "daily answers"),
         (report.daily_streaks, "daily streak", "daily streaks"),
+        (report.role_grants, "reward role", "reward roles"),
         (report.disputes, "dispute", "disputes"),
         (report.suggestions_deleted, "pending suggestion", "pending suggestions"),
         (report.review_items, "review card", "review cards"),
@@ -279,7 +281,7 @@ class Admin(commands.Cog):
         await ctx.send(
             f"This deletes your data in **{_plain(ctx.guild.name, 100)}**: your scores on every leaderboard (all time "
             "and weekly), your daily answers and streak, your disputes, your pending suggestions and your personal "
-            "review (cards, streak and numbers). Custom facts "
+            "review (cards, streak and numbers), and I take back the reward roles I gave you. Custom facts "
             "you were credited for stay, but without your name. This cannot be undone. "
             f"The buttons work for {CONFIRM_SECONDS // 60} minutes.",
             view=view,
@@ -289,9 +291,12 @@ class Admin(commands.Cog):
     async def _forget_confirmed(self, interaction: discord.Interaction[MythOrFactBot], user_id: int, _: str) -> str:
         """Delete the member's data in this server."""
         assert interaction.guild_id is not None
+        grants = await self.bot.store.role_grants(interaction.guild_id, [user_id])
         report = await self.bot.store.forget_member_data(interaction.guild_id, user_id)
         self.bot.quiz_runner.forget_player(interaction.guild_id, user_id)
         log.info("Forgot member %s in guild %s: %s", user_id, interaction.guild_id, report)
+        if grants:
+            self.bot.dispatch(MEMBER_FORGOTTEN, grants)  # the rewards cog takes the roles back
         return forget_summary(report)
 
     # -- leaderboards --------------------------------------------------------------------------
@@ -332,6 +337,7 @@ class Admin(commands.Cog):
             return None
         removed = await store.reset_leaderboard(guild.id, period, actor_id=interaction.user.id)
         log.info("Leaderboard %s of guild %s reset by %s (%d rows)", period, guild.id, user_id, removed)
+        self.bot.dispatch(REWARDS_CHANGED, guild.id)  # members who no longer qualify lose their reward roles
         return f"Done: {period_name(period)} is empty again ({removed} players removed)."
 
     # -- export --------------------------------------------------------------------------------

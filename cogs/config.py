@@ -18,17 +18,29 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
+from bot.core.audit import AuditNote
 from bot.core.catalog import AuditEntry
 from bot.core.daily import DailySchedule
 from bot.core.errors import MythOrFactError
 from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES, _, using
 from bot.core.quiz import MODE_NAMES, Mode, time_limit
+from bot.core.rewards import (
+    MAX_REWARDS,
+    REWARDS_CHANGED,
+    RewardKind,
+    RoleReward,
+    check_setup,
+    describe_reward,
+    parse_reward,
+    reward_audit_detail,
+)
 from bot.core.scheduling import matching_zones, parse_zone
 from bot.core.settings import ServerSettings, check_mod_role_change, describe_enabled, toggled
 from bot.core.text import clip, normalize_topic
 from cogs.utils import render
 from cogs.utils.autocomplete import match_names
 from cogs.utils.checks import moderator_only, require_moderator
+from cogs.utils.rewards import bot_facts, role_facts
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +107,7 @@ def settings_embed(
     topics: Sequence[str],
     command_prefix: str,
     daily: DailySchedule | None,
+    rewards: Sequence[RoleReward] = (),
 ) -> discord.Embed:
     """Show every server setting in one embed, each field clipped to Discord's limits."""
     embed = discord.Embed(title=clip(f"Settings · {guild.name}", render.TITLE_MAX), colour=render.INFO_COLOUR)
@@ -130,6 +143,7 @@ def settings_embed(
         ),
     )
     field(_("Global board"), global_board_summary(settings.global_board, command_prefix))
+    field(_("Role rewards"), rewards_summary(rewards, guild, command_prefix))
     embed.set_footer(
         text=f"Change one with {command_prefix}config <setting>; quiz defaults with {command_prefix}quiz settings; "
         f"the daily post with {command_prefix}daily set. Past changes: {command_prefix}config history."
@@ -161,6 +175,27 @@ def global_board_summary(taking_part: bool, command_prefix: str) -> str:
             prefix=command_prefix,
         )
     return _("Off. Share the global board with other servers: `{prefix}config global on`.", prefix=command_prefix)
+
+
+def reward_line(reward: RoleReward, guild: discord.Guild) -> str:
+    """One reward: its role by name (never a ping), what it is for, and why it is paused if it is."""
+    role = guild.get_role(reward.role_id)
+    name = discord.utils.escape_markdown(role.name) if role else _("a deleted role")
+    if reward.paused_reason:
+        return _(
+            "**{role}** for {what} · paused: {reason}",
+            role=name,
+            what=describe_reward(reward),
+            reason=reward.paused_reason,
+        )
+    return _("**{role}** for {what}", role=name, what=describe_reward(reward))
+
+
+def rewards_summary(rewards: Sequence[RoleReward], guild: discord.Guild, command_prefix: str) -> str:
+    """Describe a server's role rewards, one a line, or how to set one up."""
+    if not rewards:
+        return _("None. Add one with `{prefix}config rewards add points 500 @Role`.", prefix=command_prefix)
+    return "\n".join(reward_line(reward, guild) for reward in rewards)
 
 
 def saved_embed(summary: str) -> discord.Embed:
@@ -305,6 +340,7 @@ class Config(commands.Cog):
             topics=await self._topic_names(ctx.guild.id),
             command_prefix=self._prefix_shown(ctx),
             daily=await self.bot.store.daily_schedule(ctx.guild.id),
+            rewards=await self.bot.store.role_rewards(ctx.guild.id),
         )
         await ctx.send(embed=embed, ephemeral=True)
 
@@ -631,6 +667,81 @@ class Config(commands.Cog):
         else:
             summary = _("This server left the global board: its members' points here no longer count there.")
         await self._save(ctx, {"global_board": wanted}, summary)
+
+    # -- role rewards ------------------------------------------------------------------------------------------
+
+    @config.group(name="rewards", invoke_without_command=True, case_insensitive=True)
+    async def config_rewards(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Roles I give for points, a daily streak or last week's top place: add, remove, list."""
+        await self.config_rewards_list.callback(self, ctx)  # type: ignore[arg-type]
+
+    @config_rewards.command(name="add", ignore_extra=False)
+    @app_commands.describe(
+        kind="points (all time), streak (daily posts answered right in a row) or weekly (last week's winner)",
+        threshold="Points or posts in a row (not for weekly)",
+        role="The role to give; it must be below my highest role",
+    )
+    @app_commands.choices(kind=action_choices(tuple(RewardKind)))
+    async def config_rewards_add(
+        self, ctx: commands.Context[MythOrFactBot], kind: str, threshold: int | None, role: discord.Role
+    ) -> None:
+        """Give a role to members who reach a threshold (or win last week); setting it again resumes it."""
+        assert ctx.guild is not None
+        reward = parse_reward(ctx.guild.id, role.id, kind, threshold)
+        existing = await self.bot.store.role_rewards(ctx.guild.id)
+        check_setup(reward, role_facts(role), bot_facts(ctx.guild.me), existing)
+        detail = reward_audit_detail(reward, role.name)
+        await self.bot.store.set_role_reward(reward, AuditNote(ctx.author.id, "reward", f"set {detail}"))
+        log.info("Role reward of guild %s set by %s: %s", ctx.guild.id, ctx.author.id, reward)
+        self.bot.dispatch(REWARDS_CHANGED, ctx.guild.id)
+        summary = _(
+            "Members with {what} get **{role}**, and lose it when they no longer qualify. Members who already "
+            "qualify get it in a moment.",
+            what=describe_reward(reward),
+            role=discord.utils.escape_markdown(role.name),
+        )
+        await ctx.send(embed=saved_embed(summary), ephemeral=True)
+
+    @config_rewards.command(name="remove", ignore_extra=False)
+    @app_commands.describe(role="The reward's role; I take it back from the members I gave it to")
+    async def config_rewards_remove(self, ctx: commands.Context[MythOrFactBot], role: discord.Role) -> None:
+        """Stop rewarding a role and take it back from the members I gave it to."""
+        assert ctx.guild is not None
+        audit = AuditNote(ctx.author.id, "reward", f"removed {role.name} ({role.id})")
+        if not await self.bot.store.remove_role_reward(ctx.guild.id, role.id, audit):
+            await self._unchanged(
+                ctx,
+                _(
+                    "**{role}** is not a reward. See `config rewards list`.",
+                    role=discord.utils.escape_markdown(role.name),
+                ),
+            )
+            return
+        self.bot.dispatch(REWARDS_CHANGED, ctx.guild.id)
+        summary = _(
+            "**{role}** is no longer a reward; I'm taking it back from the members I gave it to.",
+            role=discord.utils.escape_markdown(role.name),
+        )
+        await ctx.send(embed=saved_embed(summary), ephemeral=True)
+
+    @config_rewards.command(name="list", ignore_extra=False)
+    async def config_rewards_list(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        """Show this server's role rewards."""
+        assert ctx.guild is not None
+        rewards = await self.bot.store.role_rewards(ctx.guild.id)
+        embed = discord.Embed(
+            title=clip(_("Role rewards · {server}", server=ctx.guild.name), render.TITLE_MAX),
+            description=clip(rewards_summary(rewards, ctx.guild, self._prefix_shown(ctx)), render.DESCRIPTION_MAX),
+            colour=render.INFO_COLOUR,
+        )
+        embed.set_footer(
+            text=_(
+                "{count} of {most} rewards. Roles are shown by name and nobody is pinged.",
+                count=len(rewards),
+                most=MAX_REWARDS,
+            )
+        )
+        await ctx.send(embed=embed, ephemeral=True)
 
     # -- history -----------------------------------------------------------------------------------------------
 

@@ -27,6 +27,12 @@ code for a bearer token (client id and secret checked); ``/users/@me`` and ``/us
 token as for that member. With the bot token, ``/guilds/{id}``, ``/guilds/{id}/channels`` and
 ``/guilds/{id}/members/{user}`` describe the servers the bot is in (404 elsewhere).
 
+Roles work as on Discord in the Fake Server: each has a position; ``PUT`` and ``DELETE
+/guilds/{id}/members/{user}/roles/{role}`` give and take one, answering 403 (50013 Missing Permissions) unless the bot
+has Manage Roles and the role is below its highest one, and 404 for an unknown role (10011) or member (10007).
+Members' roles are kept (:meth:`FakeDiscord.role_ids_of`); tests change roles with :meth:`FakeDiscord.edit_role` and
+:meth:`FakeDiscord.delete_role`, which send GUILD_ROLE_UPDATE and GUILD_ROLE_DELETE.
+
 For benchmarks (``bench/process.py``, ``bench/soak.py``) the Fake Server can be made bigger
 (``FakeDiscord(quiz_channels=19, members=1000)``), :meth:`FakeDiscord.send_burst` sends prebuilt events as fast as
 the bot takes them, and :attr:`FakeDiscord.listeners` see every REST call as it is answered.
@@ -62,6 +68,12 @@ BOB_ID = 900_000_000_000_000_021
 CAROL_ID = 900_000_000_000_000_022
 """carol: a member with the Moderators role (Manage Server, Manage Messages)."""
 MOD_ROLE_ID = 900_000_000_000_000_030
+SCHOLAR_ROLE_ID = 900_000_000_000_000_031
+"""A plain role below the bot's own, that the bot may give (a reward role in tests)."""
+BOT_ROLE_ID = 900_000_000_000_000_032
+"""The bot's own managed role, with Manage Roles."""
+OWNERS_ROLE_ID = 900_000_000_000_000_033
+"""A role above the bot's, that the bot may not give."""
 LOCKED_CHANNEL_ID = 900_000_000_000_000_040
 """A channel where the bot may read but not send messages or embeds."""
 THREAD_ID = 900_000_000_000_000_050
@@ -106,6 +118,7 @@ _CALLBACK = re.compile(r"^/interactions/(\d+)/([^/]+)/callback$")
 _WEBHOOK = re.compile(r"^/webhooks/(\d+)/([^/]+)$")
 _WEBHOOK_MESSAGE = re.compile(r"^/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)$")
 _COMMANDS = re.compile(r"^/applications/(\d+)(?:/guilds/(\d+))?/commands$")
+_MEMBER_ROLE = re.compile(r"^/guilds/(\d+)/members/(\d+)/roles/(\d+)$")
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
@@ -348,6 +361,11 @@ class FakeDiscord:
     """Called with every REST call once it is answered, in order (benchmarks count replies as they come)."""
     uploads: dict[int, Upload] = field(default_factory=dict)
     """Files members attached, by attachment id."""
+    member_roles: dict[int, list[int]] = field(default_factory=lambda: {CAROL_ID: [MOD_ROLE_ID], BOT_ID: [BOT_ROLE_ID]})
+    """The Fake Server's members' role ids, by member (changed by the bot's role calls)."""
+    role_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Fields of the Fake Server's roles changed by :meth:`edit_role`, by role id."""
+    deleted_roles: set[int] = field(default_factory=set)
     oauth_user: int = USER_ID
     """The member who is logged in to Discord in the browser: ``/oauth2/authorize`` grants codes for them."""
     oauth_codes: dict[str, int] = field(default_factory=dict)
@@ -720,7 +738,54 @@ class FakeDiscord:
             return self._application_commands(method, int(match[2]) if match[2] else None, body)
         if method == "GET" and (answer := self._guild_rest(path)) is not None:
             return answer
+        if (match := _MEMBER_ROLE.match(path)) and method in ("PUT", "DELETE"):
+            return self._member_role(method, int(match[1]), int(match[2]), int(match[3]))
         return _error(404, 0, "404: Not Found")
+
+    # -- roles -----------------------------------------------------------------------------------
+
+    def _member_role(self, method: str, guild_id: int, user_id: int, role_id: int) -> web.Response:
+        """Give or take a member's role, refusing what Discord refuses (Manage Roles, the role hierarchy)."""
+        if guild_id != GUILD_ID:
+            return _error(404, 10004, "Unknown Guild")
+        roles = {int(role["id"]): role for role in self._roles()}
+        if user_id not in (BOT_ID, USER_ID, BOB_ID, CAROL_ID) and not 0 <= user_id - FIRST_MEMBER_ID < self.members:
+            return _error(404, 10007, "Unknown Member")
+        if role_id not in roles:
+            return _error(404, 10011, "Unknown Role")
+        bot_roles = [roles[r] for r in self.member_roles.get(BOT_ID, []) if r in roles]
+        permissions = discord.Permissions(int(roles[GUILD_ID]["permissions"]))
+        for role in bot_roles:
+            permissions |= discord.Permissions(int(role["permissions"]))
+        top = max((int(role["position"]) for role in bot_roles), default=0)
+        if not (permissions.manage_roles or permissions.administrator) or int(roles[role_id]["position"]) >= top:
+            return _error(403, 50013, "Missing Permissions")
+        held = self.member_roles.setdefault(user_id, [])
+        if method == "PUT" and role_id not in held:
+            held.append(role_id)
+        elif method == "DELETE" and role_id in held:
+            held.remove(role_id)
+        return web.Response(status=204)
+
+    def role_ids_of(self, user_id: int) -> list[int]:
+        """Return a member's role ids in the Fake Server."""
+        return list(self.member_roles.get(user_id, []))
+
+    async def edit_role(self, role_id: int, **changes: Any) -> None:
+        """Change a role of the Fake Server (``position``, ``permissions`` as an int) and tell the bot."""
+        self.role_changes.setdefault(role_id, {}).update(
+            {key: str(value) if key == "permissions" else value for key, value in changes.items()}
+        )
+        role = next(role for role in self._roles() if int(role["id"]) == role_id)
+        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(GUILD_ID), "role": role})
+
+    async def delete_role(self, role_id: int) -> None:
+        """Delete a role of the Fake Server and tell the bot."""
+        self.deleted_roles.add(role_id)
+        for held in self.member_roles.values():
+            if role_id in held:
+                held.remove(role_id)
+        await self.dispatch("GUILD_ROLE_DELETE", {"guild_id": str(GUILD_ID), "role_id": str(role_id)})
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -1141,19 +1206,22 @@ class FakeDiscord:
                     **common}  # fmt: skip
         if guild_id != GUILD_ID:
             return [everyone]
-        return [
+        manage_roles = discord.Permissions(manage_roles=True)
+        roles = [
             everyone,
-            {
-                "id": str(MOD_ROLE_ID),
-                "name": "Moderators",
-                "permissions": str(moderator.value),
-                "position": 1,
-                **common,
-            },
-        ]
+            {"id": str(MOD_ROLE_ID), "name": "Moderators", "permissions": str(moderator.value), "position": 1,
+             **common},
+            {"id": str(SCHOLAR_ROLE_ID), "name": "Scholar", "permissions": "0", "position": 2, **common},
+            {"id": str(BOT_ROLE_ID), "name": "MythOrFact", "permissions": str(manage_roles.value), "position": 3,
+             **common, "managed": True, "tags": {"bot_id": str(BOT_ID)}},
+            {"id": str(OWNERS_ROLE_ID), "name": "Owners", "permissions": "0", "position": 4, **common},
+        ]  # fmt: skip
+        return [{**role, **self.role_changes.get(int(role["id"]), {})} for role in roles
+                if int(role["id"]) not in self.deleted_roles]  # fmt: skip
 
-    def _member(self, user_id: int) -> dict[str, Any]:
-        roles = [str(MOD_ROLE_ID)] if user_id == CAROL_ID else []
+    def _member(self, user_id: int, guild_id: int = GUILD_ID) -> dict[str, Any]:
+        held = self.member_roles.get(user_id, []) if guild_id == GUILD_ID else []
+        roles = [str(role_id) for role_id in held if role_id not in self.deleted_roles]
         name = USER_NAMES.get(user_id, "MythOrFact")
         return {"user": _user(user_id, name, bot=user_id == BOT_ID), "roles": roles, "joined_at": _now(), "flags": 0,
                 "deaf": False, "mute": False}  # fmt: skip
@@ -1162,9 +1230,11 @@ class FakeDiscord:
         """Return a member's server-wide permissions, as Discord puts them in an interaction."""
         if user_id == USER_ID:
             return discord.Permissions.all().value
-        value = int(self._roles()[0]["permissions"])
-        if user_id == CAROL_ID:
-            value |= int(self._roles()[1]["permissions"])
+        roles = {int(role["id"]): role for role in self._roles()}
+        value = int(roles[GUILD_ID]["permissions"])
+        for role_id in self.member_roles.get(user_id, []):
+            if role_id in roles:
+                value |= int(roles[role_id]["permissions"])
         return value
 
     def _text_channel(self, channel_id: int, name: str, position: int, guild_id: int = GUILD_ID) -> dict[str, Any]:
@@ -1228,7 +1298,7 @@ class FakeDiscord:
         return {
             "id": str(guild_id), "name": f"Generated Server {number}", "owner_id": str(USER_ID),
             "roles": self._roles(guild_id), "channels": [self._text_channel(channel_id, "general", 0, guild_id)],
-            "threads": [], "members": [self._member(uid) for uid in (BOT_ID, USER_ID)],
+            "threads": [], "members": [self._member(uid, guild_id) for uid in (BOT_ID, USER_ID)],
             "member_count": 2, "large": False, "features": [], "emojis": [], "stickers": [],
             "unavailable": False, "joined_at": _now(), "premium_tier": 0, "preferred_locale": "en-US",
             "system_channel_id": str(channel_id),
@@ -1271,7 +1341,7 @@ class FakeDiscord:
         }  # fmt: skip
         if (guild_id := self.guild_of_channel(channel_id)) is not None:
             data["guild_id"] = str(guild_id)
-            data["member"] = {k: v for k, v in self._member(author_id).items() if k != "user"}
+            data["member"] = {k: v for k, v in self._member(author_id, guild_id).items() if k != "user"}
         return data
 
     async def send_burst(self, event: str, payloads: Sequence[dict[str, Any]]) -> float:
@@ -1317,7 +1387,7 @@ class FakeDiscord:
             payload["guild_id"] = str(guild_id)
             payload["guild_locale"] = "en-US"
             payload["context"] = 0
-            member = self._member(user_id)
+            member = self._member(user_id, guild_id)
             member["permissions"] = str(self.member_permissions(user_id))
             payload["member"] = member
             bot_permissions = discord.Permissions(self.member_permissions(BOT_ID))

@@ -21,6 +21,7 @@ from bot.core.cluster import ShardSet
 from bot.core.errors import StorageUnavailable
 from bot.core.i18n import DEFAULT_LOCALE, LANGUAGES, LOCALE, catalogue, language_of, using
 from bot.core.quiz_runner import QuizRunner
+from bot.core.rewards import SCORES_CHANGED
 from bot.storage.base import FactStore
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ EXTENSIONS = (
     "cogs.globalboard",
     "cogs.daily",
     "cogs.review",
+    "cogs.rewards",
     "cogs.config",
     "cogs.content",
     "cogs.admin",
@@ -151,6 +153,7 @@ class MythOrFactBot(commands.AutoShardedBot):
             clock=lambda: asyncio.get_running_loop().time(),
             now=lambda: discord.utils.utcnow(),
             alarm=EventsAlarm(self),
+            scored=lambda guild_id, user_ids: self.dispatch(SCORES_CHANGED, guild_id, user_ids),
         )
         self.quizzes = self.quiz_runner.quizzes
         """The running quizzes, one per channel; they live on the bot, so a reloaded cog finds its games."""

@@ -19,6 +19,7 @@ from bot.app.replies import defer_interaction_replies_on_server_errors
 from bot.core.catalog import load_pack_dir
 from bot.core.daily import SCHEDULE_CHANGED
 from bot.core.errors import StorageUnavailable, StoreError
+from bot.core.rewards import REWARDS_CHANGED
 from bot.storage import open_store
 from bot.storage.base import FactStore
 
@@ -119,7 +120,12 @@ async def serve(config: Config) -> int:
             except ImportError as exc:
                 return fail(f"the dashboard's packages are missing ({exc.name}). Install them: pip install -e '.[web]'")
             try:
-                dashboard = await start_dashboard(config, store, daily_changed=lambda: bot.dispatch(SCHEDULE_CHANGED))
+                dashboard = await start_dashboard(
+                    config,
+                    store,
+                    daily_changed=lambda: bot.dispatch(SCHEDULE_CHANGED),
+                    rewards_changed=lambda guild_id: bot.dispatch(REWARDS_CHANGED, guild_id),
+                )
             except OSError as exc:
                 return fail(f"the dashboard cannot listen on {config.dashboard.host}:{config.dashboard.port} ({exc}).")
         try:

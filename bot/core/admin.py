@@ -52,6 +52,7 @@ DISCORD_ID_FIELDS = frozenset(
         "hidden_by",
         "reviewed_by",
         "mod_role_id",
+        "role_id",
         "log_channel_id",
         "allowed_channels",
     }
@@ -272,6 +273,8 @@ class ForgetReport:
     scores: int = 0
     daily_answers: int = 0
     daily_streaks: int = 0
+    role_grants: int = 0
+    """Reward roles the bot gave (the cog takes the roles back too)."""
     disputes: int = 0
     suggestions_deleted: int = 0
     suggestions_anonymised: int = 0

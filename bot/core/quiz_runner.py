@@ -121,8 +121,11 @@ class QuizRunner:
         now: Callable[[], datetime],
         alarm: Alarm,
         presenter_for: Callable[[int], QuizPresenter | None] | None = None,
+        scored: Callable[[int, tuple[int, ...]], None] | None = None,
     ) -> None:
         self.store = store
+        self.scored = scored
+        """Told ``(guild id, player ids)`` after a round's scores are saved (role rewards follow them)."""
         self.quizzes = QuizRegistry()
         self._ending: set[str] = set()
         """Session ids of quizzes that freed their channel and are still removing their running-quiz record."""
@@ -347,6 +350,8 @@ class QuizRunner:
         await presenter.reveal(result)
         if not_saved is not None:
             raise not_saved
+        if self.scored is not None and record.players and saving.result():
+            self.scored(session.guild_id, tuple(player.user_id for player in record.players))
         if running.adaptive is not None:
             await self._follow_players(running, result)
         await self._note_misses(record, result.question.item)

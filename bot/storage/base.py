@@ -16,12 +16,14 @@ from bot.core.daily import DailyStore
 from bot.core.global_board import GlobalBoardStore
 from bot.core.quiz_runner import RunningQuizStore
 from bot.core.review import ReviewStore
+from bot.core.rewards import RewardStore
 from bot.core.scores import ScoreStore
 from bot.core.settings import SettingsStore
 
 
 class FactStore(
     DailyStore,
+    RewardStore,
     CatalogStore,
     SettingsStore,
     ScoreStore,

@@ -30,6 +30,7 @@ from bot.core.global_board import GlobalRow, member_key
 from bot.core.i18n import DEFAULT_LOCALE
 from bot.core.packs import Item, Pack, PackFile, Source
 from bot.core.review import MASTERED, NO_STREAK, ReviewCard, ReviewStats, ReviewStreak
+from bot.core.rewards import RewardKind, RoleGrant, RoleReward
 from bot.core.scores import ALL_TIME, BoardKey, PlayerResult, ScoreRow, is_period
 from bot.core.settings import SettingsStore
 from bot.core.text import clip
@@ -195,6 +196,16 @@ def as_day(value: str | date) -> date:
 def as_clock(value: str | time) -> time:
     """Return a stored wall-clock time (``HH:MM`` or a driver's time) as a time."""
     return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def reward_from_row(row: Row) -> RoleReward:
+    """Build a :class:`RoleReward` from ``guild_id, role_id, kind, threshold, paused_reason``."""
+    return RoleReward(row["guild_id"], row["role_id"], RewardKind(row["kind"]), row["threshold"], row["paused_reason"])
+
+
+def grant_from_row(row: Row) -> RoleGrant:
+    """Build a :class:`RoleGrant` from ``guild_id, role_id, user_id``."""
+    return RoleGrant(row["guild_id"], row["role_id"], row["user_id"])
 
 
 def audit_from_row(row: Row) -> AuditEntry:

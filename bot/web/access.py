@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.rewards import BotFacts, RoleFacts
 from bot.core.settings import ServerSettings, SettingsStore, may_moderate
-from bot.web.discord_api import Channel, DiscordApi, Guild, Member, NotFound
+from bot.web.discord_api import Channel, DiscordApi, Guild, Member, NotFound, Role
 
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+MANAGE_ROLES = 1 << 28
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
@@ -98,3 +100,17 @@ async def daily_post_refusal(api: DiscordApi, guild: Guild, channel: Channel) ->
     granted = channel_permissions(guild, bot, channel)
     missing = [name for bit, name in DAILY_POST_NEEDS.items() if not granted & bit]
     return f"I am missing the {', '.join(missing)} permission in #{channel.name}" if missing else None
+
+
+async def reward_bot_facts(api: DiscordApi, guild: Guild) -> BotFacts:
+    """Return what the role reward checks need about the bot in ``guild``: Manage Roles and its highest role."""
+    bot = await api.member(guild.id, await api.bot_user_id())
+    held = [role for role in guild.roles if role.id in bot.role_ids]
+    top = max(held, key=lambda role: role.position, default=None)
+    manage_roles = bool(server_permissions(guild, bot) & MANAGE_ROLES)
+    return BotFacts(manage_roles, top.position if top else 0, top.name if top else "@everyone")
+
+
+def reward_role_facts(guild: Guild, role: Role) -> RoleFacts:
+    """Return what the role reward checks need about one of the server's roles."""
+    return RoleFacts(role.name, role.position, role.managed, role.id == guild.id)

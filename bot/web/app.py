@@ -35,6 +35,7 @@ from bot.web.shared import (
     HERE,
     LIMITS_KEY,
     MAX_BODY_BYTES,
+    REWARDS_CHANGED_KEY,
     SESSION_COOKIE,
     SESSION_SECONDS,
     STORE_KEY,
@@ -135,8 +136,13 @@ def create_app(
     api: DiscordApi,
     *,
     daily_changed: Callable[[], None] | None = None,
+    rewards_changed: Callable[[int], None] | None = None,
 ) -> web.Application:
-    """Build the dashboard for ``store``; ``daily_changed`` tells a scheduler in this process to look again."""
+    """Build the dashboard for ``store``.
+
+    ``daily_changed`` tells a scheduler in this process to look again; ``rewards_changed`` (with a server id) tells its
+    role rewards to settle that server.
+    """
     cookies = EncryptedCookieStorage(
         derived_key(config.secret, "session"),
         cookie_name=SESSION_COOKIE,
@@ -168,6 +174,7 @@ def create_app(
     app[API_KEY] = api
     app[LIMITS_KEY] = RateLimits()
     app[DAILY_CHANGED_KEY] = daily_changed or (lambda: None)
+    app[REWARDS_CHANGED_KEY] = rewards_changed or (lambda guild_id: None)
     pages.add_routes(app)
     app.router.add_static("/static/", HERE / "static", append_version=True, name="static")
     return app

@@ -61,6 +61,8 @@ class Role:
     name: str
     permissions: int
     position: int
+    managed: bool = False
+    """Managed by an integration: a bot's own role or the server booster role."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +168,13 @@ class DiscordApi:
             ("guild", str(guild_id)), CACHE_SECONDS, lambda: self._call("GET", f"/guilds/{guild_id}")
         )
         roles = tuple(
-            Role(int(r["id"]), str(r["name"]), int(r.get("permissions", 0)), int(r.get("position", 0)))
+            Role(
+                int(r["id"]),
+                str(r["name"]),
+                int(r.get("permissions", 0)),
+                int(r.get("position", 0)),
+                bool(r.get("managed")) or "premium_subscriber" in (r.get("tags") or {}),
+            )
             for r in data.get("roles", [])
         )
         return Guild(int(data["id"]), str(data.get("name", "")), int(data["owner_id"]), roles)

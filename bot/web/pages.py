@@ -37,20 +37,29 @@ from bot.core.content import CUSTOM_DIFFICULTY, check_draft, difficulty_name, fo
 from bot.core.daily import plan_schedule, schedule_audit_detail
 from bot.core.errors import MythOrFactError, UnknownTopic
 from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES
+from bot.core.rewards import MAX_REWARDS, RewardKind, check_setup, describe_reward, parse_reward, reward_audit_detail
 from bot.core.scheduling import local_day, parse_local_time, parse_zone
 from bot.core.scores import ALL_TIME
 from bot.core.settings import LIMITS, QUIZ_MODES, ServerSettings, check_mod_role_change, chosen_names
 from bot.core.text import clip, normalize_topic
 from bot.storage.base import FactStore
 from bot.web import charts
-from bot.web.access import NoAccess, ServerAccess, daily_post_refusal, server_access
-from bot.web.discord_api import DiscordApi, DiscordUnavailable, NotFound, UserGuild
+from bot.web.access import (
+    NoAccess,
+    ServerAccess,
+    daily_post_refusal,
+    reward_bot_facts,
+    reward_role_facts,
+    server_access,
+)
+from bot.web.discord_api import DiscordApi, DiscordUnavailable, NotFound, Role, UserGuild
 from bot.web.shared import (
     API_KEY,
     CONFIG_KEY,
     DAILY_CHANGED_KEY,
     LIMITS_KEY,
     LOGIN_LIMIT,
+    REWARDS_CHANGED_KEY,
     STORE_KEY,
     WRITE_LIMIT,
     RateLimits,
@@ -277,6 +286,7 @@ async def settings_page(request: web.Request, access: ServerAccess) -> web.Strea
     store = _store(request)
     packs, topics = await _names(store, access.guild_id)
     channels = await _api(request).text_channels(access.guild_id)
+    role_names = {role.id: role.name for role in access.guild.roles}
     return await render(
         request,
         "settings.html",
@@ -292,6 +302,12 @@ async def settings_page(request: web.Request, access: ServerAccess) -> web.Strea
             "modes": QUIZ_MODES,
             "languages": LANGUAGE_NAMES,
             "served_languages": access.settings.pack_languages() or LANGUAGES,
+            "rewards": [
+                (reward, role_names.get(reward.role_id, "a deleted role"), describe_reward(reward))
+                for reward in await store.role_rewards(access.guild_id)
+            ],
+            "reward_kinds": list(RewardKind),
+            "max_rewards": MAX_REWARDS,
         },
     )
 
@@ -381,6 +397,53 @@ async def save_settings(request: web.Request, access: ServerAccess) -> web.Strea
             sorted(changes),
         )
         await flash(request, f"Saved: {', '.join(sorted(changes))}.")
+    raise _back(access, "settings")
+
+
+# -- role rewards ------------------------------------------------------------------------------------------------
+
+
+def _reward_role(access: ServerAccess, raw: str) -> Role:
+    role = next((r for r in access.guild.roles if str(r.id) == raw.strip()), None)
+    if role is None:
+        raise MythOrFactError("Pick one of this server's roles. Nothing was changed.")
+    return role
+
+
+@server_page
+async def add_reward(request: web.Request, access: ServerAccess) -> web.StreamResponse:
+    """Set up (or change, or resume) a role reward, with the checks of `config rewards add`."""
+    store = _store(request)
+    form = await request.post()
+    role = _reward_role(access, str(form.get("role_id", "")))
+    raw_threshold = str(form.get("threshold", "")).strip()
+    threshold = int(raw_threshold) if raw_threshold.isdigit() else None
+    reward = parse_reward(access.guild_id, role.id, str(form.get("kind", "")), threshold)
+    me = await reward_bot_facts(_api(request), access.guild)
+    check_setup(reward, reward_role_facts(access.guild, role), me, await store.role_rewards(access.guild_id))
+    detail = reward_audit_detail(reward, role.name)
+    await store.set_role_reward(reward, AuditNote(access.member.user_id, "reward", f"set {detail}"))
+    request.app[REWARDS_CHANGED_KEY](access.guild_id)  # type: ignore[operator]
+    await flash(request, f"Members with {describe_reward(reward)} get the {role.name} role.")
+    raise _back(access, "settings")
+
+
+@server_page
+async def remove_reward(request: web.Request, access: ServerAccess) -> web.StreamResponse:
+    """Stop rewarding a role; the bot takes it back from the members it gave it to."""
+    store = _store(request)
+    raw = request.match_info["role_id"]
+    if not raw.isdigit() or len(raw) > 20:
+        raise web.HTTPNotFound()
+    role_id = int(raw)
+    names = {role.id: role.name for role in access.guild.roles}
+    name = names.get(role_id, str(role_id))
+    audit = AuditNote(access.member.user_id, "reward", f"removed {name} ({role_id})")
+    if await store.remove_role_reward(access.guild_id, role_id, audit):
+        request.app[REWARDS_CHANGED_KEY](access.guild_id)  # type: ignore[operator]
+        await flash(request, f"{name} is no longer a reward; the bot takes it back from the members it gave it to.")
+    else:
+        await flash(request, f"{name} was not a reward.")
     raise _back(access, "settings")
 
 
@@ -785,6 +848,7 @@ async def reset_leaderboard(request: web.Request, access: ServerAccess) -> web.S
             f"Tick the box to confirm that {period_name(period)} should be emptied. Nothing was changed."
         )
     removed = await store.reset_leaderboard(access.guild_id, period, actor_id=access.member.user_id)
+    request.app[REWARDS_CHANGED_KEY](access.guild_id)  # type: ignore[operator]
     await flash(request, f"Done: {period_name(period)} is empty again ({removed} players removed).")
     raise _back(access, "data")
 
@@ -800,6 +864,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(server, overview)
     app.router.add_get(f"{server}/settings", settings_page)
     app.router.add_post(f"{server}/settings", save_settings)
+    app.router.add_post(f"{server}/rewards", add_reward)
+    app.router.add_post(f"{server}/rewards/{{role_id}}/remove", remove_reward)
     app.router.add_get(f"{server}/daily", daily_page)
     app.router.add_post(f"{server}/daily", daily_set)
     app.router.add_post(f"{server}/daily/off", daily_off)

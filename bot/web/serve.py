@@ -39,14 +39,18 @@ class RunningDashboard:
 
 
 async def start_dashboard(
-    config: Config, store: FactStore, *, daily_changed: Callable[[], None] | None = None
+    config: Config,
+    store: FactStore,
+    *,
+    daily_changed: Callable[[], None] | None = None,
+    rewards_changed: Callable[[int], None] | None = None,
 ) -> RunningDashboard:
     """Serve the dashboard over ``store`` on the configured address (``config.dashboard`` must be set)."""
     dashboard = config.dashboard
     assert dashboard is not None
     session = aiohttp.ClientSession()
     api = DiscordApi(session, config.token, config.api_base_url)
-    app = create_app(dashboard, store, api, daily_changed=daily_changed)
+    app = create_app(dashboard, store, api, daily_changed=daily_changed, rewards_changed=rewards_changed)
     runner = web.AppRunner(app, access_log=None)
     try:
         await runner.setup()

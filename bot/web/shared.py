@@ -34,6 +34,8 @@ STORE_KEY = web.AppKey("store", object)
 API_KEY = web.AppKey("discord_api", DiscordApi)
 LIMITS_KEY = web.AppKey("rate_limits", object)
 DAILY_CHANGED_KEY = web.AppKey("daily_changed", object)
+REWARDS_CHANGED_KEY = web.AppKey("rewards_changed", object)
+"""Called with a server id when its role rewards or leaderboards changed, so the bot in this process settles it."""
 
 
 def derived_key(secret: str, purpose: str) -> bytes:

@@ -18,6 +18,7 @@ from bot.core.catalog import StoredItem
 from bot.core.daily import AnswerResult, AnswerStatus, DailyDelivery, DailyPost, answer_daily, post_marker
 from bot.core.errors import MythOrFactError
 from bot.core.i18n import _
+from bot.core.rewards import SCORES_CHANGED
 from bot.core.scores import week_key
 from bot.core.text import clip
 from cogs.utils import render
@@ -187,6 +188,7 @@ class DailyAnswerButton(
         )
         if result.status is AnswerStatus.RECORDED:
             await interaction.response.send_message(embed=answer_reply(result), ephemeral=True)
+            interaction.client.dispatch(SCORES_CHANGED, self.guild_id, (interaction.user.id,))  # role rewards
             return
         if result.status is AnswerStatus.ALREADY_ANSWERED:
             message = _("You already answered this daily post; answers can't be changed. See you tomorrow!")

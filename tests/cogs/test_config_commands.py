@@ -219,7 +219,9 @@ async def test_config_shows_every_setting_in_one_embed(simcord_env, world):
             "Daily post",
             "Language",
             "Global board",
+            "Role rewards",
         ]
+        assert field(embed, "Role rewards") == "None. Add one with `!config rewards add points 500 @Role`."
         assert field(embed, "Prefix") == f"`!` (the default)\nMentioning <@{simcord_env.bot.user.id}> always works too."
         assert field(embed, "Channels for commands and games") == "Everywhere"
         quiz = field(embed, "Quiz defaults")

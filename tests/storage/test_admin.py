@@ -27,6 +27,7 @@ from bot.core.content import FactDraft, check_draft
 from bot.core.daily import DailySchedule, PostStatus
 from bot.core.errors import MythOrFactError, UnknownItem, UnknownTopic
 from bot.core.packs import PackProblem, Source
+from bot.core.rewards import RewardKind, RoleGrant, RoleReward
 from bot.core.scores import ALL_TIME
 from bot.storage import shared
 from bot.storage.base import FactStore
@@ -36,6 +37,7 @@ from tests.helpers import BAD_ITEM, FAKE_TOKEN, TESTS_DIR, item_toml, pack_toml,
 IMPORTS = TESTS_DIR / "data" / "import"
 GUILD, OTHER_GUILD = 1001, 2002
 ANN, BEN = 11, 22
+ROLE = 77
 WEEK = "2026-W48"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -214,7 +216,7 @@ async def seed_member_data(store: FactStore) -> int:
     """Give ANN and BEN data in GUILD, and ANN data in OTHER_GUILD; return the pk of ANN's custom fact.
 
     Each of them has scores, a daily answer and streak, a pending and an approved suggestion (which made a custom
-    fact credited to them), and ANN and BEN have disputes.
+    fact credited to them), a reward role the bot gave, and ANN and BEN have disputes.
     """
     await store.record_round(round_record(GUILD, "r1", (ANN, 30), (BEN, 10)), WEEK)
     await store.record_round(round_record(OTHER_GUILD, "r2", (ANN, 20)), WEEK)
@@ -227,6 +229,8 @@ async def seed_member_data(store: FactStore) -> int:
         approved = await store.add_suggestion(guild, user, DRAFT, 5, NOW)
         await store.add_suggestion(guild, user, DRAFT, 5, NOW)
         await store.review_suggestion(guild, approved.id, "approve", BEN, NOW)
+        await store.set_role_reward(RoleReward(guild, ROLE, RewardKind.POINTS, 5))
+        await store.record_role_grant(RoleGrant(guild, ROLE, user), NOW)
     return fact.item.pk
 
 
@@ -241,12 +245,13 @@ async def test_forget_deletes_exactly_that_members_data_in_that_server(store: Fa
         scores=2,
         daily_answers=1,
         daily_streaks=1,
+        role_grants=1,
         disputes=1,
         suggestions_deleted=1,
         suggestions_anonymised=1,
         credits_cleared=2,
     )
-    for table in ("scores", "daily_answers", "daily_streaks", "disputes", "suggestions"):
+    for table in ("scores", "daily_answers", "daily_streaks", "role_grants", "disputes", "suggestions"):
         assert await count(raw_sql, f"SELECT COUNT(*) FROM {table} WHERE guild_id = ? AND user_id = ?", GUILD, ANN) == 0
         assert await count(raw_sql, f"SELECT COUNT(*) FROM {table} WHERE guild_id = ? AND user_id = ?", GUILD, BEN) > 0
         other = f"SELECT COUNT(*) FROM {table} WHERE guild_id = ? AND user_id = ?"
@@ -333,6 +338,7 @@ EXPORT_SECTIONS = {
     "settings", "packs", "items", "scores", "daily_schedule", "daily_posts", "daily_streaks", "suggestions",
     "hidden_items", "disputes", "review_items", "review_members", "audit_log", "global_board", "global_board_parts",
     "global_names",
+    "role_rewards", "role_grants",
 }  # fmt: skip
 
 
@@ -406,6 +412,8 @@ async def test_an_export_writes_every_discord_id_as_a_string(store: FactStore):
     await store.update_server_settings(
         GUILD, {"mod_role_id": role, "log_channel_id": channel, "allowed_channels": [channel]}, actor_id=moderator
     )
+    await store.set_role_reward(RoleReward(GUILD, role + 2, RewardKind.POINTS, 500))
+    await store.record_role_grant(RoleGrant(GUILD, role + 2, user), NOW)
     document = json.loads(build_export(GUILD, await store.export_sections(GUILD), NOW).data)
     found = list(discord_ids_in(document))
     assert {name for name, _ in found} == DISCORD_ID_FIELDS, "every kind of id is in this export"
@@ -431,7 +439,7 @@ def test_an_export_too_big_for_the_limit_is_cut_and_says_so():
 GUILD_TABLES = (
     "scores", "rank_buckets", "rounds", "guild_item_stats", "near_misses", "guild_topics", "disputes", "served",
     "server_settings", "audit_log", "suggestions", "daily_schedules", "daily_posts", "daily_answers",
-    "daily_streaks", "hidden_items", "departed_guilds", "items", "packs",
+    "daily_streaks", "hidden_items", "departed_guilds", "role_rewards", "role_grants", "items", "packs",
 )  # fmt: skip
 """Every table that holds rows of one server (tests/storage/sqlite checks the schema has no other)."""
 

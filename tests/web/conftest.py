@@ -40,6 +40,8 @@ class Dashboard:
         self.fake = fake
         self.store = store
         self.daily_wakes = 0
+        self.rewards_changed: list[int] = []
+        """Servers the dashboard told the bot to settle role rewards for."""
 
     async def log_in(self, user_id: int = USER_ID) -> None:
         """Log in through the fake Discord's OAuth2 pages, as ``user_id``."""
@@ -94,7 +96,13 @@ async def dashboard(fake: FakeDiscord, store: FactStore) -> AsyncIterator[Dashbo
         def woken() -> None:
             wrapper[0].daily_wakes += 1
 
-        app = create_app(DASHBOARD, store, api, daily_changed=woken)
+        app = create_app(
+            DASHBOARD,
+            store,
+            api,
+            daily_changed=woken,
+            rewards_changed=lambda guild_id: wrapper[0].rewards_changed.append(guild_id),
+        )
         async with TestClient(TestServer(app)) as client:
             wrapper.append(Dashboard(client, fake, store))
             yield wrapper[0]

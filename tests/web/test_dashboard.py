@@ -16,12 +16,15 @@ from bot.core.scores import ALL_TIME
 from tests.conftest import on_every_backend
 from tests.fakediscord import (
     BOB_ID,
+    BOT_ROLE_ID,
     CAROL_ID,
     CHANNEL_ID,
     GUILD_ID,
     LOCKED_CHANNEL_ID,
     MOD_ROLE_ID,
     OTHER_GUILD_ID,
+    OWNERS_ROLE_ID,
+    SCHOLAR_ROLE_ID,
     USER_ID,
     quiz_channel_id,
 )
@@ -238,6 +241,45 @@ async def test_the_moderator_role_is_chosen_only_by_members_with_manage_server(d
     topics = [topic.topic for topic in await dashboard.store.topics(GUILD_ID)]
     await dashboard.submit(f"{SERVER}/settings", data=settings_form(mod_role_id=str(MOD_ROLE_ID), topics=topics))
     assert (await dashboard.store.server_settings(GUILD_ID)).mod_role_id == MOD_ROLE_ID
+
+
+async def test_role_rewards_are_shown_added_refused_with_the_reason_and_removed(dashboard):
+    await dashboard.log_in(CAROL_ID)
+    assert "No role rewards yet." in await dashboard.page(f"{SERVER}/settings")
+    rewards = f"{SERVER}/rewards"
+    await dashboard.submit(
+        f"{SERVER}/settings", rewards, {"kind": "points", "threshold": "500", "role_id": str(SCHOLAR_ROLE_ID)}
+    )
+    assert "Members with 500 all-time points get the Scholar role." in await dashboard.messages(f"{SERVER}/settings")
+    (reward,) = await dashboard.store.role_rewards(GUILD_ID)
+    assert (reward.role_id, reward.kind.value, reward.threshold) == (SCHOLAR_ROLE_ID, "points", 500)
+    page = await dashboard.page(f"{SERVER}/settings")
+    assert "<td>Scholar</td><td>500 all-time points</td><td>Running</td>" in page
+    assert dashboard.rewards_changed == [GUILD_ID], "the bot is told to settle the server"
+
+    for role_id, reason in (
+        (OWNERS_ROLE_ID, "Owners is at or above my highest role (MythOrFact)"),
+        (BOT_ROLE_ID, "MythOrFact is managed by Discord or an integration"),
+        (GUILD_ID, "@everyone can't be a reward"),
+    ):
+        await dashboard.submit(
+            f"{SERVER}/settings", rewards, {"kind": "weekly", "threshold": "", "role_id": str(role_id)}
+        )
+        assert reason in await dashboard.messages(f"{SERVER}/settings")
+    await dashboard.submit(
+        f"{SERVER}/settings", rewards, {"kind": "streak", "threshold": "", "role_id": str(SCHOLAR_ROLE_ID)}
+    )
+    assert "Give a number from 1 to 1,000 for a streak reward" in await dashboard.messages(f"{SERVER}/settings")
+    assert len(await dashboard.store.role_rewards(GUILD_ID)) == 1, "refusals change nothing"
+
+    await dashboard.submit(f"{SERVER}/settings", f"{rewards}/{SCHOLAR_ROLE_ID}/remove")
+    assert "Scholar is no longer a reward" in await dashboard.messages(f"{SERVER}/settings")
+    assert await dashboard.store.role_rewards(GUILD_ID) == []
+    history = [entry.detail for entry in await dashboard.store.audit_history(GUILD_ID) if entry.action == "reward"]
+    assert history == [
+        f"removed Scholar ({SCHOLAR_ROLE_ID}) (via dashboard)",
+        f"set Scholar ({SCHOLAR_ROLE_ID}): points 500 (via dashboard)",
+    ]
 
 
 # -- CSRF and sessions ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from bot.storage.postgres.cluster import ClusterQueries
 from bot.storage.postgres.content import ContentQueries
 from bot.storage.postgres.daily import DailyQueries
 from bot.storage.postgres.review import ReviewQueries
+from bot.storage.postgres.rewards import RewardQueries
 from bot.storage.postgres.scores import ScoreQueries
 from bot.storage.postgres.transfer import TransferQueries
 from bot.storage.shared import utc
@@ -39,6 +40,7 @@ class PostgresStore(
     ReviewQueries,
     ClusterQueries,
     TransferQueries,
+    RewardQueries,
 ):
     """Fact store on PostgreSQL: a connection pool, many processes, row and advisory locks where they meet."""
 

@@ -68,6 +68,10 @@ _EXPORT_QUERIES: dict[str, str] = {
     "review_members": """SELECT user_id, opted_out, streak_current, streak_best, last_review_day, reviews,
                                 correct_reviews, remind, next_reminder_at
                          FROM review_members WHERE guild_id = :guild ORDER BY user_id""",
+    "role_rewards": """SELECT role_id, kind, threshold, paused_reason, created_at FROM role_rewards
+                       WHERE guild_id = :guild ORDER BY created_at, role_id""",
+    "role_grants": """SELECT role_id, user_id, granted_at FROM role_grants WHERE guild_id = :guild
+                      ORDER BY role_id, user_id""",
     "audit_log": "SELECT id, user_id, action, detail, at FROM audit_log WHERE guild_id = :guild ORDER BY id DESC",
     "global_board": "SELECT joined_at FROM global_servers WHERE guild_id = :guild",
     "global_board_parts": """SELECT period, user_id, points, correct, rounds FROM global_parts WHERE guild_id = :guild
@@ -153,6 +157,7 @@ class AdminQueries(SqliteDatabase):
                 ("scores", "DELETE FROM scores WHERE guild_id = ? AND user_id = ?"),
                 ("daily_answers", "DELETE FROM daily_answers WHERE guild_id = ? AND user_id = ?"),
                 ("daily_streaks", "DELETE FROM daily_streaks WHERE guild_id = ? AND user_id = ?"),
+                ("role_grants", "DELETE FROM role_grants WHERE guild_id = ? AND user_id = ?"),
                 ("disputes", "DELETE FROM disputes WHERE guild_id = ? AND user_id = ?"),
                 (
                     "suggestions_deleted",

@@ -18,6 +18,7 @@ from bot.storage.sqlite.cluster import ClusterQueries
 from bot.storage.sqlite.content import ContentQueries
 from bot.storage.sqlite.daily import DailyQueries
 from bot.storage.sqlite.review import ReviewQueries
+from bot.storage.sqlite.rewards import RewardQueries
 from bot.storage.sqlite.scores import ScoreQueries
 from bot.storage.sqlite.transfer import TransferQueries
 
@@ -76,6 +77,7 @@ class SqliteStore(
     ReviewQueries,
     ClusterQueries,
     TransferQueries,
+    RewardQueries,
 ):
     """Fact store on SQLite: one file (or memory), WAL mode, one writer at a time, one process."""
 

@@ -6,6 +6,7 @@ import re
 
 from bot.core.scores import ALL_TIME
 from bot.storage.base import FactStore
+from bot.storage.sqlite.rewards import MEMBERS_GRANTS_SQL, MEMBERS_POINTS_SQL
 from bot.storage.sqlite.scores import AFTER_SQL, BEFORE_SQL, COUNT_SQL, MEMBER_SQL, PAGE_SQL, SEEK_SQL
 from tests.conftest import RawSql
 
@@ -30,3 +31,12 @@ async def test_keyset_pages_start_inside_a_tie_without_stepping_over_it(store: F
         plan = [row[3] for row in await raw_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
         assert any(f"points=? AND correct=? AND {user_range}" in step for step in plan), plan
         assert any("points=? AND correct" in step and "user_id" not in step for step in plan), plan
+
+
+async def test_role_rewards_after_a_round_look_the_players_up_by_key(store: FactStore, raw_sql: RawSql):
+    """A settle after a round reads the players' points and grants, not every member above a threshold."""
+    params = {"guild": GUILD, "at_least": 500, "among": "[1, 2, 3]"}
+    points = [row[3] for row in await raw_sql(f"EXPLAIN QUERY PLAN {MEMBERS_POINTS_SQL}", params)]
+    assert any("scores USING PRIMARY KEY (guild_id=? AND period=? AND user_id=?)" in step for step in points), points
+    grants = [row[3] for row in await raw_sql(f"EXPLAIN QUERY PLAN {MEMBERS_GRANTS_SQL}", params)]
+    assert any("role_grants_by_member (guild_id=? AND user_id=?)" in step for step in grants), grants
