@@ -17,6 +17,7 @@ from bot.core.quiz_runner import RunningQuizStore
 from bot.core.review import ReviewStore
 from bot.core.scores import ScoreStore
 from bot.core.settings import SettingsStore
+from bot.core.teams import TeamStore
 
 
 class FactStore(
@@ -24,6 +25,7 @@ class FactStore(
     CatalogStore,
     SettingsStore,
     ScoreStore,
+    TeamStore,
     ContentStore,
     AdminStore,
     ReviewStore,
