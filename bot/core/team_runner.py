@@ -67,7 +67,7 @@ class TeamQuizzes:
         self.lobbies = runner.lobbies
         self.lobby_seconds = lobby_seconds
         """How long a lobby waits before it starts by itself."""
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks: dict[str, tuple[asyncio.Task[None], TeamLobby, LobbyPresenter]] = {}
 
     async def open(
         self,
@@ -93,7 +93,7 @@ class TeamQuizzes:
             self.lobbies.remove(lobby)
             raise
         task = asyncio.create_task(self._run(lobby, presenter, start_quiz), name=f"lobby-{lobby.id}")
-        self._tasks[lobby.id] = task
+        self._tasks[lobby.id] = (task, lobby, presenter)
         task.add_done_callback(lambda done: self._finished(lobby, done))
         return lobby
 
@@ -109,11 +109,14 @@ class TeamQuizzes:
 
     async def cancel_all(self) -> None:
         """Close every open lobby (at shutdown; each says the quiz is called off); wait for them."""
-        tasks = [task for task in self._tasks.values() if not task.done()]
-        for task in tasks:
+        open_lobbies = [entry for entry in self._tasks.values() if not entry[0].done()]
+        for task, _lobby, _presenter in open_lobbies:
             task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        if open_lobbies:
+            await asyncio.gather(*(task for task, _, _ in open_lobbies), return_exceptions=True)
+        for _task, lobby, presenter in open_lobbies:
+            if not lobby.closed:  # cancelled before its task began
+                await self._shut(lobby, presenter)
 
     async def _run(self, lobby: TeamLobby, presenter: LobbyPresenter, start_quiz: StartQuiz) -> None:
         """Wait until the lobby is due, then start its quiz with the teams as they are, or call it off."""
@@ -121,9 +124,7 @@ class TeamQuizzes:
             while not lobby.due(self.runner.clock()):
                 await self.runner.alarm.nap(lobby.id, max(0.0, lobby.closes_at - self.runner.clock()))
         except asyncio.CancelledError:
-            lobby.close()
-            self.lobbies.remove(lobby)
-            await presenter.close(lobby, _("The bot is restarting, so the team quiz is called off. Sorry!"))
+            await self._shut(lobby, presenter)
             raise
         empty = lobby.empty_teams()
         roster = lobby.close()
@@ -140,6 +141,12 @@ class TeamQuizzes:
             await presenter.close(lobby, _("Sorry, something went wrong on my side, so the team quiz did not start."))
             raise
         await presenter.close(lobby, _("Teams are set: the quiz is on!"))
+
+    async def _shut(self, lobby: TeamLobby, presenter: LobbyPresenter) -> None:
+        """Close a lobby because the bot is shutting down."""
+        lobby.close()
+        self.lobbies.remove(lobby)
+        await presenter.close(lobby, _("The bot is restarting, so the team quiz is called off. Sorry!"))
 
     async def _call_off(self, lobby: TeamLobby, presenter: LobbyPresenter, note: str) -> None:
         """Close a lobby without a quiz, and say why in its channel."""
