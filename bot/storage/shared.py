@@ -543,7 +543,7 @@ def team_score_params(record: TeamQuizRecord, played_at: object) -> list[tuple[A
     ``played_at`` is the moment as the backend keeps it. A name given twice in one record is refused: the board adds
     each team once per quiz. Rows come in key order, so two quizzes of one server write their rows in one order.
     """
-    keyed = sorted((team_key(team.name), team) for team in record.teams)
+    keyed = sorted(((team_key(team.name), team) for team in record.teams), key=lambda pair: pair[0])
     if len({key for key, _ in keyed}) != len(keyed):
         raise ValueError(f"team quiz {record.quiz_key}: a team appears more than once")
     return [(record.guild_id, key, team.name, int(team.won), team.points, played_at) for key, team in keyed]

@@ -331,7 +331,7 @@ async def test_pruning_deletes_old_weekly_boards_of_every_server_and_nothing_els
 
 EXPORT_SECTIONS = {
     "settings", "packs", "items", "scores", "daily_schedule", "daily_posts", "daily_streaks", "suggestions",
-    "hidden_items", "disputes", "review_items", "review_members", "audit_log",
+    "hidden_items", "disputes", "review_items", "review_members", "audit_log", "teams", "team_quizzes",
 }  # fmt: skip
 
 
