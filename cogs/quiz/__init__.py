@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
-from bot.core.errors import MythOrFactError
+from bot.core.errors import MythOrFactError, UnknownTopic
 from bot.core.i18n import _
 from bot.core.quiz import MIXED, Mode, Question, QuizSession, RoundResult, RunningQuiz, Standing
 from bot.core.quiz_runner import MAX_ROUNDS, check_rounds
@@ -19,7 +19,7 @@ from bot.core.teams import MAX_TEAMS, MIN_TEAMS, TeamLobby, TeamRoster, choose_t
 from bot.core.text import normalize_topic
 from cogs.quiz import views
 from cogs.utils import render
-from cogs.utils.autocomplete import topic_autocomplete
+from cogs.utils.autocomplete import match_topics, topic_autocomplete
 from cogs.utils.checks import require_bot_can_post, require_moderator
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,10 @@ class Quiz(commands.Cog):
         assert ctx.guild is not None
         team_names = choose_team_names(teams, names)
         check_rounds(rounds)
+        if topic is not None:  # checked now, not when the lobby ends a minute later
+            known = [summary.topic for summary in await self.bot.store.topics(ctx.guild.id)]
+            if normalize_topic(topic) not in known:
+                raise UnknownTopic(topic, match_topics(known, topic, 3))
         self.bot.quiz_runner.refuse_if_running(ctx.channel.id)
         require_bot_can_post(ctx)
         guild, channel, starter = ctx.guild, ctx.channel, ctx.author

@@ -7,7 +7,7 @@ import pytest
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
-from bot.core.errors import MythOrFactError
+from bot.core.errors import MythOrFactError, UnknownTopic
 from bot.core.teams import LOBBY_SECONDS, MAX_TEAM_MEMBERS, MAX_TEAMS, TEAM_NAME_MAX, JoinStatus, TeamLobby
 from cogs.quiz import views
 from tests.helpers import expect_errors, make_config
@@ -236,3 +236,36 @@ def test_a_crowded_lobby_stays_within_discord_limits():
         assert field.value.endswith(f" and {MAX_TEAM_MEMBERS - views.LOBBY_NAMES_SHOWN} more")
     labels = [item.item.label for item in views.lobby_view(lobby).children]
     assert all(len(label) <= 80 for label in labels) and len(labels) == MAX_TEAMS + 2
+
+
+async def test_the_prefix_form_takes_a_topic_before_the_team_names_and_an_unknown_topic_is_refused_at_once(
+    simcord_env, world
+):
+    guild, channel, owner, (ann, ben, cat, dan) = world
+    await ann.send(channel, "!quiz teams animals 1 myth-or-fact Owls, Foxes")
+    lobby = lobby_of(channel)
+    assert [field.name for field in lobby.embeds[0].fields] == ["Owls (0)", "Foxes (0)"]
+    await ben.click(lobby, label="Join Owls")
+    await cat.click(lobby_of(channel), label="Join Foxes")
+    await ann.click(lobby_of(channel), label="Start")
+    assert last_question(channel).embeds[0].footer.text.startswith("animals ·")
+    assert simcord_env.bot.quizzes.get(channel.id).session.total_rounds == 1
+
+    await owner.send(channel, "!sync")
+    other = guild.create_text_channel("other")
+    refused = await ann.slash(other, "quiz teams", topic="animal")
+    assert refused.ephemeral and refused.response.content.startswith("I don't know the topic `animal`. Did you mean")
+    assert simcord_env.bot.quiz_runner.lobbies.get(other.id) is None
+    expect_errors(simcord_env, UnknownTopic)
+
+
+async def test_help_lists_quiz_teams_and_the_team_board(simcord_env, world):
+    guild, channel, owner, (ann, ben, cat, dan) = world
+    await ann.send(channel, "!help")
+    listing = "\n".join(field.value for field in bot_messages(channel)[-1].embeds[0].fields)
+    assert "`teams`" in listing and "`!leaderboard-teams [page=1]` · `/leaderboard-teams`" in listing
+    await ann.send(channel, "!help quiz teams")
+    details = bot_messages(channel)[-1]
+    text = details.content or details.embeds[0].description
+    assert text.startswith("`!quiz teams [teams] [topic] [rounds] [")
+    assert "Start a team quiz: members pick a team with buttons" in text and "Only members of a" in text
