@@ -34,6 +34,8 @@ MAX_TEAM_MEMBERS = 50
 """Members one team can hold, so that a lobby stays readable and a quiz stays a team game."""
 LOBBY_SECONDS = 60.0
 """How long a lobby waits for members before the quiz starts by itself."""
+NAME_MARKUP = frozenset("`*_~|\\<>@")
+"""Characters team names cannot use: Discord reads them as formatting or mentions wherever a name is shown."""
 
 
 def default_team_names() -> tuple[str, ...]:
@@ -50,7 +52,8 @@ def choose_team_names(count: int | None, names: str | None) -> tuple[str, ...]:
     """Return the names of a team quiz's teams: the comma-separated ``names`` given, then default ones up to ``count``.
 
     Without ``count`` there are as many teams as names given (at least :data:`DEFAULT_TEAMS`). Raise a friendly
-    error for a count outside 2-4, more names than teams, or a name that is empty, too long or given twice.
+    error for a count outside 2-4, more names than teams, or a name that is empty, too long, uses formatting
+    characters (:data:`NAME_MARKUP`) or is given twice.
     """
     given = [" ".join(part.split()) for part in names.split(",")] if names else []
     wanted = count if count is not None else max(DEFAULT_TEAMS, len(given))
@@ -70,6 +73,10 @@ def choose_team_names(count: int | None, names: str | None) -> tuple[str, ...]:
             raise MythOrFactError(_("A team name can't be empty: separate the names with commas, like `Owls, Foxes`."))
         if len(name) > TEAM_NAME_MAX:
             raise MythOrFactError(_("Team names have at most {limit} characters.", limit=TEAM_NAME_MAX))
+        if NAME_MARKUP.intersection(name):
+            raise MythOrFactError(
+                _("Team names can't use these characters: {characters}", characters=" ".join(sorted(NAME_MARKUP)))
+            )
         if team_key(name) in {team_key(other) for other in chosen}:
             raise MythOrFactError(_("Each team needs its own name: `{name}` is given twice.", name=name))
         chosen.append(name)

@@ -55,6 +55,8 @@ def test_team_names_default_to_colours_and_follow_the_names_given():
         (2, "Owls, ", "A team name can't be empty: separate the names with commas, like `Owls, Foxes`."),
         (2, "x" * 33, "Team names have at most 32 characters."),
         (2, "Owls, OWLS", "Each team needs its own name: `OWLS` is given twice."),
+        (2, "<@123>, Foxes", "Team names can't use these characters: * < > @ \\ _ ` | ~"),
+        (2, "**Bold**", "Team names can't use these characters: * < > @ \\ _ ` | ~"),
     ],
 )
 def test_bad_team_names_are_explained(count, names, message):
