@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Protocol
 
 from bot.core.errors import MythOrFactError
@@ -85,13 +87,19 @@ def choose_team_names(count: int | None, names: str | None) -> tuple[str, ...]:
     return (*chosen, *spare[: wanted - len(chosen)])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TeamRoster:
     """The teams of a quiz, frozen when it starts: each team's name and which team each member is in."""
 
     names: tuple[str, ...]
     team_of: Mapping[int, int]
     """Member id → index of their team in :attr:`names`."""
+
+    @cached_property
+    def sizes(self) -> tuple[int, ...]:
+        """How many members each team has, in the order of :attr:`names`."""
+        counts = Counter(self.team_of.values())
+        return tuple(counts[team] for team in range(len(self.names)))
 
     def __contains__(self, user_id: object) -> bool:
         return user_id in self.team_of
@@ -238,33 +246,39 @@ def team_standings(roster: TeamRoster, points: Mapping[int, int], correct: Mappi
     """Return the teams' totals from the members' ``points`` and ``correct`` answers, best first.
 
     Equal points share a position; a team's best member has the most points, then right answers, then lowest id.
+    Runs after every round, so it reads each player once (only players who answered have points).
     """
-    totals = []
-    for team, name in enumerate(roster.names):
-        members = roster.members(team)
-        scorers = sorted(
-            (user_id for user_id in members if points.get(user_id, 0) > 0),
-            key=lambda user_id: (-points[user_id], -correct.get(user_id, 0), user_id),
-        )
-        best = scorers[0] if scorers else None
-        totals.append(
+    count = len(roster.names)
+    team_points, team_correct = [0] * count, [0] * count
+    best: list[tuple[int, int, int] | None] = [None] * count
+    """Per team: (-points, -right answers, id) of its best member so far, the smallest being the best."""
+    for user_id, earned in points.items():
+        team = roster.team_of.get(user_id)
+        if team is None:
+            continue
+        right = correct.get(user_id, 0)
+        team_points[team] += earned
+        team_correct[team] += right
+        rank, current = (-earned, -right, user_id), best[team]
+        if earned > 0 and (current is None or rank < current):
+            best[team] = rank
+    order = sorted(range(count), key=lambda team: (-team_points[team], -team_correct[team], team))
+    standings: list[TeamStanding] = []
+    for index, team in enumerate(order):
+        tied = standings and standings[-1].points == team_points[team]
+        top = best[team]
+        standings.append(
             TeamStanding(
-                position=0,
+                position=standings[-1].position if tied else index + 1,
                 team=team,
-                name=name,
-                points=sum(points.get(user_id, 0) for user_id in members),
-                correct=sum(correct.get(user_id, 0) for user_id in members),
-                members=len(members),
-                best_member=best,
-                best_points=points[best] if best is not None else 0,
+                name=roster.names[team],
+                points=team_points[team],
+                correct=team_correct[team],
+                members=roster.sizes[team],
+                best_member=top[2] if top is not None else None,
+                best_points=-top[0] if top is not None else 0,
             )
         )
-    totals.sort(key=lambda standing: (-standing.points, -standing.correct, standing.team))
-    standings: list[TeamStanding] = []
-    for index, standing in enumerate(totals):
-        tied = standings and standings[-1].points == standing.points
-        position = standings[-1].position if tied else index + 1
-        standings.append(replace(standing, position=position))
     return standings
 
 
