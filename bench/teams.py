@@ -70,10 +70,11 @@ def press_join(lobby: TeamLobby, presses: int) -> float:
     return (time.perf_counter() - started) / presses
 
 
-def best_of(repeats: int, measure: Callable[[], float]) -> float:
-    """Return the fastest of ``repeats`` runs after one to warm up (the least disturbed by other work)."""
-    measure()
-    return min(measure() for _ in range(repeats))
+def best_of_each(repeats: int, baseline: Callable[[], float], measured: Callable[[], float]) -> tuple[float, float]:
+    """Return the fastest of ``repeats`` runs of each, taking turns (so a busy moment hits both), after a warm-up."""
+    baseline(), measured()
+    times = [(baseline(), measured()) for _ in range(repeats)]
+    return min(pair[0] for pair in times), min(pair[1] for pair in times)
 
 
 def main() -> None:
@@ -81,11 +82,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: few rounds and presses")
     args = parser.parse_args()
-    rounds, presses, repeats = (5, 20, 2) if args.quick else (50, 500, 5)
+    rounds, presses, repeats = (5, 20, 2) if args.quick else (50, 500, 15)
 
     roster = TeamRoster(TEAMS, {player: player % len(TEAMS) for player in range(PLAYERS)})
-    plain = best_of(repeats, lambda: play(rounds, None)) / rounds
-    teams = best_of(repeats, lambda: play(rounds, roster)) / rounds
+    plain, teams = (
+        seconds / rounds for seconds in best_of_each(repeats, lambda: play(rounds, None), lambda: play(rounds, roster))
+    )
     print(f"closing a round, {PLAYERS} players: without teams {plain * 1000:.3f} ms, 4 teams {teams * 1000:.3f} ms")
     print(f"  ratio teams/plain: {teams / plain:.2f}")
 
@@ -95,8 +97,7 @@ def main() -> None:
         crowded.join(member, member % len(TEAMS), f"member number {member}")
     crowded.leave(0)  # room for the member who switches
     crowded.leave(1)
-    small = best_of(repeats, lambda: press_join(empty, presses))
-    full = best_of(repeats, lambda: press_join(crowded, presses))
+    small, full = best_of_each(repeats, lambda: press_join(empty, presses), lambda: press_join(crowded, presses))
     print(f"a lobby button (rules + redraw): empty lobby {small * 1000:.3f} ms, 200 members {full * 1000:.3f} ms")
     print(f"  ratio crowded/empty: {full / small:.2f}")
     print(f"(measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
