@@ -165,6 +165,9 @@ async def test_one_lobby_or_quiz_per_channel_and_bad_options_are_explained(simco
     await simcord_env.advance_time(11)
     await ann.send(channel, "!quiz teams 2 Owls, owls")
     assert bot_messages(channel)[-1].content == "Each team needs its own name: `owls` is given twice."
+    await simcord_env.advance_time(11)
+    await ann.send(channel, "!quiz teams 2 99")
+    assert bot_messages(channel)[-1].content == "A quiz has 1 to 50 questions."
     assert simcord_env.bot.quiz_runner.lobbies.all() == []
     await simcord_env.advance_time(11)
     await ann.send(channel, "!quiz teams")
@@ -172,7 +175,7 @@ async def test_one_lobby_or_quiz_per_channel_and_bad_options_are_explained(simco
     await ben.send(channel, "!quiz")
     assert bot_messages(channel)[-1].content.startswith("A team quiz is picking its teams here: https://discord.com/")
     assert simcord_env.bot.quizzes.get(channel.id) is None
-    expect_errors(simcord_env, MythOrFactError, MythOrFactError, MythOrFactError)
+    expect_errors(simcord_env, MythOrFactError, MythOrFactError, MythOrFactError, MythOrFactError)
 
 
 async def test_slash_quiz_teams_with_names_and_the_slash_team_board(simcord_env, world):
