@@ -113,7 +113,7 @@ class TeamQuizzes:
         for task, _lobby, _presenter in open_lobbies:
             task.cancel()
         if open_lobbies:
-            await asyncio.gather(*(task for task, _, _ in open_lobbies), return_exceptions=True)
+            await asyncio.gather(*(entry[0] for entry in open_lobbies), return_exceptions=True)
         for _task, lobby, presenter in open_lobbies:
             if not lobby.closed:  # cancelled before its task began
                 await self._shut(lobby, presenter)
