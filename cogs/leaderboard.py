@@ -15,6 +15,7 @@ from bot.app.client import MythOrFactBot
 from bot.core.errors import MythOrFactError
 from bot.core.i18n import _
 from bot.core.scores import ALL_TIME, BoardKey, ItemStats, ScoreRow, week_key
+from bot.core.teams import TeamRow
 from bot.core.text import clip
 from cogs.utils import render
 
@@ -92,6 +93,41 @@ async def leaderboard_page(
     first, last = (rows[0].key, rows[-1].key) if rows else (None, None)
     view.add_item(PageButton(guild.id, period, page - 1, "◀ " + _("Previous"), before=first, disabled=page <= 1))
     view.add_item(PageButton(guild.id, period, page + 1, _("Next") + " ▶", after=last, disabled=page >= pages))
+    return embed, view
+
+
+def team_line(row: TeamRow) -> str:
+    """Render one line of the team board."""
+    return _(
+        "**{position}.** {name}: {wins} wins in {quizzes} quizzes, {points} points",
+        position=row.position,
+        name=discord.utils.escape_markdown(row.name),
+        wins=row.wins,
+        quizzes=row.quizzes,
+        points=row.points,
+    )
+
+
+async def team_board_page(
+    bot: MythOrFactBot, guild: discord.Guild, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """Build one page of a server's team board and its Previous/Next buttons (a server has few teams: by offset)."""
+    teams = await bot.store.count_teams(guild.id)
+    pages = max(1, math.ceil(teams / PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = await bot.store.top_teams(guild.id, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    embed = discord.Embed(
+        title=clip(_("Team leaderboard · {server}", server=guild.name), render.TITLE_MAX),
+        description="\n".join(team_line(row) for row in rows)
+        or _("No team quiz has been played here yet. Start one with `quiz teams`!"),
+        colour=render.INFO_COLOUR,
+    )
+    embed.set_footer(text=_("Page {page} of {pages} · {teams} teams", page=page, pages=pages, teams=teams))
+    if pages == 1:
+        return embed, None
+    view = discord.ui.View(timeout=None)
+    view.add_item(TeamPageButton(guild.id, page - 1, _("◀ Previous"), disabled=page <= 1))
+    view.add_item(TeamPageButton(guild.id, page + 1, _("Next ▶"), disabled=page >= pages))
     return embed, view
 
 
@@ -182,26 +218,58 @@ class PageButton(
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-ROUTED = {"reset": "leaderboard-reset", "global": "global"}
-"""Words after `!leaderboard` that hand the command to another one, as a subcommand would be."""
+class TeamPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:lbt:(?P<guild>\d+):(?P<page>\d+)"):
+    """Turns a team board page; the page lives in the custom id (works after restarts)."""
+
+    def __init__(self, guild_id: int, page: int, label: str = "Page", *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"mof:lbt:{guild_id}:{max(page, 0)}",
+            )
+        )
+        self.guild_id = guild_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> TeamPageButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["guild"]), int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Show the requested page in place."""
+        if interaction.guild is None or interaction.guild.id != self.guild_id:
+            await interaction.response.send_message(_("This leaderboard belongs to another server."), ephemeral=True)
+            return
+        embed, view = await team_board_page(interaction.client, interaction.guild, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+SUBCOMMANDS = {"reset": "leaderboard-reset", "teams": "leaderboard-teams", "global": "global"}
+"""Words after `!leaderboard` that name a command of their own (see :class:`LeaderboardCommand`)."""
 
 
 class LeaderboardCommand(commands.HybridCommand):
-    """The `leaderboard` command, whose prefix form also routes `reset [period]` and `global [period]`.
+    """The `leaderboard` command, whose prefix form also routes `reset`, `teams` and `global` to their commands.
 
-    `/leaderboard` shows the board, so it cannot also be a group with subcommands; the slash forms are
-    `/leaderboard-reset` and `/global board`, and `!leaderboard reset week` or `!leaderboard global week` is handed
+    `/leaderboard` shows the board, so it cannot also be a group with subcommands; their slash forms are
+    `/leaderboard-reset`, `/leaderboard-teams` and `/global board`, and `!leaderboard reset week`,
+    `!leaderboard teams 2` or `!leaderboard global week` is handed
     to them here like a subcommand would be.
     """
 
     async def invoke(self, ctx: commands.Context) -> None:
-        """Hand `reset …` or `global …` (prefix form only) to their commands, before the period is parsed."""
+        """Hand `reset …`, `teams …` and `global …` (prefix form only) to their commands, before parsing a period."""
         if ctx.interaction is None:
             ctx.view.skip_ws()
-            routed = ctx.bot.get_command(ROUTED.get(ctx.view.get_word().lower(), ""))
-            if routed is not None:
-                ctx.command = routed
-                await routed.invoke(ctx)
+            target = ctx.bot.get_command(SUBCOMMANDS.get(ctx.view.get_word().lower(), ""))
+            if target is not None:
+                ctx.command = target
+                await target.invoke(ctx)
                 return
             ctx.view.undo()
         await super().invoke(ctx)
@@ -215,11 +283,11 @@ class Leaderboard(commands.Cog):
 
     async def cog_load(self) -> None:
         """Register the page buttons so old leaderboards keep working after a restart."""
-        self.bot.add_dynamic_items(PageButton)
+        self.bot.add_dynamic_items(PageButton, TeamPageButton)
 
     async def cog_unload(self) -> None:
         """Stop handling page buttons while unloaded."""
-        self.bot.remove_dynamic_items(PageButton)
+        self.bot.remove_dynamic_items(PageButton, TeamPageButton)
 
     @commands.command(cls=LeaderboardCommand, aliases=["lb", "top"])  # a hybrid command (see LeaderboardCommand)
     @commands.guild_only()
@@ -231,6 +299,18 @@ class Leaderboard(commands.Cog):
         assert ctx.guild is not None
         zone = (await self.bot.store.server_settings(ctx.guild.id)).zone()
         embed, view = await leaderboard_page(self.bot, ctx.guild, period_key(period, zone), page)
+        if view is None:
+            await ctx.send(embed=embed)
+        else:
+            await ctx.send(embed=embed, view=view)
+
+    @commands.hybrid_command(name="leaderboard-teams")
+    @commands.guild_only()
+    @app_commands.describe(page="Which page, 10 teams each")
+    async def leaderboard_teams(self, ctx: commands.Context[MythOrFactBot], page: commands.Range[int, 1] = 1) -> None:
+        """Show the server's team leaderboard: wins, quizzes played and points of each team."""
+        assert ctx.guild is not None
+        embed, view = await team_board_page(self.bot, ctx.guild, page)
         if view is None:
             await ctx.send(embed=embed)
         else:

@@ -22,6 +22,7 @@ from bot.core.errors import StorageUnavailable
 from bot.core.i18n import DEFAULT_LOCALE, LANGUAGES, LOCALE, catalogue, language_of, using
 from bot.core.quiz_runner import QuizRunner
 from bot.core.rewards import SCORES_CHANGED
+from bot.core.team_runner import TeamQuizzes
 from bot.storage.base import FactStore
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,8 @@ class MythOrFactBot(commands.AutoShardedBot):
             scored=lambda guild_id, user_ids: self.dispatch(SCORES_CHANGED, guild_id, user_ids),
         )
         self.quizzes = self.quiz_runner.quizzes
+        self.team_quizzes = TeamQuizzes(self.quiz_runner)
+        """Team quizzes picking their teams (the lobbies); once started they run on the quiz runner."""
         """The running quizzes, one per channel; they live on the bot, so a reloaded cog finds its games."""
         self.message_hooks: list[Callable[[discord.Message], bool]] = []
         """Checks that may take a message before command parsing (a typed quiz guess); True means taken."""
@@ -239,8 +242,9 @@ class MythOrFactBot(commands.AutoShardedBot):
         await self.process_commands(message)
 
     async def close(self) -> None:
-        """End running quizzes with a message (scores so far are saved), then disconnect."""
+        """Call off open team lobbies and end running quizzes with a message (scores so far are saved); disconnect."""
         self.shutting_down = True
+        await self.team_quizzes.cancel_all()
         await self.quiz_runner.cancel_all()
         await super().close()
 

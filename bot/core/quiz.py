@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from bot.core.i18n import N_
 from bot.core.matching import is_correct, is_near_miss
 from bot.core.scores import PlayerResult, RoundRecord
+from bot.core.teams import TeamRoster, TeamStanding, team_standings
 
 if TYPE_CHECKING:
     from bot.core.adaptive import AdaptivePlan
@@ -191,6 +192,8 @@ class AnswerStatus(enum.Enum):
     NOT_AN_OPTION = "not an option"
     WRONG = "wrong"
     WON = "won"
+    NOT_IN_A_TEAM = "not in a team"
+    """A team quiz: only members of a team score, so the answer was not taken."""
 
 
 @dataclass(slots=True)
@@ -214,6 +217,8 @@ class RoundResult:
     """Nobody scores the round (a skip, or a stop before anyone won it)."""
     stopped: bool = False
     """Skipped because the quiz was stopped (its answer is still revealed)."""
+    teams: tuple[TeamStanding, ...] = ()
+    """A team quiz's team totals after this round, best first (empty in other quizzes)."""
 
     @property
     def answered(self) -> bool:
@@ -248,12 +253,15 @@ class QuizSession:
         settings: QuizSettings,
         rng: random.Random | None = None,
         session_id: str | None = None,
+        roster: TeamRoster | None = None,
     ) -> None:
         self.id = session_id or secrets.token_hex(4)
         self.guild_id = guild_id
         self.channel_id = channel_id
         self.starter_id = starter_id
         self.settings = settings
+        self.roster = roster
+        """The teams of a team quiz (only their members score), else ``None``."""
         self._rng = rng or random.Random()
         self._plan = list(items)
         self.round_number = 0
@@ -337,6 +345,8 @@ class QuizSession:
             return AnswerStatus.ROUND_CLOSED
         if option not in question.options:
             return AnswerStatus.NOT_AN_OPTION
+        if self.roster is not None and user_id not in self.roster:
+            return AnswerStatus.NOT_IN_A_TEAM
         if user_id in self._answers:
             return AnswerStatus.ALREADY_ANSWERED
         elapsed = now - self._round_started_at
@@ -348,6 +358,8 @@ class QuizSession:
         question = self.question
         if question is None or question.mode is not Mode.TYPED or self._winner is not None or now > self.deadline():
             return AnswerStatus.ROUND_CLOSED
+        if self.roster is not None and user_id not in self.roster:
+            return AnswerStatus.NOT_IN_A_TEAM
         elapsed = now - self._round_started_at
         # Chat repeats itself ("paris?", "paris?"): judge each distinct text once per round.
         correct = self._verdicts.get(guess)
@@ -417,6 +429,7 @@ class QuizSession:
             self._near_misses(question),
             skipped,
             stopped=skipped and self.stopped,
+            teams=tuple(self.team_standings()),
         )
 
     def _near_misses(self, question: Question) -> tuple[str, ...]:
@@ -452,6 +465,10 @@ class QuizSession:
             position = standings[-1].position if tied else index + 1
             standings.append(Standing(position, user_id, self._points[user_id], self._correct[user_id]))
         return standings
+
+    def team_standings(self) -> list[TeamStanding]:
+        """Return a team quiz's team totals, best first (see :func:`bot.core.teams.team_standings`); else nothing."""
+        return team_standings(self.roster, self._points, self._correct) if self.roster is not None else []
 
 
 def plan_rounds(

@@ -33,6 +33,7 @@ from bot.core.retry import retry_unavailable
 from bot.core.review import ReviewStore, missed_by, note_misses
 from bot.core.scores import RoundRecord, ScoreStore, week_key
 from bot.core.settings import SettingsStore
+from bot.core.teams import LobbyRegistry, TeamRoster, TeamStore, lobby_url, team_quiz_record
 from bot.core.text import clip
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ class RunningQuizStore(Protocol):
         ...
 
 
-class QuizStore(RunningQuizStore, CatalogStore, ScoreStore, SettingsStore, ReviewStore, Protocol):
-    """Everything the runner needs from the store: questions, settings, scores, review and the running-quiz records."""
+class QuizStore(RunningQuizStore, CatalogStore, ScoreStore, TeamStore, SettingsStore, ReviewStore, Protocol):
+    """Everything the runner needs from the store: questions, settings, scores, team boards, review, running quizzes."""
 
 
 class QuizPresenter(Protocol):
@@ -127,6 +128,8 @@ class QuizRunner:
         self.scored = scored
         """Told ``(guild id, player ids)`` after a round's scores are saved (role rewards follow them)."""
         self.quizzes = QuizRegistry()
+        self.lobbies = LobbyRegistry()
+        """Team quizzes still picking their teams; a channel with a lobby takes no other quiz."""
         self._ending: set[str] = set()
         """Session ids of quizzes that freed their channel and are still removing their running-quiz record."""
         self.clock = clock
@@ -152,15 +155,15 @@ class QuizRunner:
         topic: str | None = None,
         rounds: int | None = None,
         mode: str | None = None,
+        roster: TeamRoster | None = None,
     ) -> RunningQuiz:
         """Start a quiz in a channel, announce it with ``announce(session, wanted_rounds)``, and play it.
 
         Raises a friendly error if a quiz already runs there, ``rounds`` is out of range, the mode is unknown or
-        there are no questions; nothing is left running then.
+        there are no questions; nothing is left running then. With a ``roster`` it is a team quiz.
         """
         self.refuse_if_running(channel_id)
-        if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
-            raise MythOrFactError(_("A quiz has 1 to {most} questions.", most=MAX_ROUNDS))
+        check_rounds(rounds)
         presenter = self.presenter_for(channel_id) if self.presenter_for else None
         if presenter is None:
             raise MythOrFactError(_("Quizzes are not available here right now."))
@@ -185,6 +188,7 @@ class QuizRunner:
             items=plan_rounds(items, modes, rng),
             settings=settings,
             rng=rng,
+            roster=roster,
         )
         running = RunningQuiz(session, command_prefix=command_prefix, adaptive=adaptive)
         self.quizzes.add(running)
@@ -244,6 +248,9 @@ class QuizRunner:
         running = self.quizzes.get(channel_id)
         if running is not None:
             raise MythOrFactError(_("A quiz is already running here: {link}", link=jump_url(running.session)))
+        lobby = self.lobbies.get(channel_id)
+        if lobby is not None:
+            raise MythOrFactError(_("A team quiz is picking its teams here: {link}", link=lobby_url(lobby)))
 
     # -- while it runs ---------------------------------------------------------------------------
 
@@ -293,6 +300,8 @@ class QuizRunner:
             while not session.finished:
                 await self._play_round(running, presenter)
             reason = end_reason(session)
+            if session.roster is not None and session.round_number:
+                await self._record_teams(session)
         except asyncio.CancelledError as exc:
             reason, failure = _(SHUTDOWN_END), exc
         except StorageUnavailable as exc:  # already tried again for a moment: end politely, without a traceback
@@ -379,6 +388,23 @@ class QuizRunner:
         except StorageUnavailable as exc:
             log.error("Round %s: its misses were not noted for review: %s", record.round_key, exc.cause)
 
+    async def _record_teams(self, session: QuizSession) -> None:
+        """Add a team quiz that played out to its server's team board (tried again for a moment, never twice).
+
+        If the database stays unavailable, only the board misses this quiz: the members' scores are already saved.
+        """
+        record = team_quiz_record(session.guild_id, session.id, self.now(), session.team_standings())
+        saving = asyncio.ensure_future(
+            retry_unavailable(lambda: self.store.record_team_quiz(record), f"Team quiz {session.id}")
+        )
+        saving.add_done_callback(_retrieved)
+        try:
+            await asyncio.shield(saving)  # a shutdown cannot interrupt the write
+        except StorageUnavailable as exc:
+            log.error(
+                "Team quiz %s not added to the team board, the database is unavailable: %s", session.id, exc.cause
+            )
+
     async def _wait_for_round_end(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
         """Sleep until the time limit, a typed winner, or a skip; post hints when they fall due."""
         session = running.session
@@ -424,6 +450,12 @@ class QuizRunner:
         if closed:
             log.info("Closed %d quiz(zes) interrupted by a restart", closed)
         return closed
+
+
+def check_rounds(rounds: int | None) -> None:
+    """Refuse a number of questions a quiz cannot have (``None`` means the server's default)."""
+    if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
+        raise MythOrFactError(_("A quiz has 1 to {most} questions.", most=MAX_ROUNDS))
 
 
 def _retrieved(task: asyncio.Future[object]) -> None:

@@ -19,6 +19,7 @@ from bot.core.review import ReviewStore
 from bot.core.rewards import RewardStore
 from bot.core.scores import ScoreStore
 from bot.core.settings import SettingsStore
+from bot.core.teams import TeamStore
 
 
 class FactStore(
@@ -28,6 +29,7 @@ class FactStore(
     SettingsStore,
     ScoreStore,
     GlobalBoardStore,
+    TeamStore,
     ContentStore,
     AdminStore,
     ReviewStore,

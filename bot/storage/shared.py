@@ -33,6 +33,7 @@ from bot.core.review import MASTERED, NO_STREAK, ReviewCard, ReviewStats, Review
 from bot.core.rewards import RewardKind, RoleGrant, RoleReward
 from bot.core.scores import ALL_TIME, BoardKey, PlayerResult, ScoreRow, is_period
 from bot.core.settings import SettingsStore
+from bot.core.teams import TeamQuizRecord, TeamRow, team_key
 from bot.core.text import clip
 
 log = logging.getLogger(__name__)
@@ -539,6 +540,38 @@ def near_misses_by_item(rows: Iterable[Row]) -> dict[int, list[str]]:
         if len(shown) < NEAR_MISSES_SHOWN:
             shown.append(row["guess"])
     return misses
+
+
+# -- team board -----------------------------------------------------------------------------------
+
+
+TEAM_BOARD_TABLES = ("team_scores", "team_quizzes")
+"""The tables of a server's team board, emptied with its all-time leaderboard."""
+
+
+def team_score_params(record: TeamQuizRecord, played_at: object) -> list[tuple[Any, ...]]:
+    """Return the team board upsert's parameters for a quiz: guild, team key, name, wins, points, when played.
+
+    ``played_at`` is the moment as the backend keeps it. A name given twice in one record is refused: the board adds
+    each team once per quiz. Rows come in key order, so two quizzes of one server write their rows in one order.
+    """
+    keyed = sorted(((team_key(team.name), team) for team in record.teams), key=lambda pair: pair[0])
+    if len({key for key, _ in keyed}) != len(keyed):
+        raise ValueError(f"team quiz {record.quiz_key}: a team appears more than once")
+    return [(record.guild_id, key, team.name, int(team.won), team.points, played_at) for key, team in keyed]
+
+
+def team_row(row: Row) -> TeamRow:
+    """Build a :class:`TeamRow` from a row of the team board."""
+    return TeamRow(
+        position=row["position"], name=row["name"], wins=row["wins"], quizzes=row["quizzes"], points=row["points"]
+    )
+
+
+def check_page(offset: int, limit: int) -> None:
+    """Refuse a negative offset or limit."""
+    if offset < 0 or limit < 0:
+        raise ValueError("offset and limit must not be negative")
 
 
 # -- cluster --------------------------------------------------------------------------------------

@@ -11,13 +11,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.client import MythOrFactBot
-from bot.core.errors import MythOrFactError
+from bot.core.errors import MythOrFactError, UnknownTopic
 from bot.core.i18n import _
 from bot.core.quiz import MIXED, Mode, Question, QuizSession, RoundResult, RunningQuiz, Standing
-from bot.core.quiz_runner import MAX_ROUNDS
+from bot.core.quiz_runner import MAX_ROUNDS, check_rounds
+from bot.core.teams import MAX_TEAMS, MIN_TEAMS, TeamLobby, TeamRoster, choose_team_names
+from bot.core.text import normalize_topic
 from cogs.quiz import views
 from cogs.utils import render
-from cogs.utils.autocomplete import topic_autocomplete
+from cogs.utils.autocomplete import match_topics, topic_autocomplete
 from cogs.utils.checks import require_bot_can_post, require_moderator
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,24 @@ class NotATopic(commands.Converter[str]):
     async def convert(self, ctx: commands.Context, argument: str) -> str:
         """Accept anything that is not a number or a mode name."""
         if argument.isdigit() or argument.lower() in (MIXED, *Mode):
+            raise commands.BadArgument("not a topic")
+        return argument
+
+
+class KnownTopic(commands.Converter[str]):
+    """A topic of this server, in `!quiz teams`: any other word is left for the team names that may follow.
+
+    In `/quiz teams` the topic is its own option, so any text is taken (an unknown one is answered with suggestions).
+    """
+
+    async def convert(self, ctx: commands.Context, argument: str) -> str:
+        """Accept a topic name this server has."""
+        if ctx.interaction is not None:
+            return argument
+        if argument.isdigit() or argument.lower() in (MIXED, *Mode):
+            raise commands.BadArgument("not a topic")
+        topics = {topic.topic for topic in await ctx.bot.store.topics(ctx.guild.id if ctx.guild else None)}
+        if normalize_topic(argument) not in topics:
             raise commands.BadArgument("not a topic")
         return argument
 
@@ -51,13 +71,13 @@ class Quiz(commands.Cog):
 
     async def cog_load(self) -> None:
         """Register the buttons (they respond even after a restart), the guess hook and the channel presenter."""
-        self.bot.add_dynamic_items(views.AnswerButton, views.DisputeButton)
+        self.bot.add_dynamic_items(views.AnswerButton, views.DisputeButton, views.TeamButton)
         self.bot.message_hooks.append(self.take_guess)
         self.bot.quiz_runner.presenter_for = self.presenter_for
 
     async def cog_unload(self) -> None:
         """Stop listening for buttons and guesses; running games keep going (they live on the bot)."""
-        self.bot.remove_dynamic_items(views.AnswerButton, views.DisputeButton)
+        self.bot.remove_dynamic_items(views.AnswerButton, views.DisputeButton, views.TeamButton)
         self.bot.message_hooks.remove(self.take_guess)
         self.bot.quiz_runner.presenter_for = None
 
@@ -100,6 +120,68 @@ class Quiz(commands.Cog):
             topic=topic,
             rounds=rounds,
             mode=mode,
+        )
+
+    @quiz.command(name="teams")
+    @commands.guild_only()
+    @app_commands.describe(
+        teams=f"How many teams ({MIN_TEAMS}-{MAX_TEAMS}; default 2, or as many as you name)",
+        topic="Only questions about this topic (see topics)",
+        rounds=f"How many questions (1-{MAX_ROUNDS}, default 10)",
+        mode="myth-or-fact, choice, typed, or mixed (default)",
+        names="Team names separated by commas, e.g. Owls, Foxes (default Red, Blue, Green, Yellow)",
+    )
+    @app_commands.autocomplete(topic=topic_autocomplete)
+    async def quiz_teams(
+        self,
+        ctx: commands.Context[MythOrFactBot],
+        teams: int | None = None,
+        topic: KnownTopic | None = None,
+        rounds: int | None = None,
+        mode: ModeChoice | None = None,
+        *,
+        names: str | None = None,
+    ) -> None:
+        """Start a team quiz: members pick a team with buttons; right answers score for them and their team.
+
+        Prefix form: `quiz teams [teams] [topic] [rounds] [mode] [names, separated, by commas]`. Only members of a
+        team score; the lobby starts when its starter (or a moderator) presses Start, or by itself after a minute.
+        """
+        assert ctx.guild is not None
+        team_names = choose_team_names(teams, names)
+        check_rounds(rounds)
+        if topic is not None:  # checked now, not when the lobby ends a minute later
+            known = [summary.topic for summary in await self.bot.store.topics(ctx.guild.id)]
+            if normalize_topic(topic) not in known:
+                raise UnknownTopic(topic, match_topics(known, topic, 3))
+        self.bot.quiz_runner.refuse_if_running(ctx.channel.id)
+        require_bot_can_post(ctx)
+        guild, channel, starter = ctx.guild, ctx.channel, ctx.author
+        stop = f"{ctx.clean_prefix if ctx.interaction is None else '/'}quiz stop"
+        prefix = await self.bot.prefix_in(guild.id)
+
+        async def start_quiz(roster: TeamRoster) -> None:
+            await self.bot.quiz_runner.start(
+                guild_id=guild.id,
+                channel_id=channel.id,
+                starter_id=starter.id,
+                announce=lambda session, wanted: channel.send(
+                    render.quiz_announcement(session, wanted, topic, starter, stop)
+                ),
+                command_prefix=prefix,
+                topic=topic,
+                rounds=rounds,
+                mode=mode,
+                roster=roster,
+            )
+
+        await self.bot.team_quizzes.open(
+            guild_id=guild.id,
+            channel_id=channel.id,
+            starter_id=starter.id,
+            names=team_names,
+            presenter=LobbyMessage(ctx),
+            start_quiz=start_quiz,
         )
 
     @quiz.command(name="stop", extras={"private_reply": True})
@@ -262,6 +344,28 @@ class ChannelPresenter:
     async def finish(self, session: QuizSession, standings: list[Standing], reason: str) -> None:
         """Post the final standings."""
         await _quietly(self.channel.send(embed=views.standings_embed(session, standings, reason)))
+
+
+class LobbyMessage:
+    """Shows a team lobby as the reply to `quiz teams` (the :class:`bot.core.team_runner.LobbyPresenter` of the cog)."""
+
+    def __init__(self, ctx: commands.Context[MythOrFactBot]) -> None:
+        self.ctx = ctx
+        self._message: discord.Message | None = None
+
+    async def show(self, lobby: TeamLobby) -> int:
+        """Post the lobby with its buttons."""
+        self._message = await self.ctx.send(embed=views.lobby_embed(lobby), view=views.lobby_view(lobby))
+        return self._message.id
+
+    async def close(self, lobby: TeamLobby, note: str) -> None:
+        """Show the final teams and the note, without buttons."""
+        if self._message is not None:
+            await _quietly(self._message.edit(embed=views.lobby_embed(lobby, note), view=None))
+
+    async def say(self, text: str) -> None:
+        """Post a message in the lobby's channel."""
+        await _quietly(self.ctx.channel.send(text))
 
 
 async def _quietly(awaitable: Awaitable[object]) -> None:

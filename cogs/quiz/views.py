@@ -1,7 +1,7 @@
 """What a quiz looks like on Discord: question and reveal embeds, answer buttons, the dispute button and modal.
 
-Buttons are dynamic items with stable custom ids (``mof:q:<session>:<round>:<option>``, ``mof:dispute:<item>``),
-so they answer sensibly even after a restart.
+Buttons are dynamic items with stable custom ids (``mof:q:<session>:<round>:<option>``, ``mof:dispute:<item>``,
+``mof:team:<lobby>:<action>``), so they answer sensibly even after a restart.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from bot.core.i18n import N_, _
 from bot.core.quiz import MODE_NAMES, MYTH, AnswerStatus, Mode, Question, QuizSession, RoundResult, Standing, time_limit
 from bot.core.retry import retry_unavailable
 from bot.core.settings import ServerSettings
+from bot.core.team_runner import StartStatus
+from bot.core.teams import JoinStatus, TeamLobby, TeamStanding, winner
 from bot.core.text import clip
 from cogs.utils import render
 
@@ -134,6 +136,8 @@ def reveal_embed(result: RoundResult) -> discord.Embed:
     else:
         who = _("Nobody answered.")
     embed.add_field(name=_("Right answers"), value=clip(who, render.FIELD_VALUE_MAX), inline=False)
+    if result.teams:
+        embed.add_field(name=_("Teams"), value=clip(team_lines(result.teams), render.FIELD_VALUE_MAX), inline=False)
     embed.add_field(name=_("Source"), value=render.source_markdown(item), inline=False)
     embed.set_footer(text=render.footer_text(item))
     return embed
@@ -158,7 +162,57 @@ def standings_embed(session: QuizSession, standings: list[Standing], reason: str
         title=_("Quiz over"), description=clip(f"{reason}\n\n{table}", render.DESCRIPTION_MAX), colour=QUESTION_COLOUR
     )
     embed.set_footer(text=_("Scores count towards the server leaderboard: see leaderboard and rank."))
+    if session.roster is not None:
+        add_team_standings(embed, session.team_standings())
     return embed
+
+
+def team_lines(teams: tuple[TeamStanding, ...] | list[TeamStanding]) -> str:
+    """Render team totals, one line per team, best first."""
+    return "\n".join(
+        _(
+            "{place} **{name}**: {points} points",
+            place=MEDALS.get(team.position, f"{team.position}."),
+            name=discord.utils.escape_markdown(team.name),
+            points=team.points,
+        )
+        for team in teams
+    )
+
+
+def add_team_standings(embed: discord.Embed, teams: list[TeamStanding]) -> None:
+    """Put a team quiz's result on its standings: the winner (or a draw), each team's total and its best member."""
+    won = winner(teams)
+    if won is not None:
+        headline = _("🏆 **{name}** wins the team quiz!", name=discord.utils.escape_markdown(won.name))
+    elif teams and teams[0].points > 0:
+        leaders = [discord.utils.escape_markdown(team.name) for team in teams if team.position == 1]
+        headline = _("It's a draw between {teams}!", teams=", ".join(leaders))
+    else:
+        headline = _("No team scored, so nobody wins.")
+    embed.title = _("Team quiz over")
+    embed.description = clip(f"{headline}\n\n{embed.description}", render.DESCRIPTION_MAX)
+    for team in teams:
+        best = (
+            _("Best: <@{user_id}> with {points} points", user_id=team.best_member, points=team.best_points)
+            if team.best_member is not None
+            else _("Nobody in this team scored.")
+        )
+        embed.add_field(
+            name=clip(
+                _(
+                    "{place} {name} · {points} points",
+                    place=MEDALS.get(team.position, f"{team.position}."),
+                    name=team.name,
+                    points=team.points,
+                ),
+                render.FIELD_NAME_MAX,
+            ),
+            value=_(
+                "{best} · {correct} right · {members} members", best=best, correct=team.correct, members=team.members
+            ),
+            inline=False,
+        )
 
 
 def settings_embed(settings: ServerSettings, *, changed: bool) -> discord.Embed:
@@ -235,6 +289,10 @@ class AnswerButton(
         if status is AnswerStatus.ACCEPTED:
             shown = discord.utils.escape_markdown(option_label(question, option))
             message = _("Answer locked in: **{answer}**. Wait for the reveal!", answer=shown)
+        elif status is AnswerStatus.NOT_IN_A_TEAM:
+            message = _(
+                "This is a team quiz and you're not in a team, so your answer doesn't count. Join the next one!"
+            )
         else:
             message = _(_ACK[status])
         await interaction.response.send_message(message, ephemeral=True)
@@ -322,3 +380,137 @@ def dispute_view(item_pk: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(DisputeButton(item_pk))
     return view
+
+
+# -- team lobbies ----------------------------------------------------------------------------------
+
+LOBBY_COLOUR = discord.Colour.blurple()
+LOBBY_NAMES_SHOWN = 20
+"""Members listed per team in a lobby; the rest are counted ("and 12 more")."""
+
+
+def member_list(names: list[str], shown: int = LOBBY_NAMES_SHOWN) -> str:
+    """List display names (escaped, never mentions), the first ``shown`` of them, then how many more there are."""
+    listed = ", ".join(discord.utils.escape_markdown(clip(name, 40)) for name in names[:shown])
+    more = len(names) - shown
+    if more > 0:
+        listed = _("{names} and {count} more", names=listed, count=more)
+    return clip(listed, render.FIELD_VALUE_MAX) if listed else _("Nobody yet.")
+
+
+def lobby_embed(lobby: TeamLobby, note: str | None = None) -> discord.Embed:
+    """Build the lobby: each team with who joined it; ``note`` replaces the instructions once it has closed."""
+    description = note or _(
+        "Pick a team with its button; you can switch or leave until the quiz starts. It starts when <@{starter}> "
+        "(or a moderator) presses **Start**, or by itself after {seconds} seconds. Only team members score.",
+        starter=lobby.starter_id,
+        seconds=round(lobby.wait_seconds),
+    )
+    embed = discord.Embed(
+        title=_("Team quiz: pick your team!") if note is None else _("Team quiz"),
+        description=clip(description, render.DESCRIPTION_MAX),
+        colour=LOBBY_COLOUR,
+    )
+    for index, name in enumerate(lobby.names):
+        names = lobby.display_names(index)
+        embed.add_field(
+            name=clip(_("{name} ({count})", name=name, count=len(names)), render.FIELD_NAME_MAX),
+            value=member_list(names),
+            inline=True,
+        )
+    return embed
+
+
+def lobby_view(lobby: TeamLobby) -> discord.ui.View:
+    """Return a lobby's buttons: one Join per team, then Leave and Start."""
+    view = discord.ui.View(timeout=None)
+    for index, name in enumerate(lobby.names):
+        view.add_item(TeamButton(lobby.id, f"join{index}", _("Join {name}", name=name)))
+    view.add_item(TeamButton(lobby.id, "leave", _("Leave")))
+    view.add_item(TeamButton(lobby.id, "start", _("Start")))
+    return view
+
+
+def _join_message(status: JoinStatus, team: str) -> str:
+    name = discord.utils.escape_markdown(team)
+    if status is JoinStatus.JOINED:
+        return _("You're in team **{team}**. Good luck!", team=name)
+    if status is JoinStatus.SWITCHED:
+        return _("You switched to team **{team}**.", team=name)
+    if status is JoinStatus.ALREADY_IN:
+        return _("You're already in team **{team}**.", team=name)
+    if status is JoinStatus.TEAM_FULL:
+        return _("Team **{team}** is full; pick another team.", team=name)
+    return _("This lobby has closed.")
+
+
+class TeamButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"mof:team:(?P<lobby>[0-9a-f]+):(?P<action>join\d|leave|start)",
+):
+    """A lobby button: join a team, leave your team, or start the quiz (the starter or a moderator)."""
+
+    def __init__(self, lobby_id: str, action: str, label: str = "?") -> None:
+        style = {"leave": discord.ButtonStyle.secondary, "start": discord.ButtonStyle.success}.get(
+            action, discord.ButtonStyle.primary
+        )
+        super().__init__(
+            discord.ui.Button(label=clip(label, 80), style=style, custom_id=f"mof:team:{lobby_id}:{action}")
+        )
+        self.lobby_id = lobby_id
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> TeamButton:
+        """Rebuild the button from its custom id."""
+        return cls(match["lobby"], match["action"], item.label or "?")
+
+    async def callback(self, interaction: discord.Interaction[MythOrFactBot]) -> None:
+        """Join, leave or start, in memory only: the answer (and the lobby's new member lists) goes out at once."""
+        lobby = interaction.client.quiz_runner.lobbies.by_id(self.lobby_id)
+        if lobby is None or lobby.closed:
+            await interaction.response.send_message(_("This lobby has closed."), ephemeral=True)
+            return
+        if self.action == "start":
+            await self._start(interaction, lobby)
+            return
+        if self.action == "leave":
+            left = lobby.leave(interaction.user.id)
+            if left is None:
+                await interaction.response.send_message(_("You're not in a team."), ephemeral=True)
+                return
+            message = _("You left team **{team}**.", team=discord.utils.escape_markdown(left))
+        else:
+            team = int(self.action.removeprefix("join"))
+            status = lobby.join(interaction.user.id, team, interaction.user.display_name)
+            message = _join_message(status, lobby.names[team] if team < len(lobby.names) else "?")
+            if status not in (JoinStatus.JOINED, JoinStatus.SWITCHED):
+                await interaction.response.send_message(message, ephemeral=True)
+                return
+        await interaction.response.edit_message(embed=lobby_embed(lobby), view=lobby_view(lobby))
+        await interaction.followup.send(message, ephemeral=True)
+
+    async def _start(self, interaction: discord.Interaction[MythOrFactBot], lobby: TeamLobby) -> None:
+        """Start the quiz now: the starter, or a moderator with Manage Messages; every team needs a member."""
+        if interaction.user.id != lobby.starter_id and not interaction.permissions.manage_messages:
+            await interaction.response.send_message(
+                _(
+                    "Only the member who opened the lobby or a moderator with the **Manage Messages** permission "
+                    "can start it. It starts by itself soon."
+                ),
+                ephemeral=True,
+            )
+            return
+        status = interaction.client.team_quizzes.request_start(lobby)
+        if status is StartStatus.EMPTY_TEAMS:
+            message = _(
+                "Every team needs a member before the start: nobody is in {teams} yet.",
+                teams=", ".join(discord.utils.escape_markdown(name) for name in lobby.empty_teams()),
+            )
+        elif status is StartStatus.CLOSED:
+            message = _("This lobby has closed.")
+        else:
+            message = _("Starting the team quiz!")
+        await interaction.response.send_message(message, ephemeral=True)

@@ -19,6 +19,7 @@ INFO_COLOUR = discord.Colour.blurple()
 # Discord's limits (see shared/discord-limits.md).
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
 FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 

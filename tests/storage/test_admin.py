@@ -338,7 +338,7 @@ EXPORT_SECTIONS = {
     "settings", "packs", "items", "scores", "daily_schedule", "daily_posts", "daily_streaks", "suggestions",
     "hidden_items", "disputes", "review_items", "review_members", "audit_log", "global_board", "global_board_parts",
     "global_names",
-    "role_rewards", "role_grants",
+    "role_rewards", "role_grants", "teams", "team_quizzes",
 }  # fmt: skip
 
 

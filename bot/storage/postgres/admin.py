@@ -26,13 +26,13 @@ from bot.core.audit import AuditNote
 from bot.core.catalog import PackSummary, SyncReport
 from bot.core.content import CUSTOM_PACK
 from bot.core.packs import Pack
-from bot.core.scores import is_period
+from bot.core.scores import ALL_TIME, is_period
 from bot.storage import shared
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.global_parts import lock_board
 from bot.storage.postgres.items import upsert_packs
 from bot.storage.postgres.scores import lock_scores
-from bot.storage.shared import check_week, export_row, public_pack_id, server_pack_id, utc
+from bot.storage.shared import TEAM_BOARD_TABLES, check_week, export_row, public_pack_id, server_pack_id, utc
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,9 @@ _EXPORT_QUERIES: dict[str, str] = {
                        WHERE EXISTS (SELECT 1 FROM scores
                                      WHERE scores.guild_id = :guild AND scores.user_id = names.user_id)
                        ORDER BY user_id""",
+    "teams": """SELECT name, wins, quizzes, points, last_played FROM team_scores WHERE guild_id = :guild
+                ORDER BY wins DESC, points DESC, team_key COLLATE "C" """,
+    "team_quizzes": "SELECT quiz_key, played_at FROM team_quizzes WHERE guild_id = :guild ORDER BY played_at DESC",
 }
 
 
@@ -197,6 +200,9 @@ class AdminQueries(PostgresDatabase):
             removed = await self._execute("DELETE FROM scores WHERE guild_id = $1 AND period = $2", (guild_id, period))
             # The server's part of the global board of the same period goes too (its trigger follows).
             await self._execute("DELETE FROM global_parts WHERE guild_id = $1 AND period = $2", (guild_id, period))
+            if period == ALL_TIME:  # the team board is an all-time board too
+                for table in TEAM_BOARD_TABLES:
+                    removed += await self._execute(f"DELETE FROM {table} WHERE guild_id = $1", (guild_id,))
             if actor_id is not None:
                 await self._audit(guild_id, AuditNote(actor_id, "leaderboard", reset_detail(period, removed)))
             return removed

@@ -17,6 +17,7 @@ from bot.storage.postgres.daily import DailyQueries
 from bot.storage.postgres.review import ReviewQueries
 from bot.storage.postgres.rewards import RewardQueries
 from bot.storage.postgres.scores import ScoreQueries
+from bot.storage.postgres.teams import TeamQueries
 from bot.storage.postgres.transfer import TransferQueries
 from bot.storage.shared import utc
 
@@ -34,6 +35,7 @@ async def _prepare_connection(conn: asyncpg.Connection) -> None:
 class PostgresStore(
     CatalogQueries,
     ScoreQueries,
+    TeamQueries,
     DailyQueries,
     ContentQueries,
     AdminQueries,

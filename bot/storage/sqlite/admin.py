@@ -26,9 +26,9 @@ from bot.core.audit import AuditNote
 from bot.core.catalog import PackSummary, SyncReport
 from bot.core.content import CUSTOM_PACK
 from bot.core.packs import Pack
-from bot.core.scores import is_period
+from bot.core.scores import ALL_TIME, is_period
 from bot.storage import shared
-from bot.storage.shared import check_week, export_row, iso_moment, public_pack_id, server_pack_id
+from bot.storage.shared import TEAM_BOARD_TABLES, check_week, export_row, iso_moment, public_pack_id, server_pack_id
 from bot.storage.sqlite.database import SqliteDatabase
 from bot.storage.sqlite.items import upsert_packs
 
@@ -80,6 +80,9 @@ _EXPORT_QUERIES: dict[str, str] = {
                        WHERE EXISTS (SELECT 1 FROM scores
                                      WHERE scores.guild_id = :guild AND scores.user_id = names.user_id)
                        ORDER BY user_id""",
+    "teams": """SELECT name, wins, quizzes, points, last_played FROM team_scores WHERE guild_id = :guild
+                ORDER BY wins DESC, points DESC, team_key""",
+    "team_quizzes": "SELECT quiz_key, played_at FROM team_quizzes WHERE guild_id = :guild ORDER BY played_at DESC",
 }
 
 
@@ -189,9 +192,13 @@ class AdminQueries(SqliteDatabase):
             cursor = await conn.execute("DELETE FROM scores WHERE guild_id = ? AND period = ?", (guild_id, period))
             # The server's part of the global board of the same period goes too (its triggers follow).
             await conn.execute("DELETE FROM global_parts WHERE guild_id = ? AND period = ?", (guild_id, period))
+            removed = cursor.rowcount
+            if period == ALL_TIME:  # the team board is an all-time board too
+                for table in TEAM_BOARD_TABLES:
+                    removed += (await conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))).rowcount
             if actor_id is not None:
-                await self._audit(guild_id, AuditNote(actor_id, "leaderboard", reset_detail(period, cursor.rowcount)))
-            return cursor.rowcount
+                await self._audit(guild_id, AuditNote(actor_id, "leaderboard", reset_detail(period, removed)))
+            return removed
 
     # -- export --------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from bot.storage.sqlite.daily import DailyQueries
 from bot.storage.sqlite.review import ReviewQueries
 from bot.storage.sqlite.rewards import RewardQueries
 from bot.storage.sqlite.scores import ScoreQueries
+from bot.storage.sqlite.teams import TeamQueries
 from bot.storage.sqlite.transfer import TransferQueries
 
 
@@ -71,6 +72,7 @@ async def open_reader(path: Path) -> aiosqlite.Connection:
 class SqliteStore(
     CatalogQueries,
     ScoreQueries,
+    TeamQueries,
     DailyQueries,
     ContentQueries,
     AdminQueries,
