@@ -59,8 +59,8 @@ class ServerSettings:
     """The bot's language in this server when an interaction's locale is not one it speaks (and for prefix
     commands and posts of its own: daily posts, quiz rounds, log-channel reports)."""
     languages: tuple[str, ...] = ()
-    """Languages of the shipped packs whose items this server gets; empty means its own :attr:`language` only, so
-    that a server never meets packs in a language it did not choose."""
+    """Languages of the shipped packs whose items this server gets; empty means English and the server's own
+    :attr:`language`, so that a server never meets packs in a third language it did not choose."""
 
     global_board: bool = False
     """Whether the server takes part in the global board (its members' points count there; see
@@ -68,7 +68,7 @@ class ServerSettings:
 
     def pack_languages(self) -> tuple[str, ...] | None:
         """Return the languages of the shipped packs this server gets (in :data:`LANGUAGES` order), ``None`` if all."""
-        chosen = set(self.languages or (self.language,))
+        chosen = set(self.languages or (DEFAULT_LOCALE, self.language))
         return None if chosen >= set(LANGUAGES) else tuple(code for code in LANGUAGES if code in chosen)
 
     def zone(self) -> ZoneInfo:

@@ -210,7 +210,11 @@ async def test_3000_servers_on_one_shard_are_closed_with_sharding_required(shard
 
 
 async def identify(fake: FakeDiscord, shard: list[int] | None) -> tuple[list[dict[str, Any]], int | None]:
-    """IDENTIFY over a raw websocket; return the dispatches received until the socket closed, and the close code."""
+    """IDENTIFY over a raw websocket; return the dispatches received until the socket closed, and the close code.
+
+    The first answer may take a while on a busy machine (a READY of 2,500 servers); after it, a second of silence
+    means the fake has nothing more to send.
+    """
     async with aiohttp.ClientSession() as session, session.ws_connect(fake.gateway_url) as socket:
         hello = await socket.receive_json()
         assert hello["op"] == 10
@@ -221,7 +225,7 @@ async def identify(fake: FakeDiscord, shard: list[int] | None) -> tuple[list[dic
         events = []
         while True:
             try:
-                message = await socket.receive(timeout=1.0)
+                message = await socket.receive(timeout=1.0 if events else 20.0)
             except TimeoutError:
                 return events, None
             if message.type != aiohttp.WSMsgType.TEXT:
