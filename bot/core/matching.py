@@ -211,6 +211,8 @@ _NEGATORS = frozenset(
 _NEGATION_RELEASERS = frozenset({"sure", "certain", "100"})
 _TAG_QUESTION_NEGATORS = frozenset({"isnt", "wasnt", "arent", "werent"})
 _TAG_QUESTION_SUBJECTS = frozenset({"it", "that", "this", "he", "she", "they"})
+# Word pairs that say "I don't know": a match inside one is no answer ("no idea" does not answer "No").
+_NOT_KNOWING = frozenset({("no", "idea"), ("no", "clue")})
 _FILLER = frozenset(
     _word_list("""
     i im ive id ill me my mine we our us you u ya ur your he she it its they them his her their there here
@@ -757,6 +759,9 @@ class AnswerMatcher:
         before = tokens[match.start - 1] if match.start else ""
         if before in _QUALIFIERS and before not in self._vocabulary:
             return False  # "new york" is not "York"
+        pairs = range(max(match.start - 1, 0), min(match.end, len(tokens) - 1))
+        if any((tokens[i], tokens[i + 1]) in _NOT_KNOWING for i in pairs):
+            return False  # "no idea" is not "No"
         candidates = self._candidates(tokens, match)
         if match.person and match.start - 1 in candidates and before[:1] not in match.person.initials:
             return False  # "pierre curie" is not "Marie Curie"

@@ -212,7 +212,8 @@ class RoundResult:
     """Players who were right, fastest first."""
     players: tuple[PlayerResult, ...]
     """Everyone who answered."""
-    near_misses: tuple[str, ...]
+    wrong_guesses: tuple[str, ...]
+    """The distinct wrong typed guesses (at most :data:`MAX_NEAR_MISS_CHECKS`), from which :meth:`near_misses` picks."""
     skipped: bool = False
     """Nobody scores the round (a skip, or a stop before anyone won it)."""
     stopped: bool = False
@@ -224,6 +225,11 @@ class RoundResult:
     def answered(self) -> bool:
         """Whether anyone answered at all."""
         return bool(self.players)
+
+    def near_misses(self) -> tuple[str, ...]:
+        """Return the wrong guesses that came close, for item statistics (worked out when recorded, not revealed)."""
+        answers = self.question.item.answers
+        return tuple(guess for guess in self.wrong_guesses if is_near_miss(guess, answers, judged_wrong=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,19 +432,17 @@ class QuizSession:
             question,
             tuple(p for p in players if p.correct),
             tuple(players),
-            self._near_misses(question),
+            self._wrong_guesses(question),
             skipped,
             stopped=skipped and self.stopped,
             teams=tuple(self.team_standings()),
         )
 
-    def _near_misses(self, question: Question) -> tuple[str, ...]:
-        """Return the round's distinct wrong guesses that came close, for item statistics (off the hot path)."""
+    def _wrong_guesses(self, question: Question) -> tuple[str, ...]:
+        """Return the round's distinct wrong guesses, up to the number checked for near misses."""
         if question.mode is not Mode.TYPED:
             return ()
-        wrong = [guess for guess, correct in self._verdicts.items() if not correct]
-        answers = question.item.answers
-        return tuple(g for g in wrong[:MAX_NEAR_MISS_CHECKS] if is_near_miss(g, answers, judged_wrong=True))
+        return tuple(guess for guess, correct in self._verdicts.items() if not correct)[:MAX_NEAR_MISS_CHECKS]
 
     def stop(self) -> None:
         """End the session: no round starts after the open one."""
@@ -453,7 +457,7 @@ class QuizSession:
             topic=result.question.item.topic,
             played_at=played_at,
             players=() if result.skipped else result.players,
-            near_misses=result.near_misses,
+            near_misses=result.near_misses(),
         )
 
     def standings(self) -> list[Standing]:
@@ -485,11 +489,13 @@ def plan_rounds(
 
 @dataclass(eq=False)
 class RunningQuiz:
-    """A session plus the task that drives it, and whether a skip was asked for."""
+    """A session plus the task that drives it, whether a skip was asked for, and its round being written."""
 
     session: QuizSession
     skip_requested: bool = False
     task: asyncio.Task[None] | None = None
+    saving: asyncio.Future[bool] | None = None
+    """The score write of the round revealed last, while it may still run (see :mod:`bot.core.quiz_runner`)."""
     command_prefix: str = "!"
     """The server's command prefix when the quiz started: messages starting with it are commands, not guesses."""
     adaptive: AdaptivePlan | None = None

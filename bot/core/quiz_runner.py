@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.adaptive import AdaptivePlan
-from bot.core.catalog import CatalogStore, StoredItem
+from bot.core.catalog import CatalogStore
 from bot.core.errors import MythOrFactError, StorageUnavailable
 from bot.core.i18n import N_, _, _n, using
 from bot.core.quiz import (
@@ -31,7 +31,7 @@ from bot.core.quiz import (
 )
 from bot.core.retry import retry_unavailable
 from bot.core.review import ReviewStore, missed_by, note_misses
-from bot.core.scores import RoundRecord, ScoreStore, week_key
+from bot.core.scores import ScoreStore, week_key
 from bot.core.settings import SettingsStore
 from bot.core.teams import LobbyRegistry, TeamRoster, TeamStore, lobby_url, team_quiz_record
 from bot.core.text import clip
@@ -292,7 +292,7 @@ class QuizRunner:
         """Play a session to its end, free its channel, post the standings, and forget its running-quiz record.
 
         However the quiz ends, its channel is free before the standings go up, so a new quiz can start as soon as
-        players read that this one is over.
+        players read that this one is over; and its last round's scores are written (or known lost) by then.
         """
         session = running.session
         failure: BaseException | None = None
@@ -305,11 +305,19 @@ class QuizRunner:
         except asyncio.CancelledError as exc:
             reason, failure = _(SHUTDOWN_END), exc
         except StorageUnavailable as exc:  # already tried again for a moment: end politely, without a traceback
-            log.error("Quiz %s ended early, the database is unavailable: %s", session.id, exc.cause)
-            reason = _(STORAGE_END)
+            reason = self._storage_end(session, exc)
         except Exception as exc:
             # Logged with its traceback by the done-callback; players get a plain ending instead of silence.
             reason, failure = _(UNEXPECTED_END), exc
+        if running.saving is not None:  # a shutdown or a failure came while the last round was being written
+            try:
+                await self._saved(running)
+            except StorageUnavailable as exc:
+                reason = self._storage_end(session, exc)
+            except asyncio.CancelledError as exc:  # a second stop request: post the standings without waiting
+                failure = failure or exc
+            except Exception as exc:
+                reason, failure = _(UNEXPECTED_END), failure or exc
         self.quizzes.remove(running)
         self._remember_players(session)
         self._ending.add(session.id)  # until its record is gone, a READY does not take it for one a crash interrupted
@@ -324,11 +332,19 @@ class QuizRunner:
         if failure is not None:
             raise failure
 
-    async def _play_round(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
-        """One round: ask, wait for its end, record it, reveal.
+    @staticmethod
+    def _storage_end(session: QuizSession, exc: StorageUnavailable) -> str:
+        """Log a quiz ended by a database that stayed unavailable; return the reason its standings give."""
+        log.error("Quiz %s ended early, the database is unavailable: %s", session.id, exc.cause)
+        return _(STORAGE_END)
 
-        The write is tried again for a moment if the database is unavailable, and a shutdown cannot interrupt it.
-        If it still fails, the round is revealed and :class:`StorageUnavailable` ends the quiz.
+    async def _play_round(self, running: RunningQuiz, presenter: QuizPresenter) -> None:
+        """One round: ask, wait for its end, reveal, and write its scores behind the reveal.
+
+        The reveal does not wait for the write (the two run side by side); the pause, and so the next question or the
+        standings, waits for it, so rounds are written one at a time and in order, and a crash loses at most the round
+        just revealed. The write is tried again for a moment if the database is unavailable, and a shutdown cannot
+        interrupt it; if it still fails, :class:`StorageUnavailable` ends the quiz before another question.
         """
         session = running.session
         if running.adaptive is not None:
@@ -340,53 +356,64 @@ class QuizRunner:
         await self._wait_for_round_end(running, presenter)
         result = session.close_round(skipped=running.skip_requested and not session.round_won)
         played_at = self.now()
-        record = session.record(result, played_at)
 
         async def record_round() -> bool:
+            record = session.record(result, played_at)  # its near misses are worked out here, behind the reveal
             week = week_key(played_at, (await self.store.server_settings(session.guild_id)).zone())
             return await self.store.record_round(record, week)
 
-        saving = asyncio.ensure_future(retry_unavailable(record_round, f"Round {record.round_key}"))
-        saving.add_done_callback(_retrieved)
-        # The buttons are greyed while the scores are written: that shows the answer, not anyone's points. The
-        # reveal, which announces the points, waits until they are saved.
+        label = f"Round {session.round_key(result.question.number)}"
+        running.saving = asyncio.ensure_future(retry_unavailable(record_round, label))
+        running.saving.add_done_callback(_retrieved)
         await presenter.close_question(question, message_id)
-        not_saved: StorageUnavailable | None = None
-        try:
-            await asyncio.shield(saving)  # a shutdown cannot interrupt the write
-        except StorageUnavailable as exc:
-            not_saved = exc
         await presenter.reveal(result)
-        if not_saved is not None:
-            raise not_saved
-        if self.scored is not None and record.players and saving.result():
-            self.scored(session.guild_id, tuple(player.user_id for player in record.players))
-        if running.adaptive is not None:
+        recorded = await self._saved(running)
+        players = () if result.skipped else result.players
+        if self.scored is not None and players and recorded:
+            self.scored(session.guild_id, tuple(player.user_id for player in players))
+        if running.adaptive is not None:  # new players' records are read with this round saved
             await self._follow_players(running, result)
-        await self._note_misses(record, result.question.item)
+        await self._note_misses(session, result, played_at)
         if not session.finished:
             await self.alarm.nap(running.session.id, session.settings.pause_seconds)
 
-    async def _note_misses(self, record: RoundRecord, item: StoredItem) -> None:
+    @staticmethod
+    async def _saved(running: RunningQuiz) -> bool:
+        """Wait for the round being written (a shutdown cannot interrupt it); return whether it was newly recorded.
+
+        Raises what made the write fail.
+        """
+        saving = running.saving
+        if saving is None:
+            return False
+        try:
+            return await asyncio.shield(saving)
+        finally:
+            if saving.done():
+                running.saving = None
+
+    async def _note_misses(self, session: QuizSession, result: RoundResult, played_at: datetime) -> None:
         """Bring a round's item back for review for the players who got it wrong.
 
         Done after the reveal, so players never wait for it (it is one more write, about as long as the scores').
         Tried again for a moment if the database is unavailable; if it stays so, this is logged and the quiz goes on.
         """
-        missed = missed_by((player.user_id, player.correct) for player in record.players)
+        players = () if result.skipped else result.players
+        missed = missed_by((player.user_id, player.correct) for player in players)
         if not missed:
             return
+        item, round_key = result.question.item, session.round_key(result.question.number)
 
         async def note() -> int:
-            zone = (await self.store.server_settings(record.guild_id)).zone()
-            return await note_misses(self.store, record.guild_id, item, missed, record.played_at, zone)
+            zone = (await self.store.server_settings(session.guild_id)).zone()
+            return await note_misses(self.store, session.guild_id, item, missed, played_at, zone)
 
-        noting = asyncio.ensure_future(retry_unavailable(note, f"Review misses of round {record.round_key}"))
+        noting = asyncio.ensure_future(retry_unavailable(note, f"Review misses of round {round_key}"))
         noting.add_done_callback(_retrieved)
         try:
             await asyncio.shield(noting)  # a shutdown cannot interrupt the write
         except StorageUnavailable as exc:
-            log.error("Round %s: its misses were not noted for review: %s", record.round_key, exc.cause)
+            log.error("Round %s: its misses were not noted for review: %s", round_key, exc.cause)
 
     async def _record_teams(self, session: QuizSession) -> None:
         """Add a team quiz that played out to its server's team board (tried again for a moment, never twice).

@@ -630,6 +630,7 @@ async def test_a_database_failure_ends_the_quiz_politely_and_keeps_earlier_score
         if number == 1:
             await next_question(simcord_env, channel)
     final = bot_messages(channel)[-1].embeds[0]
+    assert len(reveals(channel)) == 2
     assert final.title == "Quiz over"
     assert final.description.startswith("Sorry, something went wrong on my side")
     assert simcord_env.bot.quizzes.get(channel.id) is None, "the channel is free for a new quiz"
@@ -697,28 +698,40 @@ async def test_a_new_quiz_can_start_as_soon_as_the_standings_of_one_that_played_
     assert last_question(channel).embeds[0].title == "Question 1/1 · Myth or fact?"
 
 
-async def test_buttons_grey_out_while_scores_are_written_and_the_reveal_waits_for_them(
+async def test_the_reveal_does_not_wait_for_the_score_write_but_the_next_question_and_the_standings_do(
     simcord_env, world, store, monkeypatch
 ):
     guild, channel, owner, (ann, ben, cat) = world
-    await ann.send(channel, "!quiz 1 myth-or-fact")
+    await ann.send(channel, "!quiz 2 myth-or-fact")
     record_round = store.record_round
-    written = asyncio.Event()
-    may_write = asyncio.Event()
+    written: list[str] = []
+    may_write, wrote = asyncio.Event(), asyncio.Event()
 
-    async def slow_database(*args):
+    async def slow_database(record, week):
         await simcord_env.external_wait(may_write.wait(), reason="a busy database")
-        recorded = await record_round(*args)
-        written.set()
+        recorded = await record_round(record, week)
+        written.append(record.round_key)
+        wrote.set()
         return recorded
 
     monkeypatch.setattr(store, "record_round", slow_database)
-    await ann.click(last_question(channel), label="Myth")
-    await finish_round(simcord_env, channel)
-    assert all(child.disabled for child in last_question(channel).components[0].children)
-    assert reveals(channel) == [] and not written.is_set(), "no points are announced before they are saved"
-    may_write.set()
-    await written.wait()
-    await simcord_env.advance_time(0.1)
-    assert len(reveals(channel)) == 1
-    assert bot_messages(channel)[-1].embeds[0].title == "Quiz over"
+    for number in (1, 2):
+        may_write.clear()
+        wrote.clear()
+        right = simcord_env.bot.quizzes.get(channel.id).session.question.correct_option
+        await ann.click(last_question(channel), label=right)
+        await finish_round(simcord_env, channel)
+        assert len(reveals(channel)) == number and len(written) == number - 1, "revealed while the write waits"
+        await next_question(simcord_env, channel)
+        titles = [m.embeds[0].title for m in bot_messages(channel) if m.embeds]
+        assert titles[-1].startswith("Answer"), "no next question and no standings before the scores are saved"
+        may_write.set()
+        await wrote.wait()
+        await simcord_env.advance_time(0.1)
+        if number == 1:
+            await next_question(simcord_env, channel)  # the pause starts once the round is saved
+    standings = bot_messages(channel)[-1].embeds[0]
+    assert standings.title == "Quiz over"
+    mine = await store.member_rank(guild.id, "all", ann.id)
+    assert (mine.correct, mine.rounds) == (2, 2)
+    assert f"<@{ann.id}>: {mine.points} points, 2 right" in standings.description, "the standings match the store"

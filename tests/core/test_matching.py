@@ -455,3 +455,9 @@ def test_huge_answers_do_not_break_the_matcher():
     answer = "paris " * 2000
     assert isinstance(is_correct("paris", [answer]), bool)
     assert isinstance(is_correct("x", ["9" * 5000 + "th"]), bool)
+
+
+def test_saying_you_do_not_know_is_not_the_answer_no():
+    assert not is_correct("no idea", ["No"])
+    assert not is_correct("No clue!", ["No"])
+    assert is_correct("no", ["No"]) and is_correct("i think no", ["No"])

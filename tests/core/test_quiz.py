@@ -179,7 +179,7 @@ def test_typed_round_records_near_misses():
     assert session.answer_typed(8, "Isaac Newton", now=1.0) is AnswerStatus.WRONG
     assert session.answer_typed(9, "einstine", now=2.0) is AnswerStatus.WRONG
     result = session.close_round()
-    assert result.near_misses == ("einstine",)
+    assert result.near_misses() == ("einstine",)
     assert result.winners == ()
 
 

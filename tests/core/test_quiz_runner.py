@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
 
+from bot.core import retry
 from bot.core.errors import StorageUnavailable
 from bot.core.quiz import Question, QuizSession, RoundResult, Standing
-from bot.core.quiz_runner import QuizRunner
+from bot.core.quiz_runner import SHUTDOWN_END, STORAGE_END, QuizRunner
 from bot.storage.base import FactStore
 
 GUILD, CHANNEL, STARTER = 1, 10, 100
@@ -164,3 +166,126 @@ async def test_an_adaptive_quiz_goes_on_when_a_new_players_record_cannot_be_read
     assert "could not read new players' records" in caplog.text
     assert [p.user_id for p in running.adaptive.current_players()] == [newcomer]
     assert await runner.stop(running) is True
+
+
+class HeldWrites:
+    """Wraps ``store.record_round`` so each write waits until the test lets it through; notes overlaps and order."""
+
+    def __init__(self, store: FactStore) -> None:
+        self.real = store.record_round
+        self.allowed = asyncio.Event()
+        self.started: list[str] = []
+        self.written: list[str] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def __call__(self, record, week):
+        self.started.append(record.round_key)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await self.allowed.wait()
+            recorded = await self.real(record, week)
+        finally:
+            self.in_flight -= 1
+        self.written.append(record.round_key)
+        return recorded
+
+
+class ManualClock:
+    """The runner's clock, moved on by the test (answers and time limits), not by the machine."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def manual_runner(store: FactStore, presenter: RecordingPresenter, clock: ManualClock) -> QuizRunner:
+    return QuizRunner(
+        store, clock=clock, now=lambda: datetime.now(UTC), alarm=EventAlarm(), presenter_for=lambda _: presenter
+    )
+
+
+async def answer_and_close(runner: QuizRunner, running, presenter: RecordingPresenter, clock: ManualClock) -> None:
+    """Answer the open question right as the starter, let its time run out, and wait for its reveal."""
+    session = running.session
+    presenter.revealed.clear()
+    clock.now += 1
+    session.answer_option(STARTER, session.question.correct_option, clock())
+    clock.now = session.deadline() + 0.1
+    runner.wake(running)
+    await asyncio.wait_for(presenter.revealed.wait(), 5)
+
+
+async def test_rounds_are_revealed_before_their_write_and_written_once_each_in_order(
+    manual_runner, presenter, store, clock, monkeypatch
+):
+    held = HeldWrites(store)
+    monkeypatch.setattr(store, "record_round", held)
+    running = await start(manual_runner, presenter)
+    running.session.settings = dataclasses.replace(running.session.settings, pause_seconds=0)
+    for number in range(1, 6):
+        held.allowed.clear()
+        await answer_and_close(manual_runner, running, presenter, clock)
+        assert f"reveal {number}" in presenter.shown and len(held.written) == number - 1, "revealed before written"
+        await asyncio.sleep(0.01)
+        assert presenter.shown[-1] == f"reveal {number}", "nothing follows until the round is written"
+        presenter.question_asked.clear()
+        held.allowed.set()
+        if number < 5:
+            await asyncio.wait_for(presenter.question_asked.wait(), 5)
+    await asyncio.wait_for(running.task, 5)
+    assert held.most_in_flight == 1, "one write at a time"
+    assert held.written == held.started == [running.session.round_key(n) for n in range(1, 6)], "each once, in order"
+    [standing] = running.session.standings()
+    mine = await store.member_rank(GUILD, "all", STARTER)
+    assert (mine.points, mine.correct, mine.rounds) == (standing.points, standing.correct, 5) == (mine.points, 5, 5)
+    assert presenter.shown[-1] == "finish: That was the last question."
+
+
+async def test_a_shutdown_while_a_revealed_round_is_written_waits_for_it_before_the_standings(
+    manual_runner, presenter, store, clock, monkeypatch
+):
+    held = HeldWrites(store)
+    monkeypatch.setattr(store, "record_round", held)
+    running = await start(manual_runner, presenter)
+    await answer_and_close(manual_runner, running, presenter, clock)  # the runner now pauses before question 2
+    shutdown = asyncio.create_task(manual_runner.cancel_all())
+    await asyncio.sleep(0.01)
+    assert not shutdown.done() and not any(shown.startswith("finish") for shown in presenter.shown)
+    held.allowed.set()
+    await asyncio.wait_for(shutdown, 5)
+    assert presenter.shown[-1] == f"finish: {SHUTDOWN_END}"
+    assert "ask 2" not in presenter.shown
+    [standing] = running.session.standings()
+    mine = await store.member_rank(GUILD, "all", STARTER)
+    assert (mine.points, mine.correct, mine.rounds) == (standing.points, 1, 1)
+    assert await store.running_quizzes() == []
+
+
+async def test_a_round_whose_write_keeps_failing_behind_its_reveal_ends_the_quiz_before_the_next_question(
+    manual_runner, presenter, store, clock, monkeypatch
+):
+    monkeypatch.setattr(retry, "RETRY_DELAYS", (0, 0, 0))
+    attempts = []
+
+    async def unavailable(record, week):
+        attempts.append(record.round_key)
+        raise StorageUnavailable("database is locked")
+
+    monkeypatch.setattr(store, "record_round", unavailable)
+    running = await start(manual_runner, presenter)
+    running.session.settings = dataclasses.replace(running.session.settings, pause_seconds=0)
+    await answer_and_close(manual_runner, running, presenter, clock)
+    await asyncio.wait_for(running.task, 5)
+    assert presenter.shown == ["announce", "ask 1", "close 1", "reveal 1", f"finish: {STORAGE_END}"]
+    assert len(attempts) == 4
+    assert await store.member_rank(GUILD, "all", STARTER) is None
