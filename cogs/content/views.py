@@ -50,6 +50,11 @@ def safe_text(text: str, limit: int) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(clip(" ".join(text.split()), limit)))
 
 
+def mention(user_id: int) -> str:
+    """Return a member's mention (shown as their name; the bot never pings)."""
+    return f"<@{user_id}>"
+
+
 def _escaped(text: str, limit: int) -> str:
     return clip(discord.utils.escape_markdown(text), limit)
 
@@ -398,7 +403,7 @@ def custom_facts_embed(facts: list[CustomFact], total: int, page: int) -> discor
         return embed
     lines = []
     for fact in facts:
-        credit = " · " + _("by {member}", member=f"<@{fact.author_id}>") if fact.author_id else ""
+        credit = " · " + _("by {member}", member=mention(fact.author_id)) if fact.author_id else ""
         level = difficulty_name(fact.item.difficulty)
         lines.append(
             f"`{fact.item.ref}` {kind_name(fact.item.kind)} · {level} · {_escaped(fact.item.claim, 150)}{credit}"
@@ -429,7 +434,7 @@ def hidden_items_embed(hidden: list[HiddenItem], total: int, page: int) -> disco
         return embed
     lines = [
         f"`{item.ref}` {kind_name(item.kind)} · {_escaped(item.text, 150)} · "
-        + _("by {member} {when}", member=f"<@{item.hidden_by}>", when=discord.utils.format_dt(item.hidden_at, "R"))
+        + _("by {member} {when}", member=mention(item.hidden_by), when=discord.utils.format_dt(item.hidden_at, "R"))
         for item in hidden
     ]
     embed.description = clip("\n".join(lines), render.DESCRIPTION_MAX)
@@ -469,7 +474,7 @@ def suggestion_embed(suggestion: Suggestion) -> discord.Embed:
     )
     embed.add_field(name=_("Source"), value=_escaped(suggestion.source, 250), inline=False)
     when = discord.utils.format_dt(suggestion.created_at, "R")
-    credit = _("by {member} {when}", member=f"<@{suggestion.user_id}>", when=when)
+    credit = _("by {member} {when}", member=mention(suggestion.user_id), when=when)
     embed.add_field(name=_("Topic"), value=f"`{suggestion.topic}` · {credit}", inline=False)
     return embed
 
@@ -603,7 +608,7 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=_REVIEW_I
                     "Approved suggestion #{id}: it is now `{ref}`, credited to {member}.",
                     id=done.id,
                     ref=review.ref,
-                    member=f"<@{done.user_id}>",
+                    member=mention(done.user_id),
                 )
             return _("Rejected suggestion #{id}.", id=done.id)
         item = await store.get_item_by_pk(self.target_id)
@@ -642,7 +647,7 @@ def already_reviewed(suggestion: Suggestion) -> str:
     """Say that a suggestion was reviewed before (approved or rejected, and by whom); nothing changed."""
     approved = suggestion.status == "approved"
     if suggestion.reviewed_by:
-        by = f"<@{suggestion.reviewed_by}>"
+        by = mention(suggestion.reviewed_by)
         if approved:
             return _("Suggestion #{id} was already approved by {member}; nothing changed.", id=suggestion.id, member=by)
         return _("Suggestion #{id} was already rejected by {member}; nothing changed.", id=suggestion.id, member=by)
