@@ -26,7 +26,7 @@ from bot.core.daily import (
     post_marker,
 )
 from bot.core.errors import MythOrFactError
-from bot.core.i18n import _
+from bot.core.i18n import DEFAULT_LOCALE, N_, _, using
 from bot.core.rewards import SCORES_CHANGED
 from bot.core.scores import week_key
 from bot.core.text import clip
