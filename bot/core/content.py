@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urlsplit
 
 from bot.core.errors import InvalidContent, MythOrFactError
+from bot.core.i18n import _, _n
 from bot.core.packs import SLUG, Item, Source
 from bot.core.text import clip, normalize_topic
 
@@ -29,8 +30,6 @@ DIFFICULTY_NAMES = ("easy", "medium", "hard")
 """Difficulties 1, 2 and 3 as moderators type them."""
 CUSTOM_DIFFICULTY = 2
 """A custom fact's difficulty (and quiz score) unless its moderator chooses another; suggestions always get it."""
-DIFFICULTY_CHOICES = "easy, medium or hard (or 1, 2, 3)"
-
 CLAIM_LENGTH = (10, 300)
 TRUTH_LENGTH = (10, 1000)
 TOPIC_MAX = 32
@@ -162,10 +161,16 @@ class HiddenItem:
 # -- checking what moderators and members type --------------------------------------------------------------
 
 
-def _length_problem(value: str, low: int, high: int) -> str | None:
+def _length_problem(field: str, value: str, low: int, high: int) -> str | None:
     if low <= len(value) <= high:
         return None
-    return f"must be {low} to {high} characters long (it is {len(value)})."
+    if field == "claim":
+        return _(
+            "**Claim** must be {low} to {high} characters long (it is {length}).", low=low, high=high, length=len(value)
+        )
+    return _(
+        "**Truth** must be {low} to {high} characters long (it is {length}).", low=low, high=high, length=len(value)
+    )
 
 
 def parse_source(text: str) -> Source:
@@ -195,17 +200,21 @@ def _split_source(text: str) -> tuple[str, list[str]]:
 
 def _source_problem(text: str) -> str | None:
     if not text.strip():
-        return "is missing: give a title, an http(s) link, or both."
+        return _("**Source** is missing: give a title, an http(s) link, or both.")
     title, links = _split_source(text)
     if len(links) > 1:
-        return f"may have one link, not {len(links)}."
+        return _("**Source** may have one link, not {count}.", count=len(links))
     if links and not _URL.match(links[0]):
         shown = clip(links[0], 60).replace("`", "'")
-        return f"links must start with http:// or https:// (`{shown}` does not)."
+        return _("**Source** links must start with http:// or https:// (`{link}` does not).", link=shown)
     if links and len(links[0]) > SOURCE_URL_MAX:
-        return f"links may be at most {SOURCE_URL_MAX} characters long."
+        return _("**Source** links may be at most {limit} characters long.", limit=SOURCE_URL_MAX)
     if len(title) > SOURCE_TITLE_MAX:
-        return f"titles may be at most {SOURCE_TITLE_MAX} characters long (it is {len(title)})."
+        return _(
+            "**Source** titles may be at most {limit} characters long (it is {length}).",
+            limit=SOURCE_TITLE_MAX,
+            length=len(title),
+        )
     return None
 
 
@@ -241,7 +250,9 @@ def parse_difficulty(value: str) -> int:
     level = difficulty_level(value)
     if level is None:
         shown = clip(value.strip(), 40).replace("`", "'")
-        raise MythOrFactError(f"`{shown}` is not a difficulty: use {DIFFICULTY_CHOICES}. Nothing was changed.")
+        raise MythOrFactError(
+            _("`{value}` is not a difficulty: use easy, medium or hard (or 1, 2, 3). Nothing was changed.", value=shown)
+        )
     return level
 
 
@@ -255,25 +266,26 @@ def check_draft(
     problems: dict[str, str] = {}
     kind = kind.strip().lower()
     if kind not in ("myth", "fact"):
-        problems[LABELS["kind"]] = 'must be "myth" or "fact".'
+        problems[LABELS["kind"]] = _('**Kind** must be "myth" or "fact".')
     claim = " ".join(claim.split())
-    if problem := _length_problem(claim, *CLAIM_LENGTH):
+    if problem := _length_problem("claim", claim, *CLAIM_LENGTH):
         problems[LABELS["claim"]] = problem
     truth = truth.strip()
-    if problem := _length_problem(truth, *TRUTH_LENGTH):
+    if problem := _length_problem("truth", truth, *TRUTH_LENGTH):
         problems[LABELS["truth"]] = problem
     if problem := _source_problem(source):
         problems[LABELS["source"]] = problem
     slug = normalize_topic(topic)
     if not slug:
-        problems[LABELS["topic"]] = "is missing: one or two words, like `space` or `human body`."
+        problems[LABELS["topic"]] = _("**Topic** is missing: one or two words, like `space` or `human body`.")
     elif len(slug) > TOPIC_MAX or not SLUG.match(slug):
-        problems[LABELS["topic"]] = (
-            f"must be up to {TOPIC_MAX} letters a-z, digits, spaces or dashes, like `space` or `human body`."
+        problems[LABELS["topic"]] = _(
+            "**Topic** must be up to {limit} letters a-z, digits, spaces or dashes, like `space` or `human body`.",
+            limit=TOPIC_MAX,
         )
     level = difficulty_level(difficulty)
     if level is None:
-        problems[LABELS["difficulty"]] = f"must be {DIFFICULTY_CHOICES}."
+        problems[LABELS["difficulty"]] = _("**Difficulty** must be easy, medium or hard (or 1, 2, 3).")
     if problems:
         raise InvalidContent(problems)
     return FactDraft(
@@ -296,16 +308,21 @@ def parse_custom_number(raw: str) -> int:
     text = raw.strip().strip("`").lower().removeprefix(f"{CUSTOM_PACK}/").lstrip("#")
     if not text.isdigit() or not 0 < int(text) < 10**9:
         shown = clip(raw.strip(), 40).replace("`", "'")
-        raise MythOrFactError(f"`{shown}` is not a custom fact number. Use the number from `customfact list`, e.g. 3.")
+        raise MythOrFactError(
+            _("`{value}` is not a custom fact number. Use the number from `customfact list`, e.g. 3.", value=shown)
+        )
     return int(text)
 
 
 def suggestion_limit_message(per_day: int) -> str:
     """Return what a member is told when they may not suggest more today."""
     if per_day == 0:
-        return "Suggestions are turned off in this server."
-    plural = "suggestion" if per_day == 1 else "suggestions"
-    return f"You can send {per_day} {plural} per day in this server. Thanks for your ideas: try again tomorrow!"
+        return _("Suggestions are turned off in this server.")
+    return _n(
+        "You can send {count} suggestion per day in this server. Thanks for your ideas: try again tomorrow!",
+        "You can send {count} suggestions per day in this server. Thanks for your ideas: try again tomorrow!",
+        per_day,
+    )
 
 
 class ContentStore(Protocol):

@@ -18,11 +18,13 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -30,6 +32,7 @@ from bot.core.audit import AuditNote
 from bot.core.catalog import CatalogStore, StoredItem
 from bot.core.cluster import ShardSet
 from bot.core.errors import MythOrFactError, NoItems
+from bot.core.i18n import N_, _
 from bot.core.quiz import POINTS_BY_DIFFICULTY
 from bot.core.review import ReviewStore, note_misses
 from bot.core.scheduling import POSTS_PER_SECOND, catch_up, local_day, next_post_at
@@ -123,8 +126,46 @@ class DailyDelivery:
     previous_day: date | None = None
 
 
+PAUSE_REASONS = (
+    N_("I am no longer in this server"),
+    N_("the channel {channel} was deleted or I can no longer see it"),
+    N_("the channel {channel} was deleted"),
+    N_("the thread {channel} is locked"),
+    N_("I am missing the {permissions} permission in {channel}"),
+    N_("Discord refused my post in {channel}: a permission is missing"),
+    N_("there is nothing to post: {problem}"),
+)
+"""Why a daily post pauses. A reason is stored in English, filled in (the dashboard shows it as stored), and
+:func:`describe_pause` writes it in the reader's language."""
+
+
+def pause_reason(template: str, /, **fields: str) -> str:
+    """Return a pause reason as it is stored: one of :data:`PAUSE_REASONS`, in English, its fields filled in."""
+    assert template in PAUSE_REASONS, template
+    return template.format(**fields)
+
+
+@cache
+def _pause_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Return each pause reason as a pattern matching its stored English, with its fields as groups."""
+    patterns = []
+    for template in PAUSE_REASONS:
+        parts = re.split(r"\{(\w+)\}", template)
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+        patterns.append((re.compile(f"^{regex}$", re.DOTALL), template))
+    return tuple(patterns)
+
+
+def describe_pause(stored: str) -> str:
+    """Return a stored pause reason in the current language; one not in :data:`PAUSE_REASONS` reads as stored."""
+    for pattern, template in _pause_patterns():
+        if found := pattern.match(stored):
+            return _(template, **found.groupdict())
+    return stored
+
+
 class PostUnavailable(Exception):
-    """The channel is gone or the bot may not post there; ``reason`` is what moderators are told."""
+    """The channel is gone or the bot may not post there; ``reason`` (from :func:`pause_reason`) is stored."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -452,7 +493,7 @@ class DailyScheduler:
                 item = await self._pick(guild_id, topic)
             except MythOrFactError as exc:
                 await self.store.release_daily_post(guild_id, day)
-                await self._pause(guild_id, f"there is nothing to post: {exc}")
+                await self._pause(guild_id, pause_reason(N_("there is nothing to post: {problem}"), problem=str(exc)))
                 return None
             await self.store.set_daily_item(guild_id, day, item.pk)
         previous_post = await self.store.latest_daily_post(guild_id, before=day)
@@ -550,7 +591,7 @@ class DailyScheduler:
         """Post today's item at once (``daily now``); it counts as today's post."""
         schedule = await self.store.daily_schedule(guild_id)
         if schedule is None:
-            raise MythOrFactError("There is no daily post here yet. Set one up with `daily set`.")
+            raise MythOrFactError(_("There is no daily post here yet. Set one up with `daily set`."))
         day = local_day(self.now(), schedule.tz)
         channel_id = schedule.channel_id
         if not await self.store.claim_daily_post(guild_id, day, channel_id, self.now()):

@@ -81,11 +81,14 @@ class BadSearch(MythOrFactError):
 
 
 class InvalidContent(MythOrFactError):
-    """A custom fact or suggestion has bad fields; ``problems`` maps each field's label to what is wrong."""
+    """A custom fact or suggestion has bad fields; ``problems`` maps each field's (English) label to what is wrong.
+
+    Each problem is a whole sentence in the reader's language, starting with the field's name in bold.
+    """
 
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = problems
-        lines = "\n".join(f"• **{label}** {problem}" for label, problem in problems.items())
+        lines = "\n".join(f"• {problem}" for problem in problems.values())
         super().__init__(_("Nothing was saved. Please fix:\n{problems}", problems=lines))
 
 

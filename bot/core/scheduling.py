@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import MythOrFactError
+from bot.core.i18n import _
 
 POSTS_PER_SECOND = 47
 """Scheduled posts per second across all servers: under Discord's 50 requests/s, leaving room for replies
@@ -27,7 +28,9 @@ def parse_zone(name: str) -> ZoneInfo:
             return ZoneInfo(cleaned)
     except (ZoneInfoNotFoundError, ValueError):
         pass
-    raise MythOrFactError(f"`{cleaned[:60]}` is not a time zone I know. Use a name like `Europe/Paris` or `UTC`.")
+    raise MythOrFactError(
+        _("`{value}` is not a time zone I know. Use a name like `Europe/Paris` or `UTC`.", value=cleaned[:60])
+    )
 
 
 _ZONES: frozenset[str] | None = None
@@ -57,7 +60,9 @@ def parse_local_time(text: str) -> time:
         hour, minute = int(hours), int(minutes)
         if 0 <= hour <= 23 and 0 <= minute <= 59:
             return time(hour, minute)
-    raise MythOrFactError(f"`{text.strip()[:20]}` is not a time. Use 24-hour time such as `09:00` or `18:30`.")
+    raise MythOrFactError(
+        _("`{value}` is not a time. Use 24-hour time such as `09:00` or `18:30`.", value=text.strip()[:20])
+    )
 
 
 def occurrence(day: date, at: time, zone: ZoneInfo) -> datetime:

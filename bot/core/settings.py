@@ -99,21 +99,23 @@ LIMITS: dict[str, tuple[int, int]] = {
 def _whole_number(name: str, value: Any) -> int:
     low, high = LIMITS[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise MythOrFactError(f"`{name}` must be a whole number from {low} to {high}.")
+        raise MythOrFactError(_("`{name}` must be a whole number from {low} to {high}.", name=name, low=low, high=high))
     return value
 
 
 def _boolean(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise MythOrFactError(f"`{name}` must be on or off.")
+        raise MythOrFactError(_("`{name}` must be on or off.", name=name))
     return value
 
 
 def _prefix(name: str, value: Any) -> str:
     if not isinstance(value, str) or len(value) > MAX_PREFIX_LENGTH or any(c.isspace() for c in value):
-        raise MythOrFactError(f"The prefix must be 1 to {MAX_PREFIX_LENGTH} characters without spaces, like `?`.")
+        raise MythOrFactError(
+            _("The prefix must be 1 to {limit} characters without spaces, like `?`.", limit=MAX_PREFIX_LENGTH)
+        )
     if value.startswith(("@", "#", "/", "<")) or "`" in value:
-        raise MythOrFactError("The prefix cannot start with `@`, `#`, `/` or `<`, or contain a backtick.")
+        raise MythOrFactError(_("The prefix cannot start with `@`, `#`, `/` or `<`, or contain a backtick."))
     return value
 
 
@@ -121,37 +123,37 @@ def _snowflake_or_none(name: str, value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise MythOrFactError(f"`{name}` must be a Discord id.")
+        raise MythOrFactError(_("`{name}` must be a Discord id.", name=name))
     return value
 
 
 def _id_list(name: str, value: Any) -> tuple[int, ...]:
     if not isinstance(value, list | tuple) or len(value) > MAX_LISTED:
-        raise MythOrFactError(f"`{name}` holds at most {MAX_LISTED} entries.")
+        raise MythOrFactError(_("`{name}` holds at most {limit} entries.", name=name, limit=MAX_LISTED))
     ids = tuple(dict.fromkeys(_snowflake_or_none(name, v) for v in value))
     if None in ids:
-        raise MythOrFactError(f"`{name}` must list Discord ids.")
+        raise MythOrFactError(_("`{name}` must list Discord ids.", name=name))
     return ids  # type: ignore[return-value]
 
 
 def _name_list(name: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or len(value) > MAX_LISTED:
-        raise MythOrFactError(f"`{name}` holds at most {MAX_LISTED} entries.")
+        raise MythOrFactError(_("`{name}` holds at most {limit} entries.", name=name, limit=MAX_LISTED))
     if not all(isinstance(v, str) and 0 < len(v) <= 64 for v in value):
-        raise MythOrFactError(f"`{name}` must list names of 1 to 64 characters.")
+        raise MythOrFactError(_("`{name}` must list names of 1 to 64 characters.", name=name))
     return tuple(dict.fromkeys(value))
 
 
 def _zone(name: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise MythOrFactError(f"`{name}` must be a time zone name such as `Europe/Paris`.")
+        raise MythOrFactError(_("`{name}` must be a time zone name such as `Europe/Paris`.", name=name))
     parse_zone(value)
     return value.strip()
 
 
 def _quiz_mode(name: str, value: Any) -> str:
     if value not in QUIZ_MODES:
-        raise MythOrFactError(f"`{name}` must be one of {', '.join(QUIZ_MODES)}.")
+        raise MythOrFactError(_("`{name}` must be one of {choices}.", name=name, choices=", ".join(QUIZ_MODES)))
     return value
 
 
@@ -195,7 +197,7 @@ def apply_changes(current: ServerSettings, changes: dict[str, Any]) -> ServerSet
     for name, value in changes.items():
         validate = VALIDATORS.get(name)
         if validate is None:
-            raise MythOrFactError(f"There is no setting called `{name}`.")
+            raise MythOrFactError(_("There is no setting called `{name}`.", name=name))
         cleaned[name] = validate(name, value)
     return dataclasses.replace(current, **cleaned)
 
@@ -247,7 +249,7 @@ def check_mod_role_change(manages_server: bool) -> None:
     """
     if not manages_server:
         raise MythOrFactError(
-            "Only members with the **Manage Server** permission can choose the moderator role. Nothing was changed."
+            _("Only members with the **Manage Server** permission can choose the moderator role. Nothing was changed.")
         )
 
 
@@ -265,18 +267,31 @@ def close_names(name: str, known: Sequence[str]) -> list[str]:
 
 
 def unknown_name(noun: str, name: str, known: Sequence[str]) -> MythOrFactError:
-    """Build the friendly error for a pack or topic that does not exist, naming close matches or listing them all."""
+    """Build the friendly error for a pack or topic that does not exist, naming close matches or listing them all.
+
+    ``noun`` is ``"pack"`` or ``"topic"``; each has its own sentences, so that they translate.
+    """
     shown = clip(name.replace("`", "'"), 64)
+    pack = noun == "pack"
+    sentences = [
+        _("I don't know the pack `{name}`.", name=shown) if pack else _("I don't know the topic `{name}`.", name=shown)
+    ]
     suggestions = close_names(name, known)
     if suggestions:
-        hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?"
+        sentences.append(_("Did you mean {names}?", names=_quoted(suggestions)))
+    elif len(known) > NAMES_LISTED:
+        listed = _quoted(known[:NAMES_LISTED])
+        sentences.append(_("This server has: {names} and {count} more.", names=listed, count=len(known) - NAMES_LISTED))
     elif known:
-        listed = ", ".join(f"`{k}`" for k in known[:NAMES_LISTED])
-        more = f" and {len(known) - NAMES_LISTED} more" if len(known) > NAMES_LISTED else ""
-        hint = f" This server has: {listed}{more}."
+        sentences.append(_("This server has: {names}.", names=_quoted(known)))
     else:
-        hint = f" This server has no {noun}s yet."
-    return MythOrFactError(f"I don't know the {noun} `{shown}`.{hint} Nothing was changed.")
+        sentences.append(_("This server has no packs yet.") if pack else _("This server has no topics yet."))
+    sentences.append(_("Nothing was changed."))
+    return MythOrFactError(" ".join(sentences))
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
 
 
 def toggled(
@@ -286,23 +301,42 @@ def toggled(
 
     Turning one off while all are on keeps all the others on; turning on the last one that was off goes back to
     "all" (so packs added later are on too). Turning off the only one left is refused: the server would get nothing.
-    Raises a friendly error for an unknown name or a change that changes nothing.
+    Raises a friendly error for an unknown name or a change that changes nothing. ``noun`` is ``"pack"`` or
+    ``"topic"``.
     """
+    pack = noun == "pack"
     current = list(enabled) if enabled else list(available)
     if name not in available and name not in current:
         raise unknown_name(noun, name, available)
     if enable:
         if name in current:
-            raise MythOrFactError(f"The {noun} `{name}` is already on. Nothing was changed.")
+            raise MythOrFactError(
+                _("The pack `{name}` is already on. Nothing was changed.", name=name)
+                if pack
+                else _("The topic `{name}` is already on. Nothing was changed.", name=name)
+            )
         wanted = [*current, name]
         return () if set(available) <= set(wanted) else tuple(wanted)
     if name not in current:
-        raise MythOrFactError(f"The {noun} `{name}` is already off. Nothing was changed.")
+        raise MythOrFactError(
+            _("The pack `{name}` is already off. Nothing was changed.", name=name)
+            if pack
+            else _("The topic `{name}` is already off. Nothing was changed.", name=name)
+        )
     remaining = [n for n in current if n != name]
     if not set(remaining) & set(available):
         raise MythOrFactError(
-            f"`{name}` is the only {noun} left on, and the server would get nothing without it. "
-            f"Turn another {noun} on first, or use `all`. Nothing was changed."
+            _(
+                "`{name}` is the only pack left on, and the server would get nothing without it. "
+                "Turn another pack on first, or use `all`. Nothing was changed.",
+                name=name,
+            )
+            if pack
+            else _(
+                "`{name}` is the only topic left on, and the server would get nothing without it. "
+                "Turn another topic on first, or use `all`. Nothing was changed.",
+                name=name,
+            )
         )
     return tuple(remaining)
 
@@ -317,20 +351,26 @@ def chosen_names(chosen: Sequence[str], available: Sequence[str], noun: str) -> 
             raise unknown_name(noun, name, available)
     if not chosen:
         raise MythOrFactError(
-            f"Tick at least one {noun}: with none on, the server would get nothing. Nothing was changed."
+            _("Tick at least one pack: with none on, the server would get nothing. Nothing was changed.")
+            if noun == "pack"
+            else _("Tick at least one topic: with none on, the server would get nothing. Nothing was changed.")
         )
     return () if set(available) <= set(chosen) else tuple(dict.fromkeys(chosen))
 
 
 def describe_enabled(enabled: tuple[str, ...], available: Sequence[str], noun: str) -> str:
     """Describe which packs or topics are on, e.g. ``All packs (6)`` or ``2 of 6: `space`, `animals` ``."""
+    pack = noun == "pack"
     if not enabled:
-        return f"All {noun}s ({len(available)})" if available else f"All {noun}s"
+        if not available:
+            return _("All packs") if pack else _("All topics")
+        count = len(available)
+        return _("All packs ({count})", count=count) if pack else _("All topics ({count})", count=count)
     on = [n for n in enabled if n in available]
     gone = [n for n in enabled if n not in available]
-    text = f"{len(on)} of {len(available)}: {', '.join(f'`{n}`' for n in on)}"
+    text = _("{on} of {total}: {names}", on=len(on), total=len(available), names=_quoted(on))
     if gone:
-        text += f" (no longer available: {', '.join(f'`{n}`' for n in gone)})"
+        text += " " + _("(no longer available: {names})", names=_quoted(gone))
     return text
 
 

@@ -18,7 +18,6 @@ from bot.app.client import MythOrFactBot
 from bot.core.content import (
     CLAIM_LENGTH,
     CUSTOM_DIFFICULTY,
-    DIFFICULTY_CHOICES,
     SOURCE_TEXT_MAX,
     TRUTH_LENGTH,
     CustomFact,
@@ -31,6 +30,7 @@ from bot.core.content import (
     suggestion_limit_message,
 )
 from bot.core.errors import InvalidContent, MythOrFactError, SuggestionLimit
+from bot.core.i18n import N_, _, _n
 from bot.core.text import clip
 from cogs.utils import render
 from cogs.utils.checks import FriendlyCheckFailure, NotModerator, is_moderator, require_moderator
@@ -50,11 +50,33 @@ def safe_text(text: str, limit: int) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(clip(" ".join(text.split()), limit)))
 
 
+def mention(user_id: int) -> str:
+    """Return a member's mention (shown as their name; the bot never pings)."""
+    return f"<@{user_id}>"
+
+
 def _escaped(text: str, limit: int) -> str:
     return clip(discord.utils.escape_markdown(text), limit)
 
 
 # -- the form ---------------------------------------------------------------------------------------------
+
+
+def form_title(purpose: Purpose, kind: str, number: int) -> str:
+    """Return the form's title: what it writes, and which kind."""
+    myth = kind == "myth"
+    if purpose == "add":
+        return _("New custom myth") if myth else _("New custom fact")
+    if purpose == "edit":
+        return (
+            _("Edit custom/{number} (myth)", number=number) if myth else _("Edit custom/{number} (fact)", number=number)
+        )
+    return _("Suggest a myth") if myth else _("Suggest a fact")
+
+
+def kind_name(kind: str) -> str:
+    """Return "myth" or "fact" in the reader's language, lowercase, for the middle of a line."""
+    return _("myth") if kind == "myth" else _("fact")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,45 +94,45 @@ class FormValues:
 class FactForm(discord.ui.Modal):
     """The form for a custom fact (new or edited) or a member's suggestion (which has no difficulty field)."""
 
-    claim: discord.ui.TextInput = discord.ui.TextInput(
-        label="Claim",
-        custom_id="claim",
-        style=discord.TextStyle.paragraph,
-        min_length=CLAIM_LENGTH[0],
-        max_length=CLAIM_LENGTH[1],
-        placeholder="e.g. An octopus has three hearts.",
-    )
-    truth: discord.ui.TextInput = discord.ui.TextInput(
-        label="The truth, or why it is true",
-        custom_id="truth",
-        style=discord.TextStyle.paragraph,
-        min_length=TRUTH_LENGTH[0],
-        max_length=TRUTH_LENGTH[1],
-        placeholder="For a myth, what is actually true; for a fact, the explanation.",
-    )
-    source: discord.ui.TextInput = discord.ui.TextInput(
-        label="Source: a title, a link, or both",
-        custom_id="source",
-        max_length=SOURCE_TEXT_MAX,
-        placeholder="e.g. Octopus https://en.wikipedia.org/wiki/Octopus",
-    )
-    topic: discord.ui.TextInput = discord.ui.TextInput(
-        label="Topic",
-        custom_id="topic",
-        max_length=40,
-        placeholder="e.g. animals, space or human body",
-    )
-    difficulty: discord.ui.TextInput = discord.ui.TextInput(
-        label="Difficulty: easy, medium or hard",
-        custom_id="difficulty",
-        required=False,
-        max_length=DIFFICULTY_MAX,
-        placeholder=f"{DIFFICULTY_CHOICES}; left empty, it stays as it was",
-    )
-
     def __init__(self, purpose: Purpose, kind: str, number: int = 0, values: FormValues | None = None) -> None:
-        titles = {"add": f"New custom {kind}", "edit": f"Edit custom/{number} ({kind})", "suggest": f"Suggest a {kind}"}
-        super().__init__(title=clip(titles[purpose], 45))
+        super().__init__(title=clip(form_title(purpose, kind, number), 45))
+        self.claim: discord.ui.TextInput = discord.ui.TextInput(
+            label=_("Claim"),
+            custom_id="claim",
+            style=discord.TextStyle.paragraph,
+            min_length=CLAIM_LENGTH[0],
+            max_length=CLAIM_LENGTH[1],
+            placeholder=_("e.g. An octopus has three hearts."),
+        )
+        self.truth: discord.ui.TextInput = discord.ui.TextInput(
+            label=_("The truth, or why it is true"),
+            custom_id="truth",
+            style=discord.TextStyle.paragraph,
+            min_length=TRUTH_LENGTH[0],
+            max_length=TRUTH_LENGTH[1],
+            placeholder=_("For a myth, what is actually true; for a fact, the explanation."),
+        )
+        self.source: discord.ui.TextInput = discord.ui.TextInput(
+            label=_("Source: a title, a link, or both"),
+            custom_id="source",
+            max_length=SOURCE_TEXT_MAX,
+            placeholder=_("e.g. Octopus https://en.wikipedia.org/wiki/Octopus"),
+        )
+        self.topic: discord.ui.TextInput = discord.ui.TextInput(
+            label=_("Topic"),
+            custom_id="topic",
+            max_length=40,
+            placeholder=_("e.g. animals, space or human body"),
+        )
+        self.difficulty: discord.ui.TextInput = discord.ui.TextInput(
+            label=_("Difficulty: easy, medium or hard"),
+            custom_id="difficulty",
+            required=False,
+            max_length=DIFFICULTY_MAX,
+            placeholder=_("easy, medium or hard (or 1, 2, 3); left empty, it stays as it was"),
+        )
+        for field in (self.claim, self.truth, self.source, self.topic):
+            self.add_item(field)
         self.purpose = purpose
         self.kind = kind
         self.number = number
@@ -121,10 +143,9 @@ class FactForm(discord.ui.Modal):
         self.topic.default = values.topic[:40] or None
         self.opened_difficulty = values.difficulty[:DIFFICULTY_MAX] or difficulty_name(CUSTOM_DIFFICULTY)
         """What the difficulty field opened with; an emptied field keeps it."""
-        if purpose == "suggest":
-            self.remove_item(self.difficulty)  # members' suggestions take the default; a moderator can edit it later
-        else:
+        if purpose != "suggest":  # members' suggestions take the default; a moderator can edit it later
             self.difficulty.default = self.opened_difficulty
+            self.add_item(self.difficulty)
 
     def typed(self) -> FormValues:
         """Return what was submitted."""
@@ -148,7 +169,7 @@ class FactForm(discord.ui.Modal):
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
         """Log an unexpected failure and apologise; the member never sees a traceback."""
         log.error("Saving a %s form failed", self.purpose, exc_info=error)
-        apology = "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
+        apology = _("Sorry, something went wrong on my side and nothing was saved. Please try again in a moment.")
         if interaction.response.is_done():
             await interaction.followup.send(apology, ephemeral=True)
         else:
@@ -168,14 +189,19 @@ class FactForm(discord.ui.Modal):
                 guild.id, interaction.user.id, draft, settings.suggestions_per_day, now
             )
             log.info("Suggestion %s in guild %s", suggestion.id, guild.id)
-            return f"Thanks! Your suggestion #{suggestion.id} is waiting for the moderators to review it.", None
+            message = _("Thanks! Your suggestion #{id} is waiting for the moderators to review it.", id=suggestion.id)
+            return message, None
         await require_moderator(interaction.user, guild, settings)
         if self.purpose == "add":
             fact = await store.add_custom_fact(guild.id, draft, interaction.user.id, now)
-            message = f"Saved as `{fact.item.ref}`. It joins this server's rotation of {fact.item.kind}s."
+            message = (
+                _("Saved as `{ref}`. It joins this server's rotation of myths.", ref=fact.item.ref)
+                if fact.item.kind == "myth"
+                else _("Saved as `{ref}`. It joins this server's rotation of facts.", ref=fact.item.ref)
+            )
         else:
             fact = await store.edit_custom_fact(guild.id, self.number, draft, interaction.user.id, now)
-            message = f"Saved your changes to `{fact.item.ref}`."
+            message = _("Saved your changes to `{ref}`.", ref=fact.item.ref)
         log.info("Custom fact %s %s in guild %s", fact.item.ref, self.purpose, guild.id)
         return message, render.item_embed(fact.item, show_truth=True)
 
@@ -187,7 +213,9 @@ class RetryView(discord.ui.View):
         super().__init__(timeout=900)
         self.form = form
 
-    @discord.ui.button(label="Fix and try again", style=discord.ButtonStyle.primary)
+        self.reopen.label = _("Fix and try again")
+
+    @discord.ui.button(label=N_("Fix and try again"), style=discord.ButtonStyle.primary)
     async def reopen(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         """Open the form again with the previous text."""
         await interaction.response.send_modal(self.form)
@@ -241,7 +269,7 @@ class OpenFormButton(
         chosen = f":{difficulty}" if difficulty else ""
         super().__init__(
             discord.ui.Button(
-                label="Open the form",
+                label=_("Open the form"),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"mof:form:{purpose}:{user_id}:{kind or 'keep'}:{number}{chosen}",
             )
@@ -266,7 +294,11 @@ class OpenFormButton(
         if interaction.user.id != self.user_id:
             command = "suggest" if self.purpose == "suggest" else f"customfact {self.purpose}"
             await interaction.response.send_message(
-                f"This form belongs to the member who asked for it. Use `{command}` to get your own.", ephemeral=True
+                _(
+                    "This form belongs to the member who asked for it. Use `{command}` to get your own.",
+                    command=command,
+                ),
+                ephemeral=True,
             )
             return
         assert interaction.guild is not None
@@ -301,7 +333,7 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:unf
     def __init__(self, user_id: int, number: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"Remove custom/{number}",
+                label=_("Remove custom/{number}", number=number),
                 style=discord.ButtonStyle.danger,
                 custom_id=f"mof:unfact:{user_id}:{number}",
             )
@@ -320,7 +352,7 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:unf
         """Remove the fact (after checking the clicker again) and say so in place of the question."""
         if interaction.user.id != self.user_id or interaction.guild is None:
             await interaction.response.send_message(
-                "Only the moderator who asked can confirm this removal.", ephemeral=True
+                _("Only the moderator who asked can confirm this removal."), ephemeral=True
             )
             return
         store = interaction.client.store
@@ -333,8 +365,11 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mof:unf
             return
         log.info("Custom fact %s removed in guild %s", fact.item.ref, guild.id)
         await interaction.response.edit_message(
-            content=f"Removed `{fact.item.ref}`. It has left this server's rotation, and the number {fact.number} "
-            "will not be used again.",
+            content=_(
+                "Removed `{ref}`. It has left this server's rotation, and the number {number} will not be used again.",
+                ref=fact.item.ref,
+                number=fact.number,
+            ),
             view=None,
         )
 
@@ -343,9 +378,11 @@ def confirm_removal(fact: CustomFact, user_id: int) -> tuple[str, discord.ui.Vie
     """Return the question asked before removing a custom fact, with its confirmation button."""
     view = discord.ui.View(timeout=None)
     view.add_item(RemoveButton(user_id, fact.number))
-    question = (
-        f"Remove `{fact.item.ref}` ({fact.item.kind}): {safe_text(fact.item.claim, 200)}\n"
-        "It leaves this server's rotation for good. Press the button to confirm."
+    question = _(
+        "Remove `{ref}` ({kind}): {claim}\nIt leaves this server's rotation for good. Press the button to confirm.",
+        ref=fact.item.ref,
+        kind=kind_name(fact.item.kind),
+        claim=safe_text(fact.item.claim, 200),
     )
     return question, view
 
@@ -356,42 +393,59 @@ def confirm_removal(fact: CustomFact, user_id: int) -> tuple[str, discord.ui.Vie
 def custom_facts_embed(facts: list[CustomFact], total: int, page: int) -> discord.Embed:
     """Build one page of the server's custom facts: number, kind, claim and who wrote it."""
     pages = max(1, -(-total // LIST_PAGE_SIZE))
-    embed = discord.Embed(title="Custom facts", colour=render.INFO_COLOUR)
+    embed = discord.Embed(title=_("Custom facts"), colour=render.INFO_COLOUR)
     if not facts:
         embed.description = (
-            "This server has no custom facts yet. Moderators add them with `customfact add` (or `fact add`)."
+            _("This server has no custom facts yet. Moderators add them with `customfact add` (or `fact add`).")
             if total == 0
-            else f"There is no page {page}: the last one is {pages}."
+            else _("There is no page {page}: the last one is {pages}.", page=page, pages=pages)
         )
         return embed
     lines = []
     for fact in facts:
-        credit = f" · by <@{fact.author_id}>" if fact.author_id else ""
+        credit = " · " + _("by {member}", member=mention(fact.author_id)) if fact.author_id else ""
         level = difficulty_name(fact.item.difficulty)
-        lines.append(f"`{fact.item.ref}` {fact.item.kind} · {level} · {_escaped(fact.item.claim, 150)}{credit}")
+        lines.append(
+            f"`{fact.item.ref}` {kind_name(fact.item.kind)} · {level} · {_escaped(fact.item.claim, 150)}{credit}"
+        )
     embed.description = clip("\n".join(lines), render.DESCRIPTION_MAX)
-    embed.set_footer(text=f"Page {page} of {pages} · {total} custom facts · customfact list <page> for more")
+    embed.set_footer(
+        text=_n(
+            "Page {page} of {pages} · {count} custom fact · customfact list <page> for more",
+            "Page {page} of {pages} · {count} custom facts · customfact list <page> for more",
+            total,
+            page=page,
+            pages=pages,
+        )
+    )
     return embed
 
 
 def hidden_items_embed(hidden: list[HiddenItem], total: int, page: int) -> discord.Embed:
     """Build one page of the items hidden in the server: id, kind, claim, who hid it and when."""
     pages = max(1, -(-total // LIST_PAGE_SIZE))
-    embed = discord.Embed(title="Hidden in this server", colour=render.INFO_COLOUR)
+    embed = discord.Embed(title=_("Hidden in this server"), colour=render.INFO_COLOUR)
     if not hidden:
         embed.description = (
-            "No items are hidden here. Moderators hide disputed items from the review queue (`suggestions`)."
+            _("No items are hidden here. Moderators hide disputed items from the review queue (`suggestions`).")
             if total == 0
-            else f"There is no page {page}: the last one is {pages}."
+            else _("There is no page {page}: the last one is {pages}.", page=page, pages=pages)
         )
         return embed
     lines = [
-        f"`{item.ref}` {item.kind} · {_escaped(item.text, 150)} · by <@{item.hidden_by}> "
-        f"{discord.utils.format_dt(item.hidden_at, 'R')}"
+        f"`{item.ref}` {kind_name(item.kind)} · {_escaped(item.text, 150)} · "
+        + _("by {member} {when}", member=mention(item.hidden_by), when=discord.utils.format_dt(item.hidden_at, "R"))
         for item in hidden
     ]
     embed.description = clip("\n".join(lines), render.DESCRIPTION_MAX)
-    embed.set_footer(text=f"Page {page} of {pages} · {total} hidden · item unhide <id> puts one back")
+    embed.set_footer(
+        text=_(
+            "Page {page} of {pages} · {total} hidden · item unhide <id> puts one back",
+            page=page,
+            pages=pages,
+            total=total,
+        )
+    )
     return embed
 
 
@@ -412,26 +466,30 @@ def suggestion_embed(suggestion: Suggestion) -> discord.Embed:
     claim = _escaped(suggestion.claim, CLAIM_LENGTH[1])
     description = clip(f"**{claim}**\n\n{discord.utils.escape_markdown(suggestion.truth)}", 650)
     embed = discord.Embed(
-        title=f"Suggestion #{suggestion.id} · {suggestion.kind.title()}",
+        title=_("Suggestion #{id} · Myth", id=suggestion.id)
+        if suggestion.kind == "myth"
+        else _("Suggestion #{id} · Fact", id=suggestion.id),
         description=description,
         colour=render.MYTH_COLOUR if suggestion.kind == "myth" else render.FACT_COLOUR,
     )
-    embed.add_field(name="Source", value=_escaped(suggestion.source, 250), inline=False)
+    embed.add_field(name=_("Source"), value=_escaped(suggestion.source, 250), inline=False)
     when = discord.utils.format_dt(suggestion.created_at, "R")
-    embed.add_field(name="Topic", value=f"`{suggestion.topic}` · by <@{suggestion.user_id}> {when}", inline=False)
+    credit = _("by {member} {when}", member=mention(suggestion.user_id), when=when)
+    embed.add_field(name=_("Topic"), value=f"`{suggestion.topic}` · {credit}", inline=False)
     return embed
 
 
 def disputed_embed(item: DisputedItem) -> discord.Embed:
     """Show a disputed item with the reasons players gave."""
-    plural = "dispute" if item.disputes == 1 else "disputes"
     reasons = "\n".join(f"• <@{r.user_id}>: {_escaped(' '.join(r.reason.split()), 200)}" for r in item.reasons)
     more = item.disputes - len(item.reasons)
     if more > 0:
-        reasons += f"\n…and {more} more"
+        reasons += "\n" + _("…and {count} more", count=more)
     embed = discord.Embed(
-        title=clip(f"{item.ref} · {item.disputes} {plural}", render.TITLE_MAX),
-        description=clip(f"**{_escaped(item.text, 300)}** ({item.kind})\n\n{reasons}", 900),
+        title=clip(
+            _n("{ref} · {count} dispute", "{ref} · {count} disputes", item.disputes, ref=item.ref), render.TITLE_MAX
+        ),
+        description=clip(f"**{_escaped(item.text, 300)}** ({kind_name(item.kind)})\n\n{reasons}", 900),
         colour=render.INFO_COLOUR,
     )
     return embed
@@ -441,30 +499,46 @@ async def suggestion_queue(bot: MythOrFactBot, guild_id: int) -> QueueMessage:
     """Build the suggestions part of the review queue, from the store as it is now."""
     pending, total = await bot.store.pending_suggestions(guild_id, QUEUE_SIZE)
     if not pending:
-        return QueueMessage("**Suggestions:** none waiting. Members send them with `suggest`.", [], None)
+        return QueueMessage(_("**Suggestions:** none waiting. Members send them with `suggest`."), [], None)
     view = discord.ui.View(timeout=None)
     for row, suggestion in enumerate(pending):
         view.add_item(ReviewButton("approve", suggestion.id, row=row))
         view.add_item(ReviewButton("reject", suggestion.id, row=row))
-    shown = f" (the oldest {len(pending)} shown)" if total > len(pending) else ""
-    return QueueMessage(f"**Suggestions:** {total} waiting{shown}.", [suggestion_embed(s) for s in pending], view)
+    content = (
+        _("**Suggestions:** {total} waiting (the oldest {shown} shown).", total=total, shown=len(pending))
+        if total > len(pending)
+        else _("**Suggestions:** {total} waiting.", total=total)
+    )
+    return QueueMessage(content, [suggestion_embed(s) for s in pending], view)
 
 
 async def dispute_queue(bot: MythOrFactBot, guild_id: int) -> QueueMessage:
     """Build the disputed-items part of the review queue, from the store as it is now."""
     items, total = await bot.store.disputed_items(guild_id, QUEUE_SIZE)
     if not items:
-        return QueueMessage("**Disputed items:** none. Players dispute questions at a quiz reveal.", [], None)
+        return QueueMessage(_("**Disputed items:** none. Players dispute questions at a quiz reveal."), [], None)
     view = discord.ui.View(timeout=None)
     for row, item in enumerate(items):
-        view.add_item(ReviewButton("hide", item.item_pk, label=f"Hide {item.ref} in this server", row=row))
-        view.add_item(ReviewButton("dismiss", item.item_pk, label=f"Dismiss {item.ref}", row=row))
-    shown = f" (the {len(items)} most disputed shown)" if total > len(items) else ""
-    content = f"**Disputed items:** {total} with open disputes{shown}."
+        view.add_item(ReviewButton("hide", item.item_pk, label=_("Hide {ref} in this server", ref=item.ref), row=row))
+        view.add_item(ReviewButton("dismiss", item.item_pk, label=_("Dismiss {ref}", ref=item.ref), row=row))
+    content = (
+        _(
+            "**Disputed items:** {total} with open disputes (the {shown} most disputed shown).",
+            total=total,
+            shown=len(items),
+        )
+        if total > len(items)
+        else _("**Disputed items:** {total} with open disputes.", total=total)
+    )
     return QueueMessage(content, [disputed_embed(item) for item in items], view)
 
 
-_LABELS = {"approve": "Approve #{}", "reject": "Reject #{}", "hide": "Hide in this server", "dismiss": "Dismiss"}
+_LABELS = {
+    "approve": N_("Approve #{id}"),
+    "reject": N_("Reject #{id}"),
+    "hide": N_("Hide in this server"),
+    "dismiss": N_("Dismiss"),
+}
 _STYLES = {
     "approve": discord.ButtonStyle.success,
     "reject": discord.ButtonStyle.secondary,
@@ -482,7 +556,7 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=_REVIEW_I
     def __init__(self, action: str, target_id: int, *, label: str | None = None, row: int | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=clip(label or _LABELS[action].format(target_id), 80),
+                label=clip(label or _(_LABELS[action], id=target_id), 80),
                 style=_STYLES[action],
                 custom_id=f"mof:review:{action}:{target_id}",
                 row=row,
@@ -502,7 +576,7 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=_REVIEW_I
         """Check the clicker is a moderator, act, refresh the queue message and confirm privately."""
         guild = interaction.guild
         if guild is None:
-            await interaction.response.send_message("The review queue only works in a server.", ephemeral=True)
+            await interaction.response.send_message(_("The review queue only works in a server."), ephemeral=True)
             return
         bot = interaction.client
         settings = await bot.store.server_settings(guild.id)
@@ -528,23 +602,55 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=_REVIEW_I
             review = await store.review_suggestion(guild_id, self.target_id, self.action, moderator_id, now)  # type: ignore[arg-type]
             done = review.suggestion
             if not review.changed:
-                by = f" by <@{done.reviewed_by}>" if done.reviewed_by else ""
-                return f"Suggestion #{done.id} was already {done.status}{by}; nothing changed."
+                return already_reviewed(done)
             if review.ref:
-                return f"Approved suggestion #{done.id}: it is now `{review.ref}`, credited to <@{done.user_id}>."
-            return f"Rejected suggestion #{done.id}."
+                return _(
+                    "Approved suggestion #{id}: it is now `{ref}`, credited to {member}.",
+                    id=done.id,
+                    ref=review.ref,
+                    member=mention(done.user_id),
+                )
+            return _("Rejected suggestion #{id}.", id=done.id)
         item = await store.get_item_by_pk(self.target_id)
-        ref = f"`{item.ref}`" if item else "this item"
+        ref = f"`{item.ref}`" if item else _("this item")
         if self.action == "hide":
             hidden, closed = await store.hide_item(guild_id, self.target_id, moderator_id, now)
-            closed_text = f"closed {closed} dispute{'s' * (closed != 1)}"
             if hidden:
-                return (
-                    f"Hid {ref} in this server (it leaves the rotation here only; `item unhide` brings it back) "
-                    f"and {closed_text}."
+                return _n(
+                    "Hid {ref} in this server (it leaves the rotation here only; `item unhide` brings it back) "
+                    "and closed {count} dispute.",
+                    "Hid {ref} in this server (it leaves the rotation here only; `item unhide` brings it back) "
+                    "and closed {count} disputes.",
+                    closed,
+                    ref=ref,
                 )
-            return f"Already hidden in this server: {ref}" + (f"; {closed_text}." if closed else ".")
+            if closed:
+                return _n(
+                    "Already hidden in this server: {ref}; closed {count} dispute.",
+                    "Already hidden in this server: {ref}; closed {count} disputes.",
+                    closed,
+                    ref=ref,
+                )
+            return _("Already hidden in this server: {ref}.", ref=ref)
         closed = await store.dismiss_disputes(guild_id, self.target_id, moderator_id, now)
         if closed:
-            return f"Dismissed {closed} dispute{'s' * (closed != 1)} of {ref}; it stays in the rotation."
-        return f"Nothing to dismiss: the disputes of {ref} were already handled."
+            return _n(
+                "Dismissed {count} dispute of {ref}; it stays in the rotation.",
+                "Dismissed {count} disputes of {ref}; it stays in the rotation.",
+                closed,
+                ref=ref,
+            )
+        return _("Nothing to dismiss: the disputes of {ref} were already handled.", ref=ref)
+
+
+def already_reviewed(suggestion: Suggestion) -> str:
+    """Say that a suggestion was reviewed before (approved or rejected, and by whom); nothing changed."""
+    approved = suggestion.status == "approved"
+    if suggestion.reviewed_by:
+        by = mention(suggestion.reviewed_by)
+        if approved:
+            return _("Suggestion #{id} was already approved by {member}; nothing changed.", id=suggestion.id, member=by)
+        return _("Suggestion #{id} was already rejected by {member}; nothing changed.", id=suggestion.id, member=by)
+    if approved:
+        return _("Suggestion #{id} was already approved; nothing changed.", id=suggestion.id)
+    return _("Suggestion #{id} was already rejected; nothing changed.", id=suggestion.id)

@@ -30,12 +30,14 @@ from bot.core.daily import (
     NowOutcome,
     PostDelayed,
     PostUnavailable,
+    describe_pause,
+    pause_reason,
     plan_schedule,
     post_marker,
     schedule_audit_detail,
 )
 from bot.core.errors import MythOrFactError, UnknownTopic
-from bot.core.i18n import _, using
+from bot.core.i18n import N_, _, using
 from bot.core.scheduling import available_zones, local_day, matching_zones, parse_local_time, parse_zone
 from bot.core.text import clip, normalize_topic
 from cogs.daily import views as daily_ui
@@ -132,14 +134,18 @@ class DiscordPoster:
     async def _channel(self, guild_id: int, channel_id: int) -> daily_ui.DailyChannel:
         guild = self.bot.get_guild(guild_id)
         if guild is None:
-            raise PostUnavailable("I am no longer in this server")
+            raise PostUnavailable(pause_reason(N_("I am no longer in this server")))
         if guild.unavailable:
             raise PostDelayed("the server is unavailable on Discord's side")
         channel = guild.get_channel_or_thread(channel_id) or await self._uncached(guild, channel_id)
         if not isinstance(channel, daily_ui.DailyChannel):
-            raise PostUnavailable(f"the channel <#{channel_id}> was deleted or I can no longer see it")
+            raise PostUnavailable(
+                pause_reason(
+                    N_("the channel {channel} was deleted or I can no longer see it"), channel=f"<#{channel_id}>"
+                )
+            )
         if isinstance(channel, discord.Thread) and channel.locked:
-            raise PostUnavailable(f"the thread {channel.mention} is locked")
+            raise PostUnavailable(pause_reason(N_("the thread {channel} is locked"), channel=channel.mention))
         missing = daily_ui.missing_permissions(channel, guild.me)
         if missing:
             raise PostUnavailable(daily_ui.missing_reason(channel, missing))
@@ -167,9 +173,15 @@ class DiscordPoster:
                 embed, view = daily_ui.post_embed(delivery), daily_ui.post_view(delivery)
             message = await channel.send(embed=embed, view=view)
         except discord.NotFound as exc:
-            raise PostUnavailable(f"the channel {channel.mention} was deleted") from exc
+            raise PostUnavailable(
+                pause_reason(N_("the channel {channel} was deleted"), channel=channel.mention)
+            ) from exc
         except discord.Forbidden as exc:
-            raise PostUnavailable(f"Discord refused my post in {channel.mention}: a permission is missing") from exc
+            raise PostUnavailable(
+                pause_reason(
+                    N_("Discord refused my post in {channel}: a permission is missing"), channel=channel.mention
+                )
+            ) from exc
         except discord.DiscordServerError as exc:
             raise PostDelayed(f"Discord answered {exc.status}") from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -204,7 +216,7 @@ class DiscordPoster:
             text = _(
                 "**The daily post is paused:** {reason}. A moderator can fix that and resume it with `daily set`; "
                 "`daily status` shows the schedule.",
-                reason=reason,
+                reason=describe_pause(reason),
             )
         await target.send(clip(text, 2000))
 
@@ -373,7 +385,7 @@ class Daily(commands.Cog):
             raise MythOrFactError(
                 _(
                     "I couldn't post: {reason}. The daily post is paused; fix that and run `daily set` again.",
-                    reason=result.reason,
+                    reason=describe_pause(result.reason or ""),
                 )
             )
 

@@ -15,9 +15,18 @@ import discord
 
 from bot.app.client import MythOrFactBot
 from bot.core.catalog import StoredItem
-from bot.core.daily import AnswerResult, AnswerStatus, DailyDelivery, DailyPost, answer_daily, post_marker
+from bot.core.daily import (
+    AnswerResult,
+    AnswerStatus,
+    DailyDelivery,
+    DailyPost,
+    answer_daily,
+    describe_pause,
+    pause_reason,
+    post_marker,
+)
 from bot.core.errors import MythOrFactError
-from bot.core.i18n import _
+from bot.core.i18n import DEFAULT_LOCALE, N_, _, using
 from bot.core.rewards import SCORES_CHANGED
 from bot.core.scores import week_key
 from bot.core.text import clip
@@ -58,19 +67,23 @@ def channel_refusal(channel: DailyChannel, me: discord.Member) -> str | None:
     """Say why the bot cannot post daily embeds in ``channel`` (a locked or archived thread, a permission), or None."""
     if isinstance(channel, discord.Thread):
         if channel.locked:
-            return f"{channel.mention} is a locked thread. Unlock it, or pick another channel"
+            return _("{thread} is a locked thread. Unlock it, or pick another channel", thread=channel.mention)
         if channel.archived:
-            return (
-                f"{channel.mention} is an archived thread. Send a message in it to open it again, or pick another "
-                "channel"
+            return _(
+                "{thread} is an archived thread. Send a message in it to open it again, or pick another channel",
+                thread=channel.mention,
             )
     missing = missing_permissions(channel, me)
-    return missing_reason(channel, missing) if missing else None
+    return describe_pause(missing_reason(channel, missing)) if missing else None
 
 
 def missing_reason(channel: discord.abc.GuildChannel | discord.Thread, missing: list[str]) -> str:
-    """Return the pause reason for missing permissions, naming them as Discord's settings do."""
-    return f"I am missing the {permission_names(missing)} permission in {channel.mention}"
+    """Return the pause reason for missing permissions (stored in English), naming them as Discord's settings do."""
+    with using(DEFAULT_LOCALE):
+        names = permission_names(missing)
+    return pause_reason(
+        N_("I am missing the {permissions} permission in {channel}"), permissions=names, channel=channel.mention
+    )
 
 
 def _stars(item: StoredItem) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 import discord
 
 from bot.core.catalog import PackSummary, StoredItem, TopicSummary
-from bot.core.daily import DailySchedule
+from bot.core.daily import DailySchedule, describe_pause
 from bot.core.i18n import LOCALE, _, _n
 from bot.core.quiz import QuizSession
 from bot.core.text import clip
@@ -152,7 +152,9 @@ def daily_schedule_lines(schedule: DailySchedule) -> list[str]:
         ),
     ]
     if schedule.paused_reason:
-        lines.append(_("**Paused:** {reason}. Run `daily set` again to resume.", reason=schedule.paused_reason))
+        lines.append(
+            _("**Paused:** {reason}. Run `daily set` again to resume.", reason=describe_pause(schedule.paused_reason))
+        )
     else:
         lines.append(_("Next post: {moment}", moment=describe_moment(schedule.next_due, schedule)))
     return lines

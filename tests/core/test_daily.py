@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.daily import (
+    PAUSE_REASONS,
     AnswerStatus,
     DailyDelivery,
     DailyPost,
@@ -19,8 +20,11 @@ from bot.core.daily import (
     PostStatus,
     PostUnavailable,
     answer_daily,
+    describe_pause,
+    pause_reason,
     plan_schedule,
 )
+from bot.core.i18n import using
 from bot.core.scores import ALL_TIME, week_key
 
 LONDON = ZoneInfo("Europe/London")
@@ -425,3 +429,21 @@ async def test_daily_now_while_discord_fails_is_retried_by_the_scheduler(store):
     assert result.post.status is PostStatus.CLAIMED, "still today's post, to be retried"
     await run_loop_for(scheduler, clock, utc(2026, 11, 26, 20))
     assert poster.days(1) == [date(2026, 11, 26)], "sent once by the retry, and not again at 09:00"
+
+
+# -- why a post paused, in the reader's language --------------------------------------------------------------
+
+
+def test_a_pause_reason_is_stored_in_english_and_shown_in_the_readers_language():
+    stored = pause_reason(PAUSE_REASONS[3], channel="<#42>")
+    assert stored == "the thread <#42> is locked"
+    assert describe_pause(stored) == "the thread <#42> is locked"
+    with using("de"):
+        assert describe_pause(stored) == "der Thread <#42> ist gesperrt"
+
+
+def test_a_reason_stored_before_translation_reads_translated_and_an_unknown_one_as_stored():
+    old = "I am missing the Send Messages, Embed Links permission in <#7>"
+    with using("fr"):
+        assert describe_pause(old) == "il me manque la permission Send Messages, Embed Links dans <#7>"
+        assert describe_pause("the bot was kicked by a cat") == "the bot was kicked by a cat"

@@ -86,7 +86,7 @@ def test_each_bad_field_is_named(fields, label, message):
     with pytest.raises(InvalidContent) as caught:
         check_draft(**values)
     assert list(caught.value.problems) == [label]
-    assert caught.value.problems[label].startswith(message)
+    assert caught.value.problems[label].startswith(f"**{label}** {message}")
     assert str(caught.value).startswith("Nothing was saved.")
     assert f"**{label}** {message}" in str(caught.value)
 
