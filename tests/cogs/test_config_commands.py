@@ -742,7 +742,9 @@ async def test_the_server_time_zone_decides_the_week_and_the_daily_default(simco
     expect_errors(simcord_env, MythOrFactError)
     assert (await store.server_settings(w.guild.id)).timezone == "UTC", "nothing changed"
 
-    # Sunday 4 January 2026, 12:00 UTC: still week 1 in UTC, already Monday of week 2 in UTC+14.
+    # Sunday 4 January 2026, 12:00 UTC: still week 1 in UTC, already Monday of week 2 in UTC+14. Days pass, with
+    # the bot's hourly tasks (reminders, rewards) running each virtual hour: allow a busy machine more than 5 s.
+    simcord_env.settle_timeout = 60.0
     await simcord_env.advance_time((simcord_env.now().replace(day=4, hour=12) - simcord_env.now()).total_seconds())
     now = simcord_env.now()
     player = PlayerResult(w.member.id, points=10, correct=True, answer_ms=500, streak=1)
