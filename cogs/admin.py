@@ -31,16 +31,16 @@ from bot.core.admin import (
     list_problems,
     oldest_week_kept,
     parse_upload,
-    period_name,
     resolve_period,
     upload_format,
 )
 from bot.core.audit import AuditNote
 from bot.core.catalog import PackSummary, SyncReport
 from bot.core.errors import MythOrFactError, StorageUnavailable
-from bot.core.i18n import N_
+from bot.core.i18n import N_, _, _n
 from bot.core.packs import PackProblem
 from bot.core.rewards import MEMBER_FORGOTTEN, REWARDS_CHANGED
+from bot.core.scores import ALL_TIME
 from bot.core.text import clip
 from cogs.utils import render
 from cogs.utils.checks import FriendlyCheckFailure, moderator_only, require_moderator
@@ -71,25 +71,35 @@ async def download(file: discord.Attachment) -> bytes:
     except discord.HTTPException as exc:
         log.info("Could not download the pack upload %r: %s", file.filename, exc)
         raise MythOrFactError(
-            "I couldn't download that file from Discord (was the message deleted?). Attach it again, please."
+            _("I couldn't download that file from Discord (was the message deleted?). Attach it again, please.")
         ) from None
 
 
 def import_summary(upload: PackUpload, report: SyncReport, left_out: int) -> str:
     """Tell the moderator what importing a pack changed, with the importer's notes."""
     pack = upload.pack
-    changes = f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+    counts = {"added": report.added, "updated": report.updated, "unchanged": report.unchanged}
     if report.retired:
-        changes += f", {report.retired} retired"
-    header = (
-        f"Imported **{_plain(pack.name)}** (`{pack.id}`) for this server: {changes}. "
-        f"It is served here only; remove it with `pack remove {pack.id}`."
-    )
-    if upload.notes:
-        header += "\n" + "\n".join(f"Note: {_plain(note, 200)}" for note in upload.notes[:3])
+        changes = _(
+            "{added} added, {updated} updated, {unchanged} unchanged, {retired} retired",
+            retired=report.retired,
+            **counts,
+        )
+    else:
+        changes = _("{added} added, {updated} updated, {unchanged} unchanged", **counts)
+    lines = [
+        _(
+            "Imported **{name}** (`{pack}`) for this server: {changes}. "
+            "It is served here only; remove it with `pack remove {pack}`.",
+            name=_plain(pack.name),
+            pack=pack.id,
+            changes=changes,
+        )
+    ]
+    lines += [_("Note: {note}", note=_plain(note, 200)) for note in upload.notes[:3]]
     if left_out:
-        header += f"\nLeft out {left_out} item{'s' if left_out != 1 else ''} with problems:"
-    return header
+        lines.append(_n("Left out {count} item with problems:", "Left out {count} items with problems:", left_out))
+    return "\n".join(lines)
 
 
 class PartialOption(commands.Converter[bool], app_commands.Transformer):
@@ -111,35 +121,41 @@ class PartialOption(commands.Converter[bool], app_commands.Transformer):
             return True
         if word in ("no", "false", "off"):
             return False
-        raise commands.BadArgument(f"{argument!r} is not `partial`")
+        raise commands.BadArgument(_("{value} is not `partial`", value=repr(argument)))
 
 
 def forget_summary(report: ForgetReport) -> str:
     """Tell a member what forgetting them deleted."""
-    parts = [
-        (report.scores, "leaderboard entry", "leaderboard entries"),
-        (report.daily_answers, "daily answer", "daily answers"),
-        (report.daily_streaks, "daily streak", "daily streaks"),
-        (report.role_grants, "reward role", "reward roles"),
-        (report.disputes, "dispute", "disputes"),
-        (report.suggestions_deleted, "pending suggestion", "pending suggestions"),
-        (report.review_items, "review card", "review cards"),
+    counted = [
+        (report.scores, _n("{count} leaderboard entry", "{count} leaderboard entries", report.scores)),
+        (report.daily_answers, _n("{count} daily answer", "{count} daily answers", report.daily_answers)),
+        (report.daily_streaks, _n("{count} daily streak", "{count} daily streaks", report.daily_streaks)),
+        (report.role_grants, _n("{count} reward role", "{count} reward roles", report.role_grants)),
+        (report.disputes, _n("{count} dispute", "{count} disputes", report.disputes)),
+        (
+            report.suggestions_deleted,
+            _n("{count} pending suggestion", "{count} pending suggestions", report.suggestions_deleted),
+        ),
+        (report.review_items, _n("{count} review card", "{count} review cards", report.review_items)),
         (
             report.global_scores,
-            "entry from this server on the global board",
-            "entries from this server on the global board",
+            _n(
+                "{count} entry from this server on the global board",
+                "{count} entries from this server on the global board",
+                report.global_scores,
+            ),
         ),
     ]
-    deleted = [f"{count} {one if count == 1 else many}" for count, one, many in parts if count]
+    deleted = [text for count, text in counted if count]
     if deleted:
-        text = f"Done. I deleted your data in this server: {', '.join(deleted)}."
+        sentences = [_("Done. I deleted your data in this server: {items}.", items=", ".join(deleted))]
     else:
-        text = "Done. There was no data of yours left to delete in this server."
+        sentences = [_("Done. There was no data of yours left to delete in this server.")]
     if report.credits_cleared or report.suggestions_anonymised:
-        text += " Custom facts and reviewed suggestions of yours stay, but no longer carry your name."
+        sentences.append(_("Custom facts and reviewed suggestions of yours stay, but no longer carry your name."))
     if report.global_name:
-        text += " The global board no longer shows your name."
-    return text
+        sentences.append(_("The global board no longer shows your name."))
+    return " ".join(sentences)
 
 
 # -- the cog ---------------------------------------------------------------------------------------
@@ -191,8 +207,10 @@ class Admin(commands.Cog):
         assert ctx.guild is not None
         if file is None:
             raise MythOrFactError(
-                "Attach the pack file to the command: a `.toml` pack, a Red trivia list (`.yaml`) or Open Trivia DB "
-                "`.json`. Add `partial` to import the valid items of a file with problems."
+                _(
+                    "Attach the pack file to the command: a `.toml` pack, a Red trivia list (`.yaml`) or Open Trivia "
+                    "DB `.json`. Add `partial` to import the valid items of a file with problems."
+                )
             )
         upload_format(file.filename)
         check_upload_size(file.size)  # before downloading anything
@@ -202,8 +220,11 @@ class Admin(commands.Cog):
         except UploadRefused as refused:
             if not refused.problems:
                 raise
-            hint = "" if partial else " Fix them, or import again with `partial` to keep the valid items."
-            await self._send_listing(ctx, f"{refused}{hint}", refused.problems)
+            header = str(refused)
+            if not partial:
+                hint = _("Fix them, or import again with `partial` to keep the valid items.")
+                header = f"{header} {hint}"
+            await self._send_listing(ctx, header, refused.problems)
             return
         pack = upload.pack
         detail = import_audit_detail(upload, file.filename)
@@ -232,12 +253,18 @@ class Admin(commands.Cog):
         assert ctx.guild is not None
         pack_id = pack_id.strip().strip("`").lower()
         if pack_id in RESERVED_PACK_IDS:
-            raise MythOrFactError("`custom` holds this server's custom facts; remove those one by one instead.")
+            raise MythOrFactError(_("`custom` holds this server's custom facts; remove those one by one instead."))
         retired = await self.bot.store.remove_server_pack(ctx.guild.id, pack_id, actor_id=ctx.author.id)
         log.info("Guild %s removed pack %s (%d items)", ctx.guild.id, pack_id, retired)
         await ctx.send(
-            f"Removed the pack `{pack_id}`: {retired} items are no longer served here. "
-            "Import the file again to bring it back.",
+            _n(
+                "Removed the pack `{pack}`: {count} item is no longer served here. "
+                "Import the file again to bring it back.",
+                "Removed the pack `{pack}`: {count} items are no longer served here. "
+                "Import the file again to bring it back.",
+                retired,
+                pack=pack_id,
+            ),
             ephemeral=True,
         )
 
@@ -256,17 +283,28 @@ class Admin(commands.Cog):
         enabled = (await store.server_settings(ctx.guild.id)).packs
 
         def line(pack: PackSummary) -> str:
-            off = " (turned off here)" if enabled and pack.id not in enabled else ""
-            return f"**{_plain(pack.name, 60)}** (`{pack.id}`): {pack.items} items{off}"
+            fields = {"name": _plain(pack.name, 60), "pack": pack.id}
+            if enabled and pack.id not in enabled:
+                return _n(
+                    "**{name}** (`{pack}`): {count} item (turned off here)",
+                    "**{name}** (`{pack}`): {count} items (turned off here)",
+                    pack.items,
+                    **fields,
+                )
+            return _n(
+                "**{name}** (`{pack}`): {count} item", "**{name}** (`{pack}`): {count} items", pack.items, **fields
+            )
 
-        embed = discord.Embed(title=clip(f"Packs · {ctx.guild.name}", render.TITLE_MAX), colour=render.INFO_COLOUR)
+        embed = discord.Embed(
+            title=clip(_("Packs · {server}", server=ctx.guild.name), render.TITLE_MAX), colour=render.INFO_COLOUR
+        )
         for title, packs, empty in (
-            ("This server's packs", own, "None yet. Attach a file to `pack import` to add one."),
-            ("Shipped packs", shipped, "None."),
+            (_("This server's packs"), own, _("None yet. Attach a file to `pack import` to add one.")),
+            (_("Shipped packs"), shipped, _("None.")),
         ):
             value = "\n".join(line(pack) for pack in packs) or empty
             embed.add_field(name=title, value=clip(value, render.FIELD_VALUE_MAX), inline=False)
-        embed.set_footer(text="pack import <file> [partial] · pack remove <id>")
+        embed.set_footer(text=_("pack import <file> [partial] · pack remove <id>"))
         await ctx.send(embed=embed, ephemeral=True)
 
     # -- a member's own data -------------------------------------------------------------------
@@ -279,11 +317,15 @@ class Admin(commands.Cog):
         assert ctx.guild is not None
         view = confirmation_view(FORGET, ctx.author.id)
         await ctx.send(
-            f"This deletes your data in **{_plain(ctx.guild.name, 100)}**: your scores on every leaderboard (all time "
-            "and weekly), your daily answers and streak, your disputes, your pending suggestions and your personal "
-            "review (cards, streak and numbers), and I take back the reward roles I gave you. Custom facts "
-            "you were credited for stay, but without your name. This cannot be undone. "
-            f"The buttons work for {CONFIRM_SECONDS // 60} minutes.",
+            _(
+                "This deletes your data in **{server}**: your scores on every leaderboard (all time and weekly), "
+                "your daily answers and streak, your disputes, your pending suggestions and your personal review "
+                "(cards, streak and numbers), and I take back the reward roles I gave you. Custom facts you were "
+                "credited for stay, but without your name. This cannot be undone. "
+                "The buttons work for {minutes} minutes.",
+                server=_plain(ctx.guild.name, 100),
+                minutes=CONFIRM_SECONDS // 60,
+            ),
             view=view,
             ephemeral=True,
         )
@@ -313,15 +355,32 @@ class Admin(commands.Cog):
         key = resolve_period(period, discord.utils.utcnow(), zone)
         players = await self.bot.store.count_players(ctx.guild.id, key)
         if not players:
-            await ctx.send(f"{period_name(key).capitalize()} is already empty; nothing to reset.", ephemeral=True)
+            already_empty = (
+                _("The all-time leaderboard is already empty; nothing to reset.")
+                if key == ALL_TIME
+                else _("The leaderboard of week {week} is already empty; nothing to reset.", week=key)
+            )
+            await ctx.send(already_empty, ephemeral=True)
             return
         view = confirmation_view(RESET, ctx.author.id, key)
-        await ctx.send(
-            f"Reset {period_name(key)} of this server? {players} players lose their points in it; other "
-            "leaderboards stay. This cannot be undone.",
-            view=view,
-            ephemeral=True,
-        )
+        if key == ALL_TIME:
+            prompt = _n(
+                "Reset the all-time leaderboard of this server? {count} player loses their points in it; other "
+                "leaderboards stay. This cannot be undone.",
+                "Reset the all-time leaderboard of this server? {count} players lose their points in it; other "
+                "leaderboards stay. This cannot be undone.",
+                players,
+            )
+        else:
+            prompt = _n(
+                "Reset the leaderboard of week {week} of this server? {count} player loses their points in it; "
+                "other leaderboards stay. This cannot be undone.",
+                "Reset the leaderboard of week {week} of this server? {count} players lose their points in it; "
+                "other leaderboards stay. This cannot be undone.",
+                players,
+                week=key,
+            )
+        await ctx.send(prompt, view=view, ephemeral=True)
 
     async def _reset_confirmed(
         self, interaction: discord.Interaction[MythOrFactBot], user_id: int, period: str
@@ -338,7 +397,18 @@ class Admin(commands.Cog):
         removed = await store.reset_leaderboard(guild.id, period, actor_id=interaction.user.id)
         log.info("Leaderboard %s of guild %s reset by %s (%d rows)", period, guild.id, user_id, removed)
         self.bot.dispatch(REWARDS_CHANGED, guild.id)  # members who no longer qualify lose their reward roles
-        return f"Done: {period_name(period)} is empty again ({removed} players removed)."
+        if period == ALL_TIME:
+            return _n(
+                "Done: the all-time leaderboard is empty again ({count} player removed).",
+                "Done: the all-time leaderboard is empty again ({count} players removed).",
+                removed,
+            )
+        return _n(
+            "Done: the leaderboard of week {week} is empty again ({count} player removed).",
+            "Done: the leaderboard of week {week} is empty again ({count} players removed).",
+            removed,
+            week=period,
+        )
 
     # -- export --------------------------------------------------------------------------------
 
@@ -355,12 +425,15 @@ class Admin(commands.Cog):
         # Off the event loop: a big server's export is megabytes of JSON, which would stall every other server.
         export = await asyncio.to_thread(build_export, ctx.guild.id, sections, discord.utils.utcnow(), limit)
         size = _kilobytes(len(export.data))
-        note = ""
-        if export.truncated:
-            cut = ", ".join(f"{name} ({count} rows left out)" for name, count in export.truncated.items())
-            note = f" It was too big for one file, so some sections were cut: {cut}."
         file = discord.File(io.BytesIO(export.data), filename=export.filename)
-        text = f"Here is everything I store for **{_plain(ctx.guild.name, 100)}** ({size}).{note}"
+        text = _("Here is everything I store for **{server}** ({size}).", server=_plain(ctx.guild.name, 100), size=size)
+        if export.truncated:
+            cut = ", ".join(
+                _n("{section} ({count} row left out)", "{section} ({count} rows left out)", count, section=name)
+                for name, count in export.truncated.items()
+            )
+            note = _("It was too big for one file, so some sections were cut: {sections}.", sections=cut)
+            text = f"{text} {note}"
         if ctx.interaction is not None:
             await ctx.send(text, file=file, ephemeral=True)
         else:
@@ -368,10 +441,12 @@ class Admin(commands.Cog):
                 await ctx.author.send(text, file=file)
             except discord.Forbidden:
                 raise MythOrFactError(
-                    "I couldn't send you a DM (your DMs are closed to me). Use `/export` instead: the file is shown "
-                    "only to you."
+                    _(
+                        "I couldn't send you a DM (your DMs are closed to me). Use `/export` instead: the file is "
+                        "shown only to you."
+                    )
                 ) from None
-            await ctx.send(f"I sent you the export by DM ({size}).")
+            await ctx.send(_("I sent you the export by DM ({size}).", size=size))
         await self.bot.store.record_audit(ctx.guild.id, ctx.author.id, "export", f"exported {size}")
         log.info("Guild %s exported by %s (%s)", ctx.guild.id, ctx.author.id, size)
 

@@ -22,7 +22,7 @@ from bot.core.audit import AuditNote
 from bot.core.catalog import AuditEntry
 from bot.core.daily import DailySchedule
 from bot.core.errors import MythOrFactError
-from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES, _, using
+from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES, _, _n, using
 from bot.core.quiz import MODE_NAMES, Mode, time_limit
 from bot.core.rewards import (
     MAX_REWARDS,
@@ -71,30 +71,41 @@ def history_embed(entries: list[AuditEntry], guild_name: str) -> discord.Embed:
     """Show the most recent moderator changes, newest first."""
     lines = [history_line(entry) for entry in entries]
     embed = discord.Embed(
-        title=clip(f"Recent changes · {guild_name}", render.TITLE_MAX),
-        description=clip("\n".join(lines) or "No changes yet.", render.DESCRIPTION_MAX),
+        title=clip(_("Recent changes · {server}", server=guild_name), render.TITLE_MAX),
+        description=clip("\n".join(lines) or _("No changes yet."), render.DESCRIPTION_MAX),
         colour=render.INFO_COLOUR,
     )
-    embed.set_footer(text=f"Newest first; the last {HISTORY_SHOWN} are shown.")
+    embed.set_footer(text=_("Newest first; the last {count} are shown.", count=HISTORY_SHOWN))
     return embed
 
 
 def quiz_defaults(settings: ServerSettings) -> str:
     """Describe the quiz defaults: questions, mode, time limits, extra time, hints and when an idle quiz ends."""
     quiz = settings.quiz()
-    limits = ", ".join(f"{_(MODE_NAMES[mode]).lower()} {time_limit(mode, '', quiz):g} s" for mode in Mode)
-    return (
-        f"Questions: **{settings.quiz_rounds}** · mode when not chosen: **{settings.quiz_mode}**\n"
-        f"Time limits: {limits}\n"
-        f"Extra time: **{settings.quiz_extra_time}%** · hints in typed rounds: "
-        f"**{'on' if settings.quiz_hints else 'off'}**\n"
-        f"Ends after **{settings.quiz_idle_rounds}** unanswered questions in a row\n"
-        + (
-            _("Adaptive difficulty: **on** (questions matched to the players)")
-            if settings.quiz_adaptive
-            else _("Adaptive difficulty: **off** (`config quiz adaptive on` matches questions to the players)")
-        )
+    limits = ", ".join(
+        _("{mode} {seconds} s", mode=_(MODE_NAMES[mode]).lower(), seconds=f"{time_limit(mode, '', quiz):g}")
+        for mode in Mode
     )
+    lines = [
+        _(
+            "Questions: **{count}** · mode when not chosen: **{mode}**",
+            count=settings.quiz_rounds,
+            mode=settings.quiz_mode,
+        ),
+        _("Time limits: {limits}", limits=limits),
+        _("Extra time: **{percent}%** · hints in typed rounds: **on**", percent=settings.quiz_extra_time)
+        if settings.quiz_hints
+        else _("Extra time: **{percent}%** · hints in typed rounds: **off**", percent=settings.quiz_extra_time),
+        _n(
+            "Ends after **{count}** unanswered question in a row",
+            "Ends after **{count}** unanswered questions in a row",
+            settings.quiz_idle_rounds,
+        ),
+        _("Adaptive difficulty: **on** (questions matched to the players)")
+        if settings.quiz_adaptive
+        else _("Adaptive difficulty: **off** (`config quiz adaptive on` matches questions to the players)"),
+    ]
+    return "\n".join(lines)
 
 
 def settings_embed(
@@ -110,29 +121,37 @@ def settings_embed(
     rewards: Sequence[RoleReward] = (),
 ) -> discord.Embed:
     """Show every server setting in one embed, each field clipped to Discord's limits."""
-    embed = discord.Embed(title=clip(f"Settings · {guild.name}", render.TITLE_MAX), colour=render.INFO_COLOUR)
+    embed = discord.Embed(
+        title=clip(_("Settings · {server}", server=guild.name), render.TITLE_MAX), colour=render.INFO_COLOUR
+    )
 
     def field(name: str, value: str) -> None:
         embed.add_field(name=name, value=clip(value, render.FIELD_VALUE_MAX), inline=False)
 
-    prefix = f"`{settings.prefix}`" if settings.prefix else f"`{default_prefix}` (the default)"
-    field("Prefix", f"{prefix}\nMentioning {bot_mention} always works too.")
+    if settings.prefix:
+        prefix = _("`{prefix}`\nMentioning {bot} always works too.", prefix=settings.prefix, bot=bot_mention)
+    else:
+        prefix = _(
+            "`{prefix}` (the default)\nMentioning {bot} always works too.", prefix=default_prefix, bot=bot_mention
+        )
+    field(_("Prefix"), prefix)
     channels = ", ".join(f"<#{channel_id}>" for channel_id in settings.allowed_channels)
-    field("Channels for commands and games", channels or "Everywhere")
-    field("Quiz defaults", quiz_defaults(settings))
-    field("Packs", describe_enabled(settings.packs, packs, "pack"))
-    field("Topics", describe_enabled(settings.topics, topics, "topic"))
-    moderators = "Members with **Manage Server**"
-    if settings.mod_role_id is not None:
-        role = guild.get_role(settings.mod_role_id)
-        gone = f" (the moderator role {settings.mod_role_id} no longer exists)"
-        moderators += f" or the {role.mention} role" if role else gone
-    field("Moderators", moderators)
-    log_channel = f"<#{settings.log_channel_id}>" if settings.log_channel_id else "None: the server's system channel"
-    field("Log channel", log_channel)
-    field("Suggestions", f"Up to **{settings.suggestions_per_day}** a day per member")
-    field("Time zone", f"**{settings.timezone}**: weekly leaderboards start on its Monday; daily posts default to it")
-    field("Daily post", daily_post_summary(daily, command_prefix))
+    field(_("Channels for commands and games"), channels or _("Everywhere"))
+    field(_("Quiz defaults"), quiz_defaults(settings))
+    field(_("Packs"), describe_enabled(settings.packs, packs, "pack"))
+    field(_("Topics"), describe_enabled(settings.topics, topics, "topic"))
+    field(_("Moderators"), moderators_summary(settings, guild))
+    log_channel = f"<#{settings.log_channel_id}>" if settings.log_channel_id else _("None: the server's system channel")
+    field(_("Log channel"), log_channel)
+    field(_("Suggestions"), _("Up to **{count}** a day per member", count=settings.suggestions_per_day))
+    field(
+        _("Time zone"),
+        _(
+            "**{zone}**: weekly leaderboards start on its Monday; daily posts default to it",
+            zone=settings.timezone,
+        ),
+    )
+    field(_("Daily post"), daily_post_summary(daily, command_prefix))
     field(
         _("Language"),
         _(
@@ -145,10 +164,26 @@ def settings_embed(
     field(_("Global board"), global_board_summary(settings.global_board, command_prefix))
     field(_("Role rewards"), rewards_summary(rewards, guild, command_prefix))
     embed.set_footer(
-        text=f"Change one with {command_prefix}config <setting>; quiz defaults with {command_prefix}quiz settings; "
-        f"the daily post with {command_prefix}daily set. Past changes: {command_prefix}config history."
+        text=_(
+            "Change one with {prefix}config <setting>; quiz defaults with {prefix}quiz settings; "
+            "the daily post with {prefix}daily set. Past changes: {prefix}config history.",
+            prefix=command_prefix,
+        )
     )
     return embed
+
+
+def moderators_summary(settings: ServerSettings, guild: discord.Guild) -> str:
+    """Say who may use moderator commands: Manage Server, and the moderator role if there is one."""
+    if settings.mod_role_id is None:
+        return _("Members with **Manage Server**")
+    role = guild.get_role(settings.mod_role_id)
+    if role is None:
+        return _(
+            "Members with **Manage Server** (the moderator role {role_id} no longer exists)",
+            role_id=settings.mod_role_id,
+        )
+    return _("Members with **Manage Server** or the {role} role", role=role.mention)
 
 
 def languages_shown(settings: ServerSettings) -> str:
@@ -162,7 +197,7 @@ def languages_shown(settings: ServerSettings) -> str:
 def daily_post_summary(schedule: DailySchedule | None, command_prefix: str) -> str:
     """Describe the daily post for the settings overview: off, or where, when, the topic and the next post or pause."""
     if schedule is None:
-        return f"Off. Turn it on with `{command_prefix}daily set #channel 09:00`."
+        return _("Off. Turn it on with `{prefix}daily set #channel 09:00`.", prefix=command_prefix)
     return "\n".join(render.daily_schedule_lines(schedule))
 
 
@@ -201,9 +236,9 @@ def rewards_summary(rewards: Sequence[RoleReward], guild: discord.Guild, command
 def saved_embed(summary: str) -> discord.Embed:
     """Confirm a saved change."""
     embed = discord.Embed(
-        title="Settings saved", description=clip(summary, render.DESCRIPTION_MAX), colour=render.INFO_COLOUR
+        title=_("Settings saved"), description=clip(summary, render.DESCRIPTION_MAX), colour=render.INFO_COLOUR
     )
-    embed.set_footer(text="Every change is listed in config history.")
+    embed.set_footer(text=_("Every change is listed in config history."))
     return embed
 
 
@@ -212,10 +247,12 @@ def posting_warning(channel: discord.abc.GuildChannel, me: discord.Member) -> st
     granted = channel.permissions_for(me)
     if granted.send_messages and granted.embed_links and granted.view_channel:
         return ""
-    return (
-        f"\n\nHeads up: I can't post in {channel.mention} yet. Give me **View Channel**, **Send Messages** "
-        "and **Embed Links** there."
+    heads_up = _(
+        "Heads up: I can't post in {channel} yet. Give me **View Channel**, **Send Messages** and **Embed Links** "
+        "there.",
+        channel=channel.mention,
     )
+    return f"\n\n{heads_up}"
 
 
 def chosen_action(action: str, allowed: Sequence[str], example: str) -> str:
@@ -223,7 +260,9 @@ def chosen_action(action: str, allowed: Sequence[str], example: str) -> str:
     word = action.strip().lower()
     if word not in allowed:
         options = ", ".join(f"`{a}`" for a in allowed)
-        raise MythOrFactError(f"Choose one of {options}, like `{example}`. Nothing was changed.")
+        raise MythOrFactError(
+            _("Choose one of {options}, like `{example}`. Nothing was changed.", options=options, example=example)
+        )
     return word
 
 
@@ -286,12 +325,13 @@ class Config(commands.Cog):
         *,
         absent: str,
         cleared: str,
-        already: str,
-        done: str,
+        already: Callable[[str], str],
+        done: Callable[[str], str],
     ) -> None:
         """Set a role or channel setting to ``chosen``, or clear it when ``chosen`` is ``None``; say what happened.
 
-        ``absent`` and ``already`` explain why nothing changed; ``done`` has a ``{}`` for the mention.
+        ``absent`` and ``already`` explain why nothing changed; ``already`` and ``done`` write their sentence for
+        the chosen role's or channel's mention.
         """
         current = getattr(await self._settings(ctx), setting)
         if chosen is None and current is None:
@@ -299,12 +339,13 @@ class Config(commands.Cog):
         elif chosen is None:
             await self._save(ctx, {setting: None}, cleared)
         elif chosen.id == current:
-            await self._unchanged(ctx, f"{chosen.mention} {already}")
+            await self._unchanged(ctx, already(chosen.mention))
         else:
-            await self._save(ctx, {setting: chosen.id}, done.replace("{}", chosen.mention, 1))
+            await self._save(ctx, {setting: chosen.id}, done(chosen.mention))
 
     async def _unchanged(self, ctx: commands.Context[MythOrFactBot], reason: str) -> None:
-        await ctx.send(f"Nothing to change: {reason}", ephemeral=True)
+        """Say that nothing changed, and why (``reason`` is a translated clause ending the sentence)."""
+        await ctx.send(_("Nothing to change: {reason}", reason=reason), ephemeral=True)
 
     def _prefix_shown(self, ctx: commands.Context[MythOrFactBot]) -> str:
         return "/" if ctx.interaction is not None else ctx.clean_prefix
@@ -329,7 +370,9 @@ class Config(commands.Cog):
         if words and words[0].lower() != "show":
             names = ", ".join(f"`{c.name}`" for c in sorted(self.config.commands, key=lambda c: c.name))
             shown = clip(words[0].replace("`", "'"), 32)
-            raise MythOrFactError(f"There is no `config {shown}`. Try `config` alone, or one of: {names}.")
+            raise MythOrFactError(
+                _("There is no `config {name}`. Try `config` alone, or one of: {names}.", name=shown, names=names)
+            )
         settings = await self._settings(ctx)
         embed = settings_embed(
             settings,
@@ -357,13 +400,20 @@ class Config(commands.Cog):
         current = (await self._settings(ctx)).prefix
         shown = wanted or default
         if wanted == current:
-            await self._unchanged(ctx, f"the prefix is already `{shown}`.")
+            await self._unchanged(ctx, _("the prefix is already `{prefix}`.", prefix=shown))
             return
-        which = "the default " if not wanted else ""
-        summary = (
-            f"Prefix: {which}`{shown}` (was `{current or default}`). Commands now look like `{shown}fact`; "
-            f"mentioning {ctx.me.mention} works too."
-        )
+        fields = {"prefix": shown, "was": current or default, "bot": ctx.me.mention}
+        if wanted:
+            summary = _(
+                "Prefix: `{prefix}` (was `{was}`). Commands now look like `{prefix}fact`; mentioning {bot} works too.",
+                **fields,
+            )
+        else:
+            summary = _(
+                "Prefix: the default `{prefix}` (was `{was}`). Commands now look like `{prefix}fact`; "
+                "mentioning {bot} works too.",
+                **fields,
+            )
         await self._save(ctx, {"prefix": wanted}, summary)
 
     # -- channels ----------------------------------------------------------------------------------------------
@@ -383,32 +433,37 @@ class Config(commands.Cog):
         allowed = (await self._settings(ctx)).allowed_channels
         if action == "clear":
             if not allowed:
-                await self._unchanged(ctx, "commands already work in every channel.")
+                await self._unchanged(ctx, _("commands already work in every channel."))
                 return
-            await self._save(ctx, {"allowed_channels": []}, "Commands and games work in every channel again.")
+            await self._save(ctx, {"allowed_channels": []}, _("Commands and games work in every channel again."))
             return
         target = channel or self._current_text_channel(ctx)
         warning = ""
         if action == "add":
             if target.id in allowed:
-                await self._unchanged(ctx, f"{target.mention} is already on the list.")
+                await self._unchanged(ctx, _("{channel} is already on the list.", channel=target.mention))
                 return
             wanted = [*allowed, target.id]
             warning = posting_warning(target, ctx.guild.me)
         else:
             if target.id not in allowed:
-                listed = ", ".join(f"<#{c}>" for c in allowed) or "none: commands work everywhere"
-                await self._unchanged(ctx, f"{target.mention} is not on the list ({listed}).")
+                if allowed:
+                    listed = ", ".join(f"<#{c}>" for c in allowed)
+                    reason = _("{channel} is not on the list ({channels}).", channel=target.mention, channels=listed)
+                else:
+                    reason = _("{channel} is not on the list (none: commands work everywhere).", channel=target.mention)
+                await self._unchanged(ctx, reason)
                 return
             wanted = [c for c in allowed if c != target.id]
         if wanted:
             where = ", ".join(f"<#{c}>" for c in wanted)
-            summary = (
-                f"Members can now use commands and play only in {where}. "
-                "Moderators can still use moderator commands anywhere."
+            summary = _(
+                "Members can now use commands and play only in {channels}. "
+                "Moderators can still use moderator commands anywhere.",
+                channels=where,
             )
         else:
-            summary = "Commands and games work in every channel again."
+            summary = _("Commands and games work in every channel again.")
         await self._save(ctx, {"allowed_channels": wanted}, summary + warning)
 
     @staticmethod
@@ -417,7 +472,7 @@ class Config(commands.Cog):
         if isinstance(channel, discord.Thread):
             channel = channel.parent  # type: ignore[assignment]
         if not isinstance(channel, discord.TextChannel):
-            raise MythOrFactError("Name a text channel, like `config channels add #games`. Nothing was changed.")
+            raise MythOrFactError(_("Name a text channel, like `config channels add #games`. Nothing was changed."))
         return channel
 
     # -- packs and topics --------------------------------------------------------------------------------------
@@ -427,7 +482,17 @@ class Config(commands.Cog):
         packs = {pack.id: pack for pack in await self.bot.store.packs(interaction.guild_id)}
         enabled = (await self.bot.store.server_settings(interaction.guild_id)).packs if interaction.guild_id else ()
         names = self._offered(list(packs), enabled, interaction.namespace.action)
-        return matching_choices(names, current, lambda n: f"{n} · {packs[n].name} ({packs[n].items} items)")
+        return matching_choices(
+            names,
+            current,
+            lambda n: _n(
+                "{pack} · {name} ({count} item)",
+                "{pack} · {name} ({count} items)",
+                packs[n].items,
+                pack=n,
+                name=packs[n].name,
+            ),
+        )
 
     async def topic_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -479,19 +544,30 @@ class Config(commands.Cog):
         name: str | None,
         available: list[str],
     ) -> None:
+        packs = setting == "packs"
         enabled: tuple[str, ...] = getattr(await self._settings(ctx), setting)
         if action == "all":
             if not enabled:
-                await self._unchanged(ctx, f"all {noun}s are already on.")
+                await self._unchanged(ctx, _("all packs are already on.") if packs else _("all topics are already on."))
                 return
             wanted: tuple[str, ...] = ()
         else:
             if not name:
-                raise MythOrFactError(f"Name the {noun}, like `config {setting} {action} space`. Nothing was changed.")
+                raise MythOrFactError(
+                    _("Name the pack, like `config packs {action} space`. Nothing was changed.", action=action)
+                    if packs
+                    else _("Name the topic, like `config topics {action} space`. Nothing was changed.", action=action)
+                )
             wanted = toggled(enabled, available, name, enable=action == "enable", noun=noun)
-        summary = f"{noun.capitalize()}s on: {describe_enabled(wanted, available, noun)}."
+        described = describe_enabled(wanted, available, noun)
+        summary = _("Packs on: {packs}.", packs=described) if packs else _("Topics on: {topics}.", topics=described)
         if action == "disable" and not enabled:
-            summary += f" New {noun}s are off until you turn them on (or use `all`)."
+            later = (
+                _("New packs are off until you turn them on (or use `all`).")
+                if packs
+                else _("New topics are off until you turn them on (or use `all`).")
+            )
+            summary = f"{summary} {later}"
         await self._save(ctx, {setting: list(wanted)}, summary)
 
     # -- moderator role, log channel, suggestions -------------------------------------------------------------
@@ -504,18 +580,19 @@ class Config(commands.Cog):
         # Members who are moderators only through the role must not hand moderator rights to another role.
         check_mod_role_change(ctx.author.guild_permissions.manage_guild)
         if role is not None and role.is_default():
-            raise MythOrFactError("@everyone can't be the moderator role: pick a role. Nothing was changed.")
+            raise MythOrFactError(_("@everyone can't be the moderator role: pick a role. Nothing was changed."))
         await self._set_or_clear(
             ctx,
             "mod_role_id",
             role,
-            absent="there is no moderator role.",
-            cleared="Moderator role cleared: only members with **Manage Server** can use moderator commands now.",
-            already="is already the moderator role.",
-            done=(
-                "Moderator role: {}. Its members can use moderator commands, like members with **Manage Server**. "
+            absent=_("there is no moderator role."),
+            cleared=_("Moderator role cleared: only members with **Manage Server** can use moderator commands now."),
+            already=lambda mention: _("{role} is already the moderator role.", role=mention),
+            done=lambda mention: _(
+                "Moderator role: {role}. Its members can use moderator commands, like members with **Manage Server**. "
                 "To show them the slash commands too, allow the role for this bot under Server Settings → "
-                "Integrations."
+                "Integrations.",
+                role=mention,
             ),
         )
 
@@ -530,11 +607,13 @@ class Config(commands.Cog):
             ctx,
             "log_channel_id",
             channel,
-            absent="there is no log channel; problems go to the server's system channel.",
-            cleared="Log channel cleared: problems go to the server's system channel.",
-            already="is already the log channel.",
-            done="Log channel: {}. I report problems, like a paused daily post, there."
-            + (posting_warning(channel, ctx.guild.me) if channel else ""),
+            absent=_("there is no log channel; problems go to the server's system channel."),
+            cleared=_("Log channel cleared: problems go to the server's system channel."),
+            already=lambda mention: _("{channel} is already the log channel.", channel=mention),
+            done=lambda mention: (
+                _("Log channel: {channel}. I report problems, like a paused daily post, there.", channel=mention)
+                + (posting_warning(channel, ctx.guild.me) if channel else "")
+            ),
         )
 
     @config.command(name="suggestions", ignore_extra=False)
@@ -543,10 +622,18 @@ class Config(commands.Cog):
         """Set how many suggestions each member may send per day."""
         current = (await self._settings(ctx)).suggestions_per_day
         if per_day == current:
-            await self._unchanged(ctx, f"members can already send {per_day} a day.")
+            await self._unchanged(ctx, _("members can already send {count} a day.", count=per_day))
             return
-        allowance = f"up to **{per_day}** suggestions a day" if per_day else "no suggestions (they are off)"
-        await self._save(ctx, {"suggestions_per_day": per_day}, f"Members can send {allowance} (was {current}).")
+        if per_day:
+            summary = _n(
+                "Members can send up to **{count}** suggestion a day (was {was}).",
+                "Members can send up to **{count}** suggestions a day (was {was}).",
+                per_day,
+                was=current,
+            )
+        else:
+            summary = _("Members can send no suggestions (they are off) (was {was}).", was=current)
+        await self._save(ctx, {"suggestions_per_day": per_day}, summary)
 
     @config.command(name="timezone", ignore_extra=False)
     @app_commands.describe(zone="An IANA time zone such as Europe/Paris or America/New_York")
@@ -556,13 +643,17 @@ class Config(commands.Cog):
         current = (await self._settings(ctx)).timezone
         wanted = parse_zone(zone).key
         if wanted == current:
-            await self._unchanged(ctx, f"the time zone is already {current}.")
+            await self._unchanged(ctx, _("the time zone is already {zone}.", zone=current))
             return
         await self._save(
             ctx,
             {"timezone": wanted},
-            f"Time zone: **{wanted}** (was {current}). Weekly leaderboards now start at midnight on its Monday; "
-            "daily posts set from now on use it unless given another zone.",
+            _(
+                "Time zone: **{zone}** (was {was}). Weekly leaderboards now start at midnight on its Monday; "
+                "daily posts set from now on use it unless given another zone.",
+                zone=wanted,
+                was=current,
+            ),
         )
 
     # -- quiz -------------------------------------------------------------------------------------------------
@@ -653,7 +744,10 @@ class Config(commands.Cog):
         """Take part in the global board shared by servers that opt in, or leave it."""
         wanted = state == "on"
         if (await self._settings(ctx)).global_board == wanted:
-            await self._unchanged(ctx, _("the global board is already {state} here.", state=state))
+            await self._unchanged(
+                ctx,
+                _("the global board is already on here.") if wanted else _("the global board is already off here."),
+            )
             return
         await ctx.defer(ephemeral=True)  # joining copies the server's all-time board, which can take a moment
         prefix = self._prefix_shown(ctx)
