@@ -30,7 +30,6 @@ from cogs.utils import render
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
-CUSTOM_ID_MAX = 100
 NAME_REFRESH_INTERVAL = timedelta(minutes=5)
 """The names of members seen playing are written at most this often (only those who opted in change)."""
 NAMES_PENDING_MAX = 10_000
@@ -128,13 +127,7 @@ async def board_page(
 
 def board_custom_id(period: str, page: int, *, after: BoardKey | None, before: BoardKey | None) -> str:
     """Return a page button's custom id: the page and the line it continues from (a member key, never an id)."""
-    custom_id = f"mof:gb:{period}:{max(page, 0)}"
-    side, key = ("a", after) if after is not None else ("b", before)
-    if key is not None:
-        with_key = f"{custom_id}:{side}{key.points}.{key.correct}.{key.user_id}"
-        if len(with_key) <= CUSTOM_ID_MAX:
-            return with_key
-    return custom_id
+    return render.continued_custom_id(f"mof:gb:{period}:{max(page, 0)}", after=after, before=before)
 
 
 class BoardButton(

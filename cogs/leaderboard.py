@@ -20,8 +20,6 @@ from bot.core.text import clip
 from cogs.utils import render
 
 PAGE_SIZE = 10
-CUSTOM_ID_MAX = 100
-"""Discord's limit on a component's custom id."""
 PeriodChoice = Literal["all", "week"]
 
 
@@ -146,17 +144,8 @@ def hardest_line(item: ItemStats) -> str:
 
 
 def page_custom_id(guild_id: int, period: str, page: int, *, after: BoardKey | None, before: BoardKey | None) -> str:
-    """Return a page button's custom id: the page, and the line it continues from (``a`` after it, ``b`` before it).
-
-    Discord allows 100 characters; ids of absurd size keep the page alone (the page is then found by offset).
-    """
-    custom_id = f"mof:lb:{guild_id}:{period}:{max(page, 0)}"
-    side, key = ("a", after) if after is not None else ("b", before)
-    if key is not None:
-        with_key = f"{custom_id}:{side}{key.points}.{key.correct}.{key.user_id}"
-        if len(with_key) <= CUSTOM_ID_MAX:
-            return with_key
-    return custom_id
+    """Return a page button's custom id: the page, and the line it continues from."""
+    return render.continued_custom_id(f"mof:lb:{guild_id}:{period}:{max(page, 0)}", after=after, before=before)
 
 
 class PageButton(

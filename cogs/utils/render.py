@@ -10,6 +10,7 @@ from bot.core.catalog import PackSummary, StoredItem, TopicSummary
 from bot.core.daily import DailySchedule, describe_pause
 from bot.core.i18n import LOCALE, _, _n
 from bot.core.quiz import QuizSession
+from bot.core.scores import BoardKey
 from bot.core.text import clip
 
 MYTH_COLOUR = discord.Colour.from_rgb(231, 76, 60)
@@ -199,3 +200,20 @@ def quiz_announcement(
             "(only {count} question was available)", "(only {count} questions were available)", session.total_rounds
         )
     return opening
+
+
+CUSTOM_ID_MAX = 100
+"""Discord's limit for a component's custom id."""
+
+
+def continued_custom_id(base: str, *, after: BoardKey | None, before: BoardKey | None) -> str:
+    """Return a board page button's custom id: ``base`` and the line it continues from (``a`` after, ``b`` before).
+
+    Ids that would pass Discord's 100 characters keep ``base`` alone (the page is then found by offset).
+    """
+    side, key = ("a", after) if after is not None else ("b", before)
+    if key is not None:
+        with_key = f"{base}:{side}{key.points}.{key.correct}.{key.user_id}"
+        if len(with_key) <= CUSTOM_ID_MAX:
+            return with_key
+    return base
