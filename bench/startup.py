@@ -9,8 +9,10 @@
    same files. Then the real process (``python -m bot`` against the fake Discord of ``tests/fakediscord.py``),
    time from spawning it to its "Ready as" log line: a first start on an empty database and restarts with the
    packs unchanged, against the bare discord.py bot of ``bench.process`` (``python -m bench.bare_bot``), started
-   the same way in the same run. Both bots wait discord.py's ``guild_ready_timeout`` (2 s after the last
-   GUILD_CREATE) before they are ready; the figures include it, and the spawn-to-gateway part is printed too.
+   the same way in the same run. The bare bot waits discord.py's ``guild_ready_timeout`` (2 s after the last
+   GUILD_CREATE) before it is ready; the real one is ready once its servers have arrived (``bot/app/ready.py``),
+   so the spawn-to-gateway part is printed too. Both bots keep their bytecode (``__pycache__``) as an installed bot
+   does, even where ``PYTHONDONTWRITEBYTECODE`` is set: a start compiles only code changed since the last one.
 
 Run: ``python -m bench.startup`` (about 4 minutes on SQLite, ``--database-url postgresql://…`` adds PostgreSQL) or
 ``--quick`` (a few seconds per backend).
@@ -270,17 +272,22 @@ async def _bot_database(admin_url: str | None, folder: Path) -> AsyncIterator[st
         yield url if admin_url is not None else f"sqlite:///{folder / f'bot-{time.monotonic_ns()}.db'}"
 
 
+def _writing_bytecode(env: dict[str, str]) -> dict[str, str]:
+    """Return ``env`` without ``PYTHONDONTWRITEBYTECODE``: a deployed bot compiles its code once, not at every start."""
+    return {name: value for name, value in env.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 async def bench_process_startup(packs: Path, scale: StartupScale, admin_url: str | None) -> None:
     """Print time to ready of the real process (first start, restarts) against the bare bot, alternating."""
     backend = "SQLite" if admin_url is None else "PostgreSQL"
     with tempfile.TemporaryDirectory() as workdir:
         folder = Path(workdir)
         async with fake_discord() as fake:
-            bare_env = bot_environment(fake, None)
+            bare_env = _writing_bytecode(bot_environment(fake, None))
             bare, cold, warm = [], [], []
             for _ in range(scale.cold_starts):
                 async with _bot_database(admin_url, folder) as url:
-                    env = {**bot_environment(fake, url), "PACKS_DIR": str(packs)}
+                    env = _writing_bytecode({**bot_environment(fake, url), "PACKS_DIR": str(packs)})
                     bare.append(await _start(fake, "bench.bare_bot", bare_env, folder))
                     cold.append(await _start(fake, "bot", env, folder))
                     for _ in range(scale.restarts):

@@ -41,6 +41,10 @@ UNKNOWN_MEMBER = 10007
 GRANT_REASON = "Myth or Fact role reward"
 
 
+class ServerUnavailable(Exception):
+    """Discord has not sent the server's roles yet (it arrives late at start-up, or is in an outage): try later."""
+
+
 class DiscordGranter:
     """Gives and takes roles through discord.py, checking first what Discord would refuse."""
 
@@ -51,6 +55,8 @@ class DiscordGranter:
         guild = self.bot.get_guild(grant.guild_id)
         if guild is None:
             raise RewardRefused(_("I am no longer in this server"))
+        if guild.unavailable:  # its roles are unknown, not deleted
+            raise ServerUnavailable(f"server {guild.id} is unavailable")
         role = guild.get_role(grant.role_id)
         if role is None:
             raise RoleGone()
@@ -120,13 +126,27 @@ class Rewards(commands.Cog):
 
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
-        await self.keeper.run(lambda guild_id: self.bot.get_guild(guild_id) is not None, self._idle)
+        await self.keeper.run(self._can_settle, self._idle)
+
+    def _can_settle(self, guild_id: int) -> bool:
+        """Whether a server's roles can be settled now: it is on this process's shards and Discord has sent it.
+
+        A server still unavailable at ready (late, or in an outage) is settled once it is available.
+        """
+        guild = self.bot.get_guild(guild_id)
+        return guild is not None and not guild.unavailable
 
     async def _idle(self, seconds: float) -> None:
         self._quiet = seconds > RECONCILE_INTERVAL.total_seconds()
         with contextlib.suppress(TimeoutError):
             await self.bot.wait_for(WAKE_EVENT, timeout=seconds)
         self._quiet = False
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Settle a server that became available after ready: the settle at ready had to leave it out."""
+        if self.bot.is_ready():
+            await self._settle(guild.id, None)
 
     @commands.Cog.listener(f"on_{SCORES_CHANGED}")
     async def on_scores_changed(self, guild_id: int, user_ids: Sequence[int]) -> None:
@@ -152,7 +172,7 @@ class Rewards(commands.Cog):
             log.info("Reward role %s of guild %s was deleted; its reward is gone", role.id, role.guild.id)
 
     async def _settle(self, guild_id: int, user_ids: Sequence[int] | None) -> None:
-        if self.bot.get_guild(guild_id) is None:
+        if not self._can_settle(guild_id):
             return
         try:
             report = await self.keeper.settle(guild_id, user_ids)

@@ -6,8 +6,9 @@ buttons, autocomplete and modal submits; on the REST side, messages, interaction
 command registration. Members can attach files to messages and slash commands; the fake serves them at their
 ``url`` (as Discord's CDN does) and counts every download. Everything the bot sends is recorded so tests can check
 it, files included (multipart uploads), and faults can be injected: 429s with ``retry_after``, 5xx errors, slow
-answers, a dropped websocket (forcing RESUME, or a new IDENTIFY when the session is invalidated) and replayed
-events.
+answers, a dropped websocket (forcing RESUME, or a new IDENTIFY when the session is invalidated), replayed
+events, and servers slow to load or unavailable at IDENTIFY (:attr:`FakeDiscord.withheld_guilds`,
+:attr:`FakeDiscord.unavailable_guilds`, :meth:`FakeDiscord.release_guild`).
 
 The server enforces a few of Discord's rules so that breaking them shows up in tests: an interaction must be
 answered within 3 seconds and only once, message content is at most 2,000 characters, embeds stay within their
@@ -338,6 +339,12 @@ class FakeDiscord:
     before discord.py's heartbeat thread has noted the send, and it logs "Can't keep up … 40.0s behind"."""
     answer_seconds: float = INTERACTION_ANSWER_SECONDS
     """How long an interaction waits for its first response before it fails, like Discord's 3 s."""
+    withheld_guilds: set[int] = field(default_factory=set)
+    """Servers an IDENTIFY lists in READY but sends no GUILD_CREATE for, as when Discord is slow to load one;
+    :meth:`release_guild` sends it later."""
+    unavailable_guilds: set[int] = field(default_factory=set)
+    """Servers in an outage: an IDENTIFY lists them in READY, then sends GUILD_DELETE with ``unavailable: true`` for
+    them instead of GUILD_CREATE; :meth:`release_guild` sends their GUILD_CREATE once they are back."""
     identifies: int = 0
     resumes: int = 0
     identifies_by_shard: Counter[int] = field(default_factory=Counter)
@@ -486,10 +493,18 @@ class FakeDiscord:
             await self.dispatch("GUILD_CREATE", payload)
         return guild_id
 
+    async def release_guild(self, guild_id: int) -> None:
+        """Send the GUILD_CREATE of a withheld or unavailable server (``unavailable: false``: it is now available)."""
+        assert guild_id in self.withheld_guilds | self.unavailable_guilds, f"server {guild_id} was not held back"
+        self.withheld_guilds.discard(guild_id)
+        self.unavailable_guilds.discard(guild_id)
+        await self.dispatch("GUILD_CREATE", self._guild_payload(guild_id))
+
     async def remove_guild(self, guild_id: int) -> None:
         """Remove the bot from a generated server: its shard gets GUILD_DELETE (without ``unavailable``)."""
         assert guild_id in self._generated, f"only generated servers can be left, not {guild_id}"
         del self._generated[guild_id]
+        self.withheld_guilds.discard(guild_id)
         await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
 
     def connections_of(self, shard_id: int) -> list[Connection]:
@@ -1094,7 +1109,10 @@ class FakeDiscord:
         await self._dispatch_in(session, "READY", ready)
         self.readies_by_shard[shard_id] += 1
         for guild_id in guild_ids:
-            await self._dispatch_in(session, "GUILD_CREATE", self._guild_payload(guild_id))
+            if guild_id in self.unavailable_guilds:
+                await self._dispatch_in(session, "GUILD_DELETE", {"id": str(guild_id), "unavailable": True})
+            elif guild_id not in self.withheld_guilds:
+                await self._dispatch_in(session, "GUILD_CREATE", self._guild_payload(guild_id))
         connection.established = True
         self.ready.set()
 

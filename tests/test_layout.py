@@ -1,11 +1,14 @@
 """Structural rules of the tree: layers without import circles, no private names across modules, extensions that
-stand alone; command names within Discord's limits; CI running the README's command. (Which layer may import
-discord.py or a database driver is ruff's banned-api rule, configured in pyproject.toml and the folders' ruff.toml.)
+stand alone; what the bot process imports; command names within Discord's limits; CI running the README's command.
+(Which layer may import discord.py or a database driver is ruff's banned-api rule, configured in pyproject.toml and
+the folders' ruff.toml.)
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,6 +115,25 @@ def test_extensions_never_import_each_other_and_the_bot_imports_none():
             assert others == set(), f"{name} imports another extension: {others}"
         if name.startswith("bot."):
             assert not {t for t in targets if t.startswith("cogs")}, f"{name} imports a cog module"
+
+
+BOT_PROCESS_IMPORTS = """
+import importlib, sys
+import bot.app.launcher, bot.storage.sqlite.store
+from bot.app.client import EXTENSIONS
+for extension in EXTENSIONS:
+    importlib.import_module(extension)
+print(" ".join(sys.modules))
+"""
+"""What ``python -m bot`` imports on SQLite without the dashboard: the launcher, the store, every extension."""
+ONLY_WHEN_USED = {"bot.web", "aiohttp.web", "jinja2", "aiohttp_jinja2", "aiohttp_session", "asyncpg", "yaml"}
+"""Imported only when needed: the dashboard's stack when it is configured, PostgreSQL's driver, YAML for an import."""
+
+
+def test_the_bot_process_imports_neither_the_dashboard_nor_what_it_does_not_use():
+    run = subprocess.run([sys.executable, "-c", BOT_PROCESS_IMPORTS], cwd=PROJECT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert set(run.stdout.split()) & ONLY_WHEN_USED == set()
 
 
 async def test_command_names_are_unique_and_fit_discord_limits(store):

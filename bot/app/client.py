@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.app.cluster import this_process
 from bot.app.config import Config
 from bot.app.languages import CatalogueTranslator
+from bot.app.ready import end_ready_wait_when_servers_arrived
 from bot.core.cluster import ShardSet
 from bot.core.errors import StorageUnavailable
 from bot.core.i18n import DEFAULT_LOCALE, LANGUAGES, LOCALE, catalogue, language_of, using
@@ -167,6 +168,7 @@ class MythOrFactBot(commands.AutoShardedBot):
         """Set when :meth:`close` starts; commands still running then may find the connection gone."""
         self._seen_event_ids: OrderedDict[int, None] = OrderedDict()
         self._ignore_replayed_events()
+        end_ready_wait_when_servers_arrived(self)
 
     def _ignore_replayed_events(self) -> None:
         """Drop a message or interaction that arrives a second time (a RESUME can replay events already seen).

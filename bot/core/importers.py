@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import yaml
-
 from bot.core.errors import MythOrFactError
 from bot.core.matching import is_correct
 from bot.core.packs import ITEM_FIELDS, MAX_PACK_BYTES, PACK_FIELDS, Pack, PackError, PackProblem, parse_pack
@@ -62,7 +60,6 @@ _PLACEHOLDER_ITEM = {
     "difficulty": 1,
     "source": {"title": "Placeholder", "citation": "Placeholder"},
 }
-_YAML_LOADER: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 class ImportRefused(MythOrFactError):
@@ -164,12 +161,17 @@ def toml_string(text: str) -> str:
 
 def _load_yaml(text: str) -> object:
     """Parse YAML keeping every scalar as the text the author wrote; refuse anchors and aliases."""
+    # Imported here, not with the module: the bot imports this module at start-up (for uploads), and PyYAML costs
+    # it about 8 ms there; only an imported Red list needs it.
+    import yaml
+
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     try:
-        for token in yaml.scan(text, Loader=_YAML_LOADER):
+        for token in yaml.scan(text, Loader=loader):
             if isinstance(token, yaml.AliasToken | yaml.AnchorToken):
                 line = token.start_mark.line + 1
                 raise ImportRefused(f"uses YAML anchors or aliases (line {line}), which trivia lists do not need")
-        return yaml.load(text, Loader=_YAML_LOADER)  # BaseLoader builds only str, list and dict
+        return yaml.load(text, Loader=loader)  # BaseLoader builds only str, list and dict
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

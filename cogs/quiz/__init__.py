@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import discord
@@ -256,13 +256,25 @@ class Quiz(commands.Cog):
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         """Close quizzes a crash interrupted, in servers this process serves, with a message in their channels."""
+        await self._close_interrupted(self._serves)
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Close the interrupted quizzes of a server that became available after ready (left out at ready)."""
+        if self.bot.is_ready():
+            await self._close_interrupted(lambda guild_id: guild_id == guild.id)
+
+    async def _close_interrupted(self, serves: Callable[[int], bool]) -> None:
         try:
-            await self.bot.quiz_runner.close_interrupted(self._serves, self._say_interrupted)
+            await self.bot.quiz_runner.close_interrupted(serves, self._say_interrupted)
         except Exception as exc:  # a locked database must not stop the bot from serving
             log.error("Could not close interrupted quizzes: %s", exc)
 
     def _serves(self, guild_id: int) -> bool:
-        return self.bot.get_guild(guild_id) is not None  # else another process (shard) serves it, or it was left
+        # Not: a server another process (shard) serves, one the bot left, or one Discord has not sent yet (its
+        # channels are unknown until it is available).
+        guild = self.bot.get_guild(guild_id)
+        return guild is not None and not guild.unavailable
 
     async def _say_interrupted(self, channel_id: int, text: str) -> None:
         channel = self.bot.get_channel(channel_id)
