@@ -195,17 +195,19 @@ class GlobalBoard(commands.Cog):
     def __init__(self, bot: MythOrFactBot) -> None:
         self.bot = bot
         self._seen: dict[int, str] = {}
-        """Name snapshots of members seen playing since the last write, by user id."""
+        """Display names of members seen playing since the last write, by user id (made snapshots when written)."""
         self._written_at = discord.utils.utcnow()
         self._writing: asyncio.Task | None = None
 
     async def cog_load(self) -> None:
         """Register the page buttons so old boards keep working after a restart."""
         self.bot.add_dynamic_items(BoardButton)
+        self.bot.command_hooks.append(self._saw_author)
 
     async def cog_unload(self) -> None:
         """Stop; the names seen last are written first."""
         self.bot.remove_dynamic_items(BoardButton)
+        self.bot.command_hooks.remove(self._saw_author)
         await self._write_names()
 
     # -- names of members seen playing ------------------------------------------------------------------------
@@ -214,7 +216,7 @@ class GlobalBoard(commands.Cog):
         """Remember a member's name; write the names seen once the interval has passed (or many are waiting)."""
         if not isinstance(user, discord.Member) or user.bot:
             return
-        self._seen[user.id] = name_snapshot(user.display_name)
+        self._seen[user.id] = user.display_name
         now = discord.utils.utcnow()
         due = now - self._written_at >= NAME_REFRESH_INTERVAL or len(self._seen) >= NAMES_PENDING_MAX
         if due and (self._writing is None or self._writing.done()):
@@ -226,16 +228,16 @@ class GlobalBoard(commands.Cog):
         """Note who pressed a button or ran a command, to refresh their name if they show it on the board."""
         self._saw(interaction.user)
 
-    @commands.Cog.listener()
-    async def on_command(self, ctx: commands.Context) -> None:
-        """Note who ran a prefix command, for the same reason."""
+    def _saw_author(self, ctx: commands.Context) -> None:
+        """Note who ran a command, for the same reason (a command hook of the bot: no task per command)."""
         self._saw(ctx.author)
 
     async def _write_names(self) -> None:
         seen, self._seen = self._seen, {}
         if seen:
             try:
-                changed = await self.bot.store.refresh_global_names(seen, discord.utils.utcnow())
+                snapshots = {user_id: name_snapshot(name) for user_id, name in seen.items()}
+                changed = await self.bot.store.refresh_global_names(snapshots, discord.utils.utcnow())
             except Exception:
                 log.exception("Could not refresh %s names on the global board; they are tried again later", len(seen))
                 self._seen = {**seen, **self._seen}

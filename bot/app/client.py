@@ -163,6 +163,8 @@ class MythOrFactBot(commands.AutoShardedBot):
         """The running quizzes, one per channel; they live on the bot, so a reloaded cog finds its games."""
         self.message_hooks: list[Callable[[discord.Message], bool]] = []
         """Checks that may take a message before command parsing (a typed quiz guess); True means taken."""
+        self.command_hooks: list[Callable[[commands.Context], None]] = []
+        """Called before every command runs, prefix or slash, inside its task (cheaper than an event listener)."""
         self._watchdogs: set[asyncio.Task[None]] = set()
         self.shutting_down = False
         """Set when :meth:`close` starts; commands still running then may find the connection gone."""
@@ -222,7 +224,7 @@ class MythOrFactBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         """Load the cogs and the commands' translator; slash commands are synced on demand by ``!sync``, not here."""
-        self.before_invoke(self._watch_slash_reply)
+        self.before_invoke(self._before_command)
         for language in LANGUAGES:  # read the catalogues now, not on the first command in each language
             catalogue(language)
         await self.tree.set_translator(CatalogueTranslator())
@@ -293,14 +295,16 @@ class MythOrFactBot(commands.AutoShardedBot):
         """Log a lost gateway connection; discord.py reconnects by itself."""
         log.info("Disconnected from the gateway (shard %d); reconnecting", shard_id)
 
-    # -- slow slash commands -------------------------------------------------------------------
+    # -- before each command, and slow slash commands -------------------------------------------
 
-    async def _watch_slash_reply(self, ctx: commands.Context) -> None:
-        """Before a slash command runs, arrange for its answer to be deferred if it is slow (see below).
+    async def _before_command(self, ctx: commands.Context) -> None:
+        """Run the command hooks; for a slash command, arrange for its answer to be deferred if it is slow.
 
         Commands that answer with a form are left alone (a form cannot follow a deferral). Commands that answer
         privately (see :func:`replies_privately`) defer privately, so their answer stays private.
         """
+        for hook in self.command_hooks:
+            hook(ctx)
         if ctx.interaction is not None and ctx.command is not None and not ctx.command.extras.get("opens_form"):
             private = replies_privately(ctx.command)
             task = asyncio.create_task(

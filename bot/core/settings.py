@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -68,8 +69,7 @@ class ServerSettings:
 
     def pack_languages(self) -> tuple[str, ...] | None:
         """Return the languages of the shipped packs this server gets (in :data:`LANGUAGES` order), ``None`` if all."""
-        chosen = set(self.languages or (DEFAULT_LOCALE, self.language))
-        return None if chosen >= set(LANGUAGES) else tuple(code for code in LANGUAGES if code in chosen)
+        return _pack_languages(self.languages, self.language)
 
     def zone(self) -> ZoneInfo:
         """Return the server's time zone."""
@@ -85,6 +85,13 @@ class ServerSettings:
             hints=self.quiz_hints,
             idle_rounds_to_end=self.quiz_idle_rounds,
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _pack_languages(languages: tuple[str, ...], language: str) -> tuple[str, ...] | None:
+    """:meth:`ServerSettings.pack_languages`, worked out once per choice (every draw asks for it)."""
+    chosen = set(languages or (DEFAULT_LOCALE, language))
+    return None if chosen >= set(LANGUAGES) else tuple(code for code in LANGUAGES if code in chosen)
 
 
 LIMITS: dict[str, tuple[int, int]] = {
