@@ -16,7 +16,7 @@ MEMBERS = 100_000
 @pytest.fixture
 async def big_board(empty_store: FactStore, raw_sql: RawSql) -> FactStore:
     """A server with 100,000 members on its all-time board (loaded in bulk, buckets counted once), analysed."""
-    await raw_sql("ALTER TABLE scores DISABLE TRIGGER scores_rank")
+    await raw_sql("ALTER TABLE scores DISABLE TRIGGER scores_rank_insert")
     await raw_sql(
         """INSERT INTO scores (guild_id, period, user_id, points, correct, rounds, best_streak)
            SELECT guild, 'all', n, (n * 7919) % 1000003, n % 50, 1, 0
@@ -24,7 +24,7 @@ async def big_board(empty_store: FactStore, raw_sql: RawSql) -> FactStore:
         MEMBERS,
         GUILD,
     )
-    await raw_sql("ALTER TABLE scores ENABLE TRIGGER scores_rank")
+    await raw_sql("ALTER TABLE scores ENABLE TRIGGER scores_rank_insert")
     await raw_sql(
         """INSERT INTO rank_buckets (guild_id, period, level, bucket, members)
            SELECT guild_id, period, level, bucket, COUNT(*) FROM (
