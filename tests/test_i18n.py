@@ -99,6 +99,7 @@ TEXT_KEYWORDS = {
     "button": {"label"},
     "Modal": {"title"},
     "TextInput": {"label", "placeholder"},
+    "text_field": {"label", "placeholder"},
     "SelectOption": {"label", "description"},
     "Select": {"placeholder"},
     "select": {"placeholder"},
