@@ -228,11 +228,26 @@ class Fault:
     times: int
     retry_after: float = 0.5
     is_global: bool = False
-    delay: float = 0.0
-    """Seconds to wait before answering (a slow Discord); with status 0 the real answer follows."""
     after_doing_it: bool = False
     """Carry the call out, then answer ``status`` anyway (a 5xx whose request did reach Discord)."""
+    hold: bool = False
+    """Keep each call waiting until :meth:`release` (a slow Discord whose answer the test times); with status 0 the
+    real answer follows."""
     served: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    """Set as soon as a matching call arrives (before it is held)."""
+    released: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    async def wait_for_arrival(self, seconds: float = 15.0) -> None:
+        """Wait until a matching call has arrived (it may still be held)."""
+        try:
+            await asyncio.wait_for(self.arrived.wait(), seconds)
+        except TimeoutError:
+            raise AssertionError(f"no {self.method} {self.pattern.pattern} arrived within {seconds} s") from None
+
+    def release(self) -> None:
+        """Let the calls held by ``hold`` (and any that come later) be answered."""
+        self.released.set()
 
 
 @dataclass
@@ -546,16 +561,16 @@ class FakeDiscord:
         times: int = 1,
         retry_after: float = 0.5,
         is_global: bool = False,
-        delay: float = 0.0,
         after_doing_it: bool = False,
+        hold: bool = False,
     ) -> Fault:
         """Answer the next ``times`` calls matching ``method`` and the ``path`` regex with ``status``.
 
-        429 answers carry ``retry_after`` as Discord sends them; ``delay`` holds the answer back first. With
-        ``status=0`` the call is only delayed and then answered normally; with ``after_doing_it`` it is carried out
-        before ``status`` is answered.
+        429 answers carry ``retry_after`` as Discord sends them; ``hold`` keeps the answer back until
+        :meth:`Fault.release`. With ``status=0`` the call is only held and then answered normally; with
+        ``after_doing_it`` it is carried out before ``status`` is answered.
         """
-        fault = Fault(method.upper(), re.compile(path), status, times, retry_after, is_global, delay, after_doing_it)
+        fault = Fault(method.upper(), re.compile(path), status, times, retry_after, is_global, after_doing_it, hold)
         self.faults.append(fault)
         return fault
 
@@ -563,6 +578,7 @@ class FakeDiscord:
         for fault in self.faults:
             if fault.served < fault.times and fault.method in (method, "*") and fault.pattern.search(path):
                 fault.served += 1
+                fault.arrived.set()
                 return fault
         return None
 
@@ -695,8 +711,8 @@ class FakeDiscord:
             return _error(401, 0, "401: Unauthorized")
         fault = self._take_fault(method, path)
         if fault is not None:
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
+            if fault.hold:
+                await fault.released.wait()
             if fault.status == 429:
                 headers = {
                     "Via": "1.1 google",
@@ -914,7 +930,11 @@ class FakeDiscord:
         return posts()
 
     async def wait_until(self, condition: Callable[[], Any], seconds: float = 15.0, what: str = "") -> Any:
-        """Wait until ``condition()`` (checked after every REST call) returns something truthy; return it."""
+        """Wait until ``condition()`` returns something truthy; return it.
+
+        The condition is checked once a REST call has been answered, not when one arrives: to act while a call is
+        in flight, hold it (``fail(..., hold=True)``) and wait for :meth:`Fault.wait_for_arrival`.
+        """
 
         async def satisfied() -> Any:
             async with self._posted:

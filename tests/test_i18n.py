@@ -99,12 +99,13 @@ TEXT_KEYWORDS = {
     "button": {"label"},
     "Modal": {"title"},
     "TextInput": {"label", "placeholder"},
+    "text_field": {"label", "placeholder"},
     "SelectOption": {"label", "description"},
     "Select": {"placeholder"},
     "select": {"placeholder"},
 }
 """Calls (by their last name) and the keywords that carry text for people."""
-ERRORS = {"MythOrFactError", "FriendlyCheckFailure", "BadSearch", "InvalidContent"}
+ERRORS = {"MythOrFactError", "FriendlyCheckFailure", "BadSearch", "InvalidContent", "UploadRefused"}
 """Errors whose message is shown to people."""
 UNTRANSLATABLE = {"Myth or Fact"}
 """Literal texts that read the same in every language (the bot's name). Texts without letters (emoji, ids,
@@ -129,7 +130,7 @@ def literal_text(node: ast.expr) -> str | None:
 
 
 def untranslated_texts(path: Path) -> list[str]:
-    """Return ``line: text`` for every literal text in a cog that reaches people without _()."""
+    """Return ``line: text`` for every literal text in a module that reaches people without _()."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ClassDef):
@@ -147,12 +148,18 @@ def untranslated_texts(path: Path) -> list[str]:
     return found
 
 
-def cog_files() -> list[object]:
-    return [pytest.param(path, id=str(path.relative_to(PROJECT))) for path in sorted((PROJECT / "cogs").rglob("*.py"))]
+SPEAKING_FOLDERS = ("cogs", "bot/core", "bot/storage")
+"""Where texts for members are written: the cogs, and the errors the core and the stores raise for the cogs to show.
+(The web dashboard is in English only.)"""
 
 
-@pytest.mark.parametrize("path", cog_files())
-def test_every_text_a_cog_shows_goes_through_the_catalogue(path):
+def speaking_files() -> list[object]:
+    paths = sorted(path for folder in SPEAKING_FOLDERS for path in (PROJECT / folder).rglob("*.py"))
+    return [pytest.param(path, id=str(path.relative_to(PROJECT))) for path in paths]
+
+
+@pytest.mark.parametrize("path", speaking_files())
+def test_every_text_shown_to_members_goes_through_the_catalogue(path):
     assert untranslated_texts(path) == []
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.core.content import CUSTOM_PACK
 from bot.core.errors import MythOrFactError
+from bot.core.i18n import _, _n
 from bot.core.importers import ImportRefused, Skip, convert
 from bot.core.packs import Pack, PackError, PackProblem, parse_pack
 from bot.core.scores import ALL_TIME, is_period, week_key
@@ -80,11 +81,23 @@ class UploadRefused(MythOrFactError):
         super().__init__(message)
 
 
+class ServerPacksFull(UploadRefused):
+    """A server already has :data:`MAX_SERVER_PACKS` uploaded packs and tried to import another."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This server already has {count} uploaded packs; remove one with `pack remove` first.",
+                count=MAX_SERVER_PACKS,
+            )
+        )
+
+
 class UnknownServerPack(MythOrFactError):
     """A moderator named a pack this server did not upload."""
 
     def __init__(self, pack_id: str) -> None:
-        super().__init__(f"This server has no uploaded pack `{clip(pack_id, 40)}`. See `pack list`.")
+        super().__init__(_("This server has no uploaded pack `{pack}`. See `pack list`.", pack=clip(pack_id, 40)))
 
 
 @dataclass(slots=True)
@@ -127,8 +140,11 @@ def upload_format(filename: str) -> UploadFormat:
             return kind
     shown = clip(filename, 60).replace("`", "'")
     raise UploadRefused(
-        f"`{shown}` is not a pack I can read: send a `.toml` pack, a Red trivia list (`.yaml`) "
-        "or Open Trivia DB `.json`."
+        _(
+            "`{name}` is not a pack I can read: send a `.toml` pack, a Red trivia list (`.yaml`) or Open Trivia DB "
+            "`.json`.",
+            name=shown,
+        )
     )
 
 
@@ -136,8 +152,11 @@ def check_upload_size(size: int) -> None:
     """Refuse a file over :data:`MAX_UPLOAD_BYTES` (called with the attachment's size, then with the bytes')."""
     if size > MAX_UPLOAD_BYTES:
         raise UploadRefused(
-            f"That file is {size / 1024:,.0f} KB; uploaded packs may be at most {MAX_UPLOAD_BYTES // 1024} KB. "
-            "Split it into smaller packs."
+            _(
+                "That file is {size} KB; uploaded packs may be at most {limit} KB. Split it into smaller packs.",
+                size=f"{size / 1024:,.0f}",
+                limit=MAX_UPLOAD_BYTES // 1024,
+            )
         )
 
 
@@ -156,8 +175,13 @@ def parse_upload(data: bytes, filename: str, *, partial: bool = False) -> PackUp
 
 
 def _refusal(name: str, problems: list[PackProblem]) -> UploadRefused:
-    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-    return UploadRefused(f"`{clip(name, 60)}` has {count}, so nothing was imported.", problems)
+    message = _n(
+        "`{name}` has {count} problem, so nothing was imported.",
+        "`{name}` has {count} problems, so nothing was imported.",
+        len(problems),
+        name=clip(name, 60),
+    )
+    return UploadRefused(message, problems)
 
 
 def _parse_toml(data: bytes, name: str, *, partial: bool) -> PackUpload:
@@ -179,7 +203,7 @@ def _parse_toml(data: bytes, name: str, *, partial: bool) -> PackUpload:
     bad = set(numbers)
     kept = [raw for index, raw in enumerate(document["items"], start=1) if index not in bad]
     if not kept:
-        raise UploadRefused(f"`{clip(name, 60)}` has no valid item, so nothing was imported.", problems)
+        raise UploadRefused(_("`{name}` has no valid item, so nothing was imported.", name=clip(name, 60)), problems)
     return PackUpload(parse_pack({**document, "items": kept}, name), "toml", problems)
 
 
@@ -235,16 +259,22 @@ def list_problems(header: str, problems: list[PackProblem], limit: int = 2000) -
     rest = len(lines) - len(shown)
     if not rest:
         return ProblemListing(text)
-    return ProblemListing(f"{text}…and {rest:,} more: the full list is attached.", "\n".join(lines) + "\n")
+    more = _("…and {count} more: the full list is attached.", count=f"{rest:,}")
+    return ProblemListing(text + more, "\n".join(lines) + "\n")
 
 
 def check_pack_id(pack_id: str, shipped: Iterable[str]) -> None:
     """Refuse a server pack id that a shipped pack uses, or that is reserved for custom facts."""
     if pack_id in RESERVED_PACK_IDS:
-        raise UploadRefused(f"The pack id `{pack_id}` is reserved for this server's custom facts; choose another.")
+        raise UploadRefused(
+            _("The pack id `{pack}` is reserved for this server's custom facts; choose another.", pack=pack_id)
+        )
     if pack_id in set(shipped):
         raise UploadRefused(
-            f"The pack id `{pack_id}` belongs to a pack that ships with the bot; give your pack another id."
+            _(
+                "The pack id `{pack}` belongs to a pack that ships with the bot; give your pack another id.",
+                pack=pack_id,
+            )
         )
 
 
@@ -256,7 +286,10 @@ def resolve_period(text: str, now: datetime, zone: tzinfo = UTC) -> str:
     cleaned = cleaned.upper() if cleaned != ALL_TIME else cleaned
     if not is_period(cleaned):
         raise MythOrFactError(
-            f"`{clip(text, 30)}` is not a leaderboard: use `all`, `week` (this week) or a week such as `2026-W48`."
+            _(
+                "`{period}` is not a leaderboard: use `all`, `week` (this week) or a week such as `2026-W48`.",
+                period=clip(text, 30),
+            )
         )
     return cleaned
 
@@ -350,7 +383,7 @@ def build_export(guild_id: int, sections: dict[str, Any], now: datetime, limit: 
                 return ExportFile(filename, data, dict(truncated))
         lists = [name for name, value in kept.items() if isinstance(value, list) and value]
         if not lists:
-            raise MythOrFactError("This server's export does not fit in one file, even cut down.")
+            raise MythOrFactError(_("This server's export does not fit in one file, even cut down."))
         longest = max(lists, key=lambda name: len(kept[name]))
         rows = kept[longest]
         keep = len(rows) // 2

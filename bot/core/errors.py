@@ -79,6 +79,9 @@ class AmbiguousItem(MythOrFactError):
 class BadSearch(MythOrFactError):
     """A search had no usable words."""
 
+    def __init__(self) -> None:
+        super().__init__(_("Give me at least one word to search for, e.g. `search goldfish memory`."))
+
 
 class InvalidContent(MythOrFactError):
     """A custom fact or suggestion has bad fields; ``problems`` maps each field's (English) label to what is wrong.
@@ -99,6 +102,20 @@ class UnknownCustomFact(MythOrFactError):
         super().__init__(
             _("This server has no custom fact `custom/{number}`. See them all with `customfact list`.", number=number)
         )
+
+
+class SuggestionGone(MythOrFactError):
+    """The suggestion a moderator reviews is not this server's, or was deleted since it was listed."""
+
+    def __init__(self, suggestion_id: int) -> None:
+        super().__init__(_("Suggestion #{id} no longer exists.", id=suggestion_id))
+
+
+class ItemGone(MythOrFactError):
+    """The item a moderator hides, shows again or clears the disputes of is not one this server can see."""
+
+    def __init__(self) -> None:
+        super().__init__(_("That item no longer exists."))
 
 
 class SuggestionLimit(MythOrFactError):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.i18n import _
 from bot.core.scores import ALL_TIME, UTC, BoardKey, week_key
 
 NAME_MAX = 32
@@ -49,8 +50,8 @@ def member_key(secret: str, user_id: int) -> int:
 
 
 def anonymous_label(key: int) -> str:
-    """Return how a member who did not opt in is shown, e.g. ``Player #048213``."""
-    return f"Player #{key % 10**LABEL_DIGITS:0{LABEL_DIGITS}d}"
+    """Return how a member who did not opt in is shown, e.g. ``Player #048213`` (in the reader's language)."""
+    return _("Player #{number}", number=f"{key % 10**LABEL_DIGITS:0{LABEL_DIGITS}d}")
 
 
 def name_snapshot(display_name: str) -> str:

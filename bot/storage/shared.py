@@ -338,7 +338,7 @@ def search_words(text: str) -> list[str]:
     """Return the words of a search (lower case, two letters or more); raise :class:`BadSearch` if none."""
     words = [w for w in _WORD.findall(text.lower()) if len(w) > 1][:SEARCH_WORDS]
     if not words:
-        raise BadSearch("Give me at least one word to search for, e.g. `search goldfish memory`.")
+        raise BadSearch()
     return words
 
 

@@ -91,60 +91,84 @@ class FormValues:
     """Custom facts only: easy, medium or hard (or 1-3)."""
 
 
+def text_field(
+    custom_id: str,
+    *,
+    label: str,
+    placeholder: str,
+    max_length: int,
+    min_length: int | None = None,
+    paragraph: bool = False,
+    required: bool = True,
+    default: str = "",
+) -> discord.ui.TextInput:
+    """Return a field of the form, opened with ``default`` cut to the field's length (empty if none)."""
+    return discord.ui.TextInput(
+        label=label,
+        custom_id=custom_id,
+        style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
+        required=required,
+        min_length=min_length,
+        max_length=max_length,
+        placeholder=placeholder,
+        default=default[:max_length] or None,
+    )
+
+
 class FactForm(discord.ui.Modal):
     """The form for a custom fact (new or edited) or a member's suggestion (which has no difficulty field)."""
 
     def __init__(self, purpose: Purpose, kind: str, number: int = 0, values: FormValues | None = None) -> None:
         super().__init__(title=clip(form_title(purpose, kind, number), 45))
-        self.claim: discord.ui.TextInput = discord.ui.TextInput(
-            label=_("Claim"),
-            custom_id="claim",
-            style=discord.TextStyle.paragraph,
-            min_length=CLAIM_LENGTH[0],
-            max_length=CLAIM_LENGTH[1],
-            placeholder=_("e.g. An octopus has three hearts."),
-        )
-        self.truth: discord.ui.TextInput = discord.ui.TextInput(
-            label=_("The truth, or why it is true"),
-            custom_id="truth",
-            style=discord.TextStyle.paragraph,
-            min_length=TRUTH_LENGTH[0],
-            max_length=TRUTH_LENGTH[1],
-            placeholder=_("For a myth, what is actually true; for a fact, the explanation."),
-        )
-        self.source: discord.ui.TextInput = discord.ui.TextInput(
-            label=_("Source: a title, a link, or both"),
-            custom_id="source",
-            max_length=SOURCE_TEXT_MAX,
-            placeholder=_("e.g. Octopus https://en.wikipedia.org/wiki/Octopus"),
-        )
-        self.topic: discord.ui.TextInput = discord.ui.TextInput(
-            label=_("Topic"),
-            custom_id="topic",
-            max_length=40,
-            placeholder=_("e.g. animals, space or human body"),
-        )
-        self.difficulty: discord.ui.TextInput = discord.ui.TextInput(
-            label=_("Difficulty: easy, medium or hard"),
-            custom_id="difficulty",
-            required=False,
-            max_length=DIFFICULTY_MAX,
-            placeholder=_("easy, medium or hard (or 1, 2, 3); left empty, it stays as it was"),
-        )
-        for field in (self.claim, self.truth, self.source, self.topic):
-            self.add_item(field)
         self.purpose = purpose
         self.kind = kind
         self.number = number
         values = values or FormValues()
-        self.claim.default = values.claim[: CLAIM_LENGTH[1]] or None
-        self.truth.default = values.truth[: TRUTH_LENGTH[1]] or None
-        self.source.default = values.source[:SOURCE_TEXT_MAX] or None
-        self.topic.default = values.topic[:40] or None
+        self.claim = text_field(
+            "claim",
+            label=_("Claim"),
+            placeholder=_("e.g. An octopus has three hearts."),
+            min_length=CLAIM_LENGTH[0],
+            max_length=CLAIM_LENGTH[1],
+            paragraph=True,
+            default=values.claim,
+        )
+        self.truth = text_field(
+            "truth",
+            label=_("The truth, or why it is true"),
+            placeholder=_("For a myth, what is actually true; for a fact, the explanation."),
+            min_length=TRUTH_LENGTH[0],
+            max_length=TRUTH_LENGTH[1],
+            paragraph=True,
+            default=values.truth,
+        )
+        self.source = text_field(
+            "source",
+            label=_("Source: a title, a link, or both"),
+            placeholder=_("e.g. Octopus https://en.wikipedia.org/wiki/Octopus"),
+            max_length=SOURCE_TEXT_MAX,
+            default=values.source,
+        )
+        self.topic = text_field(
+            "topic",
+            label=_("Topic"),
+            placeholder=_("e.g. animals, space or human body"),
+            max_length=40,
+            default=values.topic,
+        )
+        for field in (self.claim, self.truth, self.source, self.topic):
+            self.add_item(field)
         self.opened_difficulty = values.difficulty[:DIFFICULTY_MAX] or difficulty_name(CUSTOM_DIFFICULTY)
         """What the difficulty field opened with; an emptied field keeps it."""
+        self.difficulty = text_field(
+            "difficulty",
+            label=_("Difficulty: easy, medium or hard"),
+            placeholder=_("easy, medium or hard (or 1, 2, 3); left empty, it stays as it was"),
+            max_length=DIFFICULTY_MAX,
+            required=False,
+            default=self.opened_difficulty,
+        )
         if purpose != "suggest":  # members' suggestions take the default; a moderator can edit it later
-            self.difficulty.default = self.opened_difficulty
             self.add_item(self.difficulty)
 
     def typed(self) -> FormValues:

@@ -6,6 +6,7 @@ import discord
 import pytest
 
 from bot.app.languages import valid_name
+from bot.core.admin import UploadRefused
 from bot.core.errors import MythOrFactError
 from bot.core.i18n import LOCALE
 from cogs.utils.checks import NotModerator
@@ -126,3 +127,30 @@ async def test_the_synced_commands_carry_valid_translated_names_and_descriptions
         assert all(valid_name(name) for name in names), names
         descriptions = command.get("description_localizations", {}).values()
         assert all(0 < len(text) <= 100 for text in descriptions)
+
+
+async def test_refusals_written_in_the_core_read_in_the_servers_language(simcord_env, world):
+    """Texts the discord-free core raises (a bad leaderboard, a file it cannot read) are translated too."""
+    guild, channel, owner, admin, member = world
+    await admin.send(channel, "!config language de")
+    await admin.send(channel, "!leaderboard reset month")
+    assert channel.last_message.content == (
+        "`month` ist keine Rangliste: Nutze `all`, `week` (diese Woche) oder eine Woche wie `2026-W48`."
+    )
+    await admin.send(channel, "!pack import", attachments=[("club.txt", b"hello")])
+    assert channel.last_message.content == (
+        "`club.txt` ist kein Paket, das ich lesen kann: Sende ein `.toml`-Paket, eine Red-Trivia-Liste (`.yaml`) "
+        "oder Open-Trivia-DB-`.json`."
+    )
+    expect_errors(simcord_env, MythOrFactError, UploadRefused)
+
+
+async def test_a_bad_leaderboard_reads_in_the_members_language_in_a_slash_command(simcord_env, synced):
+    guild, channel, owner, admin, member = synced
+    speak(simcord_env.bot, "es-ES")
+    result = await admin.slash(channel, "leaderboard-reset", period="mes")
+    assert result.ephemeral
+    assert result.response.content == (
+        "`mes` no es una clasificación: usa `all`, `week` (esta semana) o una semana como `2026-W48`."
+    )
+    expect_errors(simcord_env, MythOrFactError)

@@ -67,12 +67,13 @@ async def test_sigkill_while_the_daily_post_is_in_flight_does_not_double_it(fake
     fake.messages.clear()
     async with running_bot(fake, database, tmp_path) as bot:
         await set_daily(fake)
-        # Discord holds the post back long enough for the bot to be killed before it hears the answer.
-        held = fake.fail("POST", rf"^/channels/{DAILY_CHANNEL_ID}/messages$", 0, delay=1.5)
+        # Discord holds the post until the bot is dead, so the bot never hears that it was created.
+        held = fake.fail("POST", rf"^/channels/{DAILY_CHANNEL_ID}/messages$", 0, hold=True)
         await fake.send_message("!daily now", author_id=CAROL_ID)
-        await fake.wait_until(lambda: held.served == 1, what="the daily post reached Discord")
+        await held.wait_for_arrival()
         bot.process.kill()
         assert await bot.process.wait() == -signal.SIGKILL
+        held.release()
     await eventually(lambda: len(daily_posts_in_channel(fake)) == 1, what="Discord created the post anyway")
     assert query(database, "SELECT status FROM daily_posts") == [("claimed",)]
     assert query(database, "PRAGMA integrity_check") == [("ok",)]

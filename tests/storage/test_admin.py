@@ -26,6 +26,7 @@ from bot.core.admin import (
 from bot.core.content import FactDraft, check_draft
 from bot.core.daily import DailySchedule, PostStatus
 from bot.core.errors import MythOrFactError, UnknownItem, UnknownTopic
+from bot.core.i18n import using
 from bot.core.packs import PackProblem, Source
 from bot.core.rewards import RewardKind, RoleGrant, RoleReward
 from bot.core.scores import ALL_TIME
@@ -431,6 +432,13 @@ def test_an_export_too_big_for_the_limit_is_cut_and_says_so():
     assert 0 < kept < 1000
     assert export.truncated == {"scores": 1000 - kept} == document["truncated"]
     assert document["sections"]["scores"][0] == {"user_id": "0", "points": 0}, "the first rows are kept"
+
+
+def test_an_export_that_cannot_be_cut_to_fit_is_refused_in_the_readers_language():
+    sections = {"settings": {"prefix": "!" * 5000}, "scores": [{"user_id": n, "points": n} for n in range(100)]}
+    with using("fr"), pytest.raises(MythOrFactError) as refused:
+        build_export(GUILD, sections, NOW, limit=4000)
+    assert str(refused.value) == "L'export de ce serveur ne tient pas dans un seul fichier, même réduit."
 
 
 # -- retention ---------------------------------------------------------------------------------------

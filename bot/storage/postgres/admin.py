@@ -16,8 +16,8 @@ from bot.core.admin import (
     MAX_SERVER_PACKS,
     ForgetReport,
     PurgeReport,
+    ServerPacksFull,
     UnknownServerPack,
-    UploadRefused,
     check_pack_id,
     pack_removed_detail,
     reset_detail,
@@ -108,9 +108,7 @@ class AdminQueries(PostgresDatabase):
                 (guild_id, db_pack_id, server_pack_id(guild_id, CUSTOM_PACK)),
             )
             if others is not None and others["n"] >= MAX_SERVER_PACKS:
-                raise UploadRefused(
-                    f"This server already has {MAX_SERVER_PACKS} uploaded packs; remove one with `pack remove` first."
-                )
+                raise ServerPacksFull()
             known = await self._fetchone("SELECT 1 FROM packs WHERE id = $1", (db_pack_id,))
             report = await upsert_packs(conn, [(pack, db_pack_id)], guild_id, datetime.now(UTC))
             await self._audit(guild_id, audit)

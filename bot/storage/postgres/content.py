@@ -24,7 +24,7 @@ from bot.core.content import (
     format_source,
     suggestion_limit_message,
 )
-from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
+from bot.core.errors import ItemGone, SuggestionGone, SuggestionLimit, UnknownCustomFact
 from bot.storage.postgres.database import PostgresDatabase
 from bot.storage.postgres.items import write_item
 from bot.storage.postgres.rows import ITEM_COLUMNS, PUBLIC_REF_SQL, item_from_row, server_pack_id
@@ -222,7 +222,7 @@ class ContentQueries(PostgresDatabase):
             # The row lock makes a second moderator (in any process) wait, then see the suggestion reviewed.
             row = await self._fetchone(f"{select} FOR UPDATE", (suggestion_id, guild_id))
             if row is None:
-                raise MythOrFactError(f"Suggestion #{suggestion_id} no longer exists.")
+                raise SuggestionGone(suggestion_id)
             suggestion = suggestion_from_row(row)
             if suggestion.status != "pending":
                 return Review(suggestion, changed=False)
@@ -343,7 +343,7 @@ class ContentQueries(PostgresDatabase):
             (item_pk, guild_id),
         )
         if row is None:
-            raise MythOrFactError("That item no longer exists.")
+            raise ItemGone()
         return str(row["ref"])
 
     async def _close_disputes(self, guild_id: int, item_pk: int, now: datetime) -> int:

@@ -16,8 +16,8 @@ from bot.core.admin import (
     MAX_SERVER_PACKS,
     ForgetReport,
     PurgeReport,
+    ServerPacksFull,
     UnknownServerPack,
-    UploadRefused,
     check_pack_id,
     pack_removed_detail,
     reset_detail,
@@ -105,9 +105,7 @@ class AdminQueries(SqliteDatabase):
                 (guild_id, db_pack_id, server_pack_id(guild_id, CUSTOM_PACK)),
             )
             if others is not None and others["n"] >= MAX_SERVER_PACKS:
-                raise UploadRefused(
-                    f"This server already has {MAX_SERVER_PACKS} uploaded packs; remove one with `pack remove` first."
-                )
+                raise ServerPacksFull()
             known = await self._fetchone("SELECT 1 FROM packs WHERE id = ?", (db_pack_id,))
             report = await upsert_packs(self._conn, [(pack, db_pack_id)], guild_id, iso_moment(datetime.now(UTC)))
             await self._audit(guild_id, audit)

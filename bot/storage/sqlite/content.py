@@ -24,7 +24,7 @@ from bot.core.content import (
     format_source,
     suggestion_limit_message,
 )
-from bot.core.errors import MythOrFactError, SuggestionLimit, UnknownCustomFact
+from bot.core.errors import ItemGone, SuggestionGone, SuggestionLimit, UnknownCustomFact
 from bot.storage.shared import (
     ITEM_COLUMNS,
     as_moment,
@@ -222,7 +222,7 @@ class ContentQueries(SqliteDatabase):
         async with self._catalog_transaction(guild_id) as conn:
             row = await self._fetchone(select, (suggestion_id, guild_id))
             if row is None:
-                raise MythOrFactError(f"Suggestion #{suggestion_id} no longer exists.")
+                raise SuggestionGone(suggestion_id)
             suggestion = suggestion_from_row(row)
             if suggestion.status != "pending":
                 return Review(suggestion, changed=False)
@@ -339,7 +339,7 @@ class ContentQueries(SqliteDatabase):
             (item_pk, guild_id),
         )
         if row is None:
-            raise MythOrFactError("That item no longer exists.")
+            raise ItemGone()
         return str(row["ref"])
 
     async def _close_disputes(self, guild_id: int, item_pk: int, now: datetime) -> int:
