@@ -32,6 +32,16 @@ async def _prepare_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Hand a connection back to the pool as it is (asyncpg has already rolled back a transaction left open).
+
+    asyncpg's default reset sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`` after
+    every pooled query, one more round trip each time. The store leaves no session state on pooled connections:
+    its advisory locks are transaction-scoped (the migration lock is released in a ``finally``), cursors live
+    inside transactions, nothing is set for the session, and the settings ``LISTEN`` has a connection of its own.
+    """
+
+
 class PostgresStore(
     CatalogQueries,
     ScoreQueries,
@@ -57,6 +67,7 @@ class PostgresStore(
                 max_size=POOL_SIZE[1],
                 command_timeout=COMMAND_TIMEOUT_SECONDS,
                 init=_prepare_connection,
+                reset=_keep_session,
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreError(f"cannot connect to {where}: {type(exc).__name__}: {exc}") from exc
