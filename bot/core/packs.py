@@ -391,7 +391,7 @@ def parse_pack(data: dict[str, Any], file: str, path: Path | None = None, digest
     return Pack(pack_id, name, description, author, license_, version, tuple(items), path, digest, language)
 
 
-LOADER_VERSION = 2
+LOADER_VERSION = 3
 """Part of every :func:`file_digest`. Raise it when reading packs or storing their items changes, so that the next
 start reads and syncs every file again instead of trusting what an older loader stored."""
 

@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from bot.core.adaptive import ItemRecord, QuizPool
 from bot.core.catalog import AuditEntry, QuizChooser, StoredItem
 from bot.core.cluster import ShardSet
@@ -74,14 +76,14 @@ def public_pack_id(db_pack_id: str) -> str:
     return db_pack_id.rpartition("~")[2]
 
 
-_HASH_JSON = json.JSONEncoder(ensure_ascii=False)
-"""Encodes what :func:`content_hash` digests (made once: ``json.dumps`` with options builds an encoder per call)."""
-
-
 def content_hash(item: Item) -> str:
-    """Return a digest of everything an item shows, so an unchanged item is not rewritten on start-up."""
-    payload = _HASH_JSON.encode(
-        [
+    """Return a digest of everything an item shows, so an unchanged item is not rewritten on start-up.
+
+    The fields are encoded with orjson (several times faster than ``json`` here); a change of this encoding changes
+    every digest, so it goes with a new :data:`bot.core.packs.LOADER_VERSION`.
+    """
+    payload = orjson.dumps(
+        (
             item.kind,
             item.claim,
             item.truth,
@@ -94,9 +96,9 @@ def content_hash(item: Item) -> str:
             item.question,
             item.answers,
             item.choices,
-        ]
+        )
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hashlib.sha256(payload).hexdigest()
 
 
 def json_text(values: tuple[str, ...]) -> str:
