@@ -6,10 +6,11 @@ the file, the item and the field, so a pack author can fix it without reading co
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -272,13 +273,23 @@ def _parse_checked(check: _Checker) -> str | None:
     if raw is None:
         return None
     text = raw.isoformat() if isinstance(raw, date) and not isinstance(raw, datetime) else raw
-    if isinstance(text, str) and _ISO_DAY.fullmatch(text):
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            pass
-    check.fail("checked", f"{raw!r} must be a date like 2026-12-03 (the day the item was checked against its source)")
-    return None
+    day = _iso_day(text) if isinstance(text, str) else None
+    if day is None:
+        check.fail(
+            "checked", f"{raw!r} must be a date like 2026-12-03 (the day the item was checked against its source)"
+        )
+    return day
+
+
+@functools.lru_cache(maxsize=64)
+def _iso_day(text: str) -> str | None:
+    """Return a ``YYYY-MM-DD`` day as ``date`` writes it, or None if it is no such day (most items share a few)."""
+    if not _ISO_DAY.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
 
 
 def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[PackProblem]]:
@@ -460,6 +471,16 @@ def scan_packs(directory: Path, synced: Mapping[str, PackFile] | None = None) ->
     ``unchanged`` (its items are in the store already). Without ``synced`` every file is parsed and checked.
     """
     scan = PackScan()
+    scan.packs.extend(read_packs(directory, scan, synced))
+    return scan
+
+
+def read_packs(directory: Path, scan: PackScan, synced: Mapping[str, PackFile] | None = None) -> Iterator[Pack]:
+    """Yield the good packs of ``directory`` one file at a time, as :func:`scan_packs` reads them.
+
+    The problems and the unchanged files go to ``scan`` as they are found (its ``packs`` stay as they are), so a
+    caller can write each pack while the next file is read; ``scan`` is complete once the iterator is.
+    """
     owners: dict[str, str] = {}
     for path in sorted(directory.glob("*.toml")):
         try:
@@ -480,5 +501,4 @@ def scan_packs(directory: Path, synced: Mapping[str, PackFile] | None = None) ->
         if isinstance(found, PackFile):
             scan.unchanged.append(found)
         else:
-            scan.packs.append(found)
-    return scan
+            yield found

@@ -64,6 +64,21 @@ async def test_a_failing_migration_changes_nothing(empty_store: FactStore, tmp_p
     assert await raw_sql("SELECT to_regclass('extra')::text") == [(None,)]
 
 
+async def test_a_failing_step_undoes_the_steps_before_it_in_the_same_upgrade(backend: str, tmp_path: Path):
+    migrations = load_migrations()
+    teams = next(i for i, m in enumerate(migrations) if m.name.endswith("_teams"))
+    broken = Migration(len(migrations) + 1, "0099_broken", "SELECT * FROM nowhere;")
+    conn = await asyncpg.connect(await postgres.schema_url(tmp_path))
+    try:
+        await migrate(conn, migrations[:teams])
+        with pytest.raises(asyncpg.UndefinedTableError):
+            await migrate(conn, [*migrations, broken])
+        assert await conn.fetchval("SELECT MAX(version) FROM schema_migrations") == teams
+        assert await conn.fetchval("SELECT to_regclass('team_scores')::text") is None
+    finally:
+        await conn.close()
+
+
 async def test_the_answer_counts_over_all_servers_start_from_the_per_server_ones(backend: str, tmp_path: Path):
     migrations = load_migrations()
     before = next(i for i, m in enumerate(migrations) if m.name.endswith("_item_answer_stats"))
