@@ -88,6 +88,8 @@ class CatalogQueries(SqliteDatabase):
 
             async with background_sync(write_batch, functools.partial(self._finish_pack_sync, conn, now)) as sync:
                 yield sync
+        # A sync's pages and statements outgrow what serving needs; hand that memory back (SQLite keeps it otherwise).
+        await self._conn.execute("PRAGMA shrink_memory")
 
     async def _finish_pack_sync(
         self,
