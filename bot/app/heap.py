@@ -54,7 +54,6 @@ def settle_heap_on_new_sessions(bot: commands.AutoShardedBot) -> None:
     Called after the packs are loaded and before the gateway connects, so what loading them freed is returned
     before the servers' caches grow.
     """
-    gc.collect()
     release_freed_memory()
 
     async def on_ready() -> None:
