@@ -17,7 +17,7 @@ from bot.core.packs import Kind, Pack, PackFile
 from bot.core.text import normalize_topic
 from bot.storage.pack_sync import background_sync, sync_all
 from bot.storage.postgres.database import PostgresDatabase
-from bot.storage.postgres.items import stored_items, upsert_packs
+from bot.storage.postgres.items import upsert_packs
 from bot.storage.postgres.rows import ITEM_COLUMNS, item_from_row, public_pack_id, server_pack_id
 from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import (
@@ -71,10 +71,9 @@ class CatalogQueries(PostgresDatabase):
         now = datetime.now(UTC)
         async with self._catalog_transaction(None) as conn:
             await self._lock("sync_packs")  # two processes starting at once load the packs one after the other
-            stored = await stored_items(conn)  # read once: a round trip less for each batch
 
             def write_batch(packs: list[Pack]) -> Awaitable[SyncReport]:
-                return upsert_packs(conn, [(pack, pack.id) for pack in packs], None, now, stored)
+                return upsert_packs(conn, [(pack, pack.id) for pack in packs], None, now)
 
             async with background_sync(write_batch, self._finish_pack_sync) as sync:
                 yield sync

@@ -7,7 +7,7 @@ import functools
 import json
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -74,22 +74,26 @@ class CatalogQueries(SqliteDatabase):
     async def syncing_packs(self) -> AsyncIterator[PackSync]:
         """Sync packs as they are read (see :meth:`bot.core.catalog.CatalogStore.syncing_packs`).
 
-        Each batch is one statement (one trip to aiosqlite's thread, which waits for the GIL each time while the
-        packs are parsed): the items. The pack rows are written when the sync ends, so the items' foreign keys are
-        checked at commit (``defer_foreign_keys`` lasts until the transaction ends).
+        A batch is two trips to aiosqlite's thread (which waits for the GIL each time while packs are parsed): the
+        stored items of its packs, then its items in one statement. The pack rows are written when the sync ends, so
+        the items' foreign keys are checked at commit (``defer_foreign_keys`` lasts until the transaction ends).
         """
         now = stored_now()
+        wrote = False
         async with self._catalog_transaction(None) as conn:
-            await conn.execute("PRAGMA defer_foreign_keys = ON")
-            stored = await stored_items(conn)  # read once, not once for each batch
 
-            def write_batch(packs: list[Pack]) -> Awaitable[SyncReport]:
-                return write_items(conn, [(pack, pack.id) for pack in packs], None, stored)
+            async def write_batch(packs: list[Pack]) -> SyncReport:
+                nonlocal wrote
+                if not wrote:
+                    await conn.execute("PRAGMA defer_foreign_keys = ON")
+                    wrote = True
+                batch = [(pack, pack.id) for pack in packs]
+                return await write_items(conn, batch, None, await stored_items(conn, [pack.id for pack in packs]))
 
             async with background_sync(write_batch, functools.partial(self._finish_pack_sync, conn, now)) as sync:
                 yield sync
-        # A sync's pages and statements outgrow what serving needs; hand that memory back (SQLite keeps it otherwise).
-        await self._conn.execute("PRAGMA shrink_memory")
+        if wrote:  # a sync's pages and statements outgrow what serving needs: hand that memory back
+            await self._conn.execute("PRAGMA shrink_memory")
 
     async def _finish_pack_sync(
         self,
@@ -100,7 +104,8 @@ class CatalogQueries(SqliteDatabase):
         unchanged: Sequence[PackFile],
     ) -> SyncReport:
         """Write the rows of the packs synced, retire the packs whose file is gone and record the files synced."""
-        await write_pack_rows(conn, [(pack, pack.id) for pack in packs], None, now)
+        if packs:
+            await write_pack_rows(conn, [(pack, pack.id) for pack in packs], None, now)
         retired = packs_retired = 0
         # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
         loaded = {pack.id for pack in packs} | {file.pack_id for file in unchanged}
