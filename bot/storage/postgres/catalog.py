@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -17,7 +17,7 @@ from bot.core.packs import Kind, Pack, PackFile
 from bot.core.text import normalize_topic
 from bot.storage.pack_sync import background_sync, sync_all
 from bot.storage.postgres.database import PostgresDatabase
-from bot.storage.postgres.items import upsert_packs
+from bot.storage.postgres.items import stored_items, upsert_packs
 from bot.storage.postgres.rows import ITEM_COLUMNS, item_from_row, public_pack_id, server_pack_id
 from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import (
@@ -71,9 +71,12 @@ class CatalogQueries(PostgresDatabase):
         now = datetime.now(UTC)
         async with self._catalog_transaction(None) as conn:
             await self._lock("sync_packs")  # two processes starting at once load the packs one after the other
+            known = {row["id"] for row in await self._fetchall("SELECT id FROM packs WHERE guild_id IS NULL")}
 
-            def write_batch(packs: list[Pack]) -> Awaitable[SyncReport]:
-                return upsert_packs(conn, [(pack, pack.id) for pack in packs], None, now)
+            async def write_batch(packs: list[Pack]) -> SyncReport:
+                stored = [pack.id for pack in packs if pack.id in known]  # only a known pack can have stored items
+                batch = [(pack, pack.id) for pack in packs]
+                return await upsert_packs(conn, batch, None, now, await stored_items(conn, stored) if stored else {})
 
             async with background_sync(write_batch, self._finish_pack_sync) as sync:
                 yield sync

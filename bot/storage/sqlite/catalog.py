@@ -74,26 +74,32 @@ class CatalogQueries(SqliteDatabase):
     async def syncing_packs(self) -> AsyncIterator[PackSync]:
         """Sync packs as they are read (see :meth:`bot.core.catalog.CatalogStore.syncing_packs`).
 
-        A batch is two trips to aiosqlite's thread (which waits for the GIL each time while packs are parsed): the
-        stored items of its packs, then its items in one statement. The pack rows are written when the sync ends, so
-        the items' foreign keys are checked at commit (``defer_foreign_keys`` lasts until the transaction ends).
+        A batch is one trip to aiosqlite's thread (which waits for the GIL each time while packs are parsed): its
+        items in one statement, plus one before it to read the stored items of the packs that have some. The pack
+        rows are written when the sync ends, so the items' foreign keys are checked at commit
+        (``defer_foreign_keys`` lasts until the transaction ends).
         """
         now = stored_now()
         wrote = False
         async with self._catalog_transaction(None) as conn:
+            await conn.execute("PRAGMA defer_foreign_keys = ON")
+            known = await self._shipped_pack_ids(conn)
 
             async def write_batch(packs: list[Pack]) -> SyncReport:
                 nonlocal wrote
-                if not wrote:
-                    await conn.execute("PRAGMA defer_foreign_keys = ON")
-                    wrote = True
+                wrote = True
+                stored = [pack.id for pack in packs if pack.id in known]  # only a known pack can have stored items
                 batch = [(pack, pack.id) for pack in packs]
-                return await write_items(conn, batch, None, await stored_items(conn, [pack.id for pack in packs]))
+                return await write_items(conn, batch, None, await stored_items(conn, stored) if stored else {})
 
             async with background_sync(write_batch, functools.partial(self._finish_pack_sync, conn, now)) as sync:
                 yield sync
         if wrote:  # a sync's pages and statements outgrow what serving needs: hand that memory back
             await self._conn.execute("PRAGMA shrink_memory")
+
+    async def _shipped_pack_ids(self, conn: aiosqlite.Connection) -> set[str]:
+        """Return the ids of the shipped packs the database has rows for (active or retired)."""
+        return {row["id"] for row in await conn.execute_fetchall("SELECT id FROM packs WHERE guild_id IS NULL")}
 
     async def _finish_pack_sync(
         self,
