@@ -126,8 +126,12 @@ for extension in EXTENSIONS:
 print(" ".join(sys.modules))
 """
 """What ``python -m bot`` imports on SQLite without the dashboard: the launcher, the store, every extension."""
-ONLY_WHEN_USED = {"bot.web", "aiohttp.web", "jinja2", "aiohttp_jinja2", "aiohttp_session", "asyncpg", "yaml"}
-"""Imported only when needed: the dashboard's stack when it is configured, PostgreSQL's driver, YAML for an import."""
+ONLY_WHEN_USED = {
+    *("bot.web", "aiohttp.web", "jinja2", "aiohttp_jinja2", "aiohttp_session", "asyncpg", "yaml", "html"),
+    *("babel", "rapidfuzz"),
+}
+"""Imported only when needed: the dashboard's stack when it is configured, PostgreSQL's driver, YAML and HTML entities
+for an import, Babel for a catalogue other than English, rapidfuzz for the first typed answer judged."""
 
 
 def test_the_bot_process_imports_neither_the_dashboard_nor_what_it_does_not_use():

@@ -20,7 +20,7 @@ from bot.app.languages import CatalogueTranslator
 from bot.app.ready import end_ready_wait_when_servers_arrived
 from bot.core.cluster import ShardSet
 from bot.core.errors import StorageUnavailable
-from bot.core.i18n import DEFAULT_LOCALE, LANGUAGES, LOCALE, catalogue, language_of, using
+from bot.core.i18n import DEFAULT_LOCALE, LOCALE, language_of, using
 from bot.core.quiz_runner import QuizRunner
 from bot.core.rewards import SCORES_CHANGED
 from bot.core.team_runner import TeamQuizzes
@@ -225,8 +225,6 @@ class MythOrFactBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Load the cogs and the commands' translator; slash commands are synced on demand by ``!sync``, not here."""
         self.before_invoke(self._before_command)
-        for language in LANGUAGES:  # read the catalogues now, not on the first command in each language
-            catalogue(language)
         await self.tree.set_translator(CatalogueTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -5,15 +5,17 @@ Everything here is backend-neutral; :mod:`bot.storage` implements :class:`Catalo
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from bot.core.adaptive import QuizPool
-from bot.core.packs import Item, Kind, Pack, PackFile, PackProblem, scan_packs
+from bot.core.packs import Item, Kind, Pack, PackFile, PackProblem, PackScan, read_packs
 
 QuizChooser = Callable[[QuizPool, int], list[int]]
 """Picks up to a number of items among a quiz pool's unseen ones, by pk (adaptive difficulty)."""
@@ -66,6 +68,10 @@ class SyncReport:
     files_unchanged: int = 0
     """Pack files not read again because their bytes matched the last sync (their items count as unchanged)."""
 
+    def __add__(self, other: SyncReport) -> SyncReport:
+        """Add up two reports (of two batches of one sync)."""
+        return SyncReport(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
+
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
@@ -75,6 +81,21 @@ class AuditEntry:
     action: str
     detail: str
     at: datetime
+
+
+class PackSync(Protocol):
+    """A sync of the packs under way, in one transaction (see :meth:`CatalogStore.syncing_packs`)."""
+
+    def add(self, pack: Pack) -> None:
+        """Have ``pack`` written; it is written in the background, while the caller reads the next one."""
+        ...
+
+    async def finish(self, failed_files: set[str] = frozenset(), unchanged: Sequence[PackFile] = ()) -> SyncReport:
+        """Wait for the packs added to be written, retire what the packs dropped, and report what changed.
+
+        Called once, after the last :meth:`add`; the rules are those of :meth:`CatalogStore.sync_packs`.
+        """
+        ...
 
 
 class CatalogStore(Protocol):
@@ -89,6 +110,14 @@ class CatalogStore(Protocol):
         of ``unchanged`` files (not read again: their bytes match the last sync). The file of every pack read from
         one is recorded with its digest for :meth:`synced_pack_files`; files neither synced nor unchanged are
         forgotten, so they are read in full next time.
+        """
+        ...
+
+    def syncing_packs(self) -> AbstractAsyncContextManager[PackSync]:
+        """Start :meth:`sync_packs` with packs still to come: add each as it is read, then ``finish``.
+
+        The whole sync is one transaction, committed when the block ends after ``finish``; an error in the block
+        (or a write that failed) rolls it all back.
         """
         ...
 
@@ -154,8 +183,25 @@ async def load_pack_dir(store: CatalogStore, directory: Path) -> tuple[SyncRepor
     """Validate every changed pack in ``directory`` and sync the good ones; bad packs keep their old items.
 
     A file whose bytes match the last sync is not parsed again (its items are in the store already); a changed,
-    new or removed file is synced in full.
+    new or removed file is synced in full. Each pack is written while the next file is parsed: the database works
+    (in its thread or its server) while this one parses.
     """
-    scan = scan_packs(directory, await store.synced_pack_files())
-    report = await store.sync_packs(scan.packs, {problem.file for problem in scan.problems}, scan.unchanged)
+    scan = PackScan()
+    synced = await store.synced_pack_files()
+    async with store.syncing_packs() as sync:
+        for pack in read_packs(directory, scan, synced):
+            sync.add(pack)
+            await _let_the_sync_run()
+        report = await sync.finish({problem.file for problem in scan.problems}, scan.unchanged)
     return report, scan.problems
+
+
+_LOOP_TURNS = 4
+"""How many turns of the event loop :func:`_let_the_sync_run` gives: a database call goes through a few callbacks (a
+reply read, a future set, a task woken) between sending a statement and sending the next."""
+
+
+async def _let_the_sync_run() -> None:
+    """Let the sync's writes move on (read a reply, send the next statement) before the next file is parsed."""
+    for _ in range(_LOOP_TURNS):
+        await asyncio.sleep(0)

@@ -9,14 +9,17 @@ The language of a text is the one of the current context (:data:`LOCALE`), which
 locale or the server's setting before a command runs, and which background posts set to the server's language
 (:func:`using`).
 
-The catalogues are gettext ``.po`` files (``bot/locales/<lang>/LC_MESSAGES/messages.po``), read with Babel once (the bot
-reads them all at start-up). Gettext rather than Fluent because the English text stays the key (so a call reads as the
-sentence it writes), every translation tool and service reads ``.po`` files, and Babel knows each language's plural
-rules; reading the ``.po`` files directly rather than compiled ``.mo`` files means there is no build step to forget.
+The catalogues are gettext ``.po`` files (``bot/locales/<lang>/LC_MESSAGES/messages.po``), read with Babel the first
+time a text is wanted in their language, and kept as a plain table of the usable translations (Babel and the catalogue
+objects cost memory, and a bot whose servers all read English never needs them). Gettext rather than Fluent because
+the English text stays the key (so a call reads as the sentence it writes), every translation tool and service reads
+``.po`` files, and Babel knows each language's plural rules; reading the ``.po`` files directly rather than compiled
+``.mo`` files means there is no build step to forget.
 ``python -m bot.app.i18n_extract`` writes the template and merges new texts into the catalogues.
 
 A text with no translation (or only a fuzzy one) reads English, and is logged once at debug level; a translation
-whose ``{fields}`` do not match reads English too (the tests catch it first).
+whose ``{fields}`` do not match reads English too (the tests catch it first), and so does every text of a catalogue
+that cannot be read (logged once as an error).
 """
 
 from __future__ import annotations
@@ -26,11 +29,8 @@ import gettext
 import logging
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
-
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
 
 log = logging.getLogger(__name__)
 
@@ -64,34 +64,75 @@ def catalogue_path(language: str) -> Path:
     return LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
 
 
-@cache
-def catalogue(language: str) -> Catalog | None:
-    """Return a language's catalogue, read once; None for English and for a language without one."""
+Translated = str | tuple[str, ...]
+"""A translation: a text, or the forms of a plural (in the order of the language's plural rule)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Translations:
+    """A language's catalogue as the bot reads it.
+
+    ``messages`` holds each usable translation by (English text, context); ``plural_form`` picks a plural's form
+    for a count.
+    """
+
+    messages: dict[tuple[str, str | None], Translated]
+    plural_form: Callable[[int], int]
+
+
+_read: dict[str, Translations | None] = {}
+"""Each language's translations once read (None: English, no catalogue, or one that cannot be read)."""
+
+
+def translations(language: str) -> Translations | None:
+    """Return a language's translations, read on first use.
+
+    None for English and for a language without a usable catalogue: a broken one is logged once, and its texts
+    read English.
+    """
+    if language in _read:
+        return _read[language]
+    found = None
     path = catalogue_path(language)
-    if language == DEFAULT_LOCALE or not path.exists():
-        return None
+    if language != DEFAULT_LOCALE and path.exists():
+        try:
+            found = _read_catalogue(path)
+        except Exception:
+            log.exception("The %s catalogue %s cannot be read; its texts read English", language, path)
+    _read[language] = found  # one read per language: the loop runs one task at a time, so no lock is needed
+    return found
+
+
+def _read_catalogue(path: Path) -> Translations:
+    """Read a ``.po`` file with Babel, keeping only translations that can be used (not fuzzy, every form written)."""
+    from babel.messages.pofile import read_po  # here, not at import: Babel is only needed for other languages
+
     with path.open("rb") as file:
-        return read_po(file, locale=language)
+        catalog = read_po(file)
+    messages: dict[tuple[str, str | None], Translated] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy or not message.string or not all(message.string):
+            continue
+        english = message.id if isinstance(message.id, str) else message.id[0]  # a plural is found by its singular
+        translated = message.string if isinstance(message.string, str) else tuple(message.string)
+        messages[english, message.context] = translated
+    return Translations(messages, gettext.c2py(catalog.plural_expr or "(n != 1)"))
 
 
-@cache
 def _plural_rule(language: str) -> Callable[[int], int]:
-    """Return the function that picks a plural form's index for a count, from the catalogue's Plural-Forms."""
-    found = catalogue(language)
-    expression = found.plural_expr if found is not None else "(n != 1)"
-    return gettext.c2py(expression)
+    """Return the function that picks a plural form's index for a count (English's rule without a catalogue)."""
+    found = translations(language)
+    return found.plural_form if found is not None else gettext.c2py("(n != 1)")
 
 
-def translation(text: str, language: str, context: str | None = None) -> str | tuple[str, ...] | None:
+def translation(text: str, language: str, context: str | None = None) -> Translated | None:
     """Return the translation of a text into a language (a tuple of forms for a plural), or None if it has none."""
-    found = catalogue(language)
-    message = found.get(text, context) if found is not None else None
-    if message is None or message.fuzzy or not message.string or not all(message.string):
-        if language != DEFAULT_LOCALE and (language, text) not in _missing:
-            _missing.add((language, text))
-            log.debug("No %s translation of %r", language, text)
-        return None
-    return message.string
+    found = translations(language)
+    translated = found.messages.get((text, context)) if found is not None else None
+    if translated is None and language != DEFAULT_LOCALE and (language, text) not in _missing:
+        _missing.add((language, text))
+        log.debug("No %s translation of %r", language, text)
+    return translated
 
 
 def _fill(translated: str, english: str, fields: dict[str, object]) -> str:

@@ -9,7 +9,6 @@ wraps it; a moderator command can call it on an uploaded attachment the same way
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
@@ -162,7 +161,7 @@ def toml_string(text: str) -> str:
 def _load_yaml(text: str) -> object:
     """Parse YAML keeping every scalar as the text the author wrote; refuse anchors and aliases."""
     # Imported here, not with the module: the bot imports this module at start-up (for uploads), and PyYAML costs
-    # it about 8 ms there; only an imported Red list needs it.
+    # it about 8 ms there (and about 1 MB); only an imported Red list needs it.
     import yaml
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -510,7 +509,14 @@ def _opentdb_results(doc: object) -> list[Any]:
 def _opentdb_text(result: dict[str, Any], key: str) -> str | None:
     """Return the field ``key`` with HTML entities decoded, or None when it is missing or not text."""
     value = result.get(key)
-    return _clean(html.unescape(value)) if isinstance(value, str) else None
+    return _clean(_unescape(value)) if isinstance(value, str) else None
+
+
+def _unescape(text: str) -> str:
+    """Decode HTML entities (``&quot;``, ``&#039;``) as Open Trivia DB writes them."""
+    import html  # here, not at import: its table of entities costs about 1 MB in every process otherwise
+
+    return html.unescape(text)
 
 
 def _opentdb_item(result: dict[str, Any]) -> tuple[str | None, dict[str, Any] | None]:
@@ -545,7 +551,7 @@ def _opentdb_item(result: dict[str, Any]) -> tuple[str | None, dict[str, Any] | 
     raw_wrong = result.get("incorrect_answers")
     if not isinstance(raw_wrong, list) or not all(isinstance(w, str) for w in raw_wrong):
         return "incorrect_answers is not a list of text", None
-    wrong = [w for w in (_clean(html.unescape(w)) for w in raw_wrong) if w][: MAX_CHOICES - 1]
+    wrong = [w for w in (_clean(_unescape(w)) for w in raw_wrong) if w][: MAX_CHOICES - 1]
     if not correct:
         return "empty answer list", None
     if not wrong:

@@ -33,9 +33,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-
-from rapidfuzz.distance import OSA
+from functools import cache, lru_cache
+from types import ModuleType
 
 __all__ = [
     "MAX_GUESS_CHARS",
@@ -46,6 +45,23 @@ __all__ = [
     "normalize",
     "typo_budget",
 ]
+
+
+def _edit_distance(guess: str, answer: str, cutoff: int) -> int:
+    """Return the optimal-string-alignment distance of two words (typos, swapped letters); past ``cutoff``, more."""
+    return _osa().distance(guess, answer, score_cutoff=cutoff)
+
+
+@cache
+def _osa() -> ModuleType:
+    """Return rapidfuzz's OSA metric, imported on the first typed answer judged (about 8 ms once).
+
+    rapidfuzz and the C++ runtime it loads cost about 2 MB, which a process that never judges a typed answer keeps.
+    """
+    from rapidfuzz.distance import OSA
+
+    return OSA
+
 
 MAX_GUESS_CHARS = 80
 """Guesses longer than this (after normalisation) are refused, unless an answer itself is long."""
@@ -588,7 +604,7 @@ def _word_close(guess_word: str, answer_word: str) -> bool:
     budget = typo_budget(len(answer_word))
     if budget == 0 or abs(len(guess_word) - len(answer_word)) > budget or guess_word in _LEXICON:
         return False
-    return OSA.distance(guess_word, answer_word, score_cutoff=budget) <= budget
+    return _edit_distance(guess_word, answer_word, budget) <= budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -704,7 +720,7 @@ class AnswerMatcher:
             if len(target) < 3:
                 continue
             allowed = typo_budget(len(target)) + 1
-            if OSA.distance(key, target, score_cutoff=allowed) <= allowed:
+            if _edit_distance(key, target, allowed) <= allowed:
                 return True
         return False
 

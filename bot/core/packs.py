@@ -6,10 +6,11 @@ the file, the item and the field, so a pack author can fix it without reading co
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +28,8 @@ MAX_PACK_BYTES = 2_000_000
 _MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 _MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(\s*<?\s*(https?:|www\.)", re.IGNORECASE)
 _WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+_NETLOC = re.compile(r"https?://([^/?#]*)")
+"""The network location of an address, as ``urlsplit`` cuts it (up to the first ``/``, ``?`` or ``#``)."""
 _NOT_IN_ADDRESS = re.compile(r"[<>\s\"]")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -116,15 +119,18 @@ class PackError(Exception):
 
 @dataclass(slots=True)
 class _Checker:
-    """Collects problems for one item (or the pack table) while reading its fields."""
+    """Collects problems for one item (or the pack table, or an item's source) while reading its fields."""
 
     file: str
     item: str | None
     table: dict[str, Any]
     problems: list[PackProblem] = field(default_factory=list)
+    prefix: str = ""
+    """Put before every field's name (``source.``), for the fields of a nested table."""
 
     def fail(self, field_name: str | None, message: str) -> None:
-        self.problems.append(PackProblem(self.file, message, self.item, field_name))
+        where = f"{self.prefix}{field_name}" if field_name else self.prefix.rstrip(".") or None
+        self.problems.append(PackProblem(self.file, message, self.item, where))
 
     def text(self, name: str, lo: int, hi: int, *, required: bool = True, plain: bool = True) -> str | None:
         value = self.table.get(name)
@@ -139,12 +145,13 @@ class _Checker:
         if not lo <= len(value) <= hi:
             self.fail(name, f"must be {lo}-{hi} characters long (it is {len(value)})")
             return None
-        if plain and _has_mention(value):
-            self.fail(name, "must not contain mentions such as @everyone or <@id>")
-            return None
-        if plain and _has_markdown_link(value):
-            self.fail(name, "must not contain Markdown links; put the address in source.url and the bot links it")
-            return None
+        if plain and ("@" in value or "<#" in value or "](" in value):  # what the two checks below look for
+            if _has_mention(value):
+                self.fail(name, "must not contain mentions such as @everyone or <@id>")
+                return None
+            if _has_markdown_link(value):
+                self.fail(name, "must not contain Markdown links; put the address in source.url and the bot links it")
+                return None
         return value
 
     def slug(self, name: str, hi: int) -> str | None:
@@ -175,7 +182,7 @@ class _Checker:
             if len(stripped) > item_max:
                 self.fail(name, f"entry {index} is longer than {item_max} characters")
                 return ()
-            if _has_mention(entry):
+            if ("@" in stripped or "<#" in stripped) and _has_mention(stripped):
                 self.fail(name, f"entry {index} must not contain mentions")
                 return ()
             out.append(stripped)
@@ -225,12 +232,15 @@ def _is_web_address(url: str) -> bool:
     """Whether ``url`` is an http(s) address a reader can open: a host with a dot, no spaces or angle brackets."""
     if not _WEB_ADDRESS.match(url) or _NOT_IN_ADDRESS.search(url):
         return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    host = parts.hostname or ""
-    return parts.scheme in ("http", "https") and "." in host and not host.startswith(".") and not host.endswith(".")
+    netloc = _NETLOC.match(url).group(1)  # type: ignore[union-attr]  # _WEB_ADDRESS matched, so this does
+    if netloc.isascii() and "[" not in netloc and "]" not in netloc:
+        host = netloc.rpartition("@")[2].partition(":")[0]  # what urlsplit's hostname is (before lower-casing)
+    else:  # IPv6 brackets or other letters: let urlsplit judge (and refuse) it
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            return False
+    return "." in host and not host.startswith(".") and not host.endswith(".")
 
 
 def _parse_source(check: _Checker) -> Source | None:
@@ -241,7 +251,8 @@ def _parse_source(check: _Checker) -> Source | None:
     if not isinstance(raw, dict):
         check.fail("source", 'must be a table like { title = "...", url = "https://..." }')
         return None
-    sub = _Checker(check.file, check.item, raw)
+    sub = _Checker(check.file, check.item, raw, check.problems, prefix="source.")
+    problems_before = len(check.problems)
     title = sub.text("title", 1, 200)
     url = sub.text("url", 8, 500, required=False)
     citation = sub.text("citation", 1, 300, required=False)
@@ -251,16 +262,7 @@ def _parse_source(check: _Checker) -> Source | None:
         url = None
     if url is None and citation is None and "url" not in raw and "citation" not in raw:
         sub.fail(None, "needs a url or a citation")
-    for problem in sub.problems:
-        check.problems.append(
-            PackProblem(
-                problem.file,
-                problem.message,
-                problem.item,
-                f"source.{problem.field}" if problem.field else "source",
-            )
-        )
-    if sub.problems or title is None:
+    if len(check.problems) > problems_before or title is None:
         return None
     return Source(title=title, url=url, citation=citation)
 
@@ -271,13 +273,23 @@ def _parse_checked(check: _Checker) -> str | None:
     if raw is None:
         return None
     text = raw.isoformat() if isinstance(raw, date) and not isinstance(raw, datetime) else raw
-    if isinstance(text, str) and _ISO_DAY.fullmatch(text):
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            pass
-    check.fail("checked", f"{raw!r} must be a date like 2026-12-03 (the day the item was checked against its source)")
-    return None
+    day = _iso_day(text) if isinstance(text, str) else None
+    if day is None:
+        check.fail(
+            "checked", f"{raw!r} must be a date like 2026-12-03 (the day the item was checked against its source)"
+        )
+    return day
+
+
+@functools.lru_cache(maxsize=64)
+def _iso_day(text: str) -> str | None:
+    """Return a ``YYYY-MM-DD`` day as ``date`` writes it, or None if it is no such day (most items share a few)."""
+    if not _ISO_DAY.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
 
 
 def _parse_item(file: str, index: int, raw: object) -> tuple[Item | None, list[PackProblem]]:
@@ -390,7 +402,7 @@ def parse_pack(data: dict[str, Any], file: str, path: Path | None = None, digest
     return Pack(pack_id, name, description, author, license_, version, tuple(items), path, digest, language)
 
 
-LOADER_VERSION = 2
+LOADER_VERSION = 3
 """Part of every :func:`file_digest`. Raise it when reading packs or storing their items changes, so that the next
 start reads and syncs every file again instead of trusting what an older loader stored."""
 
@@ -459,6 +471,16 @@ def scan_packs(directory: Path, synced: Mapping[str, PackFile] | None = None) ->
     ``unchanged`` (its items are in the store already). Without ``synced`` every file is parsed and checked.
     """
     scan = PackScan()
+    scan.packs.extend(read_packs(directory, scan, synced))
+    return scan
+
+
+def read_packs(directory: Path, scan: PackScan, synced: Mapping[str, PackFile] | None = None) -> Iterator[Pack]:
+    """Yield the good packs of ``directory`` one file at a time, as :func:`scan_packs` reads them.
+
+    The problems and the unchanged files go to ``scan`` as they are found (its ``packs`` stay as they are), so a
+    caller can write each pack while the next file is read; ``scan`` is complete once the iterator is.
+    """
     owners: dict[str, str] = {}
     for path in sorted(directory.glob("*.toml")):
         try:
@@ -479,5 +501,4 @@ def scan_packs(directory: Path, synced: Mapping[str, PackFile] | None = None) ->
         if isinstance(found, PackFile):
             scan.unchanged.append(found)
         else:
-            scan.packs.append(found)
-    return scan
+            yield found

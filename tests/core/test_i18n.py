@@ -60,3 +60,25 @@ def test_an_unknown_language_reads_english():
     with using("xx"):
         assert LOCALE.get() == "en"
         assert _("Fact") == "Fact"
+
+
+def test_a_catalogue_is_read_when_its_language_is_first_wanted(monkeypatch):
+    monkeypatch.setattr(i18n, "_read", {})
+    assert i18n._read == {}
+    with using("fr"):
+        assert _("Nothing matches `{words}`. Try other words.", words="x").startswith("Rien")
+    assert list(i18n._read) == ["fr"]
+
+
+def test_a_catalogue_that_cannot_be_read_reads_english_and_is_logged_once(monkeypatch, tmp_path, caplog):
+    broken = tmp_path / "messages.po"
+    broken.write_bytes(b'\xff\xfe msgid "Fact"\nmsgstr "Fakt"\n')  # not UTF-8
+    monkeypatch.setattr(i18n, "_read", {})
+    monkeypatch.setattr(i18n, "catalogue_path", lambda language: broken)
+    with using("de"):
+        assert _("Nothing matches `{words}`. Try other words.", words="x") == "Nothing matches `x`. Try other words."
+        assert _n("{count} question", "{count} questions", 2) == "2 questions"
+    errors = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert [record.getMessage() for record in errors] == [
+        f"The de catalogue {broken} cannot be read; its texts read English"
+    ]

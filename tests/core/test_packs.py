@@ -129,6 +129,37 @@ def test_each_item_error_names_file_item_and_field(changes, field, fragment):
     assert all(item is not None and item.startswith("#1") for item, _, _ in problems)
 
 
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://en.wikipedia.org/wiki/Venus", True),
+        ("http://example.org", True),
+        ("https://user:secret@example.org:8443/a?b=c#d", True),
+        ("https://example.org:8080", True),
+        ("https://[2001:db8::1]/page", False),  # an address without a name: no dot in the host
+        ("https://[2001:db8::1/page", False),  # a bracket left open: urlsplit refuses it
+        ("https://exämple.org/seite", True),
+        ("https://example.org\uff03.com/", False),  # a letter that NFKC turns into '#': urlsplit refuses it
+        ("https://.example.org/", False),
+        ("https://example.org./", False),
+        ("https://a.b@localhost/", False),  # the host is what follows the '@'
+        ("https://localhost:80.org/", False),  # ... and what precedes the port
+        ("https://example?q=a.b", False),  # the query's dot is not the host's
+        ("https://example#x.org", False),
+        ("ftp://example.org/file", False),
+        ("https://exa mple.org", False),
+    ],
+)
+def test_a_source_url_is_a_web_address_with_a_dotted_host(url: str, accepted: bool):
+    data = with_item(source={"title": "Venus", "url": url})
+    if accepted:
+        assert parse_pack(data, "test.toml").items[0].source.url == url
+    else:
+        assert ("#1 (venus-hottest)", "source.url", f"{url!r} must be a web address like https://example.org/page") in (
+            problems_for(data)
+        )
+
+
 def test_problem_text_reads_file_item_field():
     with pytest.raises(PackError) as info:
         parse_pack(with_item(kind="rumour"), "science.toml")

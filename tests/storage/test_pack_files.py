@@ -3,6 +3,7 @@ not read again; changed, new, removed and broken files are handled as they alway
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from bot.core.catalog import load_pack_dir
 from bot.core.errors import UnknownItem
 from bot.storage.base import FactStore
 from tests.conftest import RawSql
-from tests.helpers import SAMPLE_PACKS
+from tests.helpers import SAMPLE_PACKS, club_pack
 
 OCTOPUS_CLAIM = "An octopus has three hearts."
 SECOND_PACK = """
@@ -179,3 +180,54 @@ async def test_files_synced_by_an_older_loader_are_read_again(
 
     assert report.files_unchanged == 0
     assert await claim_of(empty_store, "sample/octopus-hearts") == OCTOPUS_CLAIM
+
+
+async def stored_counts(raw_sql: RawSql) -> tuple[int, int, int]:
+    """Return how many packs, items and synced files the database holds."""
+    rows = await raw_sql(
+        "SELECT (SELECT COUNT(*) FROM packs), (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM pack_files)"
+    )
+    return tuple(rows[0])
+
+
+async def test_a_load_that_fails_half_way_keeps_nothing_of_it(
+    empty_store: FactStore, folder: Path, raw_sql: RawSql, monkeypatch: pytest.MonkeyPatch
+):
+    """The first pack is being written in the background when reading the second one fails."""
+    read_packs = pack_reading.read_packs
+
+    def failing_after_the_first(*args: object):
+        for number, pack in enumerate(read_packs(*args), start=1):
+            if number == 2:
+                raise MemoryError("out of memory while reading the second pack")
+            yield pack
+
+    monkeypatch.setattr("bot.core.catalog.read_packs", failing_after_the_first)
+    with pytest.raises(MemoryError):
+        await load(empty_store, folder)
+    assert await stored_counts(raw_sql) == (0, 0, 0)
+    monkeypatch.undo()
+    report, problems = await load(empty_store, folder)
+    assert (report.added, problems) == (8, [])
+
+
+async def test_a_write_that_fails_undoes_the_packs_written_before_it(
+    empty_store: FactStore, raw_sql: RawSql, integrity_error: type[Exception]
+):
+    good = club_pack("kept-1", "kept-2")
+    broken = dataclasses.replace(
+        club_pack("broken"),
+        id="broken",
+        items=(dataclasses.replace(club_pack("broken").items[0], difficulty=7),),  # the database refuses it
+    )
+    with pytest.raises(integrity_error):
+        await empty_store.sync_packs([good, broken])
+    assert await stored_counts(raw_sql) == (0, 0, 0)
+    assert (await empty_store.sync_packs([good])).added == 2
+
+
+async def test_a_sync_left_without_finishing_is_undone(empty_store: FactStore, raw_sql: RawSql):
+    with pytest.raises(RuntimeError, match="without finish"):
+        async with empty_store.syncing_packs() as sync:
+            sync.add(club_pack("never-finished"))
+    assert await stored_counts(raw_sql) == (0, 0, 0)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
 
-from bot.core.catalog import PackSummary, QuizChooser, StoredItem, SyncReport, TopicSummary
+from bot.core.catalog import PackSummary, PackSync, QuizChooser, StoredItem, SyncReport, TopicSummary
 from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
 from bot.core.packs import Kind, Pack, PackFile
 from bot.core.text import normalize_topic
+from bot.storage.pack_sync import background_sync, sync_all
 from bot.storage.postgres.database import PostgresDatabase
-from bot.storage.postgres.items import upsert_packs
+from bot.storage.postgres.items import stored_items, upsert_packs
 from bot.storage.postgres.rows import ITEM_COLUMNS, item_from_row, public_pack_id, server_pack_id
 from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import (
@@ -62,34 +63,52 @@ class CatalogQueries(PostgresDatabase):
         self, packs: list[Pack], failed_files: set[str] = frozenset(), unchanged: Sequence[PackFile] = ()
     ) -> SyncReport:
         """Load packs idempotently (see :meth:`bot.core.catalog.CatalogStore.sync_packs`)."""
+        return await sync_all(self.syncing_packs, packs, failed_files, unchanged)
+
+    @asynccontextmanager
+    async def syncing_packs(self) -> AsyncIterator[PackSync]:
+        """Sync packs as they are read (see :meth:`bot.core.catalog.CatalogStore.syncing_packs`)."""
+        now = datetime.now(UTC)
         async with self._catalog_transaction(None) as conn:
             await self._lock("sync_packs")  # two processes starting at once load the packs one after the other
-            report = await upsert_packs(conn, [(pack, pack.id) for pack in packs], None, datetime.now(UTC))
-            retired = packs_retired = 0
-            # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
-            loaded = {pack.id for pack in packs} | {file.pack_id for file in unchanged}
-            for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL"):
-                if row["id"] in loaded or row["file"] in failed_files:
-                    continue
-                retired += await self._execute(
-                    "UPDATE items SET retired = 1 WHERE pack_id = $1 AND retired = 0", (row["id"],)
-                )
-                await self._execute("UPDATE packs SET active = 0 WHERE id = $1", (row["id"],))
-                packs_retired += 1
-            synced = synced_files(packs)
-            kept = [file.name for file in (*synced, *unchanged)]
-            await self._execute("DELETE FROM pack_files WHERE file <> ALL($1::text[])", (kept,))
-            if synced:
-                await self._executemany(
-                    """INSERT INTO pack_files (file, digest, pack_id, items) VALUES ($1, $2, $3, $4)
-                       ON CONFLICT (file) DO UPDATE SET
-                           digest = excluded.digest, pack_id = excluded.pack_id, items = excluded.items""",
-                    [(file.name, file.digest, file.pack_id, file.items) for file in synced],
-                )
-        return dataclasses.replace(
-            report,
-            unchanged=report.unchanged + sum(file.items for file in unchanged),
-            retired=report.retired + retired,
+            known = {row["id"] for row in await self._fetchall("SELECT id FROM packs WHERE guild_id IS NULL")}
+
+            async def write_batch(packs: list[Pack]) -> SyncReport:
+                stored = [pack.id for pack in packs if pack.id in known]  # only a known pack can have stored items
+                batch = [(pack, pack.id) for pack in packs]
+                return await upsert_packs(conn, batch, None, now, await stored_items(conn, stored) if stored else {})
+
+            async with background_sync(write_batch, self._finish_pack_sync) as sync:
+                yield sync
+
+    async def _finish_pack_sync(
+        self, packs: list[Pack], failed_files: set[str], unchanged: Sequence[PackFile]
+    ) -> SyncReport:
+        """Retire the packs whose file is gone and record the files synced, once every pack is written."""
+        retired = packs_retired = 0
+        # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
+        loaded = {pack.id for pack in packs} | {file.pack_id for file in unchanged}
+        for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL"):
+            if row["id"] in loaded or row["file"] in failed_files:
+                continue
+            retired += await self._execute(
+                "UPDATE items SET retired = 1 WHERE pack_id = $1 AND retired = 0", (row["id"],)
+            )
+            await self._execute("UPDATE packs SET active = 0 WHERE id = $1", (row["id"],))
+            packs_retired += 1
+        synced = synced_files(packs)
+        kept = [file.name for file in (*synced, *unchanged)]
+        await self._execute("DELETE FROM pack_files WHERE file <> ALL($1::text[])", (kept,))
+        if synced:
+            await self._executemany(
+                """INSERT INTO pack_files (file, digest, pack_id, items) VALUES ($1, $2, $3, $4)
+                   ON CONFLICT (file) DO UPDATE SET
+                       digest = excluded.digest, pack_id = excluded.pack_id, items = excluded.items""",
+                [(file.name, file.digest, file.pack_id, file.items) for file in synced],
+            )
+        return SyncReport(
+            unchanged=sum(file.items for file in unchanged),
+            retired=retired,
             packs_retired=packs_retired,
             files_unchanged=len(unchanged),
         )

@@ -12,6 +12,7 @@ or statement timeout, a deadlock, a closed pool) leave here as :class:`bot.core.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
@@ -113,11 +114,13 @@ class PostgresDatabase:
 
     async def close(self) -> None:
         """Close the pool, waiting for queries in flight; safe to call twice."""
+        closing = []
         if self._listener is not None and not self._listener.is_closed():
             self._listener.remove_termination_listener(self._listener_lost)  # closing it on purpose
-            await self._listener.close()
+            closing.append(self._listener.close())
         if not self._pool.is_closing():
-            await self._pool.close()
+            closing.append(self._pool.close())
+        await asyncio.gather(*closing)
 
     async def _listen_for_settings(self, listener: asyncpg.Connection) -> None:
         """Keep this process's settings cache fresh: drop a server's entry when another process announces a change.

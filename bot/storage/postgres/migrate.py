@@ -42,9 +42,12 @@ async def schema_version(conn: asyncpg.Connection) -> int:
 
 
 async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None = None) -> list[str]:
-    """Bring the schema up to date, each step in its own transaction with its version row; return the names applied.
+    """Bring the schema up to date in one transaction with the version rows; return the names applied.
 
-    A database newer than the code is refused with :class:`bot.core.errors.StoreError` rather than guessed at.
+    The steps a database lacks (all of them for a new one) run as one script: one round trip and one commit, rather
+    than four round trips and a commit each. A step that fails undoes them all, so the schema is either as it was
+    or up to date. A database newer than the code is refused with :class:`bot.core.errors.StoreError` rather than
+    guessed at.
     """
     migrations = load_migrations() if migrations is None else migrations
     latest = migrations[-1].number if migrations else 0
@@ -57,18 +60,20 @@ async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None =
         await conn.execute(_CREATE_VERSIONS)
         current = await schema_version(conn)  # again: another process may have migrated while this one waited
         check_not_newer(current, latest)
-        applied = []
-        for migration in migrations:
-            if migration.number <= current:
-                continue
-            async with conn.transaction():
-                await conn.execute(migration.sql)
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", migration.number, migration.name
-                )
+        pending = [migration for migration in migrations if migration.number > current]
+        if not pending:
+            return []
+        async with conn.transaction():
+            # Each step on lines of its own, ended by a semicolon: a step's last line may be a comment.
+            await conn.execute("\n".join(f"{migration.sql}\n;" for migration in pending))
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name) SELECT * FROM unnest($1::integer[], $2::text[])",
+                [migration.number for migration in pending],
+                [migration.name for migration in pending],
+            )
+        for migration in pending:
             log.info("Applied database migration %s", migration.name)
-            applied.append(migration.name)
-        return applied
+        return [migration.name for migration in pending]
     finally:
         if not conn.is_closed():
             await conn.execute(f"SELECT pg_advisory_unlock({_LOCK_KEY})", LOCK_NAME)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 
@@ -42,6 +43,17 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
+async def _close_unless_listening(connecting: asyncio.Future[asyncpg.Connection], store: PostgresStore) -> None:
+    """Close (or stop opening) a listener connection that opening the store did not get to hand to ``store``."""
+    connecting.cancel()
+    try:
+        conn = await connecting
+    except BaseException:  # cancelled, or it never connected: nothing to close
+        return
+    if conn is not store._listener:
+        await conn.close()
+
+
 class PostgresStore(
     CatalogQueries,
     ScoreQueries,
@@ -72,11 +84,13 @@ class PostgresStore(
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreError(f"cannot connect to {where}: {type(exc).__name__}: {exc}") from exc
         store = cls(pool)
+        listener = asyncio.ensure_future(asyncpg.connect(url))  # connects while the schema is brought up to date
         try:
             async with pool.acquire() as conn:
                 await migrate.migrate(conn)
-            await store._listen_for_settings(await asyncpg.connect(url))
+            await store._listen_for_settings(await listener)
         except BaseException as exc:
+            await _close_unless_listening(listener, store)
             await store.close()
             if isinstance(exc, StoreError) or not isinstance(exc, Exception):
                 raise

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
+import functools
 import json
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.core.catalog import PackSummary, QuizChooser, StoredItem, SyncReport, TopicSummary
+from bot.core.catalog import PackSummary, PackSync, QuizChooser, StoredItem, SyncReport, TopicSummary
 from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
 from bot.core.packs import Kind, Pack, PackFile
 from bot.core.text import normalize_topic
+from bot.storage.pack_sync import background_sync, sync_all
 from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import (
     ITEM_COLUMNS,
@@ -31,7 +33,7 @@ from bot.storage.shared import (
     synced_files,
 )
 from bot.storage.sqlite.database import SqliteDatabase
-from bot.storage.sqlite.items import upsert_packs
+from bot.storage.sqlite.items import stored_items, write_items, write_pack_rows
 from bot.storage.sqlite.rows import stored_now
 
 # Which items can be asked in each quiz mode (see bot.core.quiz.supported_modes).
@@ -66,35 +68,74 @@ class CatalogQueries(SqliteDatabase):
         self, packs: list[Pack], failed_files: set[str] = frozenset(), unchanged: Sequence[PackFile] = ()
     ) -> SyncReport:
         """Load packs idempotently (see :meth:`bot.core.catalog.CatalogStore.sync_packs`)."""
+        return await sync_all(self.syncing_packs, packs, failed_files, unchanged)
+
+    @asynccontextmanager
+    async def syncing_packs(self) -> AsyncIterator[PackSync]:
+        """Sync packs as they are read (see :meth:`bot.core.catalog.CatalogStore.syncing_packs`).
+
+        A batch is one trip to aiosqlite's thread (which waits for the GIL each time while packs are parsed): its
+        items in one statement, plus one before it to read the stored items of the packs that have some. The pack
+        rows are written when the sync ends, so the items' foreign keys are checked at commit
+        (``defer_foreign_keys`` lasts until the transaction ends).
+        """
+        now = stored_now()
+        wrote = False
         async with self._catalog_transaction(None) as conn:
-            report = await upsert_packs(conn, [(pack, pack.id) for pack in packs], None, stored_now())
-            retired = packs_retired = 0
-            # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
-            loaded = {pack.id for pack in packs} | {file.pack_id for file in unchanged}
-            for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL"):
-                if row["id"] in loaded or row["file"] in failed_files:
-                    continue
-                cursor = await conn.execute(
-                    "UPDATE items SET retired = 1 WHERE pack_id = ? AND retired = 0", (row["id"],)
-                )
-                retired += cursor.rowcount
-                await conn.execute("UPDATE packs SET active = 0 WHERE id = ?", (row["id"],))
-                packs_retired += 1
-            synced = synced_files(packs)
-            kept = [file.name for file in (*synced, *unchanged)]
-            await conn.execute(
-                "DELETE FROM pack_files WHERE file NOT IN (SELECT value FROM json_each(?))", (json.dumps(kept),)
-            )
-            await conn.executemany(
-                """INSERT INTO pack_files (file, digest, pack_id, items) VALUES (?, ?, ?, ?)
-                   ON CONFLICT (file) DO UPDATE SET
-                       digest = excluded.digest, pack_id = excluded.pack_id, items = excluded.items""",
-                [(file.name, file.digest, file.pack_id, file.items) for file in synced],
-            )
-        return dataclasses.replace(
-            report,
-            unchanged=report.unchanged + sum(file.items for file in unchanged),
-            retired=report.retired + retired,
+            await conn.execute("PRAGMA defer_foreign_keys = ON")
+            known = await self._shipped_pack_ids(conn)
+
+            async def write_batch(packs: list[Pack]) -> SyncReport:
+                nonlocal wrote
+                wrote = True
+                stored = [pack.id for pack in packs if pack.id in known]  # only a known pack can have stored items
+                batch = [(pack, pack.id) for pack in packs]
+                return await write_items(conn, batch, None, await stored_items(conn, stored) if stored else {})
+
+            async with background_sync(write_batch, functools.partial(self._finish_pack_sync, conn, now)) as sync:
+                yield sync
+        if wrote:  # a sync's pages and statements outgrow what serving needs: hand that memory back
+            await self._conn.execute("PRAGMA shrink_memory")
+
+    async def _shipped_pack_ids(self, conn: aiosqlite.Connection) -> set[str]:
+        """Return the ids of the shipped packs the database has rows for (active or retired)."""
+        return {row["id"] for row in await conn.execute_fetchall("SELECT id FROM packs WHERE guild_id IS NULL")}
+
+    async def _finish_pack_sync(
+        self,
+        conn: aiosqlite.Connection,
+        now: str,
+        packs: list[Pack],
+        failed_files: set[str],
+        unchanged: Sequence[PackFile],
+    ) -> SyncReport:
+        """Write the rows of the packs synced, retire the packs whose file is gone and record the files synced."""
+        if packs:
+            await write_pack_rows(conn, [(pack, pack.id) for pack in packs], None, now)
+        retired = packs_retired = 0
+        # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
+        loaded = {pack.id for pack in packs} | {file.pack_id for file in unchanged}
+        for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL"):
+            if row["id"] in loaded or row["file"] in failed_files:
+                continue
+            cursor = await conn.execute("UPDATE items SET retired = 1 WHERE pack_id = ? AND retired = 0", (row["id"],))
+            retired += cursor.rowcount
+            await conn.execute("UPDATE packs SET active = 0 WHERE id = ?", (row["id"],))
+            packs_retired += 1
+        synced = synced_files(packs)
+        kept = [file.name for file in (*synced, *unchanged)]
+        await conn.execute(
+            "DELETE FROM pack_files WHERE file NOT IN (SELECT value FROM json_each(?))", (json.dumps(kept),)
+        )
+        await conn.executemany(
+            """INSERT INTO pack_files (file, digest, pack_id, items) VALUES (?, ?, ?, ?)
+               ON CONFLICT (file) DO UPDATE SET
+                   digest = excluded.digest, pack_id = excluded.pack_id, items = excluded.items""",
+            [(file.name, file.digest, file.pack_id, file.items) for file in synced],
+        )
+        return SyncReport(
+            unchanged=sum(file.items for file in unchanged),
+            retired=retired,
             packs_retired=packs_retired,
             files_unchanged=len(unchanged),
         )

@@ -10,18 +10,39 @@ import orjson
 
 from bot.core.catalog import SyncReport
 from bot.core.packs import Item, Pack
-from bot.storage.shared import changed_item_rows, content_hash, json_text
+from bot.storage.shared import StoredItems, content_hash, item_changes, json_text, stored_items_by_pack
+
+
+async def stored_items(conn: aiosqlite.Connection, db_pack_ids: Sequence[str] | None = None) -> StoredItems:
+    """Return the items stored for some packs (by db id), or with ``None`` for every shipped pack."""
+    if db_pack_ids is None:
+        sql, params = f"{_STORED_ITEMS} WHERE guild_id IS NULL", ()
+    else:
+        sql, params = f"{_STORED_ITEMS} WHERE pack_id IN (SELECT value FROM json_each(?))", (json.dumps(db_pack_ids),)
+    return stored_items_by_pack(await conn.execute_fetchall(sql, params))
+
+
+_STORED_ITEMS = "SELECT pk, pack_id, item_id, content_hash, retired FROM items"
 
 
 async def upsert_packs(
-    conn: aiosqlite.Connection, packs: Sequence[tuple[Pack, str]], guild_id: int | None, now: str
+    conn: aiosqlite.Connection,
+    packs: Sequence[tuple[Pack, str]],
+    guild_id: int | None,
+    now: str,
 ) -> SyncReport:
-    """Write packs (each with its database id) and their items; retire items a pack dropped; report what changed.
-
-    Only new and edited items are written, all in one statement.
-    """
+    """Write packs (each with its database id) and their items; retire items a pack dropped; report what changed."""
     if not packs:
         return SyncReport()
+    stored = await stored_items(conn, [db_pack_id for _, db_pack_id in packs])
+    await write_pack_rows(conn, packs, guild_id, now)
+    return await write_items(conn, packs, guild_id, stored)
+
+
+async def write_pack_rows(
+    conn: aiosqlite.Connection, packs: Sequence[tuple[Pack, str]], guild_id: int | None, now: str
+) -> None:
+    """Write the rows of packs (each with its database id): a pack written again is active again."""
     await conn.executemany(
         """
         INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at, guild_id, language)
@@ -47,24 +68,24 @@ async def upsert_packs(
             for pack, db_pack_id in packs
         ],
     )
-    existing = {
-        (row["pack_id"], row["item_id"]): (row["pk"], row["content_hash"], row["retired"])
-        for row in await conn.execute_fetchall(
-            """SELECT pk, pack_id, item_id, content_hash, retired FROM items
-               WHERE pack_id IN (SELECT value FROM json_each(?))""",
-            (json.dumps([db_pack_id for _, db_pack_id in packs]),),
-        )
-    }
-    changed, added, updated, unchanged = changed_item_rows(packs, existing, _item_row, guild_id)
-    if changed:
-        # One statement for all rows: FTS5 flushes its index at each statement, so row by row costs far more.
-        await conn.execute(_UPSERT_ITEMS_FROM_JSON, (orjson.dumps(changed).decode(),))
-    gone = [pk for pk, _, was_retired in existing.values() if not was_retired]
-    if gone:
+
+
+async def write_items(
+    conn: aiosqlite.Connection, packs: Sequence[tuple[Pack, str]], guild_id: int | None, stored: StoredItems
+) -> SyncReport:
+    """Write the new and edited items of packs, retire the ones they dropped; report what changed.
+
+    ``stored`` holds what :func:`stored_items` returns for (at least) these packs; the packs' entries leave it.
+    The items go in one statement: FTS5 flushes its index at each statement, so row by row costs far more.
+    """
+    changes = item_changes(packs, stored, _item_row, guild_id)
+    if changes.rows:
+        await conn.execute(_UPSERT_ITEMS_FROM_JSON, (orjson.dumps(changes.rows).decode(),))
+    if changes.retire:
         await conn.execute(
-            "UPDATE items SET retired = 1 WHERE pk IN (SELECT value FROM json_each(?))", (json.dumps(gone),)
+            "UPDATE items SET retired = 1 WHERE pk IN (SELECT value FROM json_each(?))", (json.dumps(changes.retire),)
         )
-    return SyncReport(added, updated, unchanged, len(gone))
+    return SyncReport(changes.added, changes.updated, changes.unchanged, len(changes.retire))
 
 
 _ITEM_WRITE_COLUMNS = (
@@ -87,17 +108,22 @@ _UPSERT_ITEM = (
     f"INSERT INTO items ({_ITEM_WRITE_COLUMNS}) VALUES ({', '.join('?' * _COLUMN_COUNT)}) {_ON_ITEM_CONFLICT}"
 )
 
+_LIST_COLUMNS = (6, 12, 13)
+"""Where :func:`_item_row` has the JSON list columns (tags, answers, choices)."""
+
 _UPSERT_ITEMS_FROM_JSON = f"""
     INSERT INTO items ({_ITEM_WRITE_COLUMNS})
-    SELECT {", ".join(f"value ->> {index}" for index in range(_COLUMN_COUNT))} FROM json_each(?) WHERE true
+    SELECT {", ".join(f"value {'->' if index in _LIST_COLUMNS else '->>'} {index}" for index in range(_COLUMN_COUNT))}
+    FROM json_each(?) WHERE true
     {_ON_ITEM_CONFLICT}
 """
 """:data:`_UPSERT_ITEM` for many items, given as one JSON list of :func:`_item_row` rows (``WHERE true`` tells
-SQLite's parser that ``ON CONFLICT`` belongs to the INSERT, not to a join)."""
+SQLite's parser that ``ON CONFLICT`` belongs to the INSERT, not to a join). A list column takes its list's JSON
+text (``->``), so the lists are encoded once, with the rows."""
 
 
 def _item_row(db_pack_id: str, item: Item, digest: str, guild_id: int | None, author_id: int | None) -> tuple:
-    """Return the parameters of :data:`_UPSERT_ITEM` for one item."""
+    """Return one item's row: the parameters of :data:`_UPSERT_ITEM`, but with the lists as they are."""
     return (
         db_pack_id,
         item.id,
@@ -105,14 +131,14 @@ def _item_row(db_pack_id: str, item: Item, digest: str, guild_id: int | None, au
         item.claim,
         item.truth,
         item.topic,
-        json_text(item.tags),
+        item.tags,
         item.difficulty,
         item.source.title,
         item.source.url,
         item.source.citation,
         item.question,
-        json_text(item.answers),
-        json_text(item.choices),
+        item.answers,
+        item.choices,
         digest,
         guild_id,
         author_id,
@@ -126,7 +152,7 @@ async def write_item(
 
     An update brings a retired item back and keeps its credit unless a new ``author_id`` is given.
     """
-    rows = await conn.execute_fetchall(
-        f"{_UPSERT_ITEM} RETURNING pk", _item_row(db_pack_id, item, content_hash(item), guild_id, author_id)
-    )
+    row = _item_row(db_pack_id, item, content_hash(item), guild_id, author_id)
+    params = tuple(json_text(value) if index in _LIST_COLUMNS else value for index, value in enumerate(row))
+    rows = await conn.execute_fetchall(f"{_UPSERT_ITEM} RETURNING pk", params)
     return int(next(iter(rows))["pk"])

@@ -27,26 +27,28 @@ async def schema_version(conn: aiosqlite.Connection) -> int:
 
 
 async def migrate(conn: aiosqlite.Connection, migrations: list[Migration] | None = None) -> list[str]:
-    """Bring the schema up to date, each step in its own transaction; return the names applied.
+    """Bring the schema up to date in one transaction; return the names applied.
 
-    A database newer than the code is refused with :class:`StoreError` rather than guessed at.
+    The steps a database lacks (all of them for a new one) run as one script, with the version: a step that fails
+    undoes them all, so the schema is either as it was or up to date. A database newer than the code is refused
+    with :class:`StoreError` rather than guessed at.
     """
     migrations = load_migrations() if migrations is None else migrations
     latest = migrations[-1].number if migrations else 0
     current = await schema_version(conn)
     check_not_newer(current, latest)
-    applied = []
-    for migration in migrations:
-        if migration.number <= current:
-            continue
-        # executescript() runs the statements as written, so the whole step is one explicit transaction.
-        script = f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.number};\nCOMMIT;"
-        try:
-            await conn.executescript(script)
-        except Exception:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise
+    pending = [migration for migration in migrations if migration.number > current]
+    if not pending:
+        return []
+    # executescript() runs the statements as written, so the whole upgrade is one explicit transaction; each step
+    # on lines of its own, ended by a semicolon (a step's last line may be a comment).
+    steps = "\n".join(f"{migration.sql}\n;" for migration in pending)
+    try:
+        await conn.executescript(f"BEGIN IMMEDIATE;\n{steps}\nPRAGMA user_version = {latest};\nCOMMIT;")
+    except Exception:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise
+    for migration in pending:
         log.info("Applied database migration %s", migration.name)
-        applied.append(migration.name)
-    return applied
+    return [migration.name for migration in pending]

@@ -4,6 +4,7 @@ schema refused, a failing step undone; types the core expects; "try again" error
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -61,6 +62,21 @@ async def test_a_failing_migration_changes_nothing(empty_store: FactStore, tmp_p
         await conn.close()
     assert await empty_store.schema_version() == len(migrations)
     assert await raw_sql("SELECT to_regclass('extra')::text") == [(None,)]
+
+
+async def test_a_failing_step_undoes_the_steps_before_it_in_the_same_upgrade(backend: str, tmp_path: Path):
+    migrations = load_migrations()
+    teams = next(i for i, m in enumerate(migrations) if m.name.endswith("_teams"))
+    broken = Migration(len(migrations) + 1, "0099_broken", "SELECT * FROM nowhere;")
+    conn = await asyncpg.connect(await postgres.schema_url(tmp_path))
+    try:
+        await migrate(conn, migrations[:teams])
+        with pytest.raises(asyncpg.UndefinedTableError):
+            await migrate(conn, [*migrations, broken])
+        assert await conn.fetchval("SELECT MAX(version) FROM schema_migrations") == teams
+        assert await conn.fetchval("SELECT to_regclass('team_scores')::text") is None
+    finally:
+        await conn.close()
 
 
 async def test_the_answer_counts_over_all_servers_start_from_the_per_server_ones(backend: str, tmp_path: Path):
@@ -130,3 +146,28 @@ async def test_a_lock_timeout_is_storage_unavailable(empty_store: FactStore, tmp
         await blocker.close()
         await slow.close()
     assert await raw_sql("SELECT COUNT(*) FROM audit_log") == [(0,)]
+
+
+async def test_folding_accents_gives_what_the_whole_table_gives(empty_store: FactStore, raw_sql: RawSql):
+    """The faster fold (Latin-1 text through the table's Latin-1 part) changes no stored search vector."""
+    migrations = load_migrations()
+    first = next(m.sql for m in migrations if m.name.endswith("_fact_store"))
+    whole_from, whole_to = re.search(r"translate\(\$1,\s*'([^']*)',\s*'([^']*)'\)", first).groups()
+    texts = [
+        "plain ASCII, nothing to fold",
+        "Café, crème brûlée et façade à Noël",
+        "Über Öl, Ärger und Straße; ñandú",
+        "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿ 450 °C « » \u00a0",
+        "Łódź, Kraków and Dvořák",  # letters past Latin-1: the whole table
+        "Škoda in Plzeň, and é",
+        whole_from,
+        "",
+    ]
+    rows = await raw_sql(
+        "SELECT fold_diacritics(text) = translate(text, ?, ?) FROM unnest(?::text[]) AS text",
+        whole_from,
+        whole_to,
+        texts,
+    )
+    assert rows == [(True,)] * len(texts)
+    assert await raw_sql("SELECT fold_diacritics(NULL) IS NULL") == [(True,)]

@@ -58,14 +58,30 @@ async def test_upgrade_from_each_older_version(tmp_path: Path):
 
 
 async def test_a_failing_migration_changes_nothing(tmp_path: Path):
-    broken = [*load_migrations(), Migration(99, "0099_broken", "CREATE TABLE extra (x); SELECT * FROM nowhere;")]
+    migrations = load_migrations()
+    broken = [*migrations, Migration(99, "0099_broken", "CREATE TABLE extra (x); SELECT * FROM nowhere;")]
     broken[-1] = dataclasses.replace(broken[-1], number=len(broken))
     async with aiosqlite.connect(tmp_path / "bot.db", isolation_level=None) as conn:
+        await migrate(conn, migrations)
         with pytest.raises(sqlite3.OperationalError):
             await migrate(conn, broken)
         async with conn.execute("PRAGMA user_version") as cursor:
-            assert (await cursor.fetchone())[0] == len(broken) - 1
+            assert (await cursor.fetchone())[0] == len(migrations)
         async with conn.execute("SELECT name FROM sqlite_master WHERE name = 'extra'") as cursor:
+            assert await cursor.fetchone() is None
+
+
+async def test_a_failing_step_undoes_the_steps_before_it_in_the_same_upgrade(tmp_path: Path):
+    migrations = load_migrations()
+    teams = next(i for i, m in enumerate(migrations) if m.name.endswith("_teams"))
+    broken = Migration(len(migrations) + 1, "0099_broken", "SELECT * FROM nowhere;")
+    async with aiosqlite.connect(tmp_path / "bot.db", isolation_level=None) as conn:
+        await migrate(conn, migrations[:teams])
+        with pytest.raises(sqlite3.OperationalError):
+            await migrate(conn, [*migrations, broken])
+        async with conn.execute("PRAGMA user_version") as cursor:
+            assert (await cursor.fetchone())[0] == teams
+        async with conn.execute("SELECT name FROM sqlite_master WHERE name = 'team_scores'") as cursor:
             assert await cursor.fetchone() is None
 
 
