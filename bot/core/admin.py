@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import tomli
 
 from bot.core.content import CUSTOM_PACK
 from bot.core.errors import MythOrFactError
@@ -186,10 +187,10 @@ def _refusal(name: str, problems: list[PackProblem]) -> UploadRefused:
 
 def _parse_toml(data: bytes, name: str, *, partial: bool) -> PackUpload:
     try:
-        document = tomllib.loads(data.decode("utf-8-sig"))
+        document = tomli.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise _refusal(name, [PackProblem(name, "is not UTF-8 text")]) from None
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         raise _refusal(name, [PackProblem(name, f"is not valid TOML: {exc}")]) from None
     except RecursionError:
         raise _refusal(name, [PackProblem(name, "is not usable TOML: it is nested too deeply")]) from None

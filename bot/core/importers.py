@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import tomli
 
 from bot.core.errors import MythOrFactError
 from bot.core.matching import is_correct
@@ -303,7 +304,7 @@ class _Draft:
                 skipped=self.skipped,
             )
         pack_file = f"{self.meta['id']}.toml"
-        pack = parse_pack(tomllib.loads(text), pack_file)  # a PackError here is a bug in this module
+        pack = parse_pack(tomli.loads(text), pack_file)  # a PackError here is a bug in this module
         log.info("converted %s: %d items, %d skipped", filename, len(pack.items), len(self.skipped))
         return ImportResult(pack.id, self.source_format, text, pack, self.skipped, self.notes)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+
+import tomli
 
 from bot.core.i18n import DEFAULT_LOCALE, LANGUAGES
 
@@ -444,12 +445,12 @@ def _decode_pack(path: Path, content: bytes, digest: str) -> Pack:
     """Parse and validate a pack file's bytes; raise :class:`PackError` with file/item/field problems."""
     file = path.name
     try:
-        data = tomllib.loads(content.decode())
+        data = tomli.loads(content.decode())
     except UnicodeDecodeError as exc:
         raise PackError([PackProblem(file, "is not valid UTF-8 text")]) from exc
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         raise PackError([PackProblem(file, f"is not valid TOML: {exc}")]) from exc
-    except RecursionError as exc:  # tomllib recurses once per level of nested arrays or inline tables
+    except RecursionError as exc:  # tomli refuses arrays or inline tables nested over 400 levels deep
         raise PackError([PackProblem(file, "is not usable TOML: it is nested too deeply")]) from exc
     return parse_pack(data, file, path, digest)
 
