@@ -115,6 +115,36 @@ def synced_files(packs: Iterable[Pack]) -> list[PackFile]:
     ]
 
 
+def packs_to_retire(
+    active: Iterable[Mapping[str, Any]], packs: Iterable[Pack], failed_files: set[str], unchanged: Iterable[PackFile]
+) -> list[str]:
+    """Return the ids of the active shipped packs (rows with ``id`` and ``file``) whose file is gone.
+
+    A pack whose file failed validation keeps its items; so does one whose file was skipped as unchanged.
+    """
+    loaded = {pack.id for pack in packs} | {file.pack_id for file in unchanged}
+    return [row["id"] for row in active if row["id"] not in loaded and row["file"] not in failed_files]
+
+
+def pack_file_rows(files: Iterable[PackFile]) -> list[tuple[str, str, str, int]]:
+    """Return the ``pack_files`` rows (file, digest, pack id, items) of the files synced."""
+    return [(file.name, file.digest, file.pack_id, file.items) for file in files]
+
+
+def pack_row(pack: Pack, db_pack_id: str) -> tuple[str, ...]:
+    """Return a pack's ``packs`` columns: id, name, description, author, licence, version, file, language."""
+    return (
+        db_pack_id,
+        pack.name,
+        pack.description,
+        pack.author,
+        pack.license,
+        pack.version,
+        pack.path.name if pack.path else pack.id,
+        pack.language,
+    )
+
+
 ItemRow = Callable[[str, Item, str, int | None, int | None], tuple]
 """A backend's parameters of one item's upsert: (db pack id, item, content hash, guild id, author id)."""
 

@@ -23,6 +23,8 @@ from bot.storage.rotation import DRAWS, Draw, Rotation, draw_segments
 from bot.storage.shared import (
     draw_from,
     fold_diacritics,
+    pack_file_rows,
+    packs_to_retire,
     pool_name,
     quiz_pool_sql,
     refill_from_new_cycle,
@@ -85,17 +87,14 @@ class CatalogQueries(PostgresDatabase):
         self, packs: list[Pack], failed_files: set[str], unchanged: Sequence[PackFile]
     ) -> SyncReport:
         """Retire the packs whose file is gone and record the files synced, once every pack is written."""
-        retired = packs_retired = 0
-        # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
-        loaded = {pack.id for pack in packs} | {file.pack_id for file in unchanged}
-        for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL"):
-            if row["id"] in loaded or row["file"] in failed_files:
-                continue
+        retired = 0
+        active = await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL")
+        gone = packs_to_retire(active, packs, failed_files, unchanged)
+        for pack_id in gone:
             retired += await self._execute(
-                "UPDATE items SET retired = 1 WHERE pack_id = $1 AND retired = 0", (row["id"],)
+                "UPDATE items SET retired = 1 WHERE pack_id = $1 AND retired = 0", (pack_id,)
             )
-            await self._execute("UPDATE packs SET active = 0 WHERE id = $1", (row["id"],))
-            packs_retired += 1
+            await self._execute("UPDATE packs SET active = 0 WHERE id = $1", (pack_id,))
         synced = synced_files(packs)
         kept = [file.name for file in (*synced, *unchanged)]
         await self._execute("DELETE FROM pack_files WHERE file <> ALL($1::text[])", (kept,))
@@ -104,12 +103,12 @@ class CatalogQueries(PostgresDatabase):
                 """INSERT INTO pack_files (file, digest, pack_id, items) VALUES ($1, $2, $3, $4)
                    ON CONFLICT (file) DO UPDATE SET
                        digest = excluded.digest, pack_id = excluded.pack_id, items = excluded.items""",
-                [(file.name, file.digest, file.pack_id, file.items) for file in synced],
+                pack_file_rows(synced),
             )
         return SyncReport(
             unchanged=sum(file.items for file in unchanged),
             retired=retired,
-            packs_retired=packs_retired,
+            packs_retired=len(gone),
             files_unchanged=len(unchanged),
         )
 

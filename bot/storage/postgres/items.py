@@ -10,7 +10,7 @@ import orjson
 
 from bot.core.catalog import SyncReport
 from bot.core.packs import Item, Pack
-from bot.storage.shared import StoredItems, content_hash, item_changes, stored_items_by_pack
+from bot.storage.shared import StoredItems, content_hash, item_changes, pack_row, stored_items_by_pack
 
 
 async def stored_items(conn: asyncpg.Connection, db_pack_ids: Sequence[str] | None = None) -> StoredItems:
@@ -41,19 +41,7 @@ async def upsert_packs(
     if stored is None:
         stored = await stored_items(conn, [db_pack_id for _, db_pack_id in packs])
     changes = item_changes(packs, stored, _item_row, guild_id)
-    pack_rows = [
-        (
-            db_pack_id,
-            pack.name,
-            pack.description,
-            pack.author,
-            pack.license,
-            pack.version,
-            pack.path.name if pack.path else pack.id,
-            pack.language,
-        )
-        for pack, db_pack_id in packs
-    ]
+    pack_rows = [pack_row(pack, db_pack_id) for pack, db_pack_id in packs]
     item_columns = zip(*changes.rows, strict=True) if changes.rows else [()] * len(_COLUMN_TYPES)
     await conn.execute(
         _WRITE_PACKS,

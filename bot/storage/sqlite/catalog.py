@@ -24,6 +24,8 @@ from bot.storage.shared import (
     draw_from,
     iso_moment,
     item_from_row,
+    pack_file_rows,
+    packs_to_retire,
     pool_name,
     public_pack_id,
     quiz_pool_sql,
@@ -112,16 +114,13 @@ class CatalogQueries(SqliteDatabase):
         """Write the rows of the packs synced, retire the packs whose file is gone and record the files synced."""
         if packs:
             await write_pack_rows(conn, [(pack, pack.id) for pack in packs], None, now)
-        retired = packs_retired = 0
-        # Packs whose file disappeared are retired; packs whose file failed validation keep their items.
-        loaded = {pack.id for pack in packs} | {file.pack_id for file in unchanged}
-        for row in await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL"):
-            if row["id"] in loaded or row["file"] in failed_files:
-                continue
-            cursor = await conn.execute("UPDATE items SET retired = 1 WHERE pack_id = ? AND retired = 0", (row["id"],))
+        retired = 0
+        active = await self._fetchall("SELECT id, file FROM packs WHERE active = 1 AND guild_id IS NULL")
+        gone = packs_to_retire(active, packs, failed_files, unchanged)
+        for pack_id in gone:
+            cursor = await conn.execute("UPDATE items SET retired = 1 WHERE pack_id = ? AND retired = 0", (pack_id,))
             retired += cursor.rowcount
-            await conn.execute("UPDATE packs SET active = 0 WHERE id = ?", (row["id"],))
-            packs_retired += 1
+            await conn.execute("UPDATE packs SET active = 0 WHERE id = ?", (pack_id,))
         synced = synced_files(packs)
         kept = [file.name for file in (*synced, *unchanged)]
         await conn.execute(
@@ -131,12 +130,12 @@ class CatalogQueries(SqliteDatabase):
             """INSERT INTO pack_files (file, digest, pack_id, items) VALUES (?, ?, ?, ?)
                ON CONFLICT (file) DO UPDATE SET
                    digest = excluded.digest, pack_id = excluded.pack_id, items = excluded.items""",
-            [(file.name, file.digest, file.pack_id, file.items) for file in synced],
+            pack_file_rows(synced),
         )
         return SyncReport(
             unchanged=sum(file.items for file in unchanged),
             retired=retired,
-            packs_retired=packs_retired,
+            packs_retired=len(gone),
             files_unchanged=len(unchanged),
         )
 

@@ -10,7 +10,7 @@ import orjson
 
 from bot.core.catalog import SyncReport
 from bot.core.packs import Item, Pack
-from bot.storage.shared import StoredItems, content_hash, item_changes, json_text, stored_items_by_pack
+from bot.storage.shared import StoredItems, content_hash, item_changes, json_text, pack_row, stored_items_by_pack
 
 
 async def stored_items(conn: aiosqlite.Connection, db_pack_ids: Sequence[str] | None = None) -> StoredItems:
@@ -45,28 +45,14 @@ async def write_pack_rows(
     """Write the rows of packs (each with its database id): a pack written again is active again."""
     await conn.executemany(
         """
-        INSERT INTO packs (id, name, description, author, license, version, file, active, loaded_at, guild_id, language)
-        VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+        INSERT INTO packs (id, name, description, author, license, version, file, language, active, loaded_at, guild_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
         ON CONFLICT (id) DO UPDATE SET
             name = excluded.name, description = excluded.description, author = excluded.author,
             license = excluded.license, version = excluded.version, file = excluded.file,
             active = 1, loaded_at = excluded.loaded_at, language = excluded.language
         """,
-        [
-            (
-                db_pack_id,
-                pack.name,
-                pack.description,
-                pack.author,
-                pack.license,
-                pack.version,
-                pack.path.name if pack.path else pack.id,
-                now,
-                guild_id,
-                pack.language,
-            )
-            for pack, db_pack_id in packs
-        ],
+        [(*pack_row(pack, db_pack_id), now, guild_id) for pack, db_pack_id in packs],
     )
 
 
