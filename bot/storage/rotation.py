@@ -260,17 +260,14 @@ class Rotation:
     async def _write_queued(self, *, gather: bool) -> None:
         """Write queued draws in batches until the queue is empty; retry while the database refuses.
 
-        With ``gather``, draws first gather for :data:`GATHER_SECONDS`, so that under load one transaction holds
-        many (:meth:`flush` cuts that short).
+        With ``gather``, draws gather for :data:`GATHER_SECONDS` before each batch, so that under load one
+        transaction holds many and the database is written at most once per gathering, not back to back
+        (:meth:`flush` cuts that short).
         """
-        if gather:
-            self._gathering = True
-            try:
-                await asyncio.sleep(GATHER_SECONDS)
-            finally:
-                self._gathering = False
         failures = 0
         while self._queued:
+            if gather and not failures:
+                await self._gather()
             batch, self._queued = self._queued, []
             try:
                 await self._write(batch)
@@ -288,6 +285,14 @@ class Rotation:
                 log.info("Recorded the served items after %d failed attempts", failures)
             failures = 0
         self._all_written.set()
+
+    async def _gather(self) -> None:
+        """Let draws gather for :data:`GATHER_SECONDS`; nothing is taken from the queue meanwhile."""
+        self._gathering = True
+        try:
+            await asyncio.sleep(GATHER_SECONDS)
+        finally:
+            self._gathering = False
 
     async def flush(self) -> None:
         """Wait until every draw made so far is written."""

@@ -71,6 +71,30 @@ async def test_draws_made_close_together_share_one_write(monkeypatch):
     assert record.batches == [2]
 
 
+async def test_draws_made_during_a_write_gather_again_before_the_next_one(monkeypatch):
+    monkeypatch.setattr(rotation, "GATHER_SECONDS", 0.1)
+    loop = asyncio.get_running_loop()
+    record = Record()
+    writes: list[tuple[float, float]] = []
+
+    async def slow_write(draws: list[Draw]) -> None:
+        started = loop.time()
+        await asyncio.sleep(0.05)
+        await record.write(draws)
+        writes.append((started, loop.time()))
+
+    rotation_ = Rotation(slow_write)
+    rng = random.Random(6)
+    await draw(rotation_, record, rng)
+    await asyncio.sleep(0.12)  # the first write is under way
+    await draw(rotation_, record, rng)
+    await draw(rotation_, record, rng)
+    await asyncio.sleep(0.4)
+    assert record.batches == [1, 2]
+    (_, first_done), (second_started, _) = writes
+    assert second_started - first_done >= 0.09, "the database is written once per gathering, not back to back"
+
+
 async def test_waiting_for_the_writes_cuts_the_gathering_short(monkeypatch):
     monkeypatch.setattr(rotation, "GATHER_SECONDS", 30.0)
     record = Record()

@@ -187,7 +187,10 @@ class CatalogQueries(PostgresDatabase):
         return item
 
     async def _record_draws(self, draws: list[Draw]) -> None:
-        """Write draws to ``served`` and count them in ``item_stats``, in one transaction, in order."""
+        """Write draws to ``served`` and count them in ``item_stats``, in one transaction, in order.
+
+        Each batch of rows goes as arrays in one statement (one message, not one per row).
+        """
         async with self._transaction():
             for new_cycle, rows in draw_segments(draws):
                 if new_cycle is not None:
@@ -195,15 +198,23 @@ class CatalogQueries(PostgresDatabase):
                     await self._execute(
                         "DELETE FROM served WHERE guild_id = $1 AND pool = $2", (new_cycle.guild_id, new_cycle.pool)
                     )
-                await self._executemany(
-                    """INSERT INTO served (guild_id, pool, item_pk, served_at) VALUES ($1, $2, $3, $4)
+                await self._execute(
+                    """INSERT INTO served (guild_id, pool, item_pk, served_at)
+                       SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::timestamptz[])
                        ON CONFLICT DO NOTHING""",
-                    [(d.guild_id, d.pool, d.item_pk, d.served_at) for d in rows],
+                    (
+                        [d.guild_id for d in rows],
+                        [d.pool for d in rows],
+                        [d.item_pk for d in rows],
+                        [d.served_at for d in rows],
+                    ),
                 )
-            await self._executemany(
-                """INSERT INTO item_stats AS stats (item_pk, times_served) VALUES ($1, $2)
+            counts = sorted(Counter(draw.item_pk for draw in draws).items())
+            await self._execute(
+                """INSERT INTO item_stats AS stats (item_pk, times_served)
+                   SELECT * FROM unnest($1::bigint[], $2::integer[])
                    ON CONFLICT (item_pk) DO UPDATE SET times_served = stats.times_served + excluded.times_served""",
-                sorted(Counter(draw.item_pk for draw in draws).items()),
+                ([pk for pk, _ in counts], [n for _, n in counts]),
             )
 
     async def pick_quiz_items(

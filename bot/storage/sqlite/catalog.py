@@ -207,21 +207,27 @@ class CatalogQueries(SqliteDatabase):
         return item
 
     async def _record_draws(self, draws: list[Draw]) -> None:
-        """Write draws to ``served`` and count them in ``item_stats``, in one transaction, in order."""
+        """Write draws to ``served`` and count them in ``item_stats``, in one transaction, in order.
+
+        Rows go as one JSON array per statement: the driver would step (and hand the GIL to the busy event loop
+        and back) once per row otherwise.
+        """
         async with self._transaction() as conn:
             for new_cycle, rows in draw_segments(draws):
                 if new_cycle is not None:
                     await conn.execute(
                         "DELETE FROM served WHERE guild_id = ? AND pool = ?", (new_cycle.guild_id, new_cycle.pool)
                     )
-                await conn.executemany(
-                    "INSERT OR IGNORE INTO served (guild_id, pool, item_pk, served_at) VALUES (?, ?, ?, ?)",
-                    [(d.guild_id, d.pool, d.item_pk, iso_moment(d.served_at)) for d in rows],
+                await conn.execute(
+                    """INSERT OR IGNORE INTO served (guild_id, pool, item_pk, served_at)
+                       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)""",
+                    (json.dumps([(d.guild_id, d.pool, d.item_pk, iso_moment(d.served_at)) for d in rows]),),
                 )
-            await conn.executemany(
-                """INSERT INTO item_stats (item_pk, times_served) VALUES (?, ?)
+            await conn.execute(
+                """INSERT INTO item_stats (item_pk, times_served)
+                   SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
                    ON CONFLICT (item_pk) DO UPDATE SET times_served = times_served + excluded.times_served""",
-                list(Counter(draw.item_pk for draw in draws).items()),
+                (json.dumps(list(Counter(draw.item_pk for draw in draws).items())),),
             )
 
     async def pick_quiz_items(
