@@ -3,7 +3,7 @@
 The board is read from the database on every page (it is kept up to date in the transaction of every round), so
 every process, whichever shards it serves, shows the same board. Names are snapshots members opted in with: the
 name of a member of another server cannot be looked up here. Members seen pressing the bot's buttons or using its
-commands have their snapshot refreshed, written at most every :data:`NAME_REFRESH_INTERVAL` (5 minutes).
+commands have their snapshot refreshed, written at most every :data:`NAME_REFRESH_SECONDS` (5 minutes).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import asyncio
 import logging
 import math
 import re
-from datetime import datetime, timedelta
+import time
+from datetime import datetime
 from typing import Literal
 
 import discord
@@ -30,7 +31,7 @@ from cogs.utils import render
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
-NAME_REFRESH_INTERVAL = timedelta(minutes=5)
+NAME_REFRESH_SECONDS = 300.0
 """The names of members seen playing are written at most this often (only those who opted in change)."""
 NAMES_PENDING_MAX = 10_000
 """Names waiting to be written are written early when this many members were seen."""
@@ -196,7 +197,7 @@ class GlobalBoard(commands.Cog):
         self.bot = bot
         self._seen: dict[int, str] = {}
         """Display names of members seen playing since the last write, by user id (made snapshots when written)."""
-        self._written_at = discord.utils.utcnow()
+        self._written_at = time.monotonic()
         self._writing: asyncio.Task | None = None
 
     async def cog_load(self) -> None:
@@ -217,8 +218,8 @@ class GlobalBoard(commands.Cog):
         if not isinstance(user, discord.Member) or user.bot:
             return
         self._seen[user.id] = user.display_name
-        now = discord.utils.utcnow()
-        due = now - self._written_at >= NAME_REFRESH_INTERVAL or len(self._seen) >= NAMES_PENDING_MAX
+        now = time.monotonic()  # once per command: cheaper than a datetime
+        due = now - self._written_at >= NAME_REFRESH_SECONDS or len(self._seen) >= NAMES_PENDING_MAX
         if due and (self._writing is None or self._writing.done()):
             self._written_at = now
             self._writing = asyncio.create_task(self._write_names(), name="global-names")

@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.app.cluster import this_process
 from bot.app.config import Config
 from bot.app.languages import CatalogueTranslator
+from bot.app.permissions import OwnPermissions
 from bot.app.ready import end_ready_wait_when_servers_arrived
 from bot.core.cluster import ShardSet
 from bot.core.errors import StorageUnavailable
@@ -168,6 +169,9 @@ class MythOrFactBot(commands.AutoShardedBot):
         self._watchdogs: set[asyncio.Task[None]] = set()
         self.shutting_down = False
         """Set when :meth:`close` starts; commands still running then may find the connection gone."""
+        self.own_permissions = OwnPermissions()
+        """The bot's permissions per channel, kept between the events that change them."""
+        self.own_permissions.install(self)
         self._seen_event_ids: OrderedDict[int, None] = OrderedDict()
         self._ignore_replayed_events()
         end_ready_wait_when_servers_arrived(self)
@@ -214,13 +218,15 @@ class MythOrFactBot(commands.AutoShardedBot):
         """Return the language of a server (its setting), or English outside servers."""
         if guild_id is None:
             return DEFAULT_LOCALE
-        return (await self.store.server_settings(guild_id)).language
+        settings = self.store.cached_server_settings(guild_id) or await self.store.server_settings(guild_id)
+        return settings.language
 
     async def prefix_in(self, guild_id: int | None) -> str:
         """Return the command prefix of a server (its own, or the default), or the default outside servers."""
         if guild_id is None:
             return self.config.command_prefix
-        return (await self.store.server_settings(guild_id)).prefix or self.config.command_prefix
+        settings = self.store.cached_server_settings(guild_id) or await self.store.server_settings(guild_id)
+        return settings.prefix or self.config.command_prefix
 
     async def setup_hook(self) -> None:
         """Load the cogs and the commands' translator; slash commands are synced on demand by ``!sync``, not here."""

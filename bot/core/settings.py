@@ -407,6 +407,10 @@ class SettingsCache:
 class SettingsStore(Protocol):
     """What the store offers for server settings and the moderators' audit trail."""
 
+    def cached_server_settings(self, guild_id: int) -> ServerSettings | None:
+        """Return a server's settings if they are in memory, else ``None``: the per-message paths skip an await."""
+        ...
+
     async def server_settings(self, guild_id: int) -> ServerSettings:
         """Return a server's settings (cached)."""
         ...

@@ -139,7 +139,7 @@ async def channel_allowed(ctx: commands.Context) -> bool:
         if is_moderator_command(ctx.command):
             raise commands.NoPrivateMessage()
         return True
-    settings = await ctx.bot.store.server_settings(ctx.guild.id)
+    settings = ctx.bot.store.cached_server_settings(ctx.guild.id) or await ctx.bot.store.server_settings(ctx.guild.id)
     if is_moderator_command(ctx.command):
         await require_moderator(ctx.author, ctx.guild, settings)
         return True
@@ -179,7 +179,7 @@ def require_bot_can_post(ctx: commands.Context) -> None:
     """Raise :class:`commands.BotMissingPermissions` unless the bot can post embeds in this server channel."""
     if ctx.guild is None:
         return
-    granted = ctx.channel.permissions_for(ctx.me)  # type: ignore[arg-type]
+    granted = ctx.bot.own_permissions.in_channel(ctx.channel, ctx.me)  # kept between the changes
     needed = POST_PERMISSIONS_IN_THREADS if isinstance(ctx.channel, discord.Thread) else POST_PERMISSIONS
     missing = [name for name in needed if not getattr(granted, name)]
     if missing:

@@ -10,6 +10,7 @@ from bot.app.client import MythOrFactBot
 from bot.core.errors import BadSearch, MythOrFactError, UnknownItem, UnknownTopic
 from tests.helpers import expect_errors, footer_ref, make_config
 
+EMBED_LINKS = discord.Permissions(embed_links=True)
 ALL_FACT_REFS = {"sample/octopus-hearts", "sample/wombat-cubes", "sample/venus-hottest"}
 
 
@@ -175,6 +176,28 @@ async def test_missing_embed_links_is_named(simcord_env):
     await member.send(channel, "!fact")
     assert channel.last_message.content == "I need the **Embed Links** permission in this channel."
     expect_errors(simcord_env, commands.BotMissingPermissions)
+
+
+async def test_a_permission_granted_later_is_seen_by_the_next_command(simcord_env):
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel(
+        "no-embeds", overwrites={simcord_env.bot.user: discord.PermissionOverwrite(embed_links=False)}
+    )
+    member = guild.add_member(simcord_env.create_user("bob"))
+    await member.send(channel, "!fact")
+    assert channel.last_message.content == "I need the **Embed Links** permission in this channel."
+    # A moderator removes the overwrite (Discord announces the channel update); later the bot's roles lose Embed Links.
+    seen_by_bot = simcord_env.bot.get_channel(channel.id)
+    await seen_by_bot.set_permissions(simcord_env.bot.user, overwrite=None)
+    await simcord_env.settle()
+    await member.send(channel, "!fact")
+    assert channel.last_message.embeds[0].title == "Fact"
+    for role in seen_by_bot.guild.me.roles:  # as a moderator would in Discord; each role update is announced
+        simcord_env.backend.edit_role(guild.id, role.id, {"permissions": role.permissions.value & ~EMBED_LINKS.value})
+    await simcord_env.settle()
+    await member.send(channel, "!fact")
+    assert channel.last_message.content == "I need the **Embed Links** permission in this channel."
+    expect_errors(simcord_env, commands.BotMissingPermissions, commands.BotMissingPermissions)
 
 
 async def test_fact_in_direct_messages(simcord_env):

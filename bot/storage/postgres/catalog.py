@@ -159,7 +159,8 @@ class CatalogQueries(PostgresDatabase):
         """
         if topic is not None:
             topic = normalize_topic(topic)
-        pool = pool_name(f"{kind}:{topic or '*'}", (await self.server_settings(guild_id)).pack_languages())
+        settings = self._settings.get(guild_id) or await self.server_settings(guild_id)
+        pool = pool_name(f"{kind}:{topic or '*'}", settings.pack_languages())
         if (kept := self._rotation.draw_kept(guild_id, pool, datetime.now(UTC), rng or DRAWS)) is not None:
             return kept
         if topic is not None:

@@ -239,6 +239,10 @@ class PostgresDatabase:
 
     # -- server settings -----------------------------------------------------------------------
 
+    def cached_server_settings(self, guild_id: int) -> ServerSettings | None:
+        """Return a server's settings if they were read already, else ``None`` (then await :meth:`server_settings`)."""
+        return self._settings.get(guild_id)
+
     async def server_settings(self, guild_id: int) -> ServerSettings:
         """Return a server's settings; cached, so reading them costs no query after the first time."""
         cached = self._settings.get(guild_id)

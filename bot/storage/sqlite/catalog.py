@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import aiosqlite
+import orjson
 
 from bot.core.catalog import PackSummary, PackSync, QuizChooser, StoredItem, SyncReport, TopicSummary
 from bot.core.errors import AmbiguousItem, NoItems, UnknownItem, UnknownTopic
@@ -182,7 +183,8 @@ class CatalogQueries(SqliteDatabase):
         """
         if topic is not None:
             topic = normalize_topic(topic)
-        pool = pool_name(f"{kind}:{topic or '*'}", (await self.server_settings(guild_id)).pack_languages())
+        settings = self._settings.get(guild_id) or await self.server_settings(guild_id)
+        pool = pool_name(f"{kind}:{topic or '*'}", settings.pack_languages())
         if (kept := self._rotation.draw_kept(guild_id, pool, datetime.now(UTC), rng or DRAWS)) is not None:
             return kept
         if topic is not None:
@@ -221,13 +223,13 @@ class CatalogQueries(SqliteDatabase):
                 await conn.execute(
                     """INSERT OR IGNORE INTO served (guild_id, pool, item_pk, served_at)
                        SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)""",
-                    (json.dumps([(d.guild_id, d.pool, d.item_pk, iso_moment(d.served_at)) for d in rows]),),
+                    (orjson.dumps([(d.guild_id, d.pool, d.item_pk, iso_moment(d.served_at)) for d in rows]).decode(),),
                 )
             await conn.execute(
                 """INSERT INTO item_stats (item_pk, times_served)
                    SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
                    ON CONFLICT (item_pk) DO UPDATE SET times_served = times_served + excluded.times_served""",
-                (json.dumps(list(Counter(draw.item_pk for draw in draws).items())),),
+                (orjson.dumps(list(Counter(draw.item_pk for draw in draws).items())).decode(),),
             )
 
     async def pick_quiz_items(
