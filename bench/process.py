@@ -9,8 +9,10 @@ that server and dropped after), all three processes up at once and measured in a
 
 1. ``!fact`` throughput: commands answered per second with one command in flight in each of the 20 channels (a
    channel's next command is sent as soon as its reply arrives), members taken in turn and kept under the
-   command's cooldown (5 per 15 s; the run waits rather than be refused). With it, message-to-reply latency
-   under that load, and CPU per command from ``/proc`` (steadier than wall time on a shared machine);
+   command's cooldown (5 per 15 s; the run waits rather than be refused). The processes take turns in short slices
+   (500 commands, under a second), many of them, and each figure pools all of a process's slices: a shared
+   machine's speed drifts over seconds, and long trials let that drift favour one process. With it,
+   message-to-reply latency under that load, and CPU per command from ``/proc``;
 2. ``!fact`` latency with one command at a time (p50 / p99);
 3. chat traffic: N ordinary messages (no command) sent as one burst, then a ``!fact``: messages consumed per second,
    up to that marker's reply, and CPU per message;
@@ -80,8 +82,12 @@ class Scale:
     """How much to measure."""
 
     trials: int
+    """Alternating trials of the latency and chat measurements."""
+    slices: int
+    """Turns each process takes at the ``!fact`` throughput, in alternating order."""
+    slice_commands: int
+    """``!fact`` commands in one slice."""
     warmup: int
-    throughput_commands: int
     latency_commands: int
     chat_messages: int
     servers: int
@@ -89,8 +95,10 @@ class Scale:
     """``!fact`` commands in flight per channel in the throughput trials."""
 
 
-FULL = Scale(trials=5, warmup=300, throughput_commands=2000, latency_commands=300, chat_messages=20_000, servers=10_000)
-QUICK = Scale(trials=1, warmup=40, throughput_commands=300, latency_commands=40, chat_messages=2000, servers=1000)
+FULL = Scale(
+    trials=5, slices=20, slice_commands=500, warmup=300, latency_commands=300, chat_messages=20_000, servers=10_000
+)
+QUICK = Scale(trials=1, slices=2, slice_commands=150, warmup=40, latency_commands=40, chat_messages=2000, servers=1000)
 
 
 # -- processes -------------------------------------------------------------------------------------
@@ -198,10 +206,13 @@ class Contender:
     bot: BotProcess
     pool: MemberPool
     throughput: list[float] = field(default_factory=list)
-    """Commands per second, one figure per trial."""
+    """Commands per second, one figure per slice."""
+    fact_seconds: float = 0.0
+    fact_commands: int = 0
+    fact_cpu_seconds: float = 0.0
     loaded_latency: list[float] = field(default_factory=list)
     command_cpu: list[float] = field(default_factory=list)
-    """CPU seconds per command, one figure per trial."""
+    """CPU seconds per command, one figure per slice."""
     latency: list[float] = field(default_factory=list)
     chat_rate: list[float] = field(default_factory=list)
     chat_cpu: list[float] = field(default_factory=list)
@@ -277,6 +288,9 @@ async def fact_trial(contender: Contender, commands: int, in_flight: int, *, rec
     contender.pool.used(members)
     if record:
         contender.throughput.append(commands / elapsed)
+        contender.fact_seconds += elapsed
+        contender.fact_commands += commands
+        contender.fact_cpu_seconds += used
         contender.loaded_latency += latencies
         contender.command_cpu.append(used / commands)
 
@@ -409,10 +423,11 @@ async def measure_traffic(kinds: list[Kind], scale: Scale, workdir: Path) -> tup
             await fact_trial(contender, scale.warmup, scale.in_flight, record=False)
             await chat_trial(contender, scale.warmup * 10, -1, record=False)
         wall, cpu = time.monotonic(), time.process_time()
+        for turn in range(scale.slices):
+            for contender in contenders if turn % 2 == 0 else contenders[::-1]:
+                await fact_trial(contender, scale.slice_commands, scale.in_flight)
         for trial in range(scale.trials):
             order = contenders if trial % 2 == 0 else contenders[::-1]
-            for contender in order:
-                await fact_trial(contender, scale.throughput_commands, scale.in_flight)
             for contender in order:
                 await one_at_a_time(contender, max(1, scale.latency_commands // scale.trials))
             for contender in order:
@@ -465,11 +480,11 @@ def ratio(real: float, bare: float) -> str:
 
 
 def figures_of(contender: Contender) -> dict[str, float]:
-    """Return a contender's figures: medians over trials, percentiles over every command."""
+    """Return a contender's figures: pooled over the slices, medians over trials, percentiles over every command."""
     median = statistics.median
     return {
-        "commands_per_s": median(contender.throughput),
-        "cpu_ms_per_command": median(contender.command_cpu) * 1000,
+        "commands_per_s": contender.fact_commands / contender.fact_seconds,
+        "cpu_ms_per_command": contender.fact_cpu_seconds / contender.fact_commands * 1000,
         "loaded_p50_ms": percentile(contender.loaded_latency, 0.5) * 1000,
         "loaded_p99_ms": percentile(contender.loaded_latency, 0.99) * 1000,
         "p50_ms": percentile(contender.latency, 0.5) * 1000,
@@ -494,14 +509,20 @@ def report(contenders: list[Contender], memory: list[Memory], scale: Scale, cpu_
 
     print(
         f"through the real process against the fake Discord: one server, {len(CHANNEL_IDS)} channels, {MEMBERS:,} "
-        f"members, no rate limits; medians of {scale.trials} alternating trial(s)"
+        f"members, no rate limits; `!fact` in {scale.slices} alternating slices of {scale.slice_commands:,} commands "
+        f"each, the rest medians of {scale.trials} alternating trial(s)"
     )
     print(f"(the fake Discord, in this process, used {cpu_share:.0%} of one core while the traffic ran)")
-    print(
-        f"`!fact` throughput, {scale.in_flight} command(s) in flight in each channel, "
-        f"{scale.throughput_commands:,} per trial:"
-    )
+    print(f"`!fact` throughput, {scale.in_flight} command(s) in flight in each channel, all slices pooled:")
     rows("{:7,.0f} commands/s", "commands_per_s")
+    bare_slices = next(c for c in contenders if not c.real).throughput
+    for c in contenders:
+        if c.real:
+            paired = sorted(mine / theirs for mine, theirs in zip(c.throughput, bare_slices, strict=True))
+            print(
+                f"  {c.name:{width}}  slice by slice against the bare bot's: median {statistics.median(paired):.2f}, "
+                f"middle half {paired[len(paired) // 4]:.2f}-{paired[(3 * len(paired)) // 4]:.2f}"
+            )
     print("`!fact` CPU of the bot process per command, at that load:")
     rows("{:7.3f} ms", "cpu_ms_per_command")
     print("`!fact` message-to-reply latency at that load, p50 / p99:")
