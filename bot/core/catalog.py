@@ -158,6 +158,10 @@ class CatalogStore(Protocol):
         """Find an item by its internal key (used by buttons); ``None`` when it is gone."""
         ...
 
+    async def get_items_by_pk(self, pks: Sequence[int]) -> dict[int, StoredItem]:
+        """Find many items by their internal keys in one query: the live ones, by key."""
+        ...
+
     async def search(self, text: str, limit: int = 5, guild_id: int | None = None) -> list[StoredItem]:
         """Return the best full-text matches for ``text`` among live items (with the server's own)."""
         ...

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
 import time
@@ -40,6 +41,8 @@ GATHER_SECONDS = 0.05
 """How long the writer lets draws gather before writing them: under load, one transaction then holds many."""
 RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
 """Waits between attempts when the database refuses a batch of draws (the last one repeats)."""
+READ_AHEAD = 100
+"""How many more of a deck's items are read with a drawn item that is not kept (one query for them all)."""
 CLOSE_WAIT_SECONDS = 10.0
 """How long closing the store waits for queued draws to be written."""
 DRAWS = random.Random()
@@ -85,6 +88,8 @@ DeckLoader = Callable[[], Awaitable[tuple[list[int], int | None]]]
 """Reads a pool's unseen item keys and the last one served (after every queued draw was written)."""
 PoolLoader = Callable[[], Awaitable[list[int]]]
 """Reads every live item key of a pool."""
+ItemsReader = Callable[[list[int]], Awaitable[dict[int, StoredItem]]]
+"""Reads live items by key (the missing ones are gone)."""
 DrawWriter = Callable[[list[Draw]], Awaitable[None]]
 """Writes draws to ``served`` (and the serving counts) in one transaction, in order."""
 
@@ -202,7 +207,7 @@ class Rotation:
         pool: str,
         load_deck: DeckLoader,
         load_pool: PoolLoader,
-        read_item: Callable[[int], Awaitable[StoredItem | None]],
+        read_items: ItemsReader,
         now: datetime,
         rng: random.Random,
     ) -> StoredItem | None:
@@ -216,14 +221,28 @@ class Rotation:
             if pk is None:
                 return None
             item = self._cached_item(pk)
-            if item is None and (item := await read_item(pk)) is not None:
-                self._keep_item(item)
+            if item is None:
+                item = await self._read_ahead((guild_id, pool), pk, read_items)
             if item is not None:
                 return item
             self.forget(guild_id)
         return None
 
     # -- items ---------------------------------------------------------------------------------
+
+    async def _read_ahead(self, key: tuple[int, str], pk: int, read_items: ItemsReader) -> StoredItem | None:
+        """Read a drawn item that is not kept, with up to :data:`READ_AHEAD` more of its deck that are not either.
+
+        After a restart each draw would otherwise wait for a query of its own until the deck's items are kept.
+        """
+        deck = self._decks.get(key)
+        more = (other for other in deck.unseen if other not in self._items) if deck is not None else iter(())
+        generation = self._generation
+        found = await read_items([pk, *itertools.islice(more, READ_AHEAD)])
+        if generation == self._generation:  # nothing changed while we read: keep them
+            for item in found.values():
+                self._keep_item(item)
+        return found.get(pk)
 
     def _cached_item(self, pk: int) -> StoredItem | None:
         """Return an item kept in memory, or ``None``."""

@@ -154,6 +154,14 @@ async def test_get_item_forms(store: FactStore):
         await store.get_item("other/wombat-cubes")
 
 
+async def test_many_items_are_read_by_key_in_one_call_and_retired_ones_are_left_out(store: FactStore):
+    wombats, bats = await store.get_item("sample/wombat-cubes"), await store.get_item("sample/bats-blind")
+    assert await store.get_items_by_pk([wombats.pk, bats.pk, 999_999]) == {wombats.pk: wombats, bats.pk: bats}
+    await store.sync_packs([dataclasses.replace(SAMPLE, items=tuple(i for i in SAMPLE.items if i.id != "bats-blind"))])
+    assert await store.get_items_by_pk([wombats.pk, bats.pk]) == {wombats.pk: wombats}
+    assert await store.get_items_by_pk([]) == {}
+
+
 async def test_bare_id_in_two_packs_is_ambiguous(store: FactStore):
     await store.sync_packs([SAMPLE, dataclasses.replace(SAMPLE, id="copy", path=Path("copy.toml"))])
     with pytest.raises(AmbiguousItem) as info:

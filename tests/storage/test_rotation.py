@@ -6,7 +6,9 @@ import asyncio
 import random
 from datetime import UTC, datetime
 
+from bot.core.catalog import StoredItem
 from bot.core.errors import StorageUnavailable
+from bot.core.packs import Source
 from bot.storage import rotation
 from bot.storage.rotation import Draw, Rotation, draw_segments
 
@@ -137,3 +139,43 @@ async def test_segments_start_where_a_new_cycle_starts():
     a, b, c = (Draw(1, "p", pk, pk == 2, NOW) for pk in (1, 2, 3))
     assert draw_segments([a, b, c]) == [(None, [a]), (b, [b, c])]
     assert draw_segments([b]) == [(b, [b])]
+
+
+class Items:
+    """Items by key, counting the queries that read them."""
+
+    def __init__(self, keys: range) -> None:
+        self.items = {pk: item_with(pk) for pk in keys}
+        self.queries: list[list[int]] = []
+
+    async def read(self, pks: list[int]) -> dict[int, StoredItem]:
+        self.queries.append(pks)
+        return {pk: self.items[pk] for pk in pks if pk in self.items}
+
+
+def item_with(pk: int) -> StoredItem:
+    source = Source("A source", "https://example.org")
+    return StoredItem(f"item-{pk}", "fact", "A claim.", "The truth.", "space", 1, source, pk=pk, pack_id="test")
+
+
+async def test_an_item_not_kept_is_read_with_more_of_its_deck(monkeypatch):
+    monkeypatch.setattr(rotation, "READ_AHEAD", 3)
+    items = Items(range(1, 11))
+    rotation_ = Rotation(Record().write)
+
+    async def load_deck() -> tuple[list[int], int | None]:
+        return list(items.items), None
+
+    async def load_pool() -> list[int]:
+        return list(items.items)
+
+    rng = random.Random(7)
+    served = [
+        await rotation_.serve(5, "fact:*", load_deck, load_pool, items.read, NOW, rng) for _ in range(len(items.items))
+    ]
+    assert sorted(item.pk for item in served) == list(range(1, 11))
+    assert len(items.queries) < len(served), "most draws found their item already read"
+    assert all(len(query) <= 4 for query in items.queries)
+    read = [pk for query in items.queries for pk in query]
+    assert len(read) == len(set(read)), "no item is read twice"
+    await rotation_.close()

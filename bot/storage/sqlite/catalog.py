@@ -202,7 +202,7 @@ class CatalogQueries(SqliteDatabase):
             return [row["pk"] for row in await self._fetchall(f"SELECT pk {live} ORDER BY pk", params)]
 
         item = await self._rotation.serve(
-            guild_id, pool, load_deck, load_pool, self.get_item_by_pk, datetime.now(UTC), rng or DRAWS
+            guild_id, pool, load_deck, load_pool, self.get_items_by_pk, datetime.now(UTC), rng or DRAWS
         )
         if item is None:
             raise NoItems(kind, topic)
@@ -257,7 +257,8 @@ class CatalogQueries(SqliteDatabase):
             chosen = await self._draw(guild_id, pool, condition, scope, count, rng or DRAWS, choose)
         if chosen == [None]:
             raise NoItems("quiz question", topic)
-        items = [await self.get_item_by_pk(pk) for pk in chosen if pk is not None]
+        found = await self.get_items_by_pk([pk for pk in chosen if pk is not None])
+        items = [found.get(pk) for pk in chosen if pk is not None]
         return [item for item in items if item is not None]
 
     async def _scope(self, guild_id: int) -> dict[str, object]:
@@ -311,6 +312,14 @@ class CatalogQueries(SqliteDatabase):
         """Find a live item by its internal key."""
         row = await self._fetchone(f"SELECT {ITEM_COLUMNS} FROM items WHERE pk = ? AND retired = 0", (pk,))
         return item_from_row(row) if row else None
+
+    async def get_items_by_pk(self, pks: Sequence[int]) -> dict[int, StoredItem]:
+        """Find many live items by their internal keys in one query."""
+        rows = await self._fetchall(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE pk IN (SELECT value FROM json_each(?)) AND retired = 0",
+            (orjson.dumps(list(pks)).decode(),),
+        )
+        return {item.pk: item for item in map(item_from_row, rows)}
 
     async def get_item(self, ref: str, guild_id: int | None = None) -> StoredItem:
         """Find a live item by ``pack/item`` or an unambiguous bare item id (case-insensitive).
